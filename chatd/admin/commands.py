@@ -61,12 +61,14 @@ class AdminConsole(AccountCommands):
         self.close: Callable[[], object] | None = None
         self.keys: AuthorizedKeysFile | None = None
 
-    def attach(self, close: Callable[[], object]) -> None:
+    def attach(self, close: Callable[[], object], address: str | None = None) -> None:
         """
         A terminal session (telnet, SSH) now shows this console: C{close}
-        ends it, e.g. when the account it logged in with is revoked.
+        ends it, e.g. when the account it logged in with is revoked;
+        C{address} is its client's, if known.
         """
         self.close = close
+        self.address = address or self.address
         self.sessions.add(self)
 
     def detach(self) -> None:

@@ -1,10 +1,10 @@
 # -*- test-case-name: tests.unit.admin.test_roomadmin -*-
 """
 The admin console's room commands: adding a room, a room's topic, its
-operators and its founder, accepting someone in an approval room, and
-deleting a room.  A fresh data directory's rooms have no operator, so this
-is how their topic is first set (after that, an operator the console names
-may).
+operators and its founder, whether newcomers need approval, accepting
+someone in an approval room, and deleting a room.  A fresh data
+directory's rooms have no operator, so this is how their topic is first
+set (after that, an operator the console names may).
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from __future__ import annotations
 from twisted.internet.defer import maybeDeferred
 
 from chatd.admin.outcome import Refusal, allOrNothing
-from chatd.admin.views import ConsoleViews
+from chatd.admin.views import ConsoleViews, Usage
 from chatd.core import errors
 from chatd.core.events import Administrator
 from chatd.core.names import key, normalize
 from chatd.core.reach import sanctionedName
+from chatd.storage.interfaces import APPROVAL
 
 
 class RoomCommands(ConsoleViews):
@@ -26,22 +27,45 @@ class RoomCommands(ConsoleViews):
     """
 
     async def cmd_add_room(self, rest: str) -> str:
+        names, flag = rest.rstrip(), rest.rsplit(None, 1)
+        # "approval" after the names (not a room of that name in the list).
+        approval = len(flag) == 2 and flag[1].lower() == "approval" and not flag[0].endswith(",")
+        if approval:
+            names = flag[0]
+            if self.service.persistence is None:  # an approval room is the store's rule
+                raise errors.NotPermitted("this server keeps no accounts or history")
         replies, done = [], 0
-        for name in self._rooms(rest):
+        for name in self._rooms(names):
             existed = key(normalize(name)) in {key(room) for room, _ in self.service.rooms()}
             try:
                 made = self.service.addRoom(name)  # a guest's room of that name now lasts
             except errors.GroupExists as exists:
                 replies.append(f"{name}: {exists.text}")
                 continue
-            if self.service.persistence is not None:  # stored, so it outlives a restart
+            if approval:
+                made = await self.service.setRoomApproval(made, True)
+            elif self.service.persistence is not None:  # stored, so it outlives a restart
                 made = await self.service.configureRoom(made)
             replies.append(
-                f"kept {made}: a guest's room until now" if existed else f"created {made}"
+                (f"kept {made}: a guest's room until now" if existed else f"created {made}")
+                + (" (approval)" if approval else "")
             )
             done += 1
         self.moderation.audit(self.who, f"add room {rest}")
         return allOrNothing(replies, done)
+
+    async def cmd_set_room(self, rest: str) -> str:
+        room, setting, value = self._split(rest, 3)
+        if setting.lower() != "approval" or value.lower() not in ("on", "off"):
+            raise Usage("")
+        on = value.lower() == "on"
+        if (self.service.roomMode(self._room(room)) == APPROVAL) == on:
+            return Refusal(f"{room} is already {'an approval' if on else 'an open'} room")
+        name = await self.service.setRoomApproval(self._room(room), on)
+        self.moderation.audit(self.who, f"set room {name} approval {value.lower()}")
+        if on:
+            return f"{name} is now an approval room: whoever enters it needs accepting"
+        return f"{name} is now open: anyone may enter"
 
     async def cmd_topic(self, rest: str) -> str:
         room, text = self._split(rest, 1, "required")

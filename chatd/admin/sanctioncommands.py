@@ -110,6 +110,7 @@ class SanctionCommands(RoomCommands):
         return f"banned {shown}" + ("" if online else self._offline(self._nick(nickText), "ban"))
 
     def cmd_ban_ip(self, rest: str) -> str:
+        rest, force = withoutForce(rest)
         text, reason = self._split(rest, 1, "required")
         try:
             network = parseNetwork(text)
@@ -119,7 +120,9 @@ class SanctionCommands(RoomCommands):
         first, _, after = reason.partition(" ")
         if after.strip() and _TIMEOUT.fullmatch(first.lower()):  # 2h spam; not 3 bots
             timeout, seconds, reason = first, self._duration(first), after.strip()
-        sanction = self.moderation.banAddress(network, reason, self.who, seconds)
+        sanction = self.moderation.banAddress(
+            network, reason, self.who, seconds, force, self.address
+        )
         span = "" if seconds is None else f" for {formatSpan(seconds)}"
         dropped = 0
         for participant in self.service.connections():
@@ -225,3 +228,16 @@ def _isSpan(word: str) -> bool:
     except Usage:
         return False
     return True
+
+
+def withoutForce(rest: str) -> tuple[str, bool]:
+    """
+    C{rest} without a C{--force} word first or last (the reason between is
+    free text), and whether it had one.
+    """
+    rest = rest.strip()
+    if rest.split(None, 1)[:1] == ["--force"]:
+        return rest.removeprefix("--force"), True
+    if rest.rsplit(None, 1)[-1:] == ["--force"]:
+        return rest.removesuffix("--force"), True
+    return rest, False

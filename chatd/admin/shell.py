@@ -69,6 +69,23 @@ class ConsoleLineProtocol(LineReceiver):
         self.resumeProducing()
 
 
+def peerHost(transport: object) -> str | None:
+    """
+    The client address behind C{transport} (a telnet or SSH session, or
+    what it wraps), if it has one: what C{ban ip} checks the
+    administrator's own address against.
+    """
+    for _ in range(4):
+        getPeer = getattr(transport, "getPeer", None)
+        if getPeer is not None:
+            peer = getPeer()
+            peer = getattr(peer, "address", peer)  # SSH wraps the TCP address
+            host = getattr(peer, "host", None)
+            return host if isinstance(host, str) else None
+        transport = getattr(transport, "transport", None)
+    return None
+
+
 class ConsoleShell(HistoricRecvLine):
     """
     The console on a terminal (telnet, SSH): line editing, history, a prompt.
@@ -81,7 +98,7 @@ class ConsoleShell(HistoricRecvLine):
 
     def connectionMade(self) -> None:
         super().connectionMade()
-        self.console.attach(self.hangUp)
+        self.console.attach(self.hangUp, peerHost(self.terminal.transport))
         self.terminal.write(f"{BANNER} You are {self.console.who}.".encode())
         self.terminal.nextLine()
         self.drawInputLine()

@@ -33,7 +33,7 @@ from twisted.python.failure import Failure
 from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.outcome import Refusal
-from chatd.admin.shell import ConsoleShell
+from chatd.admin.shell import ConsoleShell, peerHost
 
 HOST_KEY = "ssh_host_ed25519_key"
 F = TypeVar("F", bound=manhole_ssh.ConchFactory)
@@ -100,6 +100,10 @@ class ConsoleSession(TerminalSession):
     console: AdminConsole
     clock: IReactorTime
 
+    def openShell(self, proto: Any) -> None:
+        self.console.address = peerHost(proto)
+        super().openShell(proto)
+
     def execCommand(self, proto: Any, cmd: bytes) -> None:
         """
         Run C{cmd} once the exec request is answered: a command done at
@@ -115,6 +119,7 @@ class ConsoleSession(TerminalSession):
             proto.processEnded(Failure(ended))
 
         line = cmd.decode("utf-8", "replace")
+        self.console.address = peerHost(proto)
         self.clock.callLater(0, lambda: self.console.execute(line).addCallback(done))
 
 

@@ -25,6 +25,7 @@ from chatd.core.sanctiontext import describe
 from chatd.core.text import plainLine
 from chatd.lines.columns import pad, width
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
+from chatd.storage.interfaces import APPROVAL
 
 #: Messages per room that C{messages} looks through, the newest first.
 HISTORY_LIMIT = 1000
@@ -34,13 +35,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "help": ("help [command]", "list the commands, or explain one"),
     "messages": ("messages <time>", "messages since a time: '2026-11-20 14:00' (UTC), 1h, or Unix"),
     "users": ("users", "who is connected, from where, over what, since when"),
-    "rooms": ("rooms", "every room with its mode and member count"),
-    "add room": ("add room <room1,room2,...>", "create rooms"),
+    "rooms": ("rooms", "every room with its mode, member count and requests waiting"),
+    "add room": (
+        "add room <room1,room2,...> [approval]",
+        "create rooms (approval: an administrator accepts newcomers)",
+    ),
+    "set room": (
+        "set room <room> approval <on|off>",
+        "whether newcomers to a room need an administrator's acceptance",
+    ),
     "delete room": (
         "delete room <room> [reason]",
         "remove everyone (told why), then the room, its settings and its history",
     ),
-    "pending rooms": ("pending rooms <username>", "rooms a user asked to join"),
+    "pending rooms": (
+        "pending rooms [username]",
+        "every request to enter an approval room (who, where, since when), or one user's",
+    ),
     "accept pending": (
         "accept pending <username> <room1,room2,...>",
         "let a user into approval rooms",
@@ -48,8 +59,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
     "unkick": ("unkick <username>", "let a kicked user back in now"),
     "ban ip": (
-        "ban ip <ip|network/bits> [timeout] <reason>",
-        "refuse connections from an address, for good or for 2h, 1d...",
+        "ban ip [--force] <ip|network/bits> [timeout] <reason>",
+        "refuse connections from an address, for good or for 2h, 1d..."
+        " (--force: a network broader than /8 or /32, yours, or loopback)",
     ),
     "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
     "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
@@ -126,6 +138,8 @@ class ConsoleViews:
         self.moderation = service.moderation
         self.who = who
         self.shown = shownBy(Administrator(who))
+        #: The administrator's client address, once their terminal is known.
+        self.address: str | None = None
 
     # Argument helpers
 
@@ -244,12 +258,18 @@ class ConsoleViews:
         rooms = self.service.rooms()
         if not rooms:
             return "no rooms"
+        waiting = Counter(key(room) for room, _, _ in self.service.waitingRequests())
         column = max(16, *(width(name) for name, _ in rooms))
-        lines = [f"{pad('room', column)}  {'mode':<8}  members"]
-        lines += [f"{pad(name, column)}  {modeOf(name):<8}  {count}" for name, count in rooms]
+        lines = [f"{pad('room', column)}  {'mode':<8}  {'members':<7}  waiting"]
+        for name, count in rooms:
+            mode = modeOf(name)
+            asking = waiting[key(name)] if mode == APPROVAL else "-"
+            lines.append(f"{pad(name, column)}  {mode:<8}  {count:<7}  {asking}")
         return "\n".join(lines)
 
     def cmd_pending_rooms(self, rest: str) -> str:
+        if not rest.strip():
+            return self._everyRequest()
         (text,) = self._split(rest, 1)
         nick = sanctionedName(self.service, self._nick(text))  # a request is the account's
         requests = [
@@ -259,6 +279,21 @@ class ConsoleViews:
             return f"{nick} waits to enter no room"
         name = requests[0][1]  # as they spelled it
         return f"{name} waits to enter: {', '.join(room for room, _ in requests)}"
+
+    def _everyRequest(self) -> str:
+        """
+        C{pending rooms} alone: every request waiting, the oldest first.
+        """
+        requests = self.service.waitingRequests()
+        if not requests:
+            return "nobody waits to enter an approval room"
+        column = max(16, *(width(who) for _, who, _ in requests))
+        roomColumn = max(16, *(width(room) for room, _, _ in requests))
+        lines = [f"{pad('user', column)}  {pad('room', roomColumn)}  since (UTC)"]
+        for room, who, since in requests:
+            when = "unknown" if since is None else formatTime(since)
+            lines.append(f"{pad(who, column)}  {pad(room, roomColumn)}  {when}")
+        return "\n".join(lines)
 
     async def cmd_whois(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)
@@ -290,6 +325,10 @@ class ConsoleViews:
         for name, whose in ((nick, ""), (account, f" (the account {account})")):
             if name is not None:
                 lines += self._rightsAndSanctions(name, whose)
+        asker = key(sanctionedName(self.service, nick))  # a request is the account's
+        waiting = [room for room, who, _ in self.service.waitingRequests() if key(who) == asker]
+        if waiting:
+            lines.append(f"waits to enter: {', '.join(waiting)} (accept pending)")
         session = None if target is None else describeSessionOperator(self.service, target)
         if session is not None:
             lines.append(session)

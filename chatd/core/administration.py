@@ -12,9 +12,11 @@ from twisted.internet.defer import Deferred
 
 from chatd.core import errors, roomremoval
 from chatd.core.events import Notice
+from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.renaming import unknownNick
 from chatd.core.text import checkShortText
+from chatd.storage.interfaces import APPROVAL
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
@@ -72,6 +74,20 @@ class Administration:
         registry = self.service.registry
         rooms = registry.all() if room is None else [registry.get(room)]
         return [(r.name, nick) for r in rooms for nick in r.pending.values()]
+
+    def waitingRequests(self) -> list[tuple[str, str, int | None]]:
+        """
+        Every request waiting to enter an approval room, as (room,
+        nickname, when it was made: C{None} if unknown), the oldest first
+        (then by room and nickname).
+        """
+        waiting = [
+            (room.name, nick, room.requestedAt.get(nickKey))
+            for room in self.service.registry.all()
+            if room.settings.mode == APPROVAL  # (one made open lets them in)
+            for nickKey, nick in room.pending.items()
+        ]
+        return sorted(waiting, key=lambda r: (r[2] or 0, key(r[0]), key(r[1])))
 
     def configureRoom(
         self,

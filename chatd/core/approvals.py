@@ -55,7 +55,11 @@ class Approvals:
         if key(nick) in room.approved:
             return
         if key(nick) not in room.pending:
-            room.request(key(nick), nick)
+            room.request(key(nick), nick, self.service.now())
+            self.persistence.log.info(
+                "{nick} asks to enter approval room {room}", nick=nick, room=room.name
+            )
+            tellRoomOperators(self.service, room, nick)
             # Kept so that an acceptance waits for it: with several database
             # connections the two writes could otherwise land in either order.
             write = self.store.setAccess(room.name, nick, False, self.service.now())
@@ -69,7 +73,10 @@ class Approvals:
             del self.requests[roomKey, nickKey]
         room = self.service.registry.find(roomKey)
         if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
-            self.persistence.changed("access", room=room.name, u=room.pending[nickKey], a=False)
+            asked = room.requestedAt.get(nickKey)
+            self.persistence.changed(
+                "access", room=room.name, u=room.pending[nickKey], a=False, t=asked
+            )
         return result
 
     async def acceptPending(self, room: str, nick: str) -> None:
@@ -153,6 +160,7 @@ class Approvals:
             return
         for room in self.service.registry.all():
             accepted = key(old) in room.approved
+            asked = room.requestedAt.get(key(old))
             if not forget(room, key(old)):
                 continue
             moved: bool | None = None
@@ -161,7 +169,7 @@ class Approvals:
                 if accepted:
                     room.approve(key(nick))
                 else:
-                    room.request(key(nick), nick)
+                    room.request(key(nick), nick, asked)
             request = self.requests.get((key(room.name), key(old)))
             moving = Deferred.fromCoroutine(self._forget(request, room.name, old, nick, moved))
             self.persistence.background(moving, "moving a guest's request to enter")
@@ -204,5 +212,31 @@ def forget(room: Room, nickKey: str) -> bool:
     """
     had = nickKey in room.pending or nickKey in room.approved
     room.pending.pop(nickKey, None)
+    room.requestedAt.pop(nickKey, None)
     room.approved.discard(nickKey)
     return had
+
+
+def tellRoomOperators(service: ChatService, room: Room, nick: str) -> None:
+    """
+    Tell C{room}'s operators and its founder served here that C{nick} asks
+    to enter it: an administrator accepts (C{accept pending}).
+    """
+    persistence = service.persistence
+    founder = room.settings.founder
+    told: list[IParticipant] = []
+    for nickKey, member in room.members.items():
+        if persistence is not None and not persistence.isLocal(member):
+            continue
+        account = service.accountName(member) or nickKey
+        if nickKey in room.ops or (founder and key(account) == key(founder)):
+            told.append(member)
+    if founder and (holder := holderOf(service, founder)) is not None:
+        if holder not in told and (persistence is None or persistence.isLocal(holder)):
+            told.append(holder)
+    text = (
+        f"{nick} asks to enter {room.name}, an approval room:"
+        " an administrator accepts them (admin console: accept pending)"
+    )
+    for user in told:
+        user.notice(Notice(text, service.clock.seconds()))

@@ -95,6 +95,15 @@ class InvalidArgument(ChatError):
     code, reason = 10, "invalid argument"
 
 
+class Unconfirmed(InvalidArgument):
+    """
+    A request that would do far more than it seems to (a ban on most of the
+    Internet): done only when repeated with a confirmation.
+    """
+
+    reason = "that needs confirming"
+
+
 class UnknownCommand(ChatError):
     code, reason = 11, "unknown command"
 

@@ -23,6 +23,7 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.admission import Network, addressOf, parseNetwork
+from chatd.core.banreach import sweepingBan
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
@@ -225,12 +226,25 @@ class Moderation:
         return self._add(BAN, nick, reason, by, None)
 
     def banAddress(
-        self, network: Network, reason: str, by: str, seconds: float | None = None
+        self,
+        network: Network,
+        reason: str,
+        by: str,
+        seconds: float | None = None,
+        force: bool = False,
+        own: str | None = None,
     ) -> Sanction:
         """
         Refuse connections from C{network} for C{seconds} (C{None}: until
         unbanned).
+
+        @param force: ban it even if it reaches far (L{sweepingBan}).
+        @param own: the address of whoever bans, if known.
+        @raise Unconfirmed: C{network} reaches far and C{force} is false.
         """
+        why = None if force else sweepingBan(network, own)
+        if why is not None:
+            raise errors.Unconfirmed(f"{why}: repeat with --force to ban it all the same")
         return self._add(IPBAN, str(network), reason, by, seconds)
 
     def mute(self, nick: str, seconds: float | None, reason: str, by: str) -> Sanction:

@@ -131,9 +131,14 @@ class Persistence:
             room.adopt(settings)
             room.restore(settings.rules)
             stored.add(key(settings.name))
+            asked = snapshot.requested.get(key(settings.name), {})
             for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
-                if nickKey in snapshot.accounts:  # a guest's ended with them
-                    room.approve(nickKey) if approved else room.request(nickKey, nick)
+                if nickKey not in snapshot.accounts:
+                    continue  # a guest's ended with them
+                if approved:
+                    room.approve(nickKey)
+                else:
+                    room.request(nickKey, nick, asked.get(nickKey))
         for room in service.registry.all():
             if key(room.name) not in stored:  # (--rooms): made anew, not a vanished guest room
                 room.settings.created = room.settings.created or service.now()

@@ -61,6 +61,12 @@ class IAdministration(IChatService):
         The requests to enter approval rooms, as (room, nickname) pairs.
         """
 
+    def waitingRequests() -> list[tuple[str, str, int | None]]:
+        """
+        Every request to enter an approval room, as (room, nickname, when
+        it was made: C{None} if unknown), the oldest first.
+        """
+
     def configureRoom(
         room: str,
         mode: str | None = None,
@@ -100,6 +106,11 @@ class IAdministration(IChatService):
     def setRoomFounder(room: str, account: str) -> Deferred[str]:
         """
         Make registered C{account} (C{""}: nobody) C{room}'s founder, stored.
+        """
+
+    def setRoomApproval(room: str, on: bool) -> Deferred[str]:
+        """
+        Make C{room} an approval room (C{on}) or an open one, stored.
         """
 
     def deleteRoom(room: str, by: str, reason: str = "") -> Deleted:

@@ -24,7 +24,8 @@ class Room:
     """
     A room's name as created and its members, in the order they entered;
     its stored C{settings}, and for an approval room the nick keys that
-    asked to enter (C{pending}, to their display nick) or were accepted.
+    asked to enter (C{pending}, to their display nick; C{requestedAt}, to
+    when they asked, if known) or were accepted.
     C{ops} and C{voiced}: the nick keys of its operators and voiced members
     (kept while they stay); C{modes}: its mode letters (L{ROOM_MODES}). An
     C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
@@ -36,6 +37,7 @@ class Room:
         "members",
         "settings",
         "pending",
+        "requestedAt",
         "approved",
         "ops",
         "voiced",
@@ -54,6 +56,7 @@ class Room:
         self.members = Members()
         self.settings = RoomSettings(name, OPEN)
         self.pending: dict[str, str] = {}
+        self.requestedAt: dict[str, int] = {}
         self.approved: set[str] = set()
         self.ops: set[str] = set()
         self.voiced: set[str] = set()
@@ -199,13 +202,19 @@ class Room:
         """Take the stored C{settings} (and the name as stored)."""
         self.name, self.settings = settings.name, settings
 
-    def request(self, nickKey: str, nick: str) -> None:
-        """Record C{nick}'s request to enter (an approval room)."""
+    def request(self, nickKey: str, nick: str, when: int | None = None) -> None:
+        """
+        Record C{nick}'s request to enter (an approval room), made at
+        C{when} if known.
+        """
         self.pending[nickKey] = nick
+        if when is not None:
+            self.requestedAt[nickKey] = when
 
     def approve(self, nickKey: str) -> str | None:
         """Accept C{nickKey}; its request's display nick, if it had one."""
         self.approved.add(nickKey)
+        self.requestedAt.pop(nickKey, None)
         return self.pending.pop(nickKey, None)
 
     def configure(

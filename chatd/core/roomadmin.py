@@ -2,7 +2,8 @@
 """
 What an administrator does to one room from the admin console: set its
 topic (the seeded rooms have no operator who could), give a member
-operator status, name its founder.  The rules are the rooms' own
+operator status, name its founder, make it an approval room or an
+open one.  The rules are the rooms' own
 (L{chatd.core.room}, L{chatd.core.founders}); this applies them on an
 administrator's behalf, tells the members and stores what must last.
 """
@@ -15,6 +16,7 @@ from chatd.core import errors
 from chatd.core.events import RoomChange
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key, normalize
+from chatd.storage.interfaces import APPROVAL, OPEN
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
@@ -69,3 +71,17 @@ class RoomAdministration:
             raise errors.InvalidArgument(f"{account} is not a registered account")
         target.settings.founder = account
         return persistence.configureRoom(target.name, None, None, None, None)
+
+    def setApproval(self, room: str, on: bool) -> Deferred[str]:
+        """
+        Make C{room} an approval room (C{on}: whoever enters it from now on,
+        but the accepted and the server's operators, needs an
+        administrator's acceptance) or an open one, stored and shared with
+        every cluster node as its other settings are.  Its members stay.
+
+        @raise NoSuchGroup: there is no such room.
+        """
+        persistence = self.service.requirePersistence()
+        target = self.service.registry.get(room)
+        mode = APPROVAL if on else OPEN
+        return persistence.configureRoom(target.name, mode, None, None, None)

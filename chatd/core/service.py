@@ -329,6 +329,9 @@ class ChatService(RoomFacade, Service):
     def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
         return self.administration.pendingRequests(room)
 
+    def waitingRequests(self) -> list[tuple[str, str, int | None]]:
+        return self.administration.waitingRequests()
+
     def configureRoom(
         self,
         room: str,
@@ -359,6 +362,9 @@ class ChatService(RoomFacade, Service):
 
     def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
         return self.roomAdministration.setFounder(room, account)
+
+    def setRoomApproval(self, room: str, on: bool) -> Deferred[str]:
+        return self.roomAdministration.setApproval(room, on)
 
     def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
         return roomremoval.deleteRoom(self, room, by, reason)

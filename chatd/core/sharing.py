@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
-from chatd.core.approvals import forget, holderOf
+from chatd.core.approvals import forget, holderOf, tellRoomOperators
 from chatd.core.ignores import IGNORES
 from chatd.core.names import key
 from chatd.storage.interfaces import RoomSettings
@@ -70,7 +70,10 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
             return
         if not fields["a"]:
             if nickKey not in room.approved:
-                room.request(nickKey, nick)
+                new = nickKey not in room.pending
+                room.request(nickKey, nick, fields.get("t"))
+                if new:
+                    tellRoomOperators(persistence.service, room, nick)
             return
         room.approve(nickKey)
         user = holderOf(persistence.service, nick)
@@ -95,10 +98,11 @@ async def reload(persistence: Persistence) -> None:
     persistence.alwaysOn.adoptAll(await persistence.store.alwaysOnAccounts())
     for settings in snapshot.rooms:
         room = _room(persistence, settings)
+        asked = snapshot.requested.get(key(settings.name), {})
         for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
             if nickKey not in snapshot.accounts:
                 continue  # a guest's: it ended with them
             if approved:
                 room.approve(nickKey)
             elif nickKey not in room.approved:
-                room.request(nickKey, nick)
+                room.request(nickKey, nick, asked.get(nickKey))

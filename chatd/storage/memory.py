@@ -66,6 +66,8 @@ class MemoryChatStore(
         self._rooms: dict[str, RoomSettings] = {}
         self._memberships: dict[str, set[str]] = {}
         self._access: dict[str, dict[str, tuple[str, bool]]] = {}
+        #: When each request in L{_access} was first made.
+        self._requested: dict[tuple[str, str], int] = {}
         self._messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]] = []
         self._lastId = 0  # ids are never reused, even once a message is deleted
         self._pending: set[int] = set()
@@ -94,6 +96,14 @@ class MemoryChatStore(
                 [RoomSettings(**vars(room)) for room in self._rooms.values()],
                 set(self._accounts),
                 {room: dict(requests) for room, requests in self._access.items()},
+                {
+                    room: {
+                        nickKey: self._requested[room, nickKey]
+                        for nickKey in requests
+                        if (room, nickKey) in self._requested
+                    }
+                    for room, requests in self._access.items()
+                },
             )
         )
 
@@ -150,6 +160,8 @@ class MemoryChatStore(
         if approved is None:
             requests.pop(key(nick), None)
         else:
+            if key(nick) not in requests:  # (as SQL's "requested": the first write's)
+                self._requested[key(room), key(nick)] = when
             requests[key(nick)] = (nick, approved)
         return succeed(None)
 

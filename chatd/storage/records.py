@@ -52,9 +52,11 @@ class Snapshot:
     """
     What the service loads at start: every room, every registered nickname
     (by key), and every approval request (room key -> nick key -> (display
-    nick, approved)).
+    nick, approved)), with when it was made where the store keeps that
+    (C{requested}: room key -> nick key -> Unix time).
     """
 
     rooms: list[RoomSettings] = field(default_factory=list)
     accounts: set[str] = field(default_factory=set)
     access: dict[str, dict[str, tuple[str, bool]]] = field(default_factory=dict)
+    requested: dict[str, dict[str, int]] = field(default_factory=dict)

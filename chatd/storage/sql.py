@@ -147,9 +147,13 @@ class SQLChatStore(
             )
         txn.execute("SELECT nick_key FROM accounts")
         snapshot.accounts = {row[0] for row in txn.fetchall()}
-        txn.execute("SELECT room_key, nick_key, nick, approved FROM access ORDER BY requested")
-        for roomKey, nickKey, nick, approved in txn.fetchall():
+        txn.execute(
+            "SELECT room_key, nick_key, nick, approved, requested FROM access ORDER BY requested"
+        )
+        for roomKey, nickKey, nick, approved, requested in txn.fetchall():
             snapshot.access.setdefault(roomKey, {})[nickKey] = (nick, bool(approved))
+            if requested is not None:
+                snapshot.requested.setdefault(roomKey, {})[nickKey] = int(requested)
         return snapshot
 
     async def _loadAsync(self) -> Snapshot:

@@ -128,6 +128,21 @@ async def test_access(store: Any) -> None:
 
 
 @pytest_twisted.ensureDeferred
+async def test_accessRequestedAt(store: Any) -> None:
+    """
+    The snapshot has when each request was first made: accepting it, or
+    asking again, keeps that time.
+    """
+    await store.setAccess("Marketing", "Carol", False, 10)
+    await store.setAccess("Marketing", "carol", False, 20)
+    await store.setAccess("Informatique", "dave", False, 30)
+    await store.setAccess("Informatique", "dave", True, 40)
+    snapshot = await store.load()
+    assert snapshot.requested[key("marketing")] == {key("carol"): 10}
+    assert snapshot.requested[key("informatique")] == {key("dave"): 30}
+
+
+@pytest_twisted.ensureDeferred
 async def test_history(store: Any) -> None:
     """
     Room messages come back oldest first with sender, lines and original

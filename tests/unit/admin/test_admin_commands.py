@@ -44,7 +44,11 @@ BAD_ARGUMENTS = [
     ("add room ,,", "add room"),
     ("add room ok,bad!name", "add room"),
     ("delete room", "delete room"),
-    ("pending rooms", "pending rooms"),
+    ("set room", "set room"),
+    ("set room lobby approval", "set room"),
+    ("set room lobby approval maybe", "set room"),
+    ("set room lobby mode on", "set room"),
+    ("set room lobby approval on extra", "set room"),
     ("pending rooms bob extra", "pending rooms"),
     ("pending rooms bad!nick", "pending rooms"),
     ("accept pending bob", "accept pending"),
@@ -255,7 +259,8 @@ class CommandTests(ConsoleTestCase):
     def test_roomsAndAddRoom(self) -> None:
         """
         C{add room} creates each room of a list (reporting those it cannot);
-        C{rooms} shows mode and member count.
+        C{rooms} shows mode, member count and (for approval rooms) requests
+        waiting.
         """
         self.login("bob")
         self.assertEqual(
@@ -263,9 +268,13 @@ class CommandTests(ConsoleTestCase):
             self.run_("add room Général, Blabla,lobby"),
         )
         lines = self.run_("rooms").splitlines()
-        self.assertEqual(["room", "mode", "members"], lines[0].split())
+        self.assertEqual(["room", "mode", "members", "waiting"], lines[0].split())
         self.assertEqual(
-            [["Blabla", "open", "0"], ["Général", "open", "0"], ["lobby", "open", "1"]],
+            [
+                ["Blabla", "open", "0", "-"],
+                ["Général", "open", "0", "-"],
+                ["lobby", "open", "1", "-"],
+            ],
             [line.split() for line in lines[1:]],
         )
         self.assertEqual("root", self.store.audit[-1].who)
@@ -363,8 +372,8 @@ class CommandTests(ConsoleTestCase):
         """
         ip = self.login("ip")
         self.assertEqual(
-            "usage: ban ip <ip|network/bits> [timeout] <reason> ('spamming' is not an address or"
-            " network; for the user named ip, write @ip)",
+            "usage: ban ip [--force] <ip|network/bits> [timeout] <reason> ('spamming' is not an"
+            " address or network; for the user named ip, write @ip)",
             self.run_("ban ip spamming a lot"),
         )
         self.assertIsNone(ip.disconnectedWith)

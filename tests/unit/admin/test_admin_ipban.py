@@ -2,14 +2,18 @@
 """
 Tests for the console's C{ban ip} with a timeout
 (L{chatd.admin.sanctioncommands}, L{chatd.core.moderation}): the ban
-lapses as a kick does; without one it lasts until lifted.
+lapses as a kick does; without one it lasts until lifted.  A sweeping
+ban (L{chatd.core.banreach}) needs C{--force}.
 """
 
 from __future__ import annotations
 
+from twisted.internet.address import IPv4Address
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.shell import peerHost
 from chatd.core import errors
 from chatd.core.service import ChatService
 from chatd.modstore import IPBAN, MemoryModerationStore
@@ -72,3 +76,77 @@ class TimedAddressBanTests(SynchronousTestCase):
                 errors.Banned, self.service.connect, RecordingParticipant(address)
             )
             self.assertEqual(f"your address is banned for good: {reason}", refused.text)
+
+
+class SweepingAddressBanTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(START)
+        self.store = MemoryModerationStore()
+        self.service = ChatService(self.clock, rooms=["lobby"])
+        self.service.moderation.store = self.store
+        self.console = ConsoleScreen(self.service)
+
+    def test_everyoneNeedsForce(self) -> None:
+        """
+        C{ban ip 0.0.0.0/0 everyone} is refused, saying why and how to
+        confirm, closing nothing and auditing nothing; with C{--force}
+        first or last it bans.
+        """
+        user = RecordingParticipant("203.0.113.7")
+        self.service.connect(user)
+        self.assertEqual(
+            "refused: 0.0.0.0/0 is broader than a /8 (IPv4): repeat with --force to ban it"
+            " all the same",
+            self.console.type("ban ip 0.0.0.0/0 everyone"),
+        )
+        self.assertIsNone(user.disconnectedWith)
+        self.assertEqual([], self.store.audit)
+        self.assertEqual(
+            "banned 0.0.0.0/0; 1 connection(s) closed",
+            self.console.type("ban ip --force 0.0.0.0/0 everyone"),
+        )
+        self.assertEqual("ban ip 0.0.0.0/0 everyone", self.store.audit[-1].what)
+        self.assertEqual(
+            "banned ::/0; 0 connection(s) closed", self.console.type("ban ip ::/0 all --force")
+        )
+
+    def test_ownAddressNeedsForce(self) -> None:
+        """
+        A ban covering the console's own client address is refused without
+        C{--force}; so is one on a loopback address.
+        """
+        self.console.protocol.console.address = "198.51.100.20"
+        reply = self.console.type("ban ip 198.51.100.0/24 lab")
+        self.assertEqual(
+            "refused: 198.51.100.0/24 covers your own address (198.51.100.20): repeat with"
+            " --force to ban it all the same",
+            reply,
+        )
+        self.assertIn("covers loopback clients", self.console.type("ban ip 127.0.0.1 local"))
+        self.assertEqual(
+            "banned 198.51.100.0/24; 0 connection(s) closed",
+            self.console.type("ban ip 198.51.100.0/24 lab --force"),
+        )
+
+    def test_peerHost(self) -> None:
+        """
+        L{peerHost} finds a terminal's client address through the
+        transports it wraps, and an SSH address's TCP one.
+        """
+
+        class Wrapper:
+            def __init__(self, transport: object) -> None:
+                self.transport = transport
+
+        class SSHAddress:
+            address = IPv4Address("TCP", "192.0.2.5", 22)
+
+        class SSHChannel:
+            def getPeer(self) -> SSHAddress:
+                return SSHAddress()
+
+        transport = StringTransport(peerAddress=IPv4Address("TCP", "203.0.113.9", 4000))
+        self.assertEqual("203.0.113.9", peerHost(Wrapper(Wrapper(transport))))
+        self.assertEqual("192.0.2.5", peerHost(SSHChannel()))
+        self.assertIsNone(peerHost(object()))

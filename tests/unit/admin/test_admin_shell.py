@@ -32,7 +32,7 @@ class RecordingConsole:
     def __init__(self) -> None:
         self.lines: list[str] = []
 
-    def attach(self, hangUp: object) -> None:
+    def attach(self, hangUp: object, address: str | None = None) -> None:
         pass
 
     def detach(self) -> None:

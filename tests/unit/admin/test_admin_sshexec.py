@@ -7,6 +7,8 @@ request is answered, with an exit status scripts can test.
 
 from __future__ import annotations
 
+from twisted.conch.ssh.address import SSHTransportAddress
+from twisted.internet.address import IPv4Address
 from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.task import Clock
 from twisted.python.failure import Failure
@@ -32,6 +34,9 @@ class RecordingProcess:
 
     def processEnded(self, reason: Failure) -> None:
         self.ended = reason
+
+    def getPeer(self) -> SSHTransportAddress:
+        return SSHTransportAddress(IPv4Address("TCP", "198.51.100.7", 50022))
 
 
 class ExecTests(SynchronousTestCase):
@@ -75,3 +80,15 @@ class ExecTests(SynchronousTestCase):
             ended = process.ended.value
             assert isinstance(ended, ProcessTerminated)
             self.assertEqual(ended.exitCode, 1)
+
+    def test_ownAddress(self) -> None:
+        """
+        The console knows the SSH client's address: a ban covering it needs
+        C{--force}.
+        """
+        process = self.run_(b"ban ip 198.51.100.0/24 lab")
+        self.assertEqual(
+            b"refused: 198.51.100.0/24 covers your own address (198.51.100.7): repeat with"
+            b" --force to ban it all the same\n",
+            process.written,
+        )

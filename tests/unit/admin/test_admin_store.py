@@ -57,8 +57,8 @@ class StoreConsoleTests(SynchronousTestCase):
         C{rooms} shows each room's mode, approval rooms included.
         """
         rows = {line.split()[0]: line.split()[1:] for line in self.run_("rooms").splitlines()[1:]}
-        self.assertEqual(["approval", "0"], rows["Marketing"])
-        self.assertEqual(["open", "0"], rows["Blabla"])
+        self.assertEqual(["approval", "0", "0"], rows["Marketing"])
+        self.assertEqual(["open", "0", "-"], rows["Blabla"])
 
     def test_addRoomIsStored(self) -> None:
         """
