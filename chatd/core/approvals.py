@@ -46,12 +46,17 @@ class Approvals:
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         """
         @raise PendingApproval: C{room} needs approval and C{participant}
-            (called C{nick}, or the account it signed in to) does not have
-            it yet; the request is recorded for an operator.
+            (called C{nick}, or the account it signed in to: not the room's
+            founder) does not have it yet; the request is recorded for an
+            operator.
         """
         if room.settings.mode != APPROVAL or self.service.isOperator(participant):
             return
-        nick = self.service.accountName(participant) or nick
+        account = self.service.accountName(participant)
+        founder = room.settings.founder
+        if account is not None and founder and key(account) == key(founder):
+            return  # a room's founder needs nobody's leave to enter it
+        nick = account or nick
         if key(nick) in room.approved:
             return
         if key(nick) not in room.pending:

@@ -160,6 +160,21 @@ class ApprovalConsoleTests(SynchronousTestCase):
         self.assertEqual([told], self.notices(helper))
         self.assertEqual([], self.notices(member))
 
+    def test_founderEntersUnasked(self) -> None:
+        """
+        A room's founder, signed in to their account, enters their approval
+        room without being accepted; anyone else asks.
+        """
+        teacher = self.login("teacher")
+        self.successResultOf(self.service.register(teacher, "sesame"))
+        self.run_("founder Informatique teacher")
+        self.service.enter(teacher, "Informatique")
+        self.assertIn("Informatique", [room.name for room in self.service.roomsJoined(teacher)])
+        self.assertEqual("nobody waits to enter an approval room", self.run_("pending rooms"))
+        guest = self.login("Teacher2")
+        self.ask(guest, "Informatique")
+        self.assertNotIn("Informatique", [room.name for room in self.service.roomsJoined(guest)])
+
     def test_addApprovalRoom(self) -> None:
         """
         C{add room NAME approval} makes approval rooms, stored; newcomers
