@@ -45,6 +45,7 @@ CHAT_SETTINGS = (
     "password-min-length",
     "registrations-per-hour",
     "password-changes-per-hour",
+    "login-timeout",
 )
 #: What the waiting private messages' limits and page size come from.
 INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
@@ -107,7 +108,8 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     The service's options a reload applies: operators, room size, history
     replayed, rooms users may create, the shortest new password, how many
     accounts an address may register, how often a password may change, the
-    most lines and characters of a message, and the connection limits.
+    most lines and characters of a message, the connection limits, and the
+    time new connections have to log in.
     """
 
     def configure(options: Options) -> None:
@@ -117,6 +119,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
         chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
+        chat.loginDeadlines.timeout = options["login-timeout"] or None  # for new connections
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
             if chat.persistence.accounts.pace is not None:
