@@ -201,12 +201,10 @@ def tryRegister(irc: IRCSession) -> Any:
             d = maybeDeferred(irc.service.login, irc.participant, nick, password)
             return d if password is not None else d.addErrback(unclaimed, irc, nick)
 
-        return irc.call(
-            claim,
-            subject=nick,
-            onSuccess=lambda nick: welcome(irc),
-            errors=NICK_ERRORS if password is not None else RESERVED_ERRORS,
-        )
+        d = maybeDeferred(claim)
+        d.addCallback(lambda nick: welcome(irc))
+        errors = NICK_ERRORS if password is not None else RESERVED_ERRORS
+        return d.addErrback(registrationRefused, irc, nick, errors)
 
     if irc.password is None:
         return login(None)
@@ -215,6 +213,25 @@ def tryRegister(irc: IRCSession) -> Any:
     # registered, the client comes in as a guest.
     registered = irc.service.isRegistered(nick)
     return registered.addCallback(lambda known: login(irc.password if known else None))
+
+
+def registrationRefused(
+    failure: Failure, irc: IRCSession, nick: str, errors: dict[int, str]
+) -> None:
+    """
+    The service refused the login that completes registration: the
+    numeric that names why; after C{465} (a banned account, nickname or
+    address, or one kicked for a while), which no retry on this connection
+    can change, C{ERROR} and close, as other servers do.  A wrong password
+    (C{464}) or a nickname in use (C{433}) leaves the client unregistered,
+    free to try again.
+    """
+    failure.trap(ChatError)
+    error = failure.value
+    assert isinstance(error, ChatError)
+    irc.refused(error, nick, errors)
+    if isinstance(error, (Banned, Kicked)):
+        irc.closeLink(error.text)
 
 
 def unclaimed(failure: Failure, irc: IRCSession, nick: str) -> Failure:
