@@ -12,6 +12,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.core import errors
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
+from tests.support.persistencecase import PersistenceTestCase
 
 
 class LoginDeadlineTests(SynchronousTestCase):
@@ -108,3 +109,18 @@ class LoginDeadlineTests(SynchronousTestCase):
         self.failureResultOf(refused, errors.NickTaken)
         self.assertIsNone(first.disconnectedWith)
         self.assertIsInstance(second.disconnectedWith, errors.LoginTimedOut)
+
+
+class SecondConnectionTests(PersistenceTestCase):
+    def test_secondConnectionInTime(self) -> None:
+        """
+        A connection that signs in to an account already signed in (it joins
+        the person) has logged in: its deadline is cancelled too.
+        """
+        self.service.loginDeadlines.timeout = 60.0
+        self.registered("alice", "sesame")
+        phone = self.login("alice", "sesame")
+        laptop = self.login("alice", "sesame")
+        self.assertEqual(self.service.loginDeadlines.pending(), 0)
+        self.clock.advance(60)
+        self.assertEqual((phone.disconnectedWith, laptop.disconnectedWith), (None, None))
