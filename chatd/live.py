@@ -45,6 +45,7 @@ CHAT_SETTINGS = (
     "password-min-length",
     "registrations-per-hour",
     "password-changes-per-hour",
+    "guests",
     "login-timeout",
 )
 #: What the waiting private messages' limits and page size come from.
@@ -106,10 +107,10 @@ def configureAdmission(admission: Admission, options: Options) -> None:
 def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> None:
     """
     The service's options a reload applies: operators, room size, history
-    replayed, rooms users may create, the shortest new password, how many
-    accounts an address may register, how often a password may change, the
-    most lines and characters of a message, the connection limits, and the
-    time new connections have to log in.
+    replayed, rooms users may create, whether guests log in, the shortest
+    new password, how many accounts an address may register, how often a
+    password may change, the most lines and characters of a message, the
+    connection limits, and the time new connections have to log in.
     """
 
     def configure(options: Options) -> None:
@@ -119,6 +120,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.roomLimits.maxRooms = options["max-rooms"]
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
         chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
+        chat.logins.guests = options["guests"] == "on"
         chat.loginDeadlines.timeout = options["login-timeout"] or None  # for new connections
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)

@@ -269,6 +269,14 @@ class Options(LoggingOptions):
             passwordLength,
         ],
         [
+            "guests",
+            None,
+            "on",
+            "'off': only registered accounts log in, with their password, on every front-end"
+            " (nobody can register: the console's add account makes the accounts).",
+            admin.onOff,
+        ],
+        [
             "operators",
             None,
             [],

@@ -204,6 +204,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     cloak.setServiceParent(top)
     chat.serverName = options["irc-server-name"]
     chat.people.maxConnections = options["max-connections-per-account"]
+    chat.logins.guests = options["guests"] == "on"
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]

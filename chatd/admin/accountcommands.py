@@ -1,7 +1,9 @@
 # -*- test-case-name: tests.integration.test_admin_account_commands -*-
 """
-The console's commands about registered chat accounts: C{account password}
-sets a forgotten password, C{account delete} removes an account.  Both go
+The console's commands about registered chat accounts: C{add account}
+makes one (where guests may not log in, C{--guests off}, nobody can
+register one), C{account password} sets a forgotten password, C{account
+delete} removes an account.  They go
 through the core (L{chatd.core.accountadmin}), which applies the account
 rules and tells every cluster node; each is audited, never with the
 password.
@@ -29,18 +31,24 @@ if TYPE_CHECKING:
 SIGN_OUT = "--sign-out"
 #: The command whose secret a terminal console asks for.
 PASSWORD_COMMAND = "account password"
+#: The command that makes an account, whose password is asked the same way.
+ADD_COMMAND = "add account"
 
 
 def askedPassword(line: str) -> tuple[str, str] | None:
     """
-    If C{line} is C{account password <name> [--sign-out]} without the
-    password: the account's name as typed and the line to run once the
-    password is appended; else C{None} (any other line, run as it is).
+    If C{line} is C{account password <name> [--sign-out]} or C{add account
+    <name>} without the password: the account's name as typed and the line
+    to run once the password is appended; else C{None} (any other line, run
+    as it is).
     """
     words = line.split()
-    if len(words) < 3 or " ".join(words[:2]).lower() != PASSWORD_COMMAND:
+    command = " ".join(words[:2]).lower()
+    if len(words) < 3 or command not in (PASSWORD_COMMAND, ADD_COMMAND):
         return None
     rest = words[2:]
+    if command == ADD_COMMAND:
+        return (rest[0], " ".join([ADD_COMMAND, *rest])) if len(rest) == 1 else None
     if len(rest) == 1 or (len(rest) == 2 and SIGN_OUT in rest and rest[0] != rest[1]):
         name = next(word for word in rest if word != SIGN_OUT)
         return name, " ".join([PASSWORD_COMMAND, *rest])
@@ -56,6 +64,19 @@ class AccountCommands(SanctionCommands):
     passwords: Path | None
     sessions: set[AdminConsole]
     close: Callable[[], object] | None
+
+    async def cmd_add_account(self, rest: str) -> str:
+        words = rest.split()
+        if len(words) != 2:
+            raise Usage(
+                "the password is the last word; a telnet or SSH console asks for it,"
+                " hidden, when it is left out"
+                if len(words) == 1
+                else ""
+            )
+        account = await self.service.createAccount(words[0], words[1])
+        self._audit(f"add account {account}")
+        return f"account {account} created: it logs in with that password"
 
     async def cmd_account_password(self, rest: str) -> str:
         name, *others = rest.split() or [""]

@@ -8,7 +8,8 @@ Both run one command at a time: input that arrives while a command is
 still working (the audit trail is read from the store) waits, so replies
 keep the order of the commands.
 
-On a terminal, C{account password <name>} without the password asks for
+On a terminal, C{account password <name>} (or C{add account <name>})
+without the password asks for
 it twice, echoing nothing, and keeps it out of the line history
 (L{chatd.admin.accountcommands.askedPassword}); Ctrl-C or Ctrl-D there
 gives up.

@@ -76,6 +76,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "admins": ("admins", "who may log in here: password file and accounts flagged admin"),
     "admin grant": ("admin grant <username>", "a registered account becomes an administrator"),
     "admin revoke": ("admin revoke <username>", "an account is no longer an administrator"),
+    "add account": (
+        "add account <username> [password]",
+        "register an account (password asked twice, hidden, when left out)",
+    ),
     "account password": (
         "account password <username> [--sign-out] [new password]",
         "set a registered account's password (asked twice, hidden, when left out)",

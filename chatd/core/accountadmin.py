@@ -1,9 +1,10 @@
 # -*- test-case-name: tests.unit.core.test_accountadmin -*-
 """
 An administrator's orders about a registered account (the admin console's
-C{account password} and C{account delete}): the account rules applied on
-the administrator's behalf, as every front-end's registration applies them
-on the user's.
+C{add account}, C{account password} and C{account delete}): the account
+rules applied on the administrator's behalf, as every front-end's
+registration applies them on the user's.  A new account is how pupils get
+one where guests may not log in (C{--guests off}), so cannot register.
 
 A new password follows the password rules (L{chatd.core.accounts.PasswordRules})
 and is hashed with argon2 as at registration; the account's SCRAM verifier
@@ -30,6 +31,7 @@ from chatd.core import errors
 from chatd.core.approvals import forget
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.reach import reachedBy
+from chatd.core.renaming import checkNewName
 from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
@@ -79,6 +81,32 @@ async def _account(service: ChatService, nick: str) -> tuple[Persistence, str]:
     if account is None:
         raise errors.InvalidArgument(f"{nick} is not a registered account")
     return persistence, account
+
+
+async def createAccount(service: ChatService, nick: str, password: str) -> str:
+    """
+    Register the account C{nick} with C{password}, as an administrator:
+    the name and password rules of a registration apply (not its pace);
+    every node of a cluster learns of it.  Gives its name.
+
+    @raise NotPermitted: the service keeps no accounts.
+    @raise InvalidNick: C{nick} is no name a user may take.
+    @raise InvalidArgument: C{nick} is registered already, or C{password}
+        breaks the password rules.
+    """
+    persistence = service.requirePersistence()
+    nick = normalize(nick)
+    if not isValidName(nick):
+        raise errors.InvalidNick()
+    checkNewName(nick, None, service.serverName)
+    persistence.accounts.rules.check(password)
+    await persistence.whenReady()
+    if key(nick) in persistence.registered or await persistence.store.accountName(nick):
+        raise errors.InvalidArgument(f"{nick} is registered already")
+    await persistence.accounts.register(nick, password, None, new=True)
+    persistence.registered.add(key(nick))
+    persistence.changed("account", u=nick)
+    return nick
 
 
 async def setPassword(

@@ -191,6 +191,19 @@ class BadPassword(ChatError):
     wait: float = 0.0
 
 
+class GuestsRefused(ChatError):
+    """
+    A login without an account's password while the server admits
+    registered accounts only (C{--guests off}).
+    """
+
+    code, reason = (
+        22,
+        "this server admits registered accounts only: log in with your account's name"
+        " and password (ask the server's operator for an account)",
+    )
+
+
 class TooManyAttempts(ChatError):
     code, reason = 29, "too many login attempts are waiting, try again later"
 

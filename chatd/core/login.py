@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests -*-  # noqa: E501
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
@@ -49,6 +49,9 @@ class Logins(Renames, Joining):
         self.service = service
         #: The logins waiting (for the sanctions, the store or a claim).
         self._underWay: dict[IParticipant, Deferred[str]] = {}
+        #: Whether a login without an account's password is admitted
+        #: (C{--guests}); always-on accounts and cluster nodes' users are not logins.
+        self.guests = True
 
     def login(
         self,
@@ -70,6 +73,8 @@ class Logins(Renames, Joining):
         connection) never takes another connection's place (L{joinPerson}).
 
         @raise AlreadyLoggedIn: logged in, or a login is under way.
+        @raise GuestsRefused: (maybe in the L{Deferred}) no account's
+            password proven while guests are not admitted (L{refuseGuest}).
         """
         if participant in self._underWay or self.service.isLoggedIn(participant):
             raise errors.AlreadyLoggedIn()
@@ -80,6 +85,7 @@ class Logins(Renames, Joining):
             persistence = self.service.persistence
             settling = self.checkName(nick, persistence is not None, password is not None)
             if persistence is None and self.service.observer is None:
+                self.refuseGuest()
                 checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
         story = self.story(participant, nick, password, loading, preferred, settling, resume)
@@ -152,9 +158,13 @@ class Logins(Renames, Joining):
                 waits.append(settling)
         persistence = service.persistence
         rooms: list[str] = []
-        if persistence is not None:
+        if persistence is None:
+            self.refuseGuest()
+        else:
             # The password first: the name is claimed only once it is earned.
             proven, rooms = await persistence.login.verifyLogin(participant, nick, password)
+            if proven is None:
+                self.refuseGuest()
             if proven is not None:  # its ignore list, before anyone can reach it
                 await service.ignores.atLogin(proven)
             self.checkSanctions(participant, nick)  # one may have come during the check
@@ -181,6 +191,16 @@ class Logins(Renames, Joining):
         elif service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
         return nick
+
+    def refuseGuest(self) -> None:
+        """
+        A login that proved no account's password is a guest's: refused
+        unless guests are admitted (L{guests}).
+
+        @raise GuestsRefused: guests are not admitted.
+        """
+        if not self.guests:
+            raise errors.GuestsRefused()
 
     def checkSanctions(self, participant: IParticipant, nick: str) -> None:
         """

@@ -115,6 +115,12 @@ class IAdministration(IChatService):
         every room) as administrator C{by} (L{chatd.core.purge}).
         """
 
+    def createAccount(nick: str, password: str) -> Deferred[str]:
+        """
+        Register C{nick} with C{password}, as an administrator; fires with
+        its name (L{chatd.core.accountadmin}).
+        """
+
     def setAccountPassword(
         nick: str, password: str, by: str, signOut: bool = False
     ) -> Deferred[PasswordSet]:

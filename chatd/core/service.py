@@ -373,6 +373,9 @@ class ChatService(RoomFacade, Service):
     ) -> Deferred[purge.Purged]:
         return purge.purge(self, sender, rooms, since, Administrator(by))
 
+    def createAccount(self, nick: str, password: str) -> Deferred[str]:
+        return Deferred.fromCoroutine(accountadmin.createAccount(self, nick, password))
+
     def setAccountPassword(
         self, nick: str, password: str, by: str, signOut: bool = False
     ) -> Deferred[accountadmin.PasswordSet]:

@@ -27,6 +27,7 @@ from chatd.core.errors import (
     BannedFromRoom,
     ChatError,
     ClusterUnavailable,
+    GuestsRefused,
     Kicked,
     Muted,
     NickTaken,
@@ -199,10 +200,16 @@ def tryRegister(irc: IRCSession) -> Any:
     def login(password: str | None) -> Any:
         def claim() -> Any:
             d = maybeDeferred(irc.service.login, irc.participant, nick, password)
-            return d if password is not None else d.addErrback(unclaimed, irc, nick)
+            if password is None:
+                d.addErrback(unclaimed, irc, nick)
+            return d.addErrback(accountRequired, irc)
+
+        def welcomed(nick: str | None) -> None:
+            if nick is not None:  # (None: refused as a guest, closed)
+                welcome(irc)
 
         d = maybeDeferred(claim)
-        d.addCallback(lambda nick: welcome(irc))
+        d.addCallback(welcomed)
         errors = NICK_ERRORS if password is not None else RESERVED_ERRORS
         return d.addErrback(registrationRefused, irc, nick, errors)
 
@@ -243,6 +250,21 @@ def unclaimed(failure: Failure, irc: IRCSession, nick: str) -> Failure:
     if failure.check(BadPassword) and irc.pendingNick == nick:
         irc.pendingNick = None
     return failure
+
+
+def accountRequired(failure: Failure, irc: IRCSession) -> Failure | None:
+    """
+    A guest's registration where only accounts log in (C{--guests off}):
+    refused as servers requiring SASL refuse it (Ergo's C{require-sasl}),
+    C{FAIL * ACCOUNT_REQUIRED}, then C{ERROR} and the link closes; C{None}
+    then, any other refusal as it is.
+    """
+    error = failure.check(GuestsRefused) and failure.value
+    if not isinstance(error, GuestsRefused):
+        return failure
+    irc.sendMessage("FAIL", "*", "ACCOUNT_REQUIRED", error.text, trailing=True)
+    irc.closeLink(error.text)
+    return None
 
 
 def welcome(irc: IRCSession) -> None:

@@ -1,5 +1,5 @@
 """
-The console's C{account password} and C{account delete}
+The console's C{add account}, C{account password} and C{account delete}
 (L{chatd.admin.accountcommands}), typed into the telnet console, then
 checked with a chat login: the old password is refused and the new one
 works, a deleted account's sessions end and its name is anyone's to
@@ -176,6 +176,32 @@ class AccountCommandTests(AccountsTestCase):
         self.assertTrue(aliceShown.disconnecting)
         self.assertIn("accounts flagged admin: none", self.typed("admins"))
         self.refusedLogin("alice", "alicepw")
+
+    def test_addAskedHidden(self) -> None:
+        """
+        C{add account}, the way in where guests may not log in
+        (C{--guests off}): left out of the line, the password is asked
+        twice, echoed nowhere; the account then logs in with it, and the
+        audit trail names the account, not the password.
+        """
+        self.service.logins.guests = False
+        user = RecordingParticipant()
+        self.service.connect(user)
+        self.failureResultOf(settled(self.service.login(user, "pupil")), errors.GuestsRefused)
+        self.assertIn("New password for pupil: ", self.typed("add account pupil"))
+        shown = self.typed("pupil-pw") + self.typed("pupil-pw")
+        self.assertNotIn("pupil-pw", shown)
+        self.assertIn("account pupil created: it logs in with that password", shown)
+        self.chat("pupil", "pupil-pw")
+        self.assertEqual(("root", "add account pupil"), self.lastAudit())
+
+    def test_addRefused(self) -> None:
+        """
+        A registered name, a password the rules refuse: nothing is made.
+        """
+        self.assertIn("refused: bob is registered already", self.typed("add account bob secret1"))
+        self.assertIn("refused: a password is 4 to 1024", self.typed("add account pupil abc"))
+        self.refusedLogin("pupil", "abc")
 
 
 class NoStoreTests(AccountsTestCase):

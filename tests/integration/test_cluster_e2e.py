@@ -54,6 +54,40 @@ async def heard(client: LineClient, sender: str, room: str, text: str) -> None:
     assert await client.nextLines(2) == [f"srv: {text}", "srv: ."]
 
 
+async def connected(*nodes: Daemon) -> None:
+    """
+    Wait until each of C{nodes} is connected to Redis.
+    """
+    for node in nodes:
+        await waitForLog(node, "connected to Redis")
+
+
+async def inLobby(
+    a: Daemon, first: str, b: Daemon, second: str
+) -> tuple[ClusterClient, ClusterClient]:
+    """
+    C{first} logged in on node C{a}, and C{second} on node C{b}, both in
+    lobby once the nodes are connected to Redis: C{first} was told that
+    C{second} entered, and lobby's members, asked on C{b}, are both.
+    """
+    await connected(a, b)
+    one = await login(a, first, "lobby")
+    two = await login(b, second, "lobby")
+    assert (await one.line()).startswith(f"srv: ENTER lobby {second} ")
+    await waitForMembers(two, "lobby", [first, second])
+    return one, two
+
+
+async def loginAnswer(node: Daemon, nick: str) -> tuple[ClusterClient, str]:
+    """
+    A new TCHAT connection to C{node} that sent C{LOGIN nick}; the answer.
+    """
+    client = await connectLines(reactor, node.ports["TchatFactory"])
+    assert await client.line() == "srv: TCHAT 1"
+    client.send(f"clt: LOGIN {nick}")
+    return client, await client.line()
+
+
 @pytest_twisted.ensureDeferred
 async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     """
@@ -63,12 +97,7 @@ async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     cleanly its user leaves everywhere at once, without waiting for the TTL.
     """
     a, b = nodes("a"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    bob = await login(b, "bob", "lobby")
-    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
-    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    alice, bob = await inLobby(a, "alice", b, "bob")
 
     for i in range(20):
         bob.send("clt: SPEAK lobby", f"clt: line {i}", "clt: .")
@@ -92,10 +121,8 @@ async def test_crossNodeChat(nodes: Callable[..., Daemon]) -> None:
     assert line.startswith("srv: LEAVE lobby carol "), line
     assert time.monotonic() - stopped < 3.0  # not the TTL (5 s) of a node that died
 
-    intruder = await connectLines(reactor, b.ports["TchatFactory"])
-    assert await intruder.line() == "srv: TCHAT 1"
-    intruder.send("clt: LOGIN ALICE")
-    assert await intruder.line() == "srv: ERROR 23"
+    intruder, answer = await loginAnswer(b, "ALICE")
+    assert answer == "srv: ERROR 23"
 
     for client in (alice, bob, carol, intruder):
         await client.close()
@@ -109,12 +136,7 @@ async def test_killedNode(nodes: Callable[..., Daemon]) -> None:
     names are free again.
     """
     a, b = nodes("a"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    bob = await login(b, "bob", "lobby")
-    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
-    await waitForMembers(bob, "lobby", ["alice", "bob"])
+    alice, bob = await inLobby(a, "alice", b, "bob")
     a.stop(signal.SIGKILL)
     killed = time.monotonic()
     line = await bob.line()
@@ -133,8 +155,7 @@ async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisSe
     nodes hear each other again, with what was said and changed meanwhile.
     """
     a, b = nodes("a"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
+    await connected(a, b)
     alice = await login(a, "alice", "lobby")
     pal = await login(a, "pal", "lobby")
     assert (await alice.line()).startswith("srv: ENTER lobby pal ")
@@ -148,10 +169,8 @@ async def test_redisRestarted(nodes: Callable[..., Daemon], redisServer: RedisSe
     await waitForLog(b, "lost Redis")
     await speak(alice, "lobby", "local only")
     await heard(pal, "alice", "lobby", "local only")
-    newcomer = await connectLines(reactor, a.ports["TchatFactory"])
-    assert await newcomer.line() == "srv: TCHAT 1"
-    newcomer.send("clt: LOGIN newcomer")
-    assert await newcomer.line() == "srv: ERROR 02"
+    newcomer, answer = await loginAnswer(a, "newcomer")
+    assert answer == "srv: ERROR 02"
     pal.send("clt: LEAVE lobby")
     assert await pal.line() == "srv: OKAY!"
     assert (await alice.line()).startswith("srv: LEAVE lobby pal ")
@@ -180,12 +199,7 @@ async def test_unreadEntriesSurviveRestart(
     node a; no gap is reported.
     """
     a, b = nodes("a"), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    bob = await login(b, "bob", "lobby")
-    await waitForMembers(bob, "lobby", ["alice", "bob"])
-    assert (await alice.line()).startswith("srv: ENTER lobby bob ")
+    alice, bob = await inLobby(a, "alice", b, "bob")
     b.process.send_signal(signal.SIGSTOP)
     try:
         await speak(alice, "lobby", "one")
@@ -218,8 +232,7 @@ async def test_arrivalsReachableAtOnce(nodes: Callable[..., Daemon]) -> None:
     """
     a = nodes("a", False, False, False, "--max-rooms-per-user", "0", "--max-per-address", "0")
     b = nodes("b", False, False, False, "--max-per-address", "0")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
+    await connected(a, b)
     alice = await login(a, "alice")
     bob = await login(b, "bob")
     for trial in range(12):
@@ -260,12 +273,7 @@ async def test_kickFromAnotherNode(nodes: Callable[..., Daemon]) -> None:
     the user leave.
     """
     a, b = nodes("a"), nodes("b", talk=True)
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    carol = await login(b, "carol", "lobby")
-    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
-    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    alice, carol = await inLobby(a, "alice", b, "carol")
     owner = await login(b, "op")  # the operator's account, registered on its node
     owner.send("clt: REGIS op-secret")
     assert await owner.line() == "srv: OKAY!"
@@ -295,22 +303,15 @@ async def test_banFromAnotherNodesConsole(nodes: Callable[..., Daemon]) -> None:
     ban holds on node A too.
     """
     a, b = nodes("a"), nodes("b", console=True)
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = await login(a, "alice", "lobby")
-    carol = await login(b, "carol", "lobby")
-    assert (await alice.line()).startswith("srv: ENTER lobby carol ")
-    await waitForMembers(carol, "lobby", ["alice", "carol"])
+    alice, carol = await inLobby(a, "alice", b, "carol")
     output = consoleCommand(b.ports["AdminTelnetFactory"], "ban alice spamming")
     assert "banned alice" in output, output
     assert await alice.line() == "srv: ERROR 24"
     await alice.closed
     line = await carol.line()
     assert line.startswith("srv: LEAVE lobby alice "), line
-    again = await connectLines(reactor, a.ports["TchatFactory"])
-    assert await again.line() == "srv: TCHAT 1"
-    again.send("clt: LOGIN alice")
-    assert await again.line() == "srv: ERROR 24"
+    again, answer = await loginAnswer(a, "alice")
+    assert answer == "srv: ERROR 24"
     await again.close()
     await carol.close()
 

@@ -26,9 +26,9 @@ import pytest_twisted
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from tests.support.daemon import startDaemon
-from tests.support.lineclient import LineClient, connectLines
-from tests.support.terminal import expect
+from tests.support.daemon import Daemon, loopbackDaemon
+from tests.support.teardown import Teardown
+from tests.support.terminal import expect, tchatUser
 
 pytestmark = pytest.mark.skipif(
     shutil.which("weechat-headless") is None
@@ -112,6 +112,15 @@ class WeeChat:
             await deferLater(reactor, 0.1)
         raise AssertionError(f"{part!r} never shown in {buffer}: {self.log(buffer)!r}")
 
+    def report(self) -> str:
+        """
+        What WeeChat showed in the server's buffer and in C{#lobby}.
+        """
+        return "\n".join(
+            "\n  ".join([f"WeeChat's {buffer}:", *map(str, self.log(buffer))])
+            for buffer in ("irc.server.chatd", "irc.chatd.#lobby")
+        )
+
     def close(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -123,13 +132,12 @@ class WeeChat:
         self.output.close()
 
 
-async def tchatUser(port: int, nick: str, *commands: str) -> LineClient:
-    client = await connectLines(reactor, port)
-    assert await client.line() == "srv: TCHAT 1"
-    for command in commands:
-        client.send(command)
-        await expect(client, "srv: OKAY!")
-    return client
+async def registerWee(daemon: Daemon) -> None:
+    """
+    Register the account C{wee} (password C{sesame-wee}) over TCHAT.
+    """
+    owner = await tchatUser(daemon.ports["TchatFactory"], "LOGIN wee", "REGIS sesame-wee")
+    await owner.close()
 
 
 @pytest_twisted.ensureDeferred
@@ -141,25 +149,12 @@ async def test_weechat(tmp_path: Path) -> None:
     tone), an action is an action on both sides, and C{/quit} makes bob see
     wee leave at once.
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--irc",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "IRCFactory"),
-    )
-    tchat = daemon.ports["TchatFactory"]
-    weechat: WeeChat | None = None
-    bob: LineClient | None = None
-    try:
-        owner = await tchatUser(tchat, "wee", "clt: LOGIN wee", "clt: REGIS sesame-wee")
-        await owner.close()
-        bob = await tchatUser(tchat, "bob", "clt: LOGIN bob", "clt: ENTER lobby")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
+    async with Teardown(daemon) as ending:
+        await registerWee(daemon)
+        bob = ending.keep(await tchatUser(daemon.ports["TchatFactory"], "LOGIN bob", "ENTER lobby"))
 
-        weechat = WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee")
+        weechat = ending.keep(WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee"))
         await weechat.waitForText("irc.server.chatd", "SASL authentication successful")
         await expect(bob, "srv: ENTER lobby wee ")
         await weechat.waitForText("irc.chatd.#lobby", "Channel #lobby: 2 nicks")
@@ -191,17 +186,6 @@ async def test_weechat(tmp_path: Path) -> None:
 
         await weechat.command("irc.server.chatd", "/quit bye now")
         await expect(bob, "srv: LEAVE lobby wee ")
-    except BaseException:
-        if weechat is not None:
-            for buffer in ("irc.server.chatd", "irc.chatd.#lobby"):
-                print(f"WeeChat's {buffer}:", *weechat.log(buffer), sep="\n  ")
-        raise
-    finally:
-        if weechat is not None:
-            weechat.close()
-        if bob is not None:
-            await bob.close()
-        daemon.stop()
 
 
 @pytest_twisted.ensureDeferred
@@ -215,33 +199,12 @@ async def test_weechatRefusalInChannel(tmp_path: Path) -> None:
     nickname in that query's buffer the same way; the 3.8 of Debian 12, in
     the server's buffer, naming the nickname.)
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--irc",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "IRCFactory"),
-    )
-    tchat = daemon.ports["TchatFactory"]
-    weechat: WeeChat | None = None
-    try:
-        owner = await tchatUser(tchat, "wee", "clt: LOGIN wee", "clt: REGIS sesame-wee")
-        await owner.close()
-        weechat = WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
+    async with Teardown(daemon) as ending:
+        await registerWee(daemon)
+        weechat = ending.keep(WeeChat(tmp_path, daemon.ports["IRCFactory"], "wee", "sesame-wee"))
         await weechat.waitForText("irc.chatd.#lobby", "Channel #lobby: 1 nick")
         await weechat.command("irc.chatd.#lobby", "ring \x07 ring")
         await weechat.waitForText(
             "irc.chatd.#lobby", '#lobby: "ring  ring" not delivered: the message holds U+0007'
         )
-    except BaseException:
-        if weechat is not None:
-            for buffer in ("irc.server.chatd", "irc.chatd.#lobby"):
-                print(f"WeeChat's {buffer}:", *weechat.log(buffer), sep="\n  ")
-        raise
-    finally:
-        if weechat is not None:
-            weechat.close()
-        daemon.stop()

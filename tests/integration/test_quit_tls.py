@@ -27,16 +27,9 @@ from twisted.internet.threads import deferToThread
 from tests.support.blockingclients import readUntil
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import LineClient, connectLines
-from tests.support.terminal import Terminal, expect
+from tests.support.teardown import Teardown
+from tests.support.terminal import expect, startIrssi, tchatUser
 from tests.support.tls import makeCertificate
-
-IRSSI_CONFIG = """
-settings = {
-  core = { real_name = "Irssi Tester"; user_name = "tester"; nick = "irssiuser"; };
-  "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "20"; };
-  "fe-common/core" = { autolog = "no"; };
-};
-"""
 
 
 def tlsDaemon(tmp_path: Path, *extra: str) -> Daemon:
@@ -56,16 +49,11 @@ def tlsDaemon(tmp_path: Path, *extra: str) -> Daemon:
     )
 
 
-async def watcher(daemon: Daemon, nick: str = "carol") -> LineClient:
+async def watcher(daemon: Daemon) -> LineClient:
     """
-    A TCHAT user in C{lobby}.
+    carol, a TCHAT user in C{lobby}.
     """
-    client = await connectLines(reactor, daemon.ports["TchatFactory"])
-    assert await client.line() == "srv: TCHAT 1"
-    client.send(f"clt: LOGIN {nick}", "clt: ENTER lobby")
-    await expect(client, "srv: OKAY!")
-    await expect(client, "srv: OKAY!")
-    return client
+    return await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
 
 
 def tlsConnect(port: int) -> ssl.SSLSocket:
@@ -97,11 +85,9 @@ async def test_quitWhileTLSHeldOpen(tmp_path: Path) -> None:
     and its nickname is free all the same.
     """
     daemon = tlsDaemon(tmp_path)
-    carol: LineClient | None = None
-    sock: ssl.SSLSocket | None = None
-    try:
-        carol = await watcher(daemon)
-        sock = await deferToThread(tlsConnect, daemon.ports["IRCFactory"])
+    async with Teardown(daemon) as ending:
+        carol = ending.keep(await watcher(daemon))
+        sock = ending.keep(await deferToThread(tlsConnect, daemon.ports["IRCFactory"]))
         sock.sendall(b"NICK tlsuser\r\nUSER t 0 * :T\r\nJOIN #lobby\r\n")
         await deferToThread(readUntil, sock, b" 366 ")
         await expect(carol, "srv: ENTER lobby tlsuser ")
@@ -111,12 +97,6 @@ async def test_quitWhileTLSHeldOpen(tmp_path: Path) -> None:
         # The socket stays open on this side: the session must end anyway.
         await expect(carol, "srv: LEAVE lobby tlsuser ")
         await loginFreed(daemon, "tlsuser")
-    finally:
-        if sock is not None:
-            sock.close()
-        if carol is not None:
-            await carol.close()
-        daemon.stop()
 
 
 async def admitted(daemon: Daemon) -> bool:
@@ -144,9 +124,8 @@ async def test_quitThenCloseFreesItsPlace(tmp_path: Path) -> None:
     here) would cut it.
     """
     daemon = tlsDaemon(tmp_path, "--max-clients", "2", "--close-grace", "300")
-    carol: LineClient | None = None
-    try:
-        carol = await watcher(daemon)
+    async with Teardown(daemon) as ending:
+        ending.keep(await watcher(daemon))
         sock = await deferToThread(tlsConnect, daemon.ports["IRCFactory"])
         sock.sendall(b"NICK tlsuser\r\nUSER t 0 * :T\r\n")
         await deferToThread(readUntil, sock, b" 001 ")
@@ -155,10 +134,6 @@ async def test_quitThenCloseFreesItsPlace(tmp_path: Path) -> None:
         sock.close()
         assert await admitted(daemon)
         assert "not closed in time" not in daemon.logText()
-    finally:
-        if carol is not None:
-            await carol.close()
-        daemon.stop()
 
 
 def frame(opcode: int, payload: bytes) -> bytes:
@@ -178,12 +153,10 @@ async def test_websocketCloseOverTLS(tmp_path: Path) -> None:
     sees it quit and the nickname is free at once.
     """
     daemon = tlsDaemon(tmp_path)
-    carol: LineClient | None = None
-    sock: ssl.SSLSocket | None = None
-    try:
-        carol = await watcher(daemon)
+    async with Teardown(daemon) as ending:
+        carol = ending.keep(await watcher(daemon))
         port = daemon.ports["GuardedSite"]
-        sock = await deferToThread(tlsConnect, port)
+        sock = ending.keep(await deferToThread(tlsConnect, port))
         key = base64.b64encode(os.urandom(16)).decode()
         sock.sendall(
             f"GET /ws HTTP/1.1\r\nHost: localhost:{port}\r\nUpgrade: websocket\r\n"
@@ -198,12 +171,6 @@ async def test_websocketCloseOverTLS(tmp_path: Path) -> None:
         # The socket stays open on this side: the session must end anyway.
         await expect(carol, "srv: LEAVE lobby wendy ")
         await loginFreed(daemon, "wendy")
-    finally:
-        if sock is not None:
-            sock.close()
-        if carol is not None:
-            await carol.close()
-        daemon.stop()
 
 
 @pytest_twisted.ensureDeferred
@@ -213,14 +180,9 @@ async def test_irssiQuitOverTLS(tmp_path: Path) -> None:
     sees it leave at once, and its nickname is free.
     """
     daemon = tlsDaemon(tmp_path)
-    carol: LineClient | None = None
-    irssi: Terminal | None = None
-    try:
-        carol = await watcher(daemon)
-        home = tmp_path / "irssi"
-        home.mkdir()
-        (home / "config").write_text(IRSSI_CONFIG)
-        irssi = Terminal(tmp_path, f"irssi --home={home} -!")
+    async with Teardown(daemon) as ending:
+        carol = ending.keep(await watcher(daemon))
+        irssi = ending.keep(startIrssi(tmp_path, "-!"))
         await irssi.waitFor("Irssi")
         port = daemon.ports["IRCFactory"]
         await irssi.type(f"/connect -tls -notls_verify 127.0.0.1 {port}")
@@ -233,13 +195,3 @@ async def test_irssiQuitOverTLS(tmp_path: Path) -> None:
         # irssi itself hangs up only some seconds after its QUIT.
         assert time.monotonic() - started < 4, left
         await loginFreed(daemon, "irssiuser")
-    except BaseException:
-        if irssi is not None:
-            print("irssi's screen:\n" + irssi.screen())
-        raise
-    finally:
-        if irssi is not None:
-            irssi.close()
-        if carol is not None:
-            await carol.close()
-        daemon.stop()

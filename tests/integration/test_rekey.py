@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 import pytest_twisted
 from twisted.internet.task import Clock
 from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
@@ -19,17 +20,24 @@ from chatd.core import errors
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, KICK, OPERATOR, MemoryModerationStore, Sanction
-from chatd.storage import openStore
 from chatd.storage.conversations import Conversation
 from chatd.storage.rekey import rekey, rekeyAll
 from chatd.storage.renamedkeys import RenamedKeys
 from chatd.storage.schema import ID_TYPE, MIGRATIONS, VERSION_TABLE
 from chatd.storage.sql import SQLChatStore
-from chatd.storage.sqlite import sqliteStore
 from chatd.storage.tools import copyReport, copyToPostgres
 from chatd.testing import RecordingParticipant
 from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import madeAndStopped, setBack, stop, unfoldSearch
+from tests.support.storefixtures import (
+    OLDER_KINDS,
+    SetBack,
+    loaded,
+    olderStore,
+    setBack,
+    setBackSQLite,
+    sqlStore,
+    unfoldSearch,
+)
 
 __all__ = ["postgresServer"]
 
@@ -37,47 +45,17 @@ FAKE_ALICE = "\u0430lice"  # Cyrillic a
 FAKE_GENERAL = "G\u00e9n\u00e9r\u0430l"  # Cyrillic a
 
 
-def _reactor() -> Any:
-    from twisted.internet import reactor
-
-    return reactor
-
-
-async def _olderSQLite(tmp_path: Path, before: Callable[[Any], None]) -> str:
+def _unfolded(before: Callable[[Any], None]) -> SetBack:
     """
-    An SQLite database of today's schema that C{before} sets back to the
-    older keys, its search index as before migration 21 (rebuilt, as the
-    older build wrote it).
+    C{before}, on a database whose search index is first set back as
+    before migration 21.
     """
-    path = str(tmp_path / "chat.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    unfoldSearch(connection.execute, "qmark")
-    before(connection.execute)
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
-    return path
 
+    def unfoldedThenBefore(execute: Callable[..., Any], paramstyle: str) -> None:
+        unfoldSearch(execute, paramstyle)
+        before(execute)
 
-async def _olderPostgres(postgresServer: str, before: Callable[[Any], None]) -> str:
-    """
-    The same on a new PostgreSQL database: its URL.
-    """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        unfoldSearch(connection.execute, "format")
-        before(connection.execute)
-    return url
-
-
-def _postgresStore(url: str) -> SQLChatStore:
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    return store
+    return unfoldedThenBefore
 
 
 def _beforeRekey(execute: Any, paramstyle: str) -> None:
@@ -128,9 +106,7 @@ def _beforeRekey(execute: Any, paramstyle: str) -> None:
 
 
 async def _checkRekeyed(store: SQLChatStore) -> None:
-    store.startService()
-    try:
-        snapshot = await store.load()
+    async with loaded(store) as snapshot:
         assert snapshot.accounts == {key("alice"), key("Marc")}
         assert await store.accountHash("\u0410LICE") == "h1"
         names = {room.name for room in snapshot.rooms}
@@ -142,8 +118,6 @@ async def _checkRekeyed(store: SQLChatStore) -> None:
         assert [m.lines for m in await store.history("Général", 10)] == [("m2",)]
         assert [m.lines for _, m in await store.undelivered("MARC")] == [("m4",)]
         assert await store.undelivered("alice") == []
-    finally:
-        await stop(store)
 
 
 @pytest_twisted.ensureDeferred
@@ -157,7 +131,7 @@ async def test_rekeySQLite(tmp_path: Path) -> None:
     _beforeRekey(connection.execute, "qmark")
     connection.commit()
     connection.close()
-    await _checkRekeyed(sqliteStore(path, _reactor()))
+    await _checkRekeyed(sqlStore(path))
 
 
 @pytest_twisted.ensureDeferred
@@ -170,7 +144,7 @@ async def test_rekeyPostgres(postgresServer: str) -> None:
     url = createDatabase(postgresServer)
     with psycopg.connect(url) as connection:  # commits and closes
         _beforeRekey(connection.execute, "format")
-    await _checkRekeyed(_postgresStore(url))
+    await _checkRekeyed(sqlStore(url))
 
 
 #: Names whose key changed when capitals of other scripts became their
@@ -242,9 +216,7 @@ def _beforeRekeyAll(execute: Any) -> None:
 
 
 async def _checkRekeyedAll(store: SQLChatStore) -> None:
-    store.startService()
-    try:
-        snapshot = await store.load()
+    async with loaded(store) as snapshot:
         assert snapshot.accounts == {key("tina"), key(MASHA)}
         assert await store.accountHash(CYRILLIC_TINA) == "h-tina"  # the older account's
         assert await store.accountHash("\u043c\u0430\u0448\u0430") == f"h-{MASHA}"
@@ -261,28 +233,17 @@ async def _checkRekeyedAll(store: SQLChatStore) -> None:
         assert [m.lines for m in talk] == [("m1",), ("m2",)]
         own = await store.window(Conversation.between("tina", "tina"), limit=10)
         assert own == []  # what the younger look-alike sent went with it
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
 @pytest_twisted.ensureDeferred
-async def test_rekeyAllSQLite(tmp_path: Path) -> None:
+async def test_rekeyAll(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """
     Keys made before capital look-alikes were Latin letters are made
     again, read markers and private messages' keys included; the younger
-    look-alike account goes.
+    look-alike account goes.  On SQLite and PostgreSQL.
     """
-    path = await _olderSQLite(tmp_path, _beforeRekeyAll)
-    await _checkRekeyedAll(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_rekeyAllPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    url = await _olderPostgres(postgresServer, _beforeRekeyAll)
-    await _checkRekeyedAll(_postgresStore(url))
+    await _checkRekeyedAll(await olderStore(kind, request, tmp_path, _unfolded(_beforeRekeyAll)))
 
 
 @pytest_twisted.ensureDeferred
@@ -293,7 +254,8 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     says what it wrote: the younger look-alike account went, with what it
     sent, its approval and its read marker.
     """
-    path = await _olderSQLite(tmp_path, _beforeRekeyAll)
+    path = str(tmp_path / "chat.sqlite3")
+    await setBackSQLite(path, _unfolded(_beforeRekeyAll))
     url = createDatabase(postgresServer)
     counts = copyToPostgres(path, url)
     assert {table: counts[table] for table in ("accounts", "messages")} == {
@@ -303,7 +265,7 @@ async def test_copyOfAnOlderSchemaRekeys(tmp_path: Path, postgresServer: str) ->
     report = copyReport(counts)
     assert report.startswith("2 accounts (of 3 read), "), report
     assert "; the rest were look-alike names of older accounts or rooms" in report
-    await _checkRekeyedAll(_postgresStore(url))
+    await _checkRekeyedAll(sqlStore(url))
 
 
 #: Names whose key changed when marks that make another letter were kept:
@@ -345,9 +307,7 @@ def _beforeMarksKept(execute: Any) -> None:
 
 
 async def _checkMarksKept(store: SQLChatStore) -> None:
-    store.startService()
-    try:
-        snapshot = await store.load()
+    async with loaded(store) as snapshot:
         assert snapshot.accounts == {key(GEN), key(JOSIP)}
         assert await store.accountHash(GEN) == f"h-{GEN}"
         assert await store.accountHash("\u30b1\u30f3") is None  # ケン is another name now
@@ -357,28 +317,18 @@ async def _checkMarksKept(store: SQLChatStore) -> None:
         assert await store.memberships(GEN) == [KAGAKU]
         assert [m.lines for m in await store.history(KAGAKU, 10)] == [("m1",)]
         assert await store.history(KAKAKU, 10) == []  # a room of its own, still to create
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
 @pytest_twisted.ensureDeferred
-async def test_rekeyMarksKeptSQLite(tmp_path: Path) -> None:
+async def test_rekeyMarksKept(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """
     Keys made while every combining mark was dropped are made again:
     C{かがく}, C{ゲン} and C{Йосип} keep their rows under keys of their
-    own, and C{かかく}, C{ケン}, C{Иосип} are free.
+    own, and C{かかく}, C{ケン}, C{Иосип} are free.  On SQLite and
+    PostgreSQL.
     """
-    path = await _olderSQLite(tmp_path, _beforeMarksKept)
-    await _checkMarksKept(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_rekeyMarksKeptPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    url = await _olderPostgres(postgresServer, _beforeMarksKept)
-    await _checkMarksKept(_postgresStore(url))
+    await _checkMarksKept(await olderStore(kind, request, tmp_path, _unfolded(_beforeMarksKept)))
 
 
 #: Names the keeping of marks split (each pair had one key before, the
@@ -438,9 +388,7 @@ def _beforeSplit(execute: Any) -> None:
 
 
 async def _checkSplit(store: SQLChatStore) -> None:
-    store.startService()
-    try:
-        await store.load()
+    async with loaded(store):
 
         async def waiting(nick: str) -> list[str]:
             return [m.lines[0] for _, m in await store.undelivered(nick)]
@@ -459,41 +407,20 @@ async def _checkSplit(store: SQLChatStore) -> None:
         assert await talk(KEN, "alice") == ["m4", "m5"]
         assert await store.readMarker("alice", KEN, False) == 4000
         assert await store.readMarker("alice", GEN, False) is None
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", OLDER_KINDS)
 @pytest_twisted.ensureDeferred
-async def test_rekeySplitKeepsMessagesWithTheirAccountSQLite(tmp_path: Path) -> None:
+async def test_rekeySplitKeepsMessagesWithTheirAccount(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     """
     A private message stays with the account it was for, or from, under
     that account's new key, whichever spelling it was addressed with; a
-    guest's is re-keyed by its own spelling, row by row.
+    guest's is re-keyed by its own spelling, row by row.  On SQLite, on
+    PostgreSQL, and after C{chatd-admin copy} of such an SQLite database.
     """
-    path = await _olderSQLite(tmp_path, _beforeSplit)
-    await _checkSplit(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_rekeySplitKeepsMessagesWithTheirAccountPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    url = await _olderPostgres(postgresServer, _beforeSplit)
-    await _checkSplit(_postgresStore(url))
-
-
-@pytest_twisted.ensureDeferred
-async def test_copyOfAnOlderSchemaKeepsMessagesWithTheirAccount(
-    tmp_path: Path, postgresServer: str
-) -> None:
-    """
-    C{chatd-admin copy} of such an SQLite database re-keys the same way.
-    """
-    path = await _olderSQLite(tmp_path, _beforeSplit)
-    url = createDatabase(postgresServer)
-    copyToPostgres(path, url)
-    await _checkSplit(_postgresStore(url))
+    await _checkSplit(await olderStore(kind, request, tmp_path, _unfolded(_beforeSplit)))
 
 
 def _beforeSplitSanctions(execute: Any) -> None:
@@ -523,9 +450,7 @@ OLD_SANCTIONS = [
 
 
 async def _checkSanctionsFollow(store: SQLChatStore) -> None:
-    store.startService()
-    try:
-        await store.load()
+    async with loaded(store):
         sanctions = MemoryModerationStore()
         for sanction in OLD_SANCTIONS:
             await sanctions.saveSanction(sanction)
@@ -568,40 +493,20 @@ async def _checkSanctionsFollow(store: SQLChatStore) -> None:
             (OPERATOR, key(KEN)),
         }
         assert await RenamedKeys(store).load() == {}  # followed once: a later start changes none
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", OLDER_KINDS)
 @pytest_twisted.ensureDeferred
-async def test_rekeySplitSanctionsKeepCoveringSQLite(tmp_path: Path) -> None:
+async def test_rekeySplitSanctionsKeepCovering(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
     """
     A sanction stored under a key the upgrade split keeps covering who it
     covered: an account's follows the account's new key, and the spelling
     typed; a guest's holds for each spelling the database knew under the
-    old key; a grant follows the account alone.  The log says so.
+    old key; a grant follows the account alone.  The log says so.  On
+    SQLite, on PostgreSQL, and after C{chatd-admin copy} of such an SQLite
+    database (the sanctions imported at the first start on PostgreSQL).
     """
-    path = await _olderSQLite(tmp_path, _beforeSplitSanctions)
-    await _checkSanctionsFollow(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_rekeySplitSanctionsKeepCoveringPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    url = await _olderPostgres(postgresServer, _beforeSplitSanctions)
-    await _checkSanctionsFollow(_postgresStore(url))
-
-
-@pytest_twisted.ensureDeferred
-async def test_copyOfAnOlderSchemaKeepsSanctionsCovering(
-    tmp_path: Path, postgresServer: str
-) -> None:
-    """
-    After C{chatd-admin copy} of such an SQLite database, the sanctions
-    (imported at the first start on PostgreSQL) follow the same way.
-    """
-    path = await _olderSQLite(tmp_path, _beforeSplitSanctions)
-    url = createDatabase(postgresServer)
-    copyToPostgres(path, url)
-    await _checkSanctionsFollow(_postgresStore(url))
+    store = await olderStore(kind, request, tmp_path, _unfolded(_beforeSplitSanctions))
+    await _checkSanctionsFollow(store)

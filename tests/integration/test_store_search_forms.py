@@ -10,18 +10,23 @@ before migration 21 (and with codes before 24) are found too.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_twisted
 
-from chatd.storage import openStore
 from chatd.storage.sql import SQLChatStore
-from chatd.storage.sqlite import sqliteStore
-from tests.support.pgserver import createDatabase, postgresServer
-from tests.support.storefixtures import backend, madeAndStopped, setBack, stop, store, unfoldSearch
+from tests.support.pgserver import postgresServer
+from tests.support.storefixtures import (
+    backend,
+    loaded,
+    olderStore,
+    setBack,
+    store,
+    unfoldSearch,
+)
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -174,49 +179,23 @@ async def _checkFolded(store: SQLChatStore) -> None:
     C{store}, just migrated from version 20, finds what was stored before
     in any form, and what it writes now.
     """
-    store.startService()
-    try:
-        await store.load()
+    async with loaded(store):
         store.addMessage("Blabla", "x", None, ("\u6771\u4eac\u30bf\u30ef\u30fc",), 9)  # 東京タワー
         assert await _found(store, "\u6771\u4eac") == ["\u6771\u4eac\u30bf\u30ef\u30fc", TOKYO]
         assert await _found(store, "caf\u00e9") == [NFD_CAFE]
         assert await _found(store, "istanbul'da") == [ISTANBUL]
         if store.paramstyle == "qmark":
             await store.database.run(_integrityCheck)
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
 @pytest_twisted.ensureDeferred
-async def test_migratedSQLite(tmp_path: Path) -> None:
+async def test_migrated(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """
-    Migration 21 gives the messages an SQLite database stored before it
-    their search form, and indexes them by it.
+    Migration 21 gives the messages an SQLite or PostgreSQL database
+    stored before it their search form, and indexes them by it.
     """
-    path = str(tmp_path / "v20.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _olderMessages(connection.execute, "qmark")
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
-    await _checkFolded(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_migratedPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _olderMessages(connection.execute, "format")
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkFolded(store)
+    await _checkFolded(await olderStore(kind, request, tmp_path, _olderMessages))
 
 
 def _olderCodes(execute: Callable[..., Any], paramstyle: str) -> None:
@@ -241,48 +220,16 @@ async def _checkVisible(store: SQLChatStore) -> None:
     C{store}, just migrated from version 23, finds the messages stored
     before with codes by what readers see.
     """
-    store.startService()
-    try:
-        await store.load()
+    async with loaded(store):
         await _checkCodes(store)
-    finally:
-        await stop(store)
 
 
+@pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
 @pytest_twisted.ensureDeferred
-async def test_codesMigratedSQLite(tmp_path: Path) -> None:
+async def test_codesMigrated(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """
-    Migration 24 gives the messages an SQLite database stored before it
-    with formatting codes their search form without them, and reindexes
-    them by it.
+    Migration 24 gives the messages an SQLite or PostgreSQL database
+    stored before it with formatting codes their search form without them,
+    and reindexes them by it.
     """
-    path = str(tmp_path / "v23.sqlite3")
-    await madeAndStopped(sqliteStore(path, _reactor()))
-    connection = sqlite3.connect(path)
-    _olderCodes(connection.execute, "qmark")
-    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
-    connection.commit()
-    connection.close()
-    await _checkVisible(sqliteStore(path, _reactor()))
-
-
-@pytest_twisted.ensureDeferred
-async def test_codesMigratedPostgres(postgresServer: str) -> None:
-    """
-    The same on PostgreSQL.
-    """
-    import psycopg
-
-    url = createDatabase(postgresServer)
-    await madeAndStopped(openStore("unused", url, _reactor()))
-    with psycopg.connect(url) as connection:  # commits and closes
-        _olderCodes(connection.execute, "format")
-    store = openStore("unused", url, _reactor())
-    assert isinstance(store, SQLChatStore)
-    await _checkVisible(store)
-
-
-def _reactor() -> Any:
-    from twisted.internet import reactor
-
-    return reactor
+    await _checkVisible(await olderStore(kind, request, tmp_path, _olderCodes))

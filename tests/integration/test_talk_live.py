@@ -6,9 +6,7 @@ C{telnet} program (driven in C{tmux}) against a real C{twistd chatd}.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
@@ -27,9 +25,11 @@ from chatd.core.service import ChatService
 from chatd.talk.format import NICK_PROMPT, PASSWORD_PROMPT
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.daemon import startDaemon
+from tests.support.daemon import loopbackDaemon
 from tests.support.e2eclients import talkLogin
 from tests.support.lineclient import TIMEOUT, LineClient, connectLines
+from tests.support.teardown import Teardown
+from tests.support.terminal import Terminal
 
 
 @pytest_twisted.async_yield_fixture
@@ -63,6 +63,18 @@ async def until(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+async def bobInLobby(port: int) -> LineClient:
+    """
+    The TCHAT user C{bob} on C{port}, in lobby (each command answered
+    C{OKAY!} at once).
+    """
+    bob = await connectLines(reactor, port)
+    assert await bob.line() == "srv: TCHAT 1"
+    bob.send("clt: LOGIN bob", "clt: ENTER lobby")
+    assert await bob.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+    return bob
+
+
 @pytest_twisted.ensureDeferred
 async def test_tchatAndTalkChat(ports: tuple[int, int, ChatService]) -> None:
     """
@@ -73,10 +85,7 @@ async def test_tchatAndTalkChat(ports: tuple[int, int, ChatService]) -> None:
     tchatPort, talkPort, service = ports
     alice = await talkLogin(talkPort, "alice")
     assert await alice.line() == "*** You joined lobby; nobody else is here yet."
-    bob = await connectLines(reactor, tchatPort)
-    assert await bob.line() == "srv: TCHAT 1"
-    bob.send("clt: LOGIN bob", "clt: ENTER lobby")
-    assert await bob.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+    bob = await bobInLobby(tchatPort)
     while (line := await alice.line()) != "*** bob has joined lobby":
         assert line.startswith(("*** ", "  /")), line  # the help comes first
 
@@ -158,47 +167,19 @@ async def test_telnetNegotiationOverSocket(ports: tuple[int, int, ChatService]) 
 TELNET, TMUX = shutil.which("telnet"), shutil.which("tmux")
 
 
-class Screen:
+def telnet(tmp_path: Path, port: int) -> Terminal:
     """
-    A tmux server of our own (its own socket) running one program in an
-    80x24 window.
+    The real telnet on the loopback C{port}, in an 80x24 terminal.
     """
+    return Terminal(tmp_path, f"{TELNET} 127.0.0.1 {port}", width=80, height=24, name="telnet")
 
-    def __init__(self, tmpdir: Path, command: list[str]) -> None:
-        assert TMUX is not None
-        config = tmpdir / "tmux.conf"
-        config.write_text("set -g remain-on-exit on\n")  # keep the last screen to read
-        self.base = [TMUX, "-S", str(tmpdir / "tmux.sock"), "-f", str(config)]
-        env = dict(os.environ, TERM="xterm", LANG="C.UTF-8", LC_ALL="C.UTF-8")
-        self.env = env
-        self.tmux("new-session", "-d", "-x", "80", "-y", "24", "--", *command)
 
-    def tmux(self, *args: str) -> str:
-        done = subprocess.run(
-            [*self.base, *args], env=self.env, capture_output=True, text=True, timeout=10
-        )
-        assert done.returncode == 0, done.stderr
-        return done.stdout
-
-    def type(self, *keys: str) -> None:
-        self.tmux("send-keys", "-t", "0", *keys)
-
-    def text(self) -> str:
-        return self.tmux("capture-pane", "-p", "-J", "-t", "0")
-
-    async def shows(self, text: str) -> str:
-        screen = ""
-
-        def found() -> bool:
-            nonlocal screen
-            screen = self.text()
-            return text in screen
-
-        await until(found, f"{text!r} on screen; the screen is:\n{screen}")
-        return screen
-
-    def close(self) -> None:
-        subprocess.run([*self.base, "kill-server"], capture_output=True, timeout=10)
+async def shows(term: Terminal, text: str) -> str:
+    """
+    The screen once it shows C{text}.
+    """
+    await term.waitFor(text)
+    return term.screen()
 
 
 async def lineNotInGeneral(client: LineClient) -> str:
@@ -229,58 +210,38 @@ async def test_realTelnet(tmp_path: Path) -> None:
     connection closed.
     """
     assert TELNET is not None
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--talk",
-        "tcp:0:interface=127.0.0.1",
-        factories=("TchatFactory", "TalkFactory"),
-    )
-    screen: Screen | None = None
-    bob: LineClient | None = None
-    try:
-        bob = await connectLines(reactor, daemon.ports["TchatFactory"])
-        assert await bob.line() == "srv: TCHAT 1"
-        bob.send("clt: LOGIN bob", "clt: ENTER lobby")
-        assert await bob.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
+    daemon = loopbackDaemon(tmp_path)
+    async with Teardown(daemon) as ending:
+        bob = ending.keep(await bobInLobby(daemon.ports["TchatFactory"]))
 
-        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(daemon.ports["TalkFactory"])])
-        await screen.shows(NICK_PROMPT.rstrip())
-        screen.type("BOB", "Enter")
-        await screen.shows("*** Sorry, that nickname is taken: it looks like bob.")
-        screen.type("alice", "Enter")
-        await screen.shows("*** You joined lobby, with bob.")
-        await screen.shows("/quit [message]")
+        term = ending.keep(telnet(tmp_path, daemon.ports["TalkFactory"]))
+        await term.waitFor(NICK_PROMPT.rstrip())
+        await term.keys("BOB", "Enter")
+        await term.waitFor("*** Sorry, that nickname is taken: it looks like bob.")
+        await term.keys("alice", "Enter")
+        await term.waitFor("*** You joined lobby, with bob.")
+        await term.waitFor("/quit [message]")
         assert (await lineNotInGeneral(bob)).startswith("srv: ENTER lobby alice ")
 
         bob.send("clt: SPEAK lobby", "clt: hi alice, welcome!", "clt: .")
         assert await lineNotInGeneral(bob) == "srv: OKAY!"
-        await screen.shows("[lobby] <bob> hi alice, welcome!")
+        await term.waitFor("[lobby] <bob> hi alice, welcome!")
 
-        screen.type("hello bbo", "BSpace", "BSpace", "ob", "Enter")
+        await term.keys("hello bbo", "BSpace", "BSpace", "ob", "Enter")
         head, body, end = await bob.nextLines(3)
         assert head.startswith("srv: SPEAK alice lobby ")
         assert (body, end) == ("srv: hello bob", "srv: .")
 
-        screen.type("/pm bob psst", "Enter")
+        await term.keys("/pm bob psst", "Enter")
         assert (await bob.line()).startswith("srv: MSGPV alice ")
         assert await bob.nextLines(2) == ["srv: psst", "srv: ."]
 
-        screen.type("/quit", "Enter")
-        final = await screen.shows("Connection closed by foreign host.")
+        await term.keys("/quit", "Enter")
+        final = await shows(term, "Connection closed by foreign host.")
         assert "*** Goodbye, alice!" in final, final
         assert (await lineNotInGeneral(bob)).startswith("srv: LEAVE lobby alice ")
         for garbage in ("\ufffd", "\xff", "^[", "[0m"):
             assert garbage not in final, final
-        await bob.close()
-        bob = None
-    finally:
-        if screen is not None:
-            screen.close()
-        if bob is not None:
-            await bob.close()
-        daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()
 
 
@@ -298,16 +259,8 @@ async def test_realTelnetPassword(tmp_path: Path) -> None:
     client echoes what is typed again afterwards.
     """
     assert TELNET is not None
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--talk",
-        "tcp:0:interface=127.0.0.1",
-        factories=("TchatFactory", "TalkFactory"),
-    )
-    screen: Screen | None = None
-    try:
+    daemon = loopbackDaemon(tmp_path)
+    async with Teardown(daemon) as ending:
         carol = await connectLines(reactor, daemon.ports["TchatFactory"])
         assert await carol.line() == "srv: TCHAT 1"
         carol.send("clt: LOGIN carol", "clt: REGIS hunter22")
@@ -315,26 +268,22 @@ async def test_realTelnetPassword(tmp_path: Path) -> None:
         assert await lineNotInGeneral(carol) == "srv: OKAY!"
         await carol.close()
 
-        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(daemon.ports["TalkFactory"])])
-        await screen.shows(NICK_PROMPT.rstrip())
-        screen.type("carol", "Enter")
-        await screen.shows(PASSWORD_PROMPT.rstrip())
-        screen.type("guess99", "Enter")
-        await screen.shows("*** Sorry, wrong password: try again (2 tries left).")
-        await screen.shows("Password for carol (or just Enter to pick another nickname):")
-        screen.type("hunter22", "Enter")
-        await screen.shows("*** Welcome, carol!")
-        screen.type("/who", "Enter")
-        final = await screen.shows("*** In lobby (1): carol")
+        term = ending.keep(telnet(tmp_path, daemon.ports["TalkFactory"]))
+        await term.waitFor(NICK_PROMPT.rstrip())
+        await term.keys("carol", "Enter")
+        await term.waitFor(PASSWORD_PROMPT.rstrip())
+        await term.keys("guess99", "Enter")
+        await term.waitFor("*** Sorry, wrong password: try again (2 tries left).")
+        await term.waitFor("Password for carol (or just Enter to pick another nickname):")
+        await term.keys("hunter22", "Enter")
+        await term.waitFor("*** Welcome, carol!")
+        await term.keys("/who", "Enter")
+        final = await shows(term, "*** In lobby (1): carol")
         assert "\n/who\n" in final, final  # echoed by the client again
         for secret in ("guess99", "hunter22"):
             assert secret not in final, final
         for garbage in ("\ufffd", "\xff", "^["):
             assert garbage not in final, final
-    finally:
-        if screen is not None:
-            screen.close()
-        daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()
 
 
@@ -381,60 +330,40 @@ async def test_realTelnetAnswersProbes(tmp_path: Path) -> None:
     open: a half-open connection) the session is closed and the name freed.
     """
     assert TELNET is not None
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--talk",
-        "tcp:0:interface=127.0.0.1",
-        "--talk-alive-after",
-        "1",
-        factories=("TchatFactory", "TalkFactory"),
-    )
+    daemon = loopbackDaemon(tmp_path, "--talk-alive-after", "1")
     relay = portforward.ProxyFactory("127.0.0.1", daemon.ports["TalkFactory"])
     relay.protocol = FreezableProxy
     FreezableProxy.frozen = False
     listening = reactor.listenTCP(0, relay, interface="127.0.0.1")  # type: ignore[arg-type]
     relayAddress = listening.getHost()
     assert isinstance(relayAddress, IPv4Address)
-    screen: Screen | None = None
-    bob: LineClient | None = None
     try:
-        bob = await connectLines(reactor, daemon.ports["TchatFactory"])
-        assert await bob.line() == "srv: TCHAT 1"
-        bob.send("clt: LOGIN bob", "clt: ENTER lobby")
-        assert await bob.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
-        screen = Screen(tmp_path, [TELNET, "127.0.0.1", str(relayAddress.port)])
-        await screen.shows(NICK_PROMPT.rstrip())
-        screen.type("alice", "Enter")
-        await screen.shows("*** You joined lobby, with bob.")
-        assert (await lineNotInGeneral(bob)).startswith("srv: ENTER lobby alice ")
+        async with Teardown(daemon) as ending:
+            bob = ending.keep(await bobInLobby(daemon.ports["TchatFactory"]))
+            term = ending.keep(telnet(tmp_path, relayAddress.port))
+            await term.waitFor(NICK_PROMPT.rstrip())
+            await term.keys("alice", "Enter")
+            await term.waitFor("*** You joined lobby, with bob.")
+            assert (await lineNotInGeneral(bob)).startswith("srv: ENTER lobby alice ")
 
-        await deferLater(reactor, 5.0, lambda: None)  # five probe periods, silent
-        bob.send("clt: LSMEM lobby")
-        assert await bob.nextLines(4) == [
-            "srv: LSMEM lobby 2",
-            "srv: bob",
-            "srv: alice",
-            "srv: OKAY!",
-        ]
-        final = screen.text()
-        for garbage in ("\ufffd", "\xff", "^["):
-            assert garbage not in final, final
+            await deferLater(reactor, 5.0, lambda: None)  # five probe periods, silent
+            bob.send("clt: LSMEM lobby")
+            assert await bob.nextLines(4) == [
+                "srv: LSMEM lobby 2",
+                "srv: bob",
+                "srv: alice",
+                "srv: OKAY!",
+            ]
+            final = term.screen()
+            for garbage in ("\ufffd", "\xff", "^["):
+                assert garbage not in final, final
 
-        FreezableProxy.frozen = True
-        left = await lineNotInGeneral(bob)
-        assert left.startswith("srv: LEAVE lobby alice "), left
-        await bob.close()
-        bob = None
+            FreezableProxy.frozen = True
+            left = await lineNotInGeneral(bob)
+            assert left.startswith("srv: LEAVE lobby alice "), left
     finally:
         FreezableProxy.frozen = False
-        if screen is not None:
-            screen.close()
-        if bob is not None:
-            await bob.close()
         stopped = listening.stopListening()
         if stopped is not None:
             await stopped
-        daemon.stop()
     assert "Traceback" not in daemon.logText(), daemon.logText()

@@ -14,11 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest_twisted
-from twisted.internet import reactor
 
-from tests.support.daemon import startDaemon
-from tests.support.lineclient import LineClient, connectLines
-from tests.support.terminal import Terminal, expect, expectIn, ircClient
+from tests.support.daemon import Daemon, loopbackDaemon
+from tests.support.teardown import Teardown
+from tests.support.terminal import Terminal, expect, expectIn, ircClient, tchatUser
 
 #: What people type: U+201D's UTF-8 (E2 80 9D) holds 0x9D, which is telnet's
 #: escape character ^] once stripped to 7 bits; emoji with a skin tone and a
@@ -31,6 +30,22 @@ TYPED = [
 ]
 
 
+def telnet(tmp_path: Path, daemon: Daemon) -> Terminal:
+    """
+    The real telnet on the daemon's talk port.
+    """
+    return Terminal(tmp_path, f"telnet 127.0.0.1 {daemon.ports['TalkFactory']}", name="telnet")
+
+
+async def pickNickname(term: Terminal, nick: str) -> None:
+    """
+    Answer talk mode's first question with C{nick}, and see it welcomed.
+    """
+    await term.waitFor("Pick a nickname")
+    await term.type(nick)
+    await term.waitFor(f"Welcome, {nick}!")
+
+
 @pytest_twisted.ensureDeferred
 async def test_telnetUTF8(tmp_path: Path) -> None:
     """
@@ -40,29 +55,14 @@ async def test_telnetUTF8(tmp_path: Path) -> None:
     C{* alice ...}; an IRC action shows in telnet as C{[lobby] * dave ...};
     C{/quit} ends the session at once.
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "IRCFactory", "TalkFactory"),
-    )
-    term: Terminal | None = None
-    carol: LineClient | None = None
-    dave: LineClient | None = None
-    try:
-        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
-        assert await carol.line() == "srv: TCHAT 1"
-        carol.send("clt: LOGIN carol", "clt: ENTER lobby")
-        await expect(carol, "srv: OKAY!")
-        await expect(carol, "srv: OKAY!")
-        dave = await ircClient(daemon.ports["IRCFactory"], "dave", "#lobby")
-
-        term = Terminal(tmp_path, f"telnet 127.0.0.1 {daemon.ports['TalkFactory']}")
-        await term.waitFor("Pick a nickname")
-        await term.type("alice")
-        await term.waitFor("Welcome, alice!")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
+    async with Teardown(daemon) as ending:
+        carol = ending.keep(
+            await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
+        )
+        dave = ending.keep(await ircClient(daemon.ports["IRCFactory"], "dave", "#lobby"))
+        term = ending.keep(telnet(tmp_path, daemon))
+        await pickNickname(term, "alice")
         await expect(carol, "srv: ENTER lobby alice ")
 
         for text in TYPED:
@@ -88,17 +88,6 @@ async def test_telnetUTF8(tmp_path: Path) -> None:
         await term.type("/quit bye")
         assert (await expect(carol, "srv: LEAVE lobby alice "))[-1]
         await term.waitFor("Connection closed by foreign host")
-    except BaseException:
-        if term is not None:
-            print("telnet's screen:\n" + term.screen())
-        raise
-    finally:
-        if term is not None:
-            term.close()
-        for client in (carol, dave):
-            if client is not None:
-                await client.close()
-        daemon.stop()
 
 
 @pytest_twisted.ensureDeferred
@@ -110,27 +99,13 @@ async def test_telnetPasteAndCharacterMode(tmp_path: Path) -> None:
     edited (no C{^M} or C{^?}), the edited line reaches TCHAT, and
     C{/quit} acts at once, without another key.
     """
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        "tcp:0:interface=127.0.0.1",
-        "--rooms",
-        "lobby",
-        factories=("TchatFactory", "TalkFactory"),
-    )
-    term: Terminal | None = None
-    carol: LineClient | None = None
-    try:
-        carol = await connectLines(reactor, daemon.ports["TchatFactory"])
-        assert await carol.line() == "srv: TCHAT 1"
-        carol.send("clt: LOGIN carol", "clt: ENTER lobby")
-        await expect(carol, "srv: OKAY!")
-        await expect(carol, "srv: OKAY!")
-
-        term = Terminal(tmp_path, f"telnet 127.0.0.1 {daemon.ports['TalkFactory']}")
-        await term.waitFor("Pick a nickname")
-        await term.type("alice")
-        await term.waitFor("Welcome, alice!")
+    daemon = loopbackDaemon(tmp_path, "--rooms", "lobby")
+    async with Teardown(daemon) as ending:
+        carol = ending.keep(
+            await tchatUser(daemon.ports["TchatFactory"], "LOGIN carol", "ENTER lobby")
+        )
+        term = ending.keep(telnet(tmp_path, daemon))
+        await pickNickname(term, "alice")
         rows = term.rows()
         nick = next(i for i, row in enumerate(rows) if row.endswith(": alice"))
         assert rows[nick + 1] == "*** Welcome, alice!", term.screen()
@@ -161,13 +136,3 @@ async def test_telnetPasteAndCharacterMode(tmp_path: Path) -> None:
         await term.keys("/quit", "Enter")
         await expect(carol, "srv: LEAVE lobby alice ")
         await term.waitFor("Connection closed by foreign host", timeout=5)
-    except BaseException:
-        if term is not None:
-            print("telnet's screen:\n" + term.screen())
-        raise
-    finally:
-        if term is not None:
-            term.close()
-        if carol is not None:
-            await carol.close()
-        daemon.stop()

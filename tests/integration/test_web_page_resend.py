@@ -10,7 +10,6 @@ the page showed).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -19,21 +18,16 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import register, startChat, tchat  # noqa: E402
+from tests.support.pagehelpers import startChat, tchat  # noqa: E402
 from tests.support.pagesockets import (  # noqa: E402
     HOLD,
-    HOLDABLE_SOCKETS,
-    KEEP_SOCKETS,
-    RELEASE,
+    NOT_THROUGH,
     SILENCE,
-    SILENCEABLE_SOCKETS,
-    scriptedPage,
+    release,
+    signedIn,
 )
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
-
-SCRIPTS = KEEP_SOCKETS + SILENCEABLE_SOCKETS + HOLDABLE_SOCKETS
-NOT_THROUGH = "Your message did not get through: it is still in the box, send it again."
 
 
 @pytest.fixture(scope="module")
@@ -42,25 +36,6 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
     yield daemon
     daemon.stop()
     assert "Traceback" not in daemon.logText()
-
-
-def signedIn(daemon: Daemon, nick: str) -> Browser:
-    """A page signed in to the account C{nick} (password C{nick}-pw), in #Blabla."""
-    register(daemon, nick, f"{nick}-pw")
-    page = scriptedPage(daemon, SCRIPTS)
-    page.login(nick, f"{nick}-pw")
-    page.say("/join Blabla")
-    page.wait(lambda: page.find("#conv-title").text == "#Blabla")
-    return page
-
-
-def release(page: Browser, nick: str) -> dict[str, Any]:
-    """The page's held message, sent late by another connection; its reply."""
-    page.driver.execute_script(RELEASE, nick, f"{nick}-pw")
-    replies: list[dict[str, Any]] = page.wait(
-        lambda: page.driver.execute_script("return window.released.length && window.released")
-    )
-    return replies[0]
 
 
 @pytest.mark.parametrize("oldFirst", [False, True])

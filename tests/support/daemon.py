@@ -105,6 +105,15 @@ def startDaemon(
     return daemon
 
 
+def loopbackDaemon(workdir: Path, *args: str) -> Daemon:
+    """
+    L{startDaemon} with its TCHAT listener on a free loopback port too:
+    unless C{ARGS} say otherwise, every front-end listens there, and the
+    daemon is ready once each does (their ports are in C{ports}).
+    """
+    return startDaemon(workdir, "--port", "tcp:0:interface=127.0.0.1", *args)
+
+
 def runDaemon(workdir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """
     Run C{twistd -n chatd} expecting it to stop at once.

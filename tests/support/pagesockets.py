@@ -7,9 +7,11 @@ it sends (a train tunnel: they reach the server late, if at all).
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.support.browser import Browser
 from tests.support.daemon import Daemon
-from tests.support.pagehelpers import pageURL
+from tests.support.pagehelpers import pageURL, register
 
 #: Keeps the page's WebSockets in C{window.sockets}, from the page's start,
 #: and counts the C{login} requests it sends in C{window.logins}.
@@ -113,3 +115,33 @@ other.addEventListener("open", () => other.send(JSON.stringify(login)));
 """
 #: Keeps the page's own socket (the last one) as C{window.mine}, before others open.
 MINE = "window.mine = window.sockets.at(-1)"
+
+#: What the page says, back after a connection dropped, of a message of its
+#: box whose answer was lost and that the server did not get.
+NOT_THROUGH = "Your message did not get through: it is still in the box, send it again."
+
+
+def signedIn(daemon: Daemon, nick: str) -> Browser:
+    """
+    A page whose sockets can be kept, silenced and held (L{KEEP_SOCKETS},
+    L{SILENCEABLE_SOCKETS}, L{HOLDABLE_SOCKETS}), signed in to the account
+    C{nick} (password C{nick}-pw, registered now), in #Blabla.
+    """
+    register(daemon, nick, f"{nick}-pw")
+    page = scriptedPage(daemon, KEEP_SOCKETS + SILENCEABLE_SOCKETS + HOLDABLE_SOCKETS)
+    page.login(nick, f"{nick}-pw")
+    page.say("/join Blabla")
+    page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+    return page
+
+
+def release(page: Browser, nick: str) -> dict[str, Any]:
+    """
+    The page's held message, sent late by another connection of the
+    account C{nick} (L{signedIn}'s password); its reply.
+    """
+    page.driver.execute_script(RELEASE, nick, f"{nick}-pw")
+    replies: list[dict[str, Any]] = page.wait(
+        lambda: page.driver.execute_script("return window.released.length && window.released")
+    )
+    return replies[0]

@@ -1,12 +1,15 @@
 """
 Every store the contract tests run over: the C{backend} fixture is parametrised
 over the in-memory store, SQLite (a file and C{:memory:}) and PostgreSQL, and
-C{store} is a loaded store of that backend.
+C{store} is a loaded store of that backend.  And databases of today's schema
+set back as an older build left them, for the migrations' tests.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,7 @@ from chatd.storage import openStore
 from chatd.storage.memory import MemoryChatStore
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.search import LIGHTER_SQLITE_INDEX, POSTGRES_INDEX, SQLITE_INDEX
+from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import createDatabase
 
@@ -127,3 +131,91 @@ def setBack(execute: Callable[[str], Any], version: int) -> None:
         if version <= migration:
             execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     execute(f"UPDATE schema_version SET version = {version}")
+
+
+#: What sets a database of today's schema back: called with the database's
+#: C{execute} and its paramstyle (C{"qmark"} for SQLite, C{"format"}).
+SetBack = Callable[[Callable[..., Any], str], None]
+
+
+async def setBackSQLite(path: str, before: SetBack) -> None:
+    """
+    Make an SQLite database of today's schema at C{path}, set back by
+    C{before}, its full-text index rebuilt (as the older build wrote it).
+    """
+    from twisted.internet import reactor
+
+    await madeAndStopped(sqliteStore(path, reactor))
+    connection = sqlite3.connect(path)
+    before(connection.execute, "qmark")
+    connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+    connection.commit()
+    connection.close()
+
+
+async def setBackPostgres(server: str, before: SetBack) -> str:
+    """
+    The same on a new database of the PostgreSQL C{server}: its URL.
+    """
+    import psycopg
+    from twisted.internet import reactor
+
+    url = createDatabase(server)
+    await madeAndStopped(openStore("unused", url, reactor))
+    with psycopg.connect(url) as connection:  # commits and closes
+        before(connection.execute, "format")
+    return url
+
+
+def sqlStore(database: str) -> SQLChatStore:
+    """
+    A store (not started) on the PostgreSQL URL or SQLite file C{database}.
+    """
+    from twisted.internet import reactor
+
+    if not database.startswith("postgresql:"):
+        return sqliteStore(database, reactor)
+    store = openStore("unused", database, reactor)
+    assert isinstance(store, SQLChatStore)
+    return store
+
+
+#: Where L{olderStore} makes its database: SQLite, PostgreSQL, or SQLite
+#: copied to PostgreSQL by C{chatd-admin copy}.
+OLDER_KINDS = ["SQLite", "PostgreSQL", "copy"]
+
+
+async def olderStore(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, before: SetBack
+) -> SQLChatStore:
+    """
+    A store (not started) on a database of today's schema that C{before}
+    set back, of the C{kind} named in L{OLDER_KINDS}.
+    """
+    from chatd.storage.tools import copyToPostgres
+
+    path = str(tmp_path / "chat.sqlite3")
+    if kind == "SQLite":
+        await setBackSQLite(path, before)
+        return sqlStore(path)
+    server = request.getfixturevalue("postgresServer")
+    if kind == "PostgreSQL":
+        return sqlStore(await setBackPostgres(server, before))
+    assert kind == "copy", kind
+    await setBackSQLite(path, before)
+    url = createDatabase(server)
+    copyToPostgres(path, url)
+    return sqlStore(url)
+
+
+@asynccontextmanager
+async def loaded(store: Any) -> AsyncIterator[Any]:
+    """
+    C{store} started (which migrates its database) and loaded: its
+    snapshot; stopped at the end.
+    """
+    store.startService()
+    try:
+        yield await store.load()
+    finally:
+        await stop(store)

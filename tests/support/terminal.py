@@ -1,7 +1,7 @@
 """
 Real terminal programs (Debian's C{telnet}, C{irssi}) driven headless in
 C{tmux}, for end-to-end tests that type as a person would and read the
-screen as they see it.
+screen as they see it; and the raw IRC and TCHAT users they meet.
 """
 
 from __future__ import annotations
@@ -13,16 +13,25 @@ from pathlib import Path
 from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
-from tests.support.lineclient import LineClient
+from tests.support.lineclient import LineClient, connectLines
 
 
 class Terminal:
     """
     One program in a detached tmux session on a private tmux socket, in a
-    UTF-8 terminal of C{width} x C{height}.
+    UTF-8 terminal of C{width} x C{height}.  C{name} names the program in
+    L{report}.
     """
 
-    def __init__(self, workdir: Path, command: str, width: int = 160, height: int = 50) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        command: str,
+        width: int = 160,
+        height: int = 50,
+        name: str = "the terminal",
+    ) -> None:
+        self.name = name
         self.socket = str(workdir / f"tmux-{id(self)}.sock")
         self.env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8", TERM="xterm")
         # The pane outlives the program, so its last screen can still be read.
@@ -71,6 +80,12 @@ class Terminal:
         """
         return self.tmux("capture-pane", "-p", "-t", "t", "-S", "-200")
 
+    def report(self) -> str:
+        """
+        The screen, named, for a failed test's output.
+        """
+        return f"{self.name}'s screen:\n{self.screen()}"
+
     def rows(self) -> list[str]:
         """
         The screen's rows, trailing blanks removed.
@@ -96,6 +111,28 @@ class Terminal:
         )
 
 
+#: irssi's settings for the tests: its nickname, and no anti-flood queue
+#: (irssi spaces commands 2.2 s apart by default).
+IRSSI_CONFIG = """
+settings = {
+  core = { real_name = "Irssi Tester"; user_name = "tester"; nick = "irssiuser"; };
+  "irc/core" = { cmd_queue_speed = "10msec"; cmds_max_at_once = "20"; };
+  "fe-common/core" = { autolog = "no"; };
+};
+"""
+
+
+def startIrssi(workdir: Path, *arguments: str) -> Terminal:
+    """
+    The real C{irssi ARGUMENTS} in a L{Terminal}, with L{IRSSI_CONFIG} in a
+    home of its own under C{workdir}: its nickname is C{irssiuser}.
+    """
+    home = workdir / "irssi"
+    home.mkdir()
+    (home / "config").write_text(IRSSI_CONFIG)
+    return Terminal(workdir, " ".join(["irssi", f"--home={home}", *arguments]), name="irssi")
+
+
 async def expect(client: LineClient, prefix: str) -> list[str]:
     """
     Lines up to and including the first that starts with C{prefix} (the
@@ -118,12 +155,23 @@ async def expectIn(client: LineClient, start: str, part: str) -> str:
     return line
 
 
+async def tchatUser(port: int, *commands: str) -> LineClient:
+    """
+    A TCHAT client on C{port} that sent C{commands} (C{"LOGIN carol"},
+    C{"ENTER lobby"}), each answered C{OKAY!}.
+    """
+    client = await connectLines(reactor, port)
+    assert await client.line() == "srv: TCHAT 1"
+    for command in commands:
+        client.send(f"clt: {command}")
+        await expect(client, "srv: OKAY!")
+    return client
+
+
 async def ircClient(port: int, nick: str, *channels: str) -> LineClient:
     """
     A raw IRC client registered as C{nick} and in C{channels}.
     """
-    from tests.support.lineclient import connectLines
-
     client = await connectLines(reactor, port)
     client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
     await expect(client, f":chatd 001 {nick} ")

@@ -154,6 +154,22 @@ class ReloadTests(ReloadCase):
         self.assertNotIn(key("alice"), self.chat.people.operatorKeys)
         self.assertEqual(irc.motd, DEFAULT_MOTD)  # no file: the built-in one
 
+    def test_guests(self) -> None:
+        """
+        C{guests = "off"} in the file: from the reload on, logins without
+        an account's password are refused; taken out, guests log in again.
+        """
+        self.top.startService()
+        self.addCleanup(self.top.stopService)
+        self.assertTrue(self.chat.logins.guests)
+        self.config.write_text('guests = "off"\n')
+        self.reloader.reload()
+        self.assertFalse(self.chat.logins.guests)
+        self.assertIn("changed: guests", self.logged())
+        self.config.write_text("")
+        self.reloader.reload()
+        self.assertTrue(self.chat.logins.guests)
+
     def test_bodyLimitsAnnouncedToIRC(self) -> None:
         """
         A reload that changes the body limits tells the open IRC clients

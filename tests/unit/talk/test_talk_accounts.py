@@ -319,6 +319,22 @@ class LoginTests(TalkAccountTestCase):
         for secret in ("sesame", "s3cret"):
             self.assertNotIn(secret, logged)
 
+    def retryWithEchoShown(self, proto: TalkProtocol, t: StringTransport) -> None:
+        """
+        alice, asked her password by a client that does not hide what is
+        typed, types a wrong one (no line end or C{WONT ECHO} before the
+        answer), then Enter, which goes back to the nickname prompt; her
+        name again is asked her password with no second offer to hide it,
+        and the right one logs in.
+        """
+        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
+        self.assertEqual(self.send(proto, t, ""), PROMPT)
+        self.assertEqual(
+            self.send(proto, t, "alice"),
+            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
+        )
+        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+
     def test_clientWithoutNegotiation(self) -> None:
         """
         A client that never answers the echo offer (C{nc}) still logs in;
@@ -328,13 +344,7 @@ class LoginTests(TalkAccountTestCase):
         self.registered("alice", "sesame")
         proto, t = self.connect()
         self.send(proto, t, "alice")
-        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
-        self.assertEqual(self.send(proto, t, ""), PROMPT)
-        self.assertEqual(
-            self.send(proto, t, "alice"),
-            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
-        )
-        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+        self.retryWithEchoShown(proto, t)
 
     def test_clientRefusesEcho(self) -> None:
         """
@@ -345,13 +355,7 @@ class LoginTests(TalkAccountTestCase):
         proto, t = self.connect()
         self.send(proto, t, "alice")
         self.assertEqual(self.raw(proto, t, DONT_ECHO), b"")
-        self.assertEqual(self.send(proto, t, "guess"), WRONG + AGAIN_ALICE)
-        self.assertEqual(self.send(proto, t, ""), PROMPT)
-        self.assertEqual(
-            self.send(proto, t, "alice"),
-            b"*** alice is a registered nickname.\r\n" + PASSWORD_PROMPT.encode(),
-        )
-        self.assertTrue(self.send(proto, t, "sesame").startswith(b"*** Welcome, alice!\r\n"))
+        self.retryWithEchoShown(proto, t)
 
     def test_offlinePrivateMessage(self) -> None:
         """
@@ -475,6 +479,20 @@ class CommandTests(TalkAccountTestCase):
         self.send(bob, self.transports[bob], "again")
         self.assertEqual(output(self.ta, self.clock), b"[lobby] <bob> again\r\n")
 
+    def registerHidden(self, *answers: str) -> bytes:
+        """
+        alice's client agrees to the echo back on (C{DONT ECHO}), she types
+        C{/register}, her client agrees to the echo off (C{DO ECHO}), and
+        she answers C{answers} at the prompts: what she is shown after the
+        last.
+        """
+        self.raw(self.alice, self.ta, DONT_ECHO)
+        self.send(self.alice, self.ta, "/register")
+        self.raw(self.alice, self.ta, DO_ECHO)
+        for answer in answers:
+            shown = self.send(self.alice, self.ta, answer)
+        return shown
+
     def test_registerHidden(self) -> None:
         """
         C{/register} alone asks for the password twice with echo off, so
@@ -490,34 +508,13 @@ class CommandTests(TalkAccountTestCase):
             self.send(self.alice, self.ta, "sesame"),
             b"\r\n" + WONT_ECHO + b"*** The two passwords differ; nothing was changed.\r\n",
         )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
         self.assertEqual(
-            self.send(self.alice, self.ta, ""),
-            b"\r\n" + WONT_ECHO + b"*** Registration cancelled.\r\n",
+            self.registerHidden(""), b"\r\n" + WONT_ECHO + b"*** Registration cancelled.\r\n"
         )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "open sesame")
-        self.assertEqual(
-            self.send(self.alice, self.ta, "open sesame"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
-        )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "abc")
-        self.assertEqual(
-            self.send(self.alice, self.ta, "abc"),
-            b"\r\n" + WONT_ECHO + b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n",
-        )
-        self.raw(self.alice, self.ta, DONT_ECHO)
-        self.send(self.alice, self.ta, "/register")
-        self.raw(self.alice, self.ta, DO_ECHO)
-        self.send(self.alice, self.ta, "sesame")
-        seen = self.send(self.alice, self.ta, "sesame")
+        refusal = b"*** Sorry, a password is 4 to 1024 characters, no spaces.\r\n"
+        for refused in ("open sesame", "abc"):
+            self.assertEqual(self.registerHidden(refused, refused), b"\r\n" + WONT_ECHO + refusal)
+        seen = self.registerHidden("sesame", "sesame")
         self.assertTrue(
             seen.endswith(
                 b"*** alice is now registered: logging in as alice needs this password.\r\n"
