@@ -92,10 +92,11 @@ class LoginDeadlines:
         service = self.service
         if not service.people.isConnected(participant) or service.isLoggedIn(participant):
             return
-        self.log.info(
-            "{address} did not log in within {timeout:g} s over {protocol}: closed",
-            address=participant.address,
-            timeout=timeout,
-            protocol=participant.protocolName,
-        )
+        if service.logConnections:  # (--quiet-connections: as for logins and disconnects)
+            self.log.info(
+                "{address} did not log in within {timeout:g} s over {protocol}: closed",
+                address=participant.address,
+                timeout=timeout,
+                protocol=participant.protocolName,
+            )
         service.endSession(participant, errors.LoginTimedOut.after(timeout))
