@@ -213,6 +213,21 @@ class IRCWebSocketLoginTimeoutTests(WebTestCase):
         self.assertTrue(line.endswith("(registration timed out)"), line)
         self.assertTrue(client.closed)
 
+    def test_loginInTime(self) -> None:
+        """
+        Registration before the deadline cancels it.
+        """
+        client = connectIRC(self.web, ["text.ircv3.net"])
+        self.reactor.advance(TIMEOUT - 1)
+        client.sendText("NICK alice")
+        client.sendText("USER a 0 * :A")
+        self.web.flush()
+        self.assertIn(" 001 alice ", "\n".join(client.take()))
+        self.assertEqual(self.service.loginDeadlines.pending(), 0)
+        self.reactor.advance(1)
+        self.web.flush()
+        self.assertEqual((client.take(), client.closed), ([], False))
+
     def test_closedFirst(self) -> None:
         """
         A client that closes first leaves no timer behind.
