@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_logindeadline -*-
+# -*- test-case-name: tests.unit.core.test_logindeadline,tests.unit.test_logintimeout_frontends -*-
 """
 A connection must log in in time: one that has no nickname
 C{--login-timeout} seconds after it connected, on any front-end (TCHAT,
