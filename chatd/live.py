@@ -46,6 +46,7 @@ CHAT_SETTINGS = (
     "registrations-per-hour",
     "password-changes-per-hour",
     "guests",
+    "login-timeout",
 )
 #: What the waiting private messages' limits and page size come from.
 INBOX = ("max-inbox", "max-inbox-per-sender", "max-output")
@@ -108,8 +109,8 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
     The service's options a reload applies: operators, room size, history
     replayed, rooms users may create, whether guests log in, the shortest
     new password, how many accounts an address may register, how often a
-    password may change, the most lines and characters of a message, and
-    the connection limits.
+    password may change, the most lines and characters of a message, the
+    connection limits, and the time new connections have to log in.
     """
 
     def configure(options: Options) -> None:
@@ -120,6 +121,7 @@ def liveChat(reloader: Reloader, chat: ChatService, admission: Admission) -> Non
         chat.roomLimits.maxPerUser = options["max-rooms-per-user"]
         chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
         chat.logins.guests = options["guests"] == "on"
+        chat.loginDeadlines.timeout = options["login-timeout"] or None  # for new connections
         if chat.persistence is not None:
             chat.persistence.accounts.rules = passwordRules(options)
             if chat.persistence.accounts.pace is not None:

@@ -21,6 +21,7 @@ from chatd.core.limits import (
     MAX_CONNECTIONS_PER_ACCOUNT,
     MIN_PASSWORD,
 )
+from chatd.core.logindeadline import DEFAULT_LOGIN_TIMEOUT
 from chatd.core.shutdown import DEFAULT_NOTICE
 from chatd.irc import nickserv
 from chatd.irc import options as ircoptions
@@ -91,6 +92,15 @@ class Options(LoggingOptions):
             "Connections accepted at once, all listeners together, HTTP included; the"
             " next gets ERROR 02 (0: no limit).",
             optionalInt,
+        ],
+        [
+            "login-timeout",
+            None,
+            DEFAULT_LOGIN_TIMEOUT,
+            "Seconds a TCHAT, talk, IRC or web connection has to log in (pick a nickname)"
+            " before it is told so and closed, so that silent connections cannot hold"
+            " --max-clients places (0: no limit).",
+            float,
         ],
         [
             "max-per-address",

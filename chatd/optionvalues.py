@@ -103,6 +103,7 @@ POSITIVE = (
     "store-retry-max",
 )
 NOT_NEGATIVE = (
+    "login-timeout",
     "turn-budget",
     "http-header-timeout",
     "talk-alive-after",

@@ -208,6 +208,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     chat.roomLimits.maxPerAddress = options["max-rooms-per-address"]
     chat.goodbye.notice = options["shutdown-notice"]
     chat.goodbye.grace = options["close-grace"]
+    chat.loginDeadlines.timeout = options["login-timeout"] or None
     chat.messages.body.maxLines = options["max-body-lines"]
     chat.messages.body.maxSize = options["max-body-bytes"]
     configureInbox(chat, options)

@@ -155,11 +155,30 @@ class SanctionCommands(RoomCommands):
 
     def cmd_kill(self, rest: str) -> str:
         nickText, reason = self._split(rest, 1, "required")
+        if "." in nickText or ":" in nickText:  # an address: no nickname has either
+            return self._killUnnamed(nickText, reason)
         nick = self._nick(nickText)
         if not self._end(nick, errors.Killed(f"killed by {self.shown}: {reason}")):
             return Refusal(f"{nick} is not connected")
         self._audit(f"kill {nick} {reason}")
         return f"killed {nick}"
+
+    def _killUnnamed(self, address: str, reason: str) -> str:
+        """
+        Close the connections from C{address} that have not logged in (as
+        C{users} shows them): a logged-in user is killed by nickname.
+        """
+        unnamed = [
+            participant
+            for participant in self.service.connections()
+            if participant.address == address and participant.nick is None
+        ]
+        if not unnamed:
+            return Refusal(f"no connection from {address} is waiting to log in")
+        for participant in unnamed:
+            self.service.endSession(participant, errors.Killed(f"closed by {self.shown}: {reason}"))
+        self._audit(f"kill {address} {reason}")
+        return f"closed {len(unnamed)} connection(s) from {address} not logged in"
 
     def cmd_mute(self, rest: str) -> str:
         nickText, timeout, reason = self._split(rest, 2, "optional")

@@ -66,7 +66,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "ban": ("ban <username> <reason>", "disconnect and refuse until unbanned"),
     "unban ip": ("unban ip <ip|network/bits>", "lift an address ban"),
     "unban": ("unban <username>", "lift a ban"),
-    "kill": ("kill <username> <reason>", "disconnect now; they may come back"),
+    "kill": (
+        "kill <username|address> <reason>",
+        "disconnect now; they may come back (an address: its connections not logged in)",
+    ),
     "mute": ("mute <username> <timeout> [reason]", "refuse their messages for a while"),
     "unmute": ("unmute <username>", "let them speak again"),
     "purge": (

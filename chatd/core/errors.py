@@ -39,6 +39,19 @@ class NotLoggedIn(ChatError):
     code, reason = 1, "log in first"
 
 
+class LoginTimedOut(NotLoggedIn):
+    """
+    A connection did not log in within C{--login-timeout} seconds
+    (L{chatd.core.logindeadline}): the session ends (code 01, log in first).
+    """
+
+    reason = "login timed out"
+
+    @classmethod
+    def after(cls, seconds: float) -> LoginTimedOut:
+        return cls(f"login timed out: you did not log in within {seconds:g} seconds")
+
+
 class ServerFull(ChatError):
     code, reason = 2, "the server is full, try again later"
 

@@ -135,6 +135,7 @@ class Joining:
         since = unheardSince(service, others)  # the displaced one's included
         people.join(participant, person)
         people.activity.signedOn(participant, service.clock.seconds())
+        service.loginDeadlines.loggedIn(participant)
         persistence, rooms = service.persistence, service.roomsOf(participant)
         back = persistence is not None and persistence.alwaysOn.returned(participant, person)
         if service.logConnections:

@@ -275,6 +275,7 @@ class Logins(Renames, Joining):
         service.membership.loggedIn(service.people.named(participant, nick, alone))
         if not alone:
             service.people.activity.signedOn(participant, service.clock.seconds())
+            service.loginDeadlines.loggedIn(participant)
         if service.logConnections and participant.address:  # (a stand-in's own line says it)
             self.log.info(
                 "{nick} logged in from {address} over {protocol}",
@@ -285,6 +286,10 @@ class Logins(Renames, Joining):
         if service.observer is not None:
             service.observer.loggedIn(participant)
         return nick
+
+    def underWay(self, participant: IParticipant) -> Deferred[str] | None:
+        """C{participant}'s login, while it waits (for a password check, a claim)."""
+        return self._underWay.get(participant)
 
     def logout(self, participant: IParticipant, reason: str) -> None:
         """

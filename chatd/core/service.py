@@ -27,6 +27,7 @@ from chatd.core.ignores import Ignores
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.limits import DEFAULT_MAX_ROOMS, DEFAULT_MAX_ROOMS_PER_USER, HISTORY_COUNT
 from chatd.core.login import Logins
+from chatd.core.logindeadline import LoginDeadlines
 from chatd.core.membership import Membership
 from chatd.core.messages import Messages, Told
 from chatd.core.metrics import ChatStats
@@ -96,6 +97,8 @@ class ChatService(RoomFacade, Service):
         self.operatorNames = self.people.operatorNames
         self.membership = Membership(self)
         self.logins = Logins(self)
+        #: Each connection's deadline to log in (C{--login-timeout}; none by default here).
+        self.loginDeadlines = LoginDeadlines(self)
         self.stats = ChatStats()
         for name in rooms:
             self.registry.create(name)
@@ -134,9 +137,11 @@ class ChatService(RoomFacade, Service):
     def connect(self, participant: IParticipant) -> None:
         self.moderation.admit(participant)
         self.people.connected(participant)
+        self.loginDeadlines.connected(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
         reason = scrub(reason)  # a leaving user's words cannot be refused
+        self.loginDeadlines.closed(participant)
         self.registry.creatorGone(participant)
         # Logged out first: its rooms hear it leave as the account it was.
         self.logins.logout(participant, reason)

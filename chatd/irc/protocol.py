@@ -15,7 +15,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
-from chatd.core.errors import ChatError
+from chatd.core.errors import ChatError, LoginTimedOut
 from chatd.core.events import (
     KICK,
     QUIT,
@@ -362,7 +362,10 @@ class IRCProtocol(IRCConnection):
     @delivered
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service ends the session itself
-        self.closeLink(error.text)
+        if isinstance(error, LoginTimedOut):  # as other servers word it
+            self.closeLink("registration timed out")
+        else:
+            self.closeLink(error.text)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
         self.factory.sessions.discard(self)

@@ -208,12 +208,10 @@ def tryRegister(irc: IRCSession) -> Any:
             if nick is not None:  # (None: refused as a guest, closed)
                 welcome(irc)
 
-        return irc.call(
-            claim,
-            subject=nick,
-            onSuccess=welcomed,
-            errors=NICK_ERRORS if password is not None else RESERVED_ERRORS,
-        )
+        d = maybeDeferred(claim)
+        d.addCallback(welcomed)
+        errors = NICK_ERRORS if password is not None else RESERVED_ERRORS
+        return d.addErrback(registrationRefused, irc, nick, errors)
 
     if irc.password is None:
         return login(None)
@@ -222,6 +220,25 @@ def tryRegister(irc: IRCSession) -> Any:
     # registered, the client comes in as a guest.
     registered = irc.service.isRegistered(nick)
     return registered.addCallback(lambda known: login(irc.password if known else None))
+
+
+def registrationRefused(
+    failure: Failure, irc: IRCSession, nick: str, errors: dict[int, str]
+) -> None:
+    """
+    The service refused the login that completes registration: the
+    numeric that names why; after C{465} (a banned account, nickname or
+    address, or one kicked for a while), which no retry on this connection
+    can change, C{ERROR} and close, as other servers do.  A wrong password
+    (C{464}) or a nickname in use (C{433}) leaves the client unregistered,
+    free to try again.
+    """
+    failure.trap(ChatError)
+    error = failure.value
+    assert isinstance(error, ChatError)
+    irc.refused(error, nick, errors)
+    if isinstance(error, (Banned, Kicked)):
+        irc.closeLink(error.text)
 
 
 def unclaimed(failure: Failure, irc: IRCSession, nick: str) -> Failure:

@@ -2,8 +2,9 @@
 """
 A talk newcomer's way in: the nickname prompt, the password prompt of a
 registered name (typed unechoed, and asked again after a wrong one, so a
-password retyped is never a nickname), the time given to pick a name, and
-the welcome that lands them in their rooms.  The connection
+password retyped is never a nickname), what a newcomer who did not log in
+in time is told (the deadline is the service's: L{chatd.core.logindeadline}),
+and the welcome that lands them in their rooms.  The connection
 (L{chatd.talk.protocol.TalkProtocol}) hands it the lines typed until the
 service gave a name; what follows is the commands' (L{chatd.talk.commands}).
 """
@@ -14,7 +15,6 @@ import math
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import maybeDeferred
-from twisted.internet.interfaces import IDelayedCall
 
 from chatd.core import errors
 from chatd.core.errors import ChatError
@@ -45,31 +45,18 @@ class TalkLogin:
     passwordFor: str | None = None
     wrongPasswords = 0
     welcomeNotice: str | None = None
-    _timer: IDelayedCall | None = None
 
     def __init__(self, connection: TalkProtocol) -> None:
         self.connection = connection
 
-    def start(self, timeout: float | None) -> None:
-        """The nickname must be chosen within C{timeout} seconds (C{None}: any time)."""
-        if timeout is not None:
-            self._timer = self.connection.factory.clock.callLater(timeout, self._timedOut)
-
-    def stop(self) -> None:
-        """A name was given, or the connection is gone: no more timeout."""
-        if self._timer is not None and self._timer.active():
-            self._timer.cancel()
-        self._timer = None
-
-    def _timedOut(self) -> None:
-        # Someone who never picks a name must not hold a --max-clients slot.
-        self._timer = None
+    def timedOut(self) -> str:
+        """
+        What a newcomer who did not log in within the service's
+        C{--login-timeout} is told, at the prompt it left unanswered.
+        """
         if self.passwordFor is not None:
-            self.connection.send(b"\r\n" + serverLine("No password given in time: goodbye."))
-            self.connection.closeWith("no password given")
-            return
-        self.connection.send(b"\r\n" + serverLine("No nickname chosen in time: goodbye."))
-        self.connection.closeWith("no nickname chosen")
+            return "No password given in time: goodbye."
+        return "No nickname chosen in time: goodbye."
 
     def interrupted(self) -> bool:
         """
@@ -167,7 +154,6 @@ class TalkLogin:
         except ChatError as error:
             self.askNickAgain(serverLine(f"Sorry, {error.text}."))
             return False
-        self.stop()
         unseen = b"" if password is None else self._dropped(None)
         connection.telnet.showInput()
         connection.send(serverLine(f"Welcome, {connection.nick}!") + unseen)

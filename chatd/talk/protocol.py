@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.core.ctcp import hasText
-from chatd.core.errors import ChatError, InvalidArgument
+from chatd.core.errors import ChatError, InvalidArgument, LoginTimedOut
 from chatd.core.events import Membership, Notice, PrivateMessage, Redaction, Rename, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
@@ -111,7 +111,6 @@ class TalkProtocol(TelnetLiveness):
                 self.telnet.probe()  # does this client answer probes?
             self.telnet.start()  # 8-bit data both ways: UTF-8 typed intact
             self.send(lines(*GREETING) + NICK_PROMPT.encode("utf-8"))
-            self.signIn.start(self.factory.loginTimeout)
 
     def dataReceived(self, data: bytes) -> None:
         self.heard()  # telnet answers count, though they carry no line
@@ -140,7 +139,6 @@ class TalkProtocol(TelnetLiveness):
             reason is not None and not reason.check(ConnectionDone)
         ):
             self.closeReason = "connection lost"
-        self.signIn.stop()
         super().connectionLost(reason)
 
     # What the line layer reports
@@ -312,7 +310,10 @@ class TalkProtocol(TelnetLiveness):
 
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service has already forgotten us
-        self.send(serverLine(f"You have been disconnected: {error.text}."))
+        if isinstance(error, LoginTimedOut):  # at the prompt it left unanswered
+            self.send(b"\r\n" + serverLine(self.signIn.timedOut()))
+        else:
+            self.send(serverLine(f"You have been disconnected: {error.text}."))
         self.closeWith(error.text)
 
 
@@ -322,8 +323,6 @@ class TalkFactory(ChatFactory):
 
     @ivar defaultRoom: where everyone lands after picking a nickname; created
         on first use if it does not exist.
-    @ivar loginTimeout: seconds a newcomer has to pick a nickname (C{None}:
-        forever).
     @ivar aliveAfter: seconds of silence before a TIMING-MARK probe (C{None},
         the default here: none; the daemon's C{--talk-alive-after} is 60).
     """
@@ -334,7 +333,6 @@ class TalkFactory(ChatFactory):
         self,
         *args: Any,
         defaultRoom: str = "lobby",
-        loginTimeout: float | None = 300.0,
         **kw: Any,
     ) -> None:
         # People read silently for long stretches: the probe, if any
@@ -342,4 +340,3 @@ class TalkFactory(ChatFactory):
         kw.setdefault("aliveAfter", None)
         super().__init__(*args, **kw)
         self.defaultRoom = defaultRoom
-        self.loginTimeout = loginTimeout

@@ -121,8 +121,9 @@ class ReloadTests(ReloadCase):
             "max-line-length = 200\nmax-body-lines = 3\nconnects-per-minute = 0\n"
             'default-room = "hall"\nirc-flood-rate = 1.5\nhistory-count = 2\n'
             'limit-exempt = ["10.0.0.0/8"]\nport = 4000\nmax-rooms = 3\nauth-hashes = 3\n'
-            "max-rooms-per-address = 7\npassword-changes-per-hour = 2\n"
+            "max-rooms-per-address = 7\npassword-changes-per-hour = 2\nlogin-timeout = 0\n"
         )
+        self.assertEqual(self.chat.loginDeadlines.timeout, 60)
         restart = self.reloader.reload()
         self.assertEqual(restart, ["auth-hashes"])  # the command line's port still wins
         self.assertEqual(self.chat.admission.maxClients, 9)
@@ -141,6 +142,7 @@ class ReloadTests(ReloadCase):
         self.assertEqual(irc.offeredCaps["draft/multiline"], "max-bytes=16384,max-lines=3")
         self.assertEqual(self.chat.roomLimits.maxRooms, 3)
         self.assertEqual(self.chat.roomLimits.maxPerAddress, 7)
+        self.assertIsNone(self.chat.loginDeadlines.timeout)
         assert self.chat.persistence is not None and self.chat.persistence.accounts.changes
         self.assertEqual(self.chat.persistence.accounts.changes.perHour, 2)
         self.assertIn("changed but needs a restart: auth-hashes", self.logged())

@@ -437,6 +437,34 @@ class CommandTests(ConsoleTestCase):
         self.service.login(RecordingParticipant(), "bob")
         self.assertEqual("nobody is not connected", self.run_("kill nobody x"))
 
+    def test_killAddress(self) -> None:
+        """
+        C{kill} of an address (as C{users} shows it) closes the connections
+        from it that have not logged in, and only those; an address with
+        none is refused.
+        """
+        waiting = [RecordingParticipant("192.0.2.7") for _ in range(2)]
+        for participant in waiting:
+            self.service.connect(participant)
+        other = RecordingParticipant("192.0.2.8")
+        self.service.connect(other)
+        bob = self.login("bob", "192.0.2.7")
+        self.assertEqual(
+            "closed 2 connection(s) from 192.0.2.7 not logged in",
+            self.run_("kill 192.0.2.7 silent"),
+        )
+        for participant in waiting:
+            assert participant.disconnectedWith is not None
+            self.assertEqual(
+                (27, "closed by the administrator root: silent"),
+                (participant.disconnectedWith.code, participant.disconnectedWith.text),
+            )
+        self.assertEqual((bob.disconnectedWith, other.disconnectedWith), (None, None))
+        self.assertEqual(
+            "no connection from 192.0.2.7 is waiting to log in", self.run_("kill 192.0.2.7 x")
+        )
+        self.assertEqual(sorted(self.service.connections(), key=id), sorted([bob, other], key=id))
+
     def test_muteAndUnmute(self) -> None:
         """
         C{mute} tells the user and refuses their messages until the timeout;

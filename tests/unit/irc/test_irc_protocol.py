@@ -315,21 +315,39 @@ class CapabilityTests(IRCTestCase):
         """
         A nickname kicked from the server, until the kick's time passes, is
         refused at registration as a banned one is: C{465}, with the reason
-        and the time left for the client to show; another nickname gets in.
+        and the time left for the client to show, then C{ERROR} and the
+        connection closes, as other servers do; a new connection may register
+        another nickname.
         """
         self.service.moderation.kick("kickguy", 300, "test", "root")
         self.service.moderation.ban("banguy", "spam", "root")
         self.clock.advance(1)
         proto, t = self.connect()
         replies = self.messages(self.send(proto, t, "NICK kickguy", "USER k 0 * :K"))
+        reason = "you were kicked, come back for 4m 59s more: test"
         self.assertEqual(
             [(m.command, m.params) for m in replies],
-            [("465", ["kickguy", "you were kicked, come back for 4m 59s more: test"])],
+            [("465", ["kickguy", reason]), ("ERROR", [f"Closing Link: 127.0.0.1 ({reason})"])],
         )
-        self.assertIn(" 001 kickguy2 ", self.send(proto, t, "NICK kickguy2"))
+        self.assertTrue(t.disconnecting)
         proto, t = self.connect()
         replies = self.messages(self.send(proto, t, "NICK banguy", "USER b 0 * :B"))
-        self.assertEqual([m.command for m in replies], ["465"])
+        self.assertEqual([m.command for m in replies], ["465", "ERROR"])
+        self.assertTrue(t.disconnecting)
+        proto, t = self.connect()
+        self.assertIn(" 001 kickguy2 ", self.send(proto, t, "NICK kickguy2", "USER k 0 * :K"))
+
+    def test_nickInUseStaysOpen(self) -> None:
+        """
+        A refusal that a retry on the same connection may overcome leaves it
+        open and unregistered: a nickname in use (C{433}).
+        """
+        self.connect("alice")
+        proto, t = self.connect()
+        replies = self.messages(self.send(proto, t, "NICK alice", "USER a 0 * :A"))
+        self.assertEqual([m.command for m in replies], ["433"])
+        self.assertFalse(t.disconnecting)
+        self.assertIn(" 001 alice2 ", self.send(proto, t, "NICK alice2"))
 
 
 class SASLTests(IRCTestCase):

@@ -160,9 +160,10 @@ class LoginTests(TalkTestCase):
 
     def test_loginTimeout(self) -> None:
         """
-        Someone who does not pick a nickname within C{loginTimeout} seconds
-        is told and disconnected; picking one in time stops the timer.
+        Someone who does not pick a nickname within the service's login
+        timeout is told and disconnected; picking one in time stops the timer.
         """
+        self.service.loginDeadlines.timeout = 300
         lingering, tl = self.connect()
         quick, tq = self.connect()
         self.clock.advance(299)

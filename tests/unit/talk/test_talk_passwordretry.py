@@ -285,6 +285,7 @@ class LeavingThePromptTests(PasswordPromptCase):
         closes the connection saying so; the half-typed password goes
         nowhere.
         """
+        self.service.loginDeadlines.timeout = 300
         proto, t = self.terminal()
         self.type(proto, t, b"bob\r\n" + DO_ECHO)
         self.assertEqual(self.type(proto, t, b"bobpass2\r\n"), b"\r\n" + wrong(2) + AGAIN)
