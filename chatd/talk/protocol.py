@@ -101,7 +101,7 @@ class TalkProtocol(TelnetLiveness):
             self._lineData,
             self.send,
             self.transport,  # type: ignore[arg-type]
-            self.factory.maxLineLength,
+            lambda: self.factory.maxLineLength,
         )
         self.telnet.probeAnswered = self.probeAnswered
         self.telnet.interrupted = self.signIn.interrupted

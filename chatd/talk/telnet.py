@@ -100,13 +100,13 @@ class TelnetFilter(LenientTelnet):
         deliver: Callable[[bytes], None],
         reply: Callable[[bytes], None],
         transport: ITransport,
-        maxLineLength: int = 4096,
+        lineLimit: Callable[[], int] = lambda: 4096,
     ) -> None:
         """
         @param transport: the connection, closed only if the client sends an
             endless subnegotiation (L{twisted.conch.telnet.Telnet} bounds it).
-        @param maxLineLength: the bytes a line may hold, for the line editor
-            of character mode (L{ServerEcho}).
+        @param lineLimit: the bytes a line may hold now, for the line editor
+            of character mode (L{ServerEcho}): the limit may change live.
         """
         super().__init__()
         self.deliver = deliver
@@ -115,7 +115,8 @@ class TelnetFilter(LenientTelnet):
         self._hiding = False
         self._echoRefused = False
         self._charMode = False
-        self._serverEcho = ServerEcho(maxLineLength)
+        self._serverEcho = ServerEcho()
+        self._lineLimit = lineLimit
         self.echo = reply
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
@@ -308,6 +309,7 @@ class TelnetFilter(LenientTelnet):
         if not data:
             return
         if self.echoing():
+            self._serverEcho.maxLength = self._lineLimit()
             for shown, line in self._serverEcho.feed(data):
                 if shown:
                     self.echo(shown)
