@@ -19,7 +19,6 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -137,10 +136,6 @@ class TalkProtocol(TelnetLiveness):
         ChatLineReceiver.dataReceived(self, data)
 
     def connectionLost(self, reason: Failure | None = None) -> None:
-        if self.closeReason == ChatLineReceiver.closeReason and (
-            reason is not None and not reason.check(ConnectionDone)
-        ):
-            self.closeReason = "connection lost"
         self.signIn.stop()
         super().connectionLost(reason)
 
