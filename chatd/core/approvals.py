@@ -71,7 +71,7 @@ class Approvals:
             self.requests[key(room.name), key(nick)] = write
             write.addBoth(self._requestWritten, key(room.name), key(nick), write)
             self.persistence.background(write, "recording a request to enter")
-        raise errors.PendingApproval()
+        raise errors.PendingApproval(room=room.name)
 
     def _requestWritten(self, result: object, roomKey: str, nickKey: str, write: object) -> object:
         if self.requests.get((roomKey, nickKey)) is write:

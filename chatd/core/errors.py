@@ -227,7 +227,16 @@ class TooFast(TooManyAttempts):
 
 
 class PendingApproval(ChatError):
+    """
+    @ivar room: the room's name as stored, whatever case or accents the
+        request used; C{None} when not known.
+    """
+
     code, reason = 37, "your request to enter this room awaits an operator's approval"
+
+    def __init__(self, detail: str | None = None, room: str | None = None) -> None:
+        super().__init__(detail)
+        self.room = room
 
 
 class Banned(ChatError):

@@ -21,6 +21,11 @@ if TYPE_CHECKING:
         RoomMessage,
     )
 
+#: The reason the rooms are given when a connection ends without a quit, on
+#: every front-end, however its socket ended: closed by the peer, reset, or
+#: failed (the difference lies in TCP details nobody in the room can act on).
+CONNECTION_CLOSED = "connection closed"
+
 
 class IParticipant(Interface):
     """

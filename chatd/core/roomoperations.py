@@ -47,6 +47,14 @@ class IRoomOperations(Interface):
         @raise NoSuchRoom, NotMember: only members may ask.
         """
 
+    def roomName(room: str) -> str:
+        """
+        C{room}'s name as stored, whatever case or accents C{room} was
+        given in (C{general} for the room C{Général}): what a reply names.
+
+        @raise NoSuchGroup: there is no such room.
+        """
+
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}

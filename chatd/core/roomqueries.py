@@ -102,6 +102,13 @@ class RoomQueries:
         operator = nickKey in target.ops or (person is not None and self.service.isOperator(person))
         return ("o" if operator else "") + ("v" if nickKey in target.voiced else "")
 
+    def roomName(self, room: str) -> str:
+        """
+        C{room}'s name as stored, whatever case or accents C{room} was
+        given in.
+        """
+        return self.service.registry.get(room).name
+
     def roomModes(self, room: str) -> str:
         """
         C{room}'s mode letters (of L{ROOM_MODES}), sorted.

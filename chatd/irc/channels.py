@@ -23,6 +23,7 @@ from chatd.core.errors import (
     GroupExists,
     InviteOnly,
     NoSuchGroup,
+    PendingApproval,
 )
 from chatd.core.events import Administrator, Membership
 from chatd.core.names import hasInvisible, key, roomOfChannel
@@ -126,6 +127,8 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
             irc.numeric(N.ERR_BADCHANNELKEY, channel, "Cannot join channel (+k)")
         elif isinstance(error, BannedFromRoom):
             irc.numeric(N.ERR_BANNEDFROMCHAN, channel, "Cannot join channel (+b)")
+        elif isinstance(error, PendingApproval) and error.room:
+            irc.refused(error, channelName(error.room))  # the room as stored
         elif isinstance(error, ChatError):
             irc.refused(error, channel)
 

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
+from chatd.core.participant import CONNECTION_CLOSED
 from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
@@ -50,7 +51,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     protocolName: ClassVar[str] = "line"
     factory: ChatFactory
 
-    closeReason = "connection closed"
+    closeReason = CONNECTION_CLOSED
 
     def __init__(self) -> None:
         # Every name a connection uses is set here, as it is made: CPython

@@ -229,9 +229,10 @@ def roomsCommand(session: TalkSession, rest: str) -> None:
 
 def whoCommand(session: TalkSession, rest: str) -> None:
     room = roomArgument(_word("who", rest, optional=True)) or currentRoom(session)
-    members = session.factory.service.memberStatuses(session.participant, room)
+    service = session.factory.service
+    members = service.memberStatuses(session.participant, room)
     shown = ", ".join(shownNick(session, nick, status) for nick, status in members)
-    session.send(serverLine(f"In {room} ({len(members)}): {shown}"))
+    session.send(serverLine(f"In {service.roomName(room)} ({len(members)}): {shown}"))
 
 
 def listCommand(session: TalkSession, rest: str) -> None:

@@ -73,11 +73,15 @@ async def kickCommand(session: TalkSession, rest: str) -> None:
     service = session.factory.service
     member = key(room) in {key(name) for name in service.roomsOf(session.participant)}
     try:
+        name = service.roomName(room)  # as stored; asked first: the room may end with the kick
+    except errors.ChatError:
+        name = room  # the kick says why
+    try:
         shown = await maybeDeferred(service.kickFromRoom, session.participant, room, nick, reason)
     except errors.NotInRoom:
-        raise UsageError(f"Sorry, {nick} is not in {room}{_killHint(session, nick)}.") from None
+        raise UsageError(f"Sorry, {nick} is not in {name}{_killHint(session, nick)}.") from None
     if not member:  # the room's members are told; its kicker is not one
-        session.send(serverLine(f"{shown} was kicked from {room}."))
+        session.send(serverLine(f"{shown} was kicked from {name}."))
 
 
 async def killCommand(session: TalkSession, rest: str) -> None:

@@ -19,7 +19,6 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.error import ConnectionDone
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
@@ -101,6 +100,7 @@ class TalkProtocol(TelnetLiveness):
             self._lineData,
             self.send,
             self.transport,  # type: ignore[arg-type]
+            lambda: self.factory.maxLineLength,
         )
         self.telnet.probeAnswered = self.probeAnswered
         self.telnet.interrupted = self.signIn.interrupted
@@ -133,13 +133,6 @@ class TalkProtocol(TelnetLiveness):
         if b"\n" in data:
             self._ended = True
         ChatLineReceiver.dataReceived(self, data)
-
-    def connectionLost(self, reason: Failure | None = None) -> None:
-        if self.closeReason == ChatLineReceiver.closeReason and (
-            reason is not None and not reason.check(ConnectionDone)
-        ):
-            self.closeReason = "connection lost"
-        super().connectionLost(reason)
 
     # What the line layer reports
 

@@ -98,9 +98,10 @@ async def _enter(session: TalkSession, room: str, roomKey: str | None) -> bool:
         except errors.GroupExists:
             pass  # made elsewhere at the same moment: enter it
         name = await maybeCall(service.enter, me, room)
-    except errors.PendingApproval:
+    except errors.PendingApproval as pending:
+        name = pending.room or room
         session.send(
-            serverLine(f"Waiting for an operator's approval to enter {room}; you will be told.")
+            serverLine(f"Waiting for an operator's approval to enter {name}; you will be told.")
         )
         return False
     except errors.AlreadyMember:

@@ -29,9 +29,10 @@ L{TelnetFilter.hideInput} offers it (C{IAC WILL ECHO}), which makes the
 client stop echoing locally, and since the server echoes nothing the
 password never shows; L{TelnetFilter.showInput} gives it back up.  And a
 client going to character mode (it asks C{DO ECHO}, or C{DO SGA}, after
-which chatd offers C{WILL ECHO}) gets chatd's echo
-(L{chatd.talk.echo.ServerEcho}) until it takes it back (C{DONT ECHO}); in
-line mode, the default, the client echoes and nothing is echoed.  Both use
+which chatd offers C{WILL ECHO}) gets chatd's echo and line editor
+(L{chatd.talk.echo.ServerEcho}, which hands on each line edited, once it
+ends) until it takes it back (C{DONT ECHO}); in line mode, the default,
+the client echoes and edits, and nothing is echoed.  Both use
 the RFC 1143 state machine of the base class, so a client that never
 answers (C{nc}) or refuses changes nothing.
 
@@ -99,10 +100,13 @@ class TelnetFilter(LenientTelnet):
         deliver: Callable[[bytes], None],
         reply: Callable[[bytes], None],
         transport: ITransport,
+        lineLimit: Callable[[], int] = lambda: 4096,
     ) -> None:
         """
         @param transport: the connection, closed only if the client sends an
             endless subnegotiation (L{twisted.conch.telnet.Telnet} bounds it).
+        @param lineLimit: the bytes a line may hold now, for the line editor
+            of character mode (L{ServerEcho}): the limit may change live.
         """
         super().__init__()
         self.deliver = deliver
@@ -112,6 +116,7 @@ class TelnetFilter(LenientTelnet):
         self._echoRefused = False
         self._charMode = False
         self._serverEcho = ServerEcho()
+        self._lineLimit = lineLimit
         self.echo = reply
         self.answersProbes = False
         self.probeAnswered: Callable[[], None] = lambda: None
@@ -272,8 +277,7 @@ class TelnetFilter(LenientTelnet):
         a password): it echoes what is typed again.
         """
         if option == telnet.ECHO:
-            self._charMode = False
-            self._serverEcho.reset()
+            self._charMode = False  # what was typed is handed on with what comes next
 
     def _write(self, data: bytes) -> None:
         # Telnet sends its negotiation answers through here; route them with
@@ -298,13 +302,22 @@ class TelnetFilter(LenientTelnet):
     def _received(self, data: bytes) -> None:
         # Telnet already turned CR LF into LF and CR NUL into CR; a line
         # ends at either, and a bare CR (non-conforming clients) as well.
+        # In character mode, chatd's line editor hands on each line as the
+        # screen shows it, once it ends; otherwise the keys go on as they
+        # came (the client edits, or a password is typed unseen), after what
+        # was typed in character mode before it stopped.
         if not data:
             return
         if self.echoing():
-            shown = self._serverEcho.feed(data)
-            if shown:
-                self.echo(shown)
-        self.deliver(data.replace(b"\r", b"\n"))
+            self._serverEcho.maxLength = self._lineLimit()
+            for shown, line in self._serverEcho.feed(data):
+                if shown:
+                    self.echo(shown)
+                if line is not None:
+                    self.deliver(line)
+            return
+        held = self._serverEcho.take()
+        self.deliver((held + data).replace(b"\r", b"\n"))
 
     def unhandledCommand(self, command: bytes, argument: bytes | None) -> None:
         if command == telnet.EC:
@@ -327,10 +340,11 @@ class TelnetFilter(LenientTelnet):
 
 def editLine(text: str) -> str:
     """
-    Apply the editing keys a character-mode telnet client sends inside a line:
-    backspace (C{^H}) and delete (C{DEL}) erase the character before them
-    (the grapheme cluster, L{lastCluster}, as L{ServerEcho} rubs it out),
-    C{^U} erases everything before it.
+    Apply the editing keys a telnet client may send inside a line that
+    chatd does not echo (a password typed in character mode, telnet's
+    erase commands): backspace (C{^H}) and delete (C{DEL}) erase the
+    character before them (the grapheme cluster, L{lastCluster}, as
+    L{ServerEcho} erases it), C{^U} erases everything before it.
 
     @param text: one decoded line, as typed.
     @return: the line as the person meant it.

@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.internet.error import ConnectionDone
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
@@ -39,6 +38,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
+from chatd.core.participant import CONNECTION_CLOSED
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.outbox import Outbox
 from chatd.lines.paced import paced, pagesFor
@@ -191,9 +191,8 @@ class WebParticipant:
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)
-        if not self._closeReason:
-            done = reason.check(ConnectionDone)  # without a close frame (a quit: L{closing})
-            self._closeReason = "connection closed" if done else "connection lost"
+        if not self._closeReason:  # without a close frame (a quit: L{closing})
+            self._closeReason = CONNECTION_CLOSED
         if not self._ended:
             self._ended = True
             self.service.disconnect(self, self._closeReason)

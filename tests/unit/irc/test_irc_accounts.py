@@ -180,6 +180,16 @@ class IRCAccountTests(IRCStoreTestCase):
         self.assertEqual(mode[0].params[2:], ["+ntl", "7"])
         self.assertEqual(self.send(proto, t, "MODE #Marketing")[0].params[2:], ["+int"])
 
+    def test_approvalNamesStoredRoom(self) -> None:
+        """
+        The 473 of an approval room joined in another case names the
+        channel as stored.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C")
+        refused = self.send(proto, t, "JOIN #mARKETING")
+        self.assertEqual([(m.command, m.params[1]) for m in refused], [("473", "#Marketing")])
+
     def test_guestApprovalGoesWithRename(self) -> None:
         """
         A guest accepted in an approval room who changes nick keeps the

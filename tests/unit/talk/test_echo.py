@@ -16,14 +16,18 @@ class ServerEchoTests(SynchronousTestCase):
     def setUp(self) -> None:
         self.echo = ServerEcho()
 
+    def shown(self, data: bytes) -> bytes:
+        """What the terminal is shown for C{data}, lines ended or not."""
+        return b"".join(shown for shown, line in self.echo.feed(data))
+
     def test_typedAndErased(self) -> None:
         """
         Characters show as typed; a backspace or DEL rubs out the last one,
         C{^U} the whole line, and nothing is rubbed out past its start.
         """
-        self.assertEqual(self.echo.feed(b"abc\x08"), b"abc\b \b")
-        self.assertEqual(self.echo.feed(b"\x7f\x7f\x7f"), b"\b \b\b \b")
-        self.assertEqual(self.echo.feed(b"xy\x15"), b"xy\b \b\b \b")
+        self.assertEqual(self.shown(b"abc\x08"), b"abc\b \b")
+        self.assertEqual(self.shown(b"\x7f\x7f\x7f"), b"\b \b\b \b")
+        self.assertEqual(self.shown(b"xy\x15"), b"xy\b \b\b \b")
         self.assertEqual(self.echo.typed(), b"")
 
     def test_wideCharacters(self) -> None:
@@ -31,8 +35,8 @@ class ServerEchoTests(SynchronousTestCase):
         A wide character (Chinese, an emoji) takes two columns to rub out;
         a letter with a combining accent one, both gone with one backspace.
         """
-        self.assertEqual(self.echo.feed("中\x7f".encode()), "中".encode() + b"\b \b" * 2)
-        self.assertEqual(self.echo.feed("xe\u0301\x7f".encode()), "xe\u0301\b \b".encode())
+        self.assertEqual(self.shown("中\x7f".encode()), "中".encode() + b"\b \b" * 2)
+        self.assertEqual(self.shown("xe\u0301\x7f".encode()), "xe\u0301\b \b".encode())
         self.assertEqual(self.echo.typed(), b"x")
         self.assertEqual(width("a中👍\u200d\u0301"), 5)
 
@@ -52,19 +56,19 @@ class ServerEchoTests(SynchronousTestCase):
             ("\u1112\u1161\u11ab", 2),
         ]:
             self.assertEqual(width(text), columns, ascii(text))
-            self.assertEqual(self.echo.feed(("X" + text).encode()), ("X" + text).encode())
-            self.assertEqual(self.echo.feed(b"\x08"), b"\b \b" * columns, ascii(text))
+            self.assertEqual(self.shown(("X" + text).encode()), ("X" + text).encode())
+            self.assertEqual(self.shown(b"\x08"), b"\b \b" * columns, ascii(text))
             self.assertEqual(self.echo.typed(), b"X")
-            self.echo.feed(b"\x15")
+            self.shown(b"\x15")
 
     def test_lineEnd(self) -> None:
         """
         Enter (CR or LF, as the telnet layer delivers them) shows as a line
         end and starts a new line.
         """
-        self.assertEqual(self.echo.feed(b"one\rtwo"), b"one\r\ntwo")
+        self.assertEqual(self.shown(b"one\rtwo"), b"one\r\ntwo")
         self.assertEqual(self.echo.typed(), b"two")
-        self.assertEqual(self.echo.feed(b"\n"), b"\r\n")
+        self.assertEqual(self.shown(b"\n"), b"\r\n")
         self.assertEqual(self.echo.typed(), b"")
 
     def test_utf8Split(self) -> None:
@@ -72,15 +76,15 @@ class ServerEchoTests(SynchronousTestCase):
         A character whose UTF-8 comes in two reads shows once it is whole.
         """
         data = "é".encode()
-        self.assertEqual(self.echo.feed(data[:1]), b"")
-        self.assertEqual(self.echo.feed(data[1:]), data)
+        self.assertEqual(self.shown(data[:1]), b"")
+        self.assertEqual(self.shown(data[1:]), data)
 
     def test_controlsNotShown(self) -> None:
         """
         Escape sequences (arrow keys, ctrl-arrows) and other control
         characters show nothing; a TAB shows as one space.
         """
-        self.assertEqual(self.echo.feed(b"a\x1b[A\x1b[1;5Cb\x1bOP\x07c\td"), b"abc d")
+        self.assertEqual(self.shown(b"a\x1b[A\x1b[1;5Cb\x1bOP\x07c\td"), b"abc d")
         self.assertEqual(self.echo.typed(), b"abc d")
 
     def test_matchesEditing(self) -> None:
@@ -89,5 +93,38 @@ class ServerEchoTests(SynchronousTestCase):
         line.
         """
         keys = "héllo wörld\x7f\x7f\x08ld 中文\x7f! Cafe\u0301\x7fe \U0001f1eb\U0001f1f7\x7f!"
-        self.echo.feed(keys.encode())
+        self.shown(keys.encode())
         self.assertEqual(self.echo.typed().decode(), editLine(keys))
+
+    def test_linesHandedOn(self) -> None:
+        """
+        Each line is handed on once it ends, as edited, after what shows
+        for it; what shows within a line comes with no line.
+        """
+        self.assertEqual(
+            list(self.echo.feed(b"ab\x7fc\rde")),
+            [(b"ab\b \bc\r\n", b"ac\n"), (b"de", None)],
+        )
+
+    def test_tooLong(self) -> None:
+        """
+        A key past C{maxLength} bytes ends the line, handed on with that
+        key (too long, to be refused); what follows starts a new line.
+        """
+        echo = ServerEcho(maxLength=4)
+        self.assertEqual(
+            list(echo.feed("ab\u4e2dcd".encode())),
+            [(b"ab\r\n", "ab\u4e2d\n".encode()), (b"cd", None)],
+        )
+        self.assertEqual(echo.typed(), b"cd")
+
+    def test_take(self) -> None:
+        """
+        L{ServerEcho.take} gives the line held as typed, with a character
+        begun and not complete and a byte that is not UTF-8, and forgets it.
+        """
+        self.shown(b"a\xe9b\xc3")
+        self.assertEqual(self.echo.typed(), "a\ufffdb".encode())
+        self.assertEqual(self.echo.take(), b"a\xe9b\xc3")
+        self.assertEqual(self.echo.typed(), b"")
+        self.assertEqual(self.echo.take(), b"")

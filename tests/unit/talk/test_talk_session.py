@@ -59,15 +59,15 @@ class SessionTests(TalkTestCase):
 
     def test_abruptDisconnect(self) -> None:
         """
-        A connection that drops tells the room it was lost; a clean close
-        from the client says so too.
+        A connection that drops on an error and one the client closes both
+        tell the room the connection closed, as on every front-end.
         """
         alice, ta = self.connect("alice")
         bob, tb = self.connect("bob")
         carol, tc = self.connect("carol")
         self.read(ta)
         bob.connectionLost(Failure(ConnectionLost()))
-        self.assertEqual(self.read(ta), b"*** bob has left lobby (connection lost)\r\n")
+        self.assertEqual(self.read(ta), b"*** bob has left lobby (connection closed)\r\n")
         carol.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.read(ta), b"*** carol has left lobby (connection closed)\r\n")
 

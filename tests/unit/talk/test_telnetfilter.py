@@ -453,7 +453,8 @@ class CharacterModeTests(SynchronousTestCase):
     def test_agreed(self) -> None:
         """
         C{DO ECHO} is agreed once; what is typed is then shown by chatd,
-        key by key, and Enter (a bare CR, then its NUL) as a line end.
+        key by key, and Enter (a bare CR, then its NUL) as a line end; the
+        line handed on is the line shown, edited.
         """
         self.filter.dataReceived(command(telnet.DO, telnet.SGA) + DO_ECHO)
         self.assertEqual(self.sent(), command(telnet.WILL, telnet.SGA) + WILL_ECHO)
@@ -464,7 +465,7 @@ class CharacterModeTests(SynchronousTestCase):
             self.filter.dataReceived(key)
             shown.append(self.sent())
         self.assertEqual(shown, [b"h", b"i", b"!", b"\b \b", b"\r\n", b""])
-        self.assertEqual(b"".join(self.delivered), b"hi!\x7f\n")
+        self.assertEqual(b"".join(self.delivered), b"hi\n")
         self.filter.dataReceived(DO_ECHO)
         self.assertEqual(self.sent(), b"")
 

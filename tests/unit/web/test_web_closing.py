@@ -97,10 +97,12 @@ class ClosingTests(SynchronousTestCase):
 
     def test_lostConnection(self) -> None:
         """
-        A connection lost on an error: the room is told it was lost.
+        A connection lost on an error: the room is told the connection
+        closed, as for any other socket that ends without a quit, on every
+        front-end.
         """
         self.protocol.connectionLost(Failure(ConnectionLost()))
-        self.assertEqual(self.left(), ["connection lost"])
+        self.assertEqual(self.left(), ["connection closed"])
 
     def test_lingeringConnectionCut(self) -> None:
         """
