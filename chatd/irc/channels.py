@@ -30,7 +30,7 @@ from chatd.core.names import hasInvisible, key, roomOfChannel
 from chatd.core.text import ircText, shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
-from chatd.irc.identity import sendOwnJoin
+from chatd.irc.identity import sendOwnJoin, withOwnAccount
 from chatd.irc.joinhistory import awaitHistory, holdLive, releaseLive
 from chatd.irc.listreply import groups
 from chatd.irc.message import Message
@@ -183,7 +183,8 @@ def syncChannels(irc: IRCSession) -> None:
             joined(irc, room)
     for roomKey in [k for k in irc.shownRooms if k not in current]:
         room = unshow(irc, roomKey) or roomKey
-        irc.sendMessage("PART", channelName(room), prefix=irc.hostmask(), tags=timeTags(irc))
+        tags = withOwnAccount(irc, timeTags(irc))
+        irc.sendMessage("PART", channelName(room), prefix=irc.hostmask(), tags=tags)
 
 
 def ownMove(irc: IRCSession, event: Membership) -> None:
@@ -203,9 +204,8 @@ def ownMove(irc: IRCSession, event: Membership) -> None:
 
 def sendPart(irc: IRCSession, room: str, reason: str, when: float) -> None:
     params = [channelName(room)] + ([ircText(reason)] if reason else [])
-    irc.sendMessage(
-        "PART", *params, prefix=irc.hostmask(), tags=timeTags(irc, when), trailing=bool(reason)
-    )
+    tags = withOwnAccount(irc, timeTags(irc, when))
+    irc.sendMessage("PART", *params, prefix=irc.hostmask(), tags=tags, trailing=bool(reason))
 
 
 def partAll(irc: IRCSession) -> Any:

@@ -51,6 +51,18 @@ def accountTags(irc: IRCSession, nick: str) -> dict[str, str] | None:
     return None if account is None else {"account": account}
 
 
+def withOwnAccount(irc: IRCSession, tags: dict[str, str] | None) -> dict[str, str] | None:
+    """
+    C{tags} for a line of C{irc}'s own doing shown to C{irc} (its C{JOIN},
+    its C{PART}): with its account for C{account-tag}, as everyone else
+    is shown it.
+    """
+    account = accountOf(irc.service, irc.participant)
+    if account is not None and "account-tag" in irc.caps:
+        return {**(tags or {}), "account": account}
+    return tags
+
+
 def sendOwnJoin(irc: IRCSession, channel: str, tags: dict[str, str] | None) -> None:
     """
     Show C{irc} its own C{JOIN} of C{channel}: with its account and real
@@ -58,8 +70,7 @@ def sendOwnJoin(irc: IRCSession, channel: str, tags: dict[str, str] | None) -> N
     C{account} tag for C{account-tag}.
     """
     account = accountOf(irc.service, irc.participant)
-    if account is not None and "account-tag" in irc.caps:
-        tags = {**(tags or {}), "account": account}
+    tags = withOwnAccount(irc, tags)
     if "extended-join" in irc.caps:
         realName = ircText(realNameOf(irc.service.people.personOf(irc.participant)))
         irc.sendMessage(
