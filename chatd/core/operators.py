@@ -15,6 +15,7 @@ from chatd.core import status
 from chatd.core.events import OperatorRightsEnded
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.usermodes import setUserModes, userModesOf
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IChatService
@@ -77,6 +78,9 @@ def endSessionOperator(service: IAdministration, participant: IParticipant, text
     for each in held:
         service.people.sessionOperators.discard(each)
         each.notice(OperatorRightsEnded(text, service.clock.seconds()))
+    for each in held:  # once each front-end showed it gone (IRC's -o)
+        modes = userModesOf(service.people, each)
+        setUserModes(service.people, each, modes - {"o"})
     if held:
         status.changed(service, participant, status.PROFILE)
     return bool(held)
@@ -88,7 +92,8 @@ def giveUpSessionOperator(service: IChatService, participant: IParticipant) -> b
     C{MODE nick -o}); whether it had them.
     """
     held: SessionOperators = service.people.sessionOperators
-    return held.discard(participant)
+    person = service.people.personOf(participant)
+    return any([held.discard(each) for each in dict.fromkeys([participant, person])])
 
 
 def endGrantsThrough(service: IAdministration, admin: str, text: str) -> int:
@@ -110,7 +115,7 @@ def describeSessionOperator(service: IAdministration, participant: IParticipant)
     for each in sessionOperators(service, participant):
         through = service.people.sessionOperators.through(each)
         how = f"IRC OPER as {through}" if through else "IRC OPER on another node"
-        return f"operator until that connection closes ({how})"
+        return f"operator until they sign out ({how})"
     return None
 
 

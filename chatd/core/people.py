@@ -64,7 +64,7 @@ class People:
         self.nickHistory = NickHistory(self.hosts.of)
         #: Who asked for operators' messages.
         self._wallopsReaders: set[IParticipant] = set()
-        #: The connections, and other nodes' users, with IRC's user mode
+        #: The persons, and other nodes' users, with IRC's user mode
         #: C{+i}: LUSERS counts the invisible without looking at everyone.
         self.invisible: set[IParticipant] = set()
         self.activity = Activity()
@@ -226,6 +226,8 @@ class People:
         self.nickHistory.remember(member, nick, now)
         del self._users[key(nick)]
         self.sessionOperators.discard(member)
+        self.invisible.discard(member)  # its user modes go with it
+        self._wallopsReaders.discard(member)
         if isinstance(member, Person):
             for connection in member.connections:
                 self._persons.pop(connection, None)

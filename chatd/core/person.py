@@ -14,6 +14,9 @@ from zope.interface import implementer
 from chatd.core.delivery import Gathering, deliver
 from chatd.core.interfaces import IParticipant
 
+#: The user modes of a person who set none (shared: replaced, never changed).
+NO_MODES: frozenset[str] = frozenset()
+
 if TYPE_CHECKING:
     from chatd.core.errors import ChatError
     from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
@@ -35,7 +38,7 @@ class Person(Gathering):
     """
 
     # One per signed-in person: slots, not a dict (weakly referenced, as participants are).
-    __slots__ = ("connections", "_keptIdent", "_realName", "__weakref__")
+    __slots__ = ("connections", "_keptIdent", "_realName", "userModes", "__weakref__")
 
     #: A person here has no host told by another node (L{chatd.core.hosts}):
     #: said here, so asking it never goes through L{__getattr__}.
@@ -48,6 +51,8 @@ class Person(Gathering):
         #: The real name, once set (IRC's C{SETNAME}) or kept when the
         #: connection that made the person closed; until then its own.
         self._realName: str | None = None
+        #: The person's user modes, whichever connection set them (L{chatd.core.usermodes}).
+        self.userModes: frozenset[str] = NO_MODES
 
     @property
     def realName(self) -> str:
@@ -132,17 +137,6 @@ class Person(Gathering):
     def historyOnEnter(self) -> int:
         count: int = self.connections[0].historyOnEnter
         return count
-
-    @property
-    def userModes(self) -> Any:
-        """
-        An IRC client's user modes (an C{AttributeError} for other
-        front-ends, as through L{__getattr__}): spelled out because IRC's
-        LUSERS asks it of everyone online on every login, and a lookup that
-        first fails here costs several times more.
-        """
-        first: Any = self.connections[0]
-        return first.userModes
 
     def roomMessage(self, event: RoomMessage) -> None:
         deliver(self.connections, "roomMessage", event)

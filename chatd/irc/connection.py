@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IChatService, IParticipant
 from chatd.core.text import InvalidText
+from chatd.core.usermodes import userModesOf
 from chatd.irc import monitor
 from chatd.irc import numerics as N
 from chatd.irc.caps import Capabilities
@@ -51,8 +52,6 @@ def _runStep(ignored: object, step: Callable[[T], Any], item: T) -> Any:
 CLOSE_REASONS = {"timed out": "Ping timeout", "flooding": "Excess Flood"}
 
 
-#: The user modes of a connection that has none (L{IRCConnection.userModes}).
-NO_MODES: frozenset[str] = frozenset()
 #: The channels shown to a client in none: one read-only mapping for all of
 #: them, replaced by the connection's own at its first JOIN (64 bytes less each).
 NO_ROOMS: Mapping[str, str] = MappingProxyType({})
@@ -92,7 +91,6 @@ class IRCConnection(ChatLineReceiver):
         "caps",
         "wire",
         "shownRooms",
-        "userModes",
         "held",
     )
 
@@ -117,9 +115,6 @@ class IRCConnection(ChatLineReceiver):
     wire: WireFormat
     shownRooms: Mapping[str, str]  # room key -> name, as the client was shown
     caps: Capabilities  # the listener's shared Unnegotiated until the client sends CAP
-    # Replaced, never changed: until a mode is set, connections share one
-    # empty frozenset (a set each cost 216 bytes).
-    userModes: frozenset[str]
 
     def __init__(self) -> None:
         super().__init__()
@@ -142,7 +137,6 @@ class IRCConnection(ChatLineReceiver):
         self.caps = self.factory.unnegotiated
         self.wire = self.factory.wireFormat(self.caps.enabled)
         self.shownRooms = NO_ROOMS
-        self.userModes = NO_MODES
         self.held: RoomHold[bytes] = RoomHold(self.factory.clock, self.sendNow)  # joinhistory
         super().connectionMade()
 
@@ -159,6 +153,11 @@ class IRCConnection(ChatLineReceiver):
         declares the interface).
         """
         return cast(IParticipant, self)
+
+    @property
+    def userModes(self) -> frozenset[str]:
+        """The user modes of this connection's person (L{chatd.core.usermodes})."""
+        return userModesOf(self.service.people, self.participant)
 
     @property
     def server(self) -> str:

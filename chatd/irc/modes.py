@@ -11,8 +11,10 @@ lists C{+b} (bans), C{+e} (ban exceptions) and C{+I} (invite exceptions),
 and member status C{+o} and C{+v}, which the room's operators give and
 take.  An approval room (set from the admin console) shows as C{+i} too.
 One MODE line makes its changes in one service call, so members see them
-in one MODE line.  User modes: C{+w} (receive operators' WALLOPS) and C{+i},
-which hides a user from WHO masks of people sharing no room with them.
+in one MODE line.  User modes: C{+w} (receive operators' WALLOPS), C{+B}
+(a bot) and C{+i}, which hides a user from WHO masks of people sharing no
+room with them: the person's (L{chatd.core.usermodes}), shared by all its
+connections, each of which is shown a change.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
 from chatd.core.operators import giveUpSessionOperator
+from chatd.core.usermodes import changeUserModes
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
@@ -205,30 +208,25 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
         irc.numeric(N.RPL_UMODEIS, "+" + "".join(sorted(irc.userModes)))
         return None
     adding = True
-    added: list[str] = []
-    removed: list[str] = []
+    before = irc.userModes
+    modes = set(before)
     unknown = False
     for char in args[0]:
         if char in "+-":
             adding = char == "+"
         elif char == "o":  # only OPER gives it; anyone may drop it
-            if not adding and "o" in irc.userModes:
+            if not adding and "o" in modes:
                 giveUpSessionOperator(irc.service, irc.participant)
-                irc.userModes = irc.userModes - {"o"}
-                removed.append("o")
+                modes.discard("o")
         elif char not in USER_MODES:
             unknown = True
-        elif adding and char not in irc.userModes:
-            irc.userModes = irc.userModes | {char}
-            added.append(char)
-        elif not adding and char in irc.userModes:
-            irc.userModes = irc.userModes - {char}
-            removed.append(char)
-        if char == "i":
-            invisible = irc.service.people.invisible
-            (invisible.add if "i" in irc.userModes else invisible.discard)(irc.participant)
-        if char == "w" and (char in added or char in removed):
-            irc.service.receiveWallops(irc.participant, adding)
+        else:
+            (modes.add if adding else modes.discard)(char)
+    named = list(dict.fromkeys(args[0]))  # in the order asked
+    added = [char for char in named if char in modes and char not in before]
+    removed = [char for char in named if char in before and char not in modes]
+    now = irc.factory.clock.seconds()
+    changeUserModes(irc.service.people, irc.participant, "".join(added), "".join(removed), now)
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     change = ("+" + "".join(added) if added else "") + ("-" + "".join(removed) if removed else "")

@@ -25,6 +25,7 @@ from twisted.python.failure import Failure
 from chatd.admin.credentials import AddressedCredentials, TooManyAttempts
 from chatd.core import status
 from chatd.core.calls import MaybeDeferred, afterHeard
+from chatd.core.usermodes import changeUserModes
 from chatd.irc import numerics as N
 from chatd.irc.channels import timeTags
 from chatd.irc.message import Message
@@ -45,9 +46,10 @@ def onOper(irc: IRCSession, message: Message) -> Any:
     credentials = AddressedCredentials(name.encode("utf-8"), password.encode("utf-8"), irc.address)
 
     def granted(_: object) -> MaybeDeferred[None]:
-        irc.service.grantOperator(irc.participant, name)
+        people = irc.service.people
+        irc.service.grantOperator(people.personOf(irc.participant), name)  # the person's
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
-        irc.userModes = irc.userModes | {"o"}
+        changeUserModes(people, irc.participant, "o", "", irc.factory.clock.seconds())
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
         return afterHeard(irc.service.observer, answer)  # once they do
 

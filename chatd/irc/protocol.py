@@ -35,6 +35,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.status import StatusChange
+from chatd.core.usermodes import UserModesChange
 from chatd.irc.alwayson import SAID
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import ownMove, syncChannels, unshow
@@ -322,6 +323,12 @@ class IRCProtocol(IRCConnection):
         if isinstance(event, Wallops):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))
             return
+        if isinstance(event, UserModesChange):  # as MODE answers its own change
+            change = ("+" + event.added if event.added else "") + (
+                "-" + event.removed if event.removed else ""
+            )
+            self.sendMessage("MODE", self.me(), change, prefix=self.hostmask(), trailing=True)
+            return
         if isinstance(event, AlwaysOnChange):  # as ALWAYSON answers its own change
             self.sendMessage(
                 "NOTE", "ALWAYSON", "ON" if event.on else "OFF", SAID[event.on], trailing=True
@@ -339,7 +346,6 @@ class IRCProtocol(IRCConnection):
             return
         self.sendText("NOTICE", (self.me(),), event.text, self.server, tags)
         if isinstance(event, OperatorRightsEnded) and "o" in self.userModes:
-            self.userModes = self.userModes - {"o"}
             self.sendMessage("MODE", self.me(), "-o", prefix=self.server, trailing=True, tags=tags)
 
     def sendText(

@@ -47,7 +47,8 @@ class IRCSession(Protocol):
     @ivar sasl: the SASL exchange under way (L{chatd.irc.sasl}).
     @ivar serverPasswordGiven: whether C{PASS} gave the listener's password.
     @ivar shownRooms: the channels the client was shown it is in, by room key.
-    @ivar userModes: the client's user modes (C{i}, C{w}, C{o}).
+    @ivar userModes: the user modes of the client's person (C{i}, C{w},
+        C{B}, C{o}; L{chatd.core.usermodes}, which changes them).
     @ivar multiline: the C{draft/multiline} batch the client has open.
     @ivar labelled: the output of the labelled command being run
         (L{chatd.irc.labels}), or C{None}.
@@ -68,7 +69,10 @@ class IRCSession(Protocol):
     sasl: SaslState | None
     serverPasswordGiven: bool
     shownRooms: Mapping[str, str]
-    userModes: frozenset[str]
+
+    @property
+    def userModes(self) -> frozenset[str]: ...
+
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int

@@ -186,7 +186,7 @@ class OperOnTheConsoleTests(OperTestCase):
         proto, t = self.connect("opguy")
         self.send(proto, t, "OPER operuser operpassword")
         reply = self.successResultOf(self.console().execute("whois opguy"))
-        self.assertIn("operator until that connection closes (IRC OPER as operuser)", reply)
+        self.assertIn("operator until they sign out (IRC OPER as operuser)", reply)
 
     def test_deopEndsOper(self) -> None:
         """

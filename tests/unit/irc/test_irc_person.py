@@ -6,9 +6,14 @@ tags), and its user modes are the person's, not one connection's.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
+from twisted.internet.defer import succeed
 from twisted.internet.testing import StringTransport
 
-from chatd.irc.message import Message
+from chatd.admin.commands import Consoles
+from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
 
@@ -57,3 +62,115 @@ class IRCPersonTests(IRCStoreTestCase):
             [(m.params, m.tags) for m in told if m.command == "PART"],
             [(["#club", "bye"], {"account": "alice"})] * 2,
         )
+
+    def mode(self, proto: IRCProtocol, t: StringTransport) -> list[str]:
+        [umode] = [m for m in self.send(proto, t, "MODE alice") if m.command == "221"]
+        return umode.params[1:]
+
+    def whoStar(self) -> list[str]:
+        guest, tg = self.signIn(f"guest{len(self.service.people.users())}", None)
+        return [m.params[5] for m in self.send(guest, tg, "WHO *") if m.command == "352"]
+
+    def test_modeChangeSharedByConnections(self) -> None:
+        """
+        C{MODE alice +i} from one connection is the person's: the other
+        connection is shown the change as its own C{MODE} line, C{221} is
+        the same on both, and C{WHO *} of someone sharing no room hides
+        her; C{-i} from the other shows her again.
+        """
+        laptop, tl = self.signIn("alice", "sesame")
+        phone, tp = self.signIn("alice", "sesame")
+        self.send(laptop, tl)
+        echo = self.send(phone, tp, "MODE alice +i")
+        told = self.send(laptop, tl)
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in echo + told],
+            [(echo[0].prefix, "MODE", ["alice", "+i"])] * 2,
+        )
+        self.assertEqual((self.mode(laptop, tl), self.mode(phone, tp)), (["+i"], ["+i"]))
+        self.assertNotIn("alice", self.whoStar())
+        self.send(laptop, tl, "MODE alice -i")
+        self.assertEqual([m.params for m in self.send(phone, tp)], [["alice", "-i"]])
+        self.assertIn("alice", self.whoStar())
+
+    def test_newConnectionHasThePersonsModes(self) -> None:
+        """
+        A connection joining a person that set C{+iw} has them (C{221}),
+        and stays hidden from C{WHO} masks.
+        """
+        laptop, tl = self.signIn("alice", "sesame")
+        self.send(laptop, tl, "MODE alice +iw")
+        phone, tp = self.signIn("alice", "sesame")
+        self.assertEqual(self.mode(phone, tp), ["+iw"])
+        self.assertNotIn("alice", self.whoStar())
+
+    def test_invisibleCountedOnce(self) -> None:
+        """
+        C{LUSERS} counts the person invisible once, whichever connection
+        set C{+i}, and no more once it is unset.
+        """
+        laptop, tl = self.signIn("alice", "sesame")
+        phone, tp = self.signIn("alice", "sesame")
+        self.send(phone, tp, "MODE alice +i")
+
+        def invisible() -> str:
+            [line] = [m for m in self.send(laptop, tl, "LUSERS") if m.command == "251"]
+            return line.params[-1]
+
+        self.assertIn("and 1 invisible", invisible())
+        self.send(laptop, tl, "MODE alice -i")
+        self.assertIn("and 0 invisible", invisible())
+        self.send(laptop, tl, "MODE alice +i")
+        phone.connectionLost(None)
+        self.assertIn("and 1 invisible", invisible())
+        laptop.connectionLost(None)
+        self.assertEqual(self.service.people.invisible, set())
+
+    def test_wallopsReachEveryConnection(self) -> None:
+        """
+        C{+w} set from one connection brings operators' C{WALLOPS} to each.
+        """
+        laptop, tl = self.signIn("alice", "sesame")
+        phone, tp = self.signIn("alice", "sesame")
+        self.send(phone, tp, "MODE alice +w")
+        moder, tm = self.signIn("moder", None)
+        moder_ = self.service.find("moder")
+        assert moder_ is not None
+        self.service.grantOperator(moder_)
+        self.send(moder, tm, "WALLOPS :hear ye")
+        for proto, t in ((laptop, tl), (phone, tp)):
+            self.assertEqual(
+                [m.params for m in self.send(proto, t) if m.command == "WALLOPS"], [["hear ye"]]
+            )
+
+    def test_operIsThePersons(self) -> None:
+        """
+        C{OPER} on one connection makes the person an operator: the other
+        is shown C{MODE +o} and acts as one; the console's C{deop} ends it
+        on both, each told C{-o}; C{MODE alice -o} from either drops it.
+        """
+        path = Path(self.mktemp())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        setPassword(path, "operuser", "operpassword")
+
+        def check(*args: Any) -> Any:
+            return succeed(verify(*args))
+
+        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+        laptop, tl = self.signIn("alice", "sesame")
+        phone, tp = self.signIn("alice", "sesame")
+        self.send(phone, tp, "OPER operuser operpassword")
+        self.assertEqual([m.params for m in self.send(laptop, tl)], [["alice", "+o"]])
+        self.assertTrue(self.service.isOperator(laptop))
+        self.assertEqual(self.mode(laptop, tl), ["+o"])
+        self.successResultOf(Consoles(self.service)("root").execute("deop alice"))
+        for proto, t in ((laptop, tl), (phone, tp)):
+            told = [(m.command, m.params[-1]) for m in self.send(proto, t)]
+            self.assertEqual([command for command, _ in told], ["NOTICE", "MODE"])
+            self.assertEqual(told[1][1], "-o")
+            self.assertFalse(self.service.isOperator(proto))
+            self.assertEqual(self.mode(proto, t), ["+"])
+        self.send(phone, tp, "OPER operuser operpassword")
+        self.send(laptop, tl, "MODE alice -o")
+        self.assertEqual([m.params for m in self.send(phone, tp)][-1], ["alice", "-o"])
+        self.assertFalse(self.service.isOperator(phone))
