@@ -35,9 +35,13 @@ class UserModesChange(Notice):
     __slots__ = ("added", "removed")
 
     def __init__(self, added: str, removed: str, when: float) -> None:
-        change = ("+" + added if added else "") + ("-" + removed if removed else "")
-        super().__init__(f"your user modes changed: {change}", when)
+        super().__init__(f"your user modes changed: {spelled(added, removed)}", when)
         self.added, self.removed = added, removed
+
+
+def spelled(added: str, removed: str) -> str:
+    """A change of user modes as IRC spells it: C{+iw-B}, C{""} for none."""
+    return ("+" + added if added else "") + ("-" + removed if removed else "")
 
 
 def userModesOf(people: People, participant: IParticipant) -> frozenset[str]:

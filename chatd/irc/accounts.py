@@ -25,6 +25,7 @@ from chatd.core.errors import ChatError
 from chatd.core.names import key
 from chatd.core.signin import signInJoining
 from chatd.core.status import ACCOUNT
+from chatd.core.usermodes import spelled
 from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import timeTags, unshow
@@ -66,24 +67,25 @@ def signInJoined(irc: IRCSession, account: str, secret: Secret) -> Deferred[tupl
     and whether the connection joined the account's person signed in here
     (it is then shown that: L{joinedPerson}).
     """
-    before, nick = irc.hostmask(), irc.nick
+    before, nick, modes = irc.hostmask(), irc.nick, irc.userModes
 
     def signedIn(name: str) -> tuple[str, bool]:
         joined = irc.nick != nick  # the person's nickname: nobody else was told
         if joined:
-            joinedPerson(irc, before)
+            joinedPerson(irc, before, modes)
         return name, joined
 
     signingIn = signInJoining(irc.service, irc.participant, account, secret)
     return Deferred.fromCoroutine(signingIn).addCallback(signedIn)
 
 
-def joinedPerson(irc: IRCSession, before: str) -> None:
+def joinedPerson(irc: IRCSession, before: str, modes: frozenset[str]) -> None:
     """
-    C{irc}, which had the mask C{before}, joined its account's person: it
-    is shown leaving the channels it had (C{PART}, from that mask) and
-    taking the person's nickname (C{NICK}); the person's channels follow
-    with the service's notice of them (L{chatd.irc.channels.syncChannels}).
+    C{irc}, which had the mask C{before} and the user modes C{modes},
+    joined its account's person: it is shown leaving the channels it had
+    (C{PART}, from that mask), taking the person's nickname (C{NICK}) and
+    user modes (C{MODE}); the person's channels follow with the service's
+    notice of them (L{chatd.irc.channels.syncChannels}).
     """
     tags = timeTags(irc)
     current = {key(room) for room in irc.service.roomsOf(irc.participant)}
@@ -91,6 +93,10 @@ def joinedPerson(irc: IRCSession, before: str) -> None:
         room = unshow(irc, roomKey) or roomKey
         irc.sendMessage("PART", channelName(room), prefix=before, tags=tags)
     irc.sendMessage("NICK", irc.me(), prefix=before, tags=tags, trailing=True)
+    now = irc.userModes
+    change = spelled("".join(sorted(now - modes)), "".join(sorted(modes - now)))
+    if change:
+        irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), tags=tags, trailing=True)
 
 
 def onRegister(irc: IRCSession, message: Message) -> Any:

@@ -27,7 +27,7 @@ from chatd.core.errors import ChatError, InvalidArgument, ListFull, NotInRoom
 from chatd.core.masks import ROOM_MODES
 from chatd.core.names import key
 from chatd.core.operators import giveUpSessionOperator
-from chatd.core.usermodes import changeUserModes
+from chatd.core.usermodes import changeUserModes, spelled
 from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
@@ -229,7 +229,7 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     changeUserModes(irc.service.people, irc.participant, "".join(added), "".join(removed), now)
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
-    change = ("+" + "".join(added) if added else "") + ("-" + "".join(removed) if removed else "")
+    change = spelled("".join(added), "".join(removed))
 
     def echo() -> None:
         if change:

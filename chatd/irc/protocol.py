@@ -35,7 +35,7 @@ from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
 from chatd.core.status import StatusChange
-from chatd.core.usermodes import UserModesChange
+from chatd.core.usermodes import UserModesChange, spelled
 from chatd.irc.alwayson import SAID
 from chatd.irc.batch import sendHistory
 from chatd.irc.channels import ownMove, syncChannels, unshow
@@ -324,9 +324,7 @@ class IRCProtocol(IRCConnection):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))
             return
         if isinstance(event, UserModesChange):  # as MODE answers its own change
-            change = ("+" + event.added if event.added else "") + (
-                "-" + event.removed if event.removed else ""
-            )
+            change = spelled(event.added, event.removed)
             self.sendMessage("MODE", self.me(), change, prefix=self.hostmask(), trailing=True)
             return
         if isinstance(event, AlwaysOnChange):  # as ALWAYSON answers its own change

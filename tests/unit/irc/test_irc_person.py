@@ -14,6 +14,7 @@ from twisted.internet.testing import StringTransport
 
 from chatd.admin.commands import Consoles
 from chatd.admin.credentials import AdminChecker, setPassword, verify
+from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
 
@@ -174,3 +175,22 @@ class IRCPersonTests(IRCStoreTestCase):
         self.send(laptop, tl, "MODE alice -o")
         self.assertEqual([m.params for m in self.send(phone, tp)][-1], ["alice", "-o"])
         self.assertFalse(self.service.isOperator(phone))
+
+    def test_identifyTakesThePersonsModes(self) -> None:
+        """
+        A guest that joins the account's person with NickServ's
+        C{IDENTIFY} has the person's user modes from then on, and is shown
+        the change (C{MODE}) after its C{NICK}.
+        """
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, accountRegistration=True
+        )
+        laptop, tl = self.signIn("alice", "sesame")
+        self.send(laptop, tl, "MODE alice +iw")
+        guest, tg = self.signIn("someone", None)
+        self.send(guest, tg, "MODE someone +B")
+        told = self.send(guest, tg, "PRIVMSG NickServ :IDENTIFY alice sesame")
+        shown = [(m.command, m.params) for m in told if m.command in ("NICK", "MODE")]
+        self.assertEqual(shown, [("NICK", ["alice"]), ("MODE", ["alice", "+iw-B"])])
+        self.assertEqual(self.mode(guest, tg), ["+iw"])
+        self.assertEqual(self.service.people.invisible, {self.service.find("alice")})
