@@ -280,9 +280,12 @@ class Inbox:
                 deliveries.append(delivery.addErrback(_failed, nick))
         return DeferredList(deliveries).addCallback(lambda _: None)
 
-    def deliver(self, participant: IParticipant, nick: str) -> Deferred[None]:
+    def deliver(
+        self, participant: IParticipant, nick: str, shown: str | None = None
+    ) -> Deferred[None]:
         """
-        Hand C{participant}, just logged in as C{nick}, the messages that
+        Hand C{participant}, just logged in as C{nick} (under the name
+        C{shown}, if another: the nickname it asked for), the messages that
         waited for them, page by page; fires when done or when they left.
         A delivery to the same name still under way (a previous connection)
         finishes first, so no message is handed twice.
@@ -290,7 +293,7 @@ class Inbox:
         nickKey = key(nick)
         previous = self._delivering.get(nickKey)
         self.retries.wake(nickKey)  # a previous connection's, waiting for the store, ends
-        d = Deferred.fromCoroutine(self._deliver(participant, nick, previous))
+        d = Deferred.fromCoroutine(self._deliver(participant, nick, previous, shown or nick))
         self._delivering[nickKey] = d
         settled = whenFired(d)
         settled.addCallback(self._delivered, nickKey, d)
@@ -339,7 +342,7 @@ class Inbox:
             del self._delivering[nickKey]
 
     async def _deliver(
-        self, participant: IParticipant, nick: str, previous: Deferred[None] | None
+        self, participant: IParticipant, nick: str, previous: Deferred[None] | None, shown: str
     ) -> None:
         if previous is not None:
             await whenFired(previous)
@@ -351,7 +354,7 @@ class Inbox:
             )
             complete = len(fetched) < FETCH
             for page in pages(fetched, self.pageBytes, _size):
-                if participant not in connectionsOf(self.find(nick)):
+                if participant not in connectionsOf(self.find(shown)):
                     return  # gone or renamed: the rest waits for next time
                 for _, message in page:
                     if message.msgid in self._handed:  # handed live already: only marked

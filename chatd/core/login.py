@@ -16,6 +16,7 @@ signed in on another node that may have died is waited for
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
@@ -34,6 +35,9 @@ from chatd.core.text import shortened
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
+
+#: What a held login waits for once its password is proven (L{Logins.login}).
+Held = Callable[[str], Deferred[str | None]]
 
 
 class Logins(Renames, Joining):
@@ -60,6 +64,7 @@ class Logins(Renames, Joining):
         password: Secret | None = None,
         preferred: str | None = None,
         resume: bool = False,
+        held: Held | None = None,
     ) -> MaybeDeferred[str]:
         """
         What can be refused at once is raised; with nothing to wait for (no
@@ -71,6 +76,9 @@ class Logins(Renames, Joining):
         name the nickname it C{preferred} (L{takePreferred}).  A login that
         C{resume}s a session (a client's own login again after a lost
         connection) never takes another connection's place (L{joinPerson}).
+        A login C{held} waits, once the password is proven, for what
+        C{held(account)} gives: the nickname preferred then (IRC's SASL,
+        whose proof comes before the client's registration ends).
 
         @raise AlreadyLoggedIn: logged in, or a login is under way.
         @raise GuestsRefused: (maybe in the L{Deferred}) no account's
@@ -88,7 +96,7 @@ class Logins(Renames, Joining):
                 self.refuseGuest()
                 checkNewName(nick, None, self.service.serverName)
                 return self.admit(participant, nick)
-        story = self.story(participant, nick, password, loading, preferred, settling, resume)
+        story = self.story(participant, nick, password, loading, preferred, settling, resume, held)
         d = Deferred.fromCoroutine(story)
         if not d.called:
             self._underWay[participant] = d
@@ -109,6 +117,7 @@ class Logins(Renames, Joining):
         preferred: str | None = None,
         settling: Deferred[None] | None = None,
         resume: bool = False,
+        held: Held | None = None,
     ) -> str:
         """
         A login that waits: for the sanctions (just started), for the
@@ -120,7 +129,9 @@ class Logins(Renames, Joining):
         """
         waits = [] if settling is None else [settling]
         try:
-            return await self.steps(participant, nick, password, loading, preferred, waits, resume)
+            return await self.steps(
+                participant, nick, password, loading, preferred, waits, resume, held
+            )
         finally:
             for wait in waits:
                 if not wait.called:
@@ -136,10 +147,11 @@ class Logins(Renames, Joining):
         preferred: str | None,
         waits: list[Deferred[None]],
         resume: bool = False,
+        held: Held | None = None,
     ) -> str:
         """
         The L{story}'s steps; C{waits} holds the wait for the account's
-        holder, if any; C{resume}: see L{Joining.joinPerson}.
+        holder, if any; C{resume} and C{held}: see L{login}.
         """
         service = self.service
         settling = waits[0] if waits else None
@@ -170,6 +182,11 @@ class Logins(Renames, Joining):
             self.checkSanctions(participant, nick)  # one may have come during the check
             if proven is not None:  # before admission, which other nodes hear of
                 service.people.accounts.prove(participant, proven)
+                if held is not None:  # nothing else happens before the front-end says so
+                    preferred = await held(proven)
+                    if not service.people.isConnected(participant):
+                        raise errors.NotLoggedIn("the connection closed during login")
+                    self.checkSanctions(participant, nick)
                 if settling is not None:  # its holder's process may have died: once settled,
                     await settling
                     self.checkName(nick, passwordFollows=True)  # it is gone, or refused as ever

@@ -41,6 +41,7 @@ person, and is told its rooms (L{welcomeJoined}).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import Deferred, succeed
@@ -234,14 +235,23 @@ def freedByProof(chat: object, nick: str) -> bool:
 
 
 def logInAs(
-    chat: object, participant: IParticipant, account: str, secret: Secret, nickname: str | None
+    chat: object,
+    participant: IParticipant,
+    account: str,
+    secret: Secret,
+    held: Callable[[str], Deferred[str | None]],
 ) -> MaybeDeferred[str]:
     """
     Log C{participant}, which has no name yet, in to C{account} with
-    C{secret} (IRC's SASL before registration), under the C{nickname} it
-    asked for if it may have it (L{takePreferred}); gives the name it has.
+    C{secret} (IRC's SASL before registration): once the password is
+    proven, the login waits for C{held(account)}, which fires when the
+    connection is ready to be seen (IRC: its registration ended, its
+    C{USER} known) with the nickname it asked for then, which it takes if
+    it may (L{takePreferred}); only then is it given a name, joins the
+    account's person or enters its rooms.  Gives the name it has.
     """
-    return cast("ChatService", chat).logins.login(participant, account, secret, nickname)
+    service = cast("ChatService", chat)
+    return service.logins.login(participant, account, secret, None, held=held)
 
 
 async def takePreferred(

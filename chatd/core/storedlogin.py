@@ -140,4 +140,4 @@ class StoredLogin:
         await othersWritten(
             self.persistence.service
         )  # kept on another node before it heard the login
-        await self.persistence.inbox.deliver(participant, nick)
+        await self.persistence.inbox.deliver(participant, nick, participant.nick)

@@ -49,8 +49,11 @@ def loggedIn(irc: IRCSession, account: str, announced: bool = False) -> None:
     C{announced} it already (a registration, on every protocol).
     """
     irc.account = account
-    # Before registration: the nickname asked for, on the name logged in.
-    mask = irc.wire.hostmask(irc.me(), irc.nick) if irc.nick else irc.wire.hostmask(account)
+    if irc.nick:  # before registration: the nickname asked for, on the name logged in
+        mask = irc.wire.hostmask(irc.me(), irc.nick)
+    else:  # SASL before registration, which its login waits for: the mask it will have
+        host = irc.service.hostOf(irc.participant)
+        mask = f"{irc.pendingNick or account}!{irc.ident or account}@{host}"
     irc.numeric(N.RPL_LOGGEDIN, mask, account, f"You are now logged in as {account}")
     if announced:
         return

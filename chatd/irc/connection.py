@@ -36,7 +36,7 @@ from chatd.irc.message import (
 )
 from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.prefixes import statusPrefix
-from chatd.irc.sasl import SaslState
+from chatd.irc.sasl import HeldLogin, SaslState
 from chatd.irc.wire import WireFormat
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.lines.roomhold import RoomHold
@@ -80,6 +80,7 @@ class IRCConnection(ChatLineReceiver):
         "account",
         "saslBuffer",
         "sasl",
+        "heldLogin",
         "serverPasswordGiven",
         "_command",
         "_closing",
@@ -103,6 +104,7 @@ class IRCConnection(ChatLineReceiver):
     account: str | None
     saslBuffer: str | None
     sasl: SaslState | None
+    heldLogin: HeldLogin | None
     serverPasswordGiven: bool
     _command: str
     _closing: bool
@@ -122,7 +124,7 @@ class IRCConnection(ChatLineReceiver):
         self.realName = ""
         self.registered = False
         self.awayMessage = self.account = None
-        self.saslBuffer = self.sasl = None
+        self.saslBuffer = self.sasl = self.heldLogin = None
         self.serverPasswordGiven = False
         self._command = ""
         self._closing = False

@@ -46,6 +46,7 @@ from chatd.irc.labels import delivered
 from chatd.irc.message import splitUTF8, textBudget
 from chatd.irc.notify import awayAfterJoin, invitationLine, statusLine
 from chatd.irc.redact import redactedLine
+from chatd.irc.sasl import releaseHeld
 from chatd.irc.servertime import serverTime
 from chatd.irc.wire import channelName, cleanText
 from chatd.lines.fanout import RoomFanout, TurnBatch
@@ -377,3 +378,6 @@ class IRCProtocol(IRCConnection):
         if self.factory.presence is not None:
             self.factory.presence.clear(self)
         super().connectionLost(reason)
+        held = releaseHeld(self, None)  # the login SASL proved comes to nothing
+        if held is not None:
+            held.addErrback(lambda failure: failure.trap(ChatError) and None)

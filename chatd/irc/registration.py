@@ -44,6 +44,7 @@ from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION
 from chatd.irc.listreply import sendIsupport
 from chatd.irc.message import Message
+from chatd.irc.sasl import releaseHeld
 from chatd.irc.session import IRCSession, isInvisible
 from chatd.irc.wire import channelName
 
@@ -175,6 +176,13 @@ def tryRegister(irc: IRCSession) -> Any:
         irc.closeLink("Bad password: this server needs its password (PASS)")
         return None
     wanted = irc.pendingNick
+    if irc.heldLogin is not None:  # SASL proved an account: the login happens now
+        if wanted is None:
+            return None  # its NICK still to come
+        held = releaseHeld(irc, wanted)
+        assert held is not None
+        held.addCallback(lambda _: welcome(irc))
+        return held.addErrback(registrationRefused, irc, wanted, NICK_ERRORS)
     taken = None
     if wanted is not None and irc.password is None:  # held by an account SASL did not prove
         taken = heldFrom(irc.service, irc.participant, wanted)

@@ -18,7 +18,7 @@ from base64 import b64decode, b64encode
 from dataclasses import dataclass
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
 from chatd.core.errors import AlreadyLoggedIn, ChatError
@@ -160,22 +160,63 @@ def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str
     return d.addCallbacks(proven, lambda failure: refused(irc, failure))
 
 
+@dataclass
+class HeldLogin:
+    """
+    A login SASL proved before registration ended (L{signIn}): C{login}
+    goes on, the connection taking its name, joining its account's person
+    and entering its rooms, once C{release} fires with the nickname asked
+    for by then (L{chatd.irc.registration.tryRegister}), so that everyone
+    sees it come with its C{USER}, at one moment.
+    """
+
+    release: Deferred[str | None]
+    login: Deferred[str]
+
+
 def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[tuple[str, bool]]:
     """
     Log in as C{account} (before registration), or sign in to it from the
     logged-in connection as NickServ's C{IDENTIFY} does (L{signInJoined});
     fires with the account's name as it was registered, whatever spelling
     was typed, and whether the connection joined the account's person.
+    Before registration it fires once the password is proven, the rest of
+    the login held until registration ends (L{HeldLogin}).
     """
     if irc.nick is not None:
         return signInJoined(irc, account, secret)
+    proof: Deferred[tuple[str, bool]] = Deferred()
+    outcome: Deferred[str] = Deferred()  # the login's, once proven
 
-    async def login() -> tuple[str, bool]:  # under the nickname asked for, if it may have it
-        answer = logInAs(irc.service, irc.participant, account, secret, irc.pendingNick)
-        nick = await answer if isinstance(answer, Deferred) else answer
-        return irc.service.accountName(irc.participant) or nick, False  # as registered
+    def held(name: str) -> Deferred[str | None]:
+        release: Deferred[str | None] = Deferred()
+        irc.heldLogin = HeldLogin(release, outcome)
+        proof.callback((name, False))
+        return release
 
-    return Deferred.fromCoroutine(login())
+    def settled(result: Any) -> None:
+        if proof.called:  # registration's end has it (or the connection closed)
+            (outcome.errback if isinstance(result, Failure) else outcome.callback)(result)
+        elif isinstance(result, Failure):
+            proof.errback(result)  # refused before the proof
+        else:  # given a name at once (a server without accounts)
+            proof.callback((irc.service.accountName(irc.participant) or result, False))
+
+    maybeDeferred(logInAs, irc.service, irc.participant, account, secret, held).addBoth(settled)
+    return proof
+
+
+def releaseHeld(irc: IRCSession, nick: str | None) -> Deferred[str] | None:
+    """
+    Registration ended (or the connection closed: C{nick} C{None}): the
+    login SASL proved goes on (L{HeldLogin}); its L{Deferred}, or C{None}.
+    """
+    held: HeldLogin | None = irc.heldLogin
+    if held is None:
+        return None
+    irc.heldLogin = None
+    held.release.callback(nick)
+    return held.login
 
 
 def succeeded(irc: IRCSession, result: tuple[str, bool]) -> None:

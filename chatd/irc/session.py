@@ -24,7 +24,7 @@ from chatd.irc.wire import WireFormat
 
 if TYPE_CHECKING:
     from chatd.irc.multiline import OpenBatch
-    from chatd.irc.sasl import SaslState
+    from chatd.irc.sasl import HeldLogin, SaslState
     from chatd.lines.outbox import Outbox
     from chatd.lines.roomhold import RoomHold
 
@@ -45,6 +45,7 @@ class IRCSession(Protocol):
     @ivar account: the account SASL logged in as.
     @ivar saslBuffer: the SASL payload collected so far, once chosen.
     @ivar sasl: the SASL exchange under way (L{chatd.irc.sasl}).
+    @ivar heldLogin: the login SASL proved, until registration ends.
     @ivar serverPasswordGiven: whether C{PASS} gave the listener's password.
     @ivar shownRooms: the channels the client was shown it is in, by room key.
     @ivar userModes: the user modes of the client's person (C{i}, C{w},
@@ -67,6 +68,7 @@ class IRCSession(Protocol):
     address: str
     saslBuffer: str | None
     sasl: SaslState | None
+    heldLogin: HeldLogin | None
     serverPasswordGiven: bool
     shownRooms: Mapping[str, str]
 

@@ -48,11 +48,11 @@ class ServerPasswordTests(IRCTestCase):
         passwords: list[str | None] = []
         original = self.service.logins.login
 
-        def login(participant: IParticipant, nick: str, *more: Any) -> Any:
+        def login(participant: IParticipant, nick: str, *more: Any, **named: Any) -> Any:
             passwords.append(more[0] if more else None)
-            return original(participant, nick, *more)
+            return original(participant, nick, *more, **named)
 
-        self.service.logins.login = login  # type: ignore[method-assign,assignment]
+        self.service.logins.login = login  # type: ignore[method-assign]
         proto, t = self.connect()
         self.send(proto, t, "PASS club-secret", "CAP LS 302", "CAP REQ sasl")
         self.send(proto, t, "NICK alice", "USER a 0 * :A", "AUTHENTICATE PLAIN")

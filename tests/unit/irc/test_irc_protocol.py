@@ -365,11 +365,11 @@ class SASLTests(IRCTestCase):
         passwords: list[str | None] = []
         original = self.service.logins.login
 
-        def login(participant: IParticipant, nick: str, *more: Any) -> Any:
+        def login(participant: IParticipant, nick: str, *more: Any, **named: Any) -> Any:
             passwords.append(more[0] if more else None)
-            return original(participant, nick, *more)
+            return original(participant, nick, *more, **named)
 
-        self.service.logins.login = login  # type: ignore[method-assign,assignment]
+        self.service.logins.login = login  # type: ignore[method-assign]
         proto, t = self.negotiate()
         reply = self.send(proto, t, "AUTHENTICATE " + plain("", "alice", "sesame"))
         self.assertEqual(self.numerics(reply), ["900", "903"])

@@ -15,6 +15,8 @@ from twisted.internet.defer import Deferred
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 
+from chatd.core.delivery import connectionsOf
+from chatd.core.events import Notice
 from chatd.irc import protocol
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
@@ -411,8 +413,9 @@ class OneAccountTests(SaslTestCase):
     def test_saslTwiceBeforeRegistration(self) -> None:
         """
         Before registration, SASL for alice then for bob: 907, the second
-        changes nothing; alice again is 900 and 903; the client is
-        welcomed as alice, logged in to alice.
+        changes nothing; alice again is 907 too (her login waits for the
+        end of registration, as on Ergo); the client is welcomed as alice,
+        logged in to alice.
         """
         proto, t = self.client()
         self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
@@ -420,7 +423,7 @@ class OneAccountTests(SaslTestCase):
             self.codes(self.plainLogin(proto, t, "alice", "sesame"))[:2], ["900", "903"]
         )
         self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "hunter2")), ["907"])
-        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["900", "903"])
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["907"])
         welcome = self.send(proto, t, "CAP END")
         self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice"))
         self.assertEqual(self.accountShown(proto, t, "alice"), "alice")
@@ -537,71 +540,89 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         watcher, tw = self.client()
         self.send(watcher, tw, "NICK watch", "USER w 0 * :W", "JOIN #den")
         proto, t, _ = self.provenBeforeEnd("ally")
+        self.assertEqual(self.send(watcher, tw), [])  # not before its registration ends
+        welcome = self.send(proto, t, "CAP END")
         seen = self.send(watcher, tw)
         self.assertEqual(
             [(m.command, (m.prefix or "").split("!")[0]) for m in seen if m.command != "MODE"],
             [("JOIN", "ally")],
         )
-        welcome = self.send(proto, t, "CAP END")
         [joined] = [m for m in welcome if m.command == "JOIN" and m.params[0] == "#den"]
         self.assertTrue((joined.prefix or "").startswith("ally!"))
         names = [m.params[-1] for m in welcome if m.command == "353" and m.params[2] == "#den"]
         self.assertEqual(names, ["watch @ally"])
-        self.assertNotIn("NICK", [m.command for m in welcome + self.send(watcher, tw)])
+        self.assertNotIn("NICK", [m.command for m in welcome + seen])
 
     def test_heldPrivateMessageToTheNicknameAskedFor(self) -> None:
         """
-        A private message to the account, held until the welcome of a
-        client that asked for another nickname, is shown sent to that
-        nickname, as later ones are.
+        A private message to the account while its SASL login waits for
+        the end of registration waits as for an account not connected, and
+        arrives after the welcome, sent to the nickname the client asked for.
         """
         proto, t, _ = self.provenBeforeEnd("ally")
         gus, tg = self.client()
-        self.send(gus, tg, "NICK gus", "USER g 0 * :G", "PRIVMSG alice :psst")
+        self.send(gus, tg, "NICK gus", "USER g 0 * :G")
+        told = self.send(gus, tg, "PRIVMSG alice :psst")
+        self.assertEqual(self.codes(told), ["301"])
         welcome = self.send(proto, t, "CAP END")
         [held] = [m for m in welcome if m.command == "PRIVMSG"]
-        self.assertEqual(held.params, ["ally", "psst"])
+        self.assertEqual(held.params[0], "ally")
+        self.assertTrue(held.params[1].endswith("psst"))
 
-    def test_nothingLostBeforeWelcome(self) -> None:
+    def test_nothingBeforeRegistrationEnds(self) -> None:
         """
-        Between SASL's success and C{CAP END} (ZNC waits seconds), the
-        service has alice in her rooms: what is said there meanwhile, and
-        the "you are in" notice, reach her client after C{001} and her
-        channel's C{JOIN}, in order, not before (where clients drop them);
-        who entered meanwhile is in the channel's C{NAMES}, not told again.
+        Between SASL's success and C{CAP END} (ZNC waits seconds), alice
+        is in none of her rooms: their members see no C{JOIN} and she is
+        sent nothing; at C{CAP END} she enters them, C{001} then her
+        channel's C{JOIN}, and what is said there from then on follows.
         """
         self.inDen()
         proto, t, authenticated = self.provenBeforeEnd()
         self.assertEqual(self.codes(authenticated), ["900", "903"])
         gus, tg = self.client()
-        self.send(gus, tg, "NICK gus", "USER g 0 * :G", "JOIN #den", "PRIVMSG #den :hello alice")
-        self.send(gus, tg, "PRIVMSG alice :psst")
-        self.assertEqual(self.send(proto, t), [])  # nothing before the welcome
+        self.send(gus, tg, "NICK gus", "USER g 0 * :G", "JOIN #den", "PRIVMSG #den :hello")
+        self.assertEqual(self.send(proto, t), [])
+        self.assertEqual(self.send(gus, tg), [])  # no JOIN of alice yet
+        self.assertEqual(self.service.roomsOf(proto.participant), [])
         welcome = self.send(proto, t, "CAP END")
         lines = [(m.command, m.params[:1]) for m in welcome]
         self.assertEqual(lines[0], ("001", ["alice"]))
-        own = lines.index(("JOIN", ["#den"]))
-        said = lines.index(("PRIVMSG", ["#den"]))
-        self.assertLess(own, said)
-        self.assertIn(("PRIVMSG", ["alice"]), lines[said:])
-        self.assertIn(("NOTICE", ["alice"]), lines[own:])
-        # gus's entry meanwhile is in the channel's NAMES, not repeated as a JOIN.
-        joins = [(m.prefix or "").partition("!")[0] for m in welcome if m.command == "JOIN"]
-        self.assertEqual(set(joins), {"alice"})
-        names = [m.params[-1] for m in welcome if m.command == "353"]
-        self.assertIn("gus", " ".join(names).split())
+        self.assertIn(("JOIN", ["#den"]), lines)
+        self.assertNotIn(("PRIVMSG", ["#den"]), lines)  # said before she came
+        self.assertEqual([m.command for m in self.send(gus, tg)], ["JOIN", "MODE"])  # a founder
+        self.send(gus, tg, "PRIVMSG #den :welcome back")
+        self.assertEqual([m.params for m in self.send(proto, t)], [["#den", "welcome back"]])
+
+    def test_closedBeforeRegistrationEnds(self) -> None:
+        """
+        A client that closes after SASL's success, before registering, never
+        logs in: nobody is named alice, none of her rooms sees her; nor,
+        with alice signed in elsewhere, does it join her person.
+        """
+        self.inDen()
+        watcher, tw = self.client()
+        self.send(watcher, tw, "NICK watch", "USER w 0 * :W", "JOIN #den")
+        proto, t, _ = self.provenBeforeEnd()
+        proto.connectionLost(None)
+        self.clock.advance(1)
+        self.assertIsNone(self.service.find("alice"))
+        self.assertEqual(self.send(watcher, tw), [])
+        laptop, tl, told = self.saslAs("alice", "sesame", "alice")
+        self.assertIn(("001", "alice"), [(m.command, m.params[0]) for m in told])
+        phone, tp, _ = self.provenBeforeEnd()
+        phone.connectionLost(None)
+        self.clock.advance(1)
+        self.assertEqual(list(connectionsOf(self.service.find("alice"))), [laptop])
 
     def test_earlyDeliveriesBounded(self) -> None:
         """
-        A client that never ends its registration after SASL is closed once
-        more than L{MAX_EARLY} deliveries wait for its welcome.
+        A client not welcomed yet keeps what the service delivers to it
+        for its welcome, and is closed once more than L{MAX_EARLY} wait.
         """
         self.patch(protocol, "MAX_EARLY", 3)
         proto, t, _ = self.provenBeforeEnd()
-        gus, tg = self.client()
-        self.send(gus, tg, "NICK gus", "USER g 0 * :G")
         for n in range(4):
-            self.send(gus, tg, f"PRIVMSG alice :psst {n}")
+            proto.notice(Notice(f"early {n}", self.clock.seconds()))
         [closing] = self.send(proto, t)
         self.assertEqual(closing.command, "ERROR")
         self.assertIn("before the client ended its registration", closing.params[0])
@@ -610,20 +631,30 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
     def test_realNameAfterSasl(self) -> None:
         """
         A client that proves its account before it sends C{USER} enters its
-        rooms with no real name yet; its C{USER} then tells the C{setname}
-        clients of its channels its real name.
+        rooms only once registered: the others see it come with the user
+        name and real name of its C{USER} (C{extended-join}), one C{JOIN}
+        and no C{SETNAME} after, at the moment its own C{JOIN} shows.
         """
         self.inDen()
         bob, tb = self.client()
-        self.send(bob, tb, "CAP REQ :setname extended-join", "NICK bob", "USER b 0 * :B")
+        caps = "CAP REQ :setname extended-join server-time"
+        self.send(bob, tb, caps, "NICK bob", "USER b 0 * :B")
         self.send(bob, tb, "CAP END", "JOIN #den")
         proto, t = self.client()
-        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl", "NICK alice", "AUTHENTICATE PLAIN")
+        self.send(proto, t, "CAP LS 302", "CAP REQ :sasl server-time", "AUTHENTICATE PLAIN")
         self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
-        self.send(bob, tb)
-        self.send(proto, t, "USER a 0 * :Alice Liddell", "CAP END")
-        told = [m for m in self.send(bob, tb) if m.command == "SETNAME"]
-        self.assertEqual([m.params for m in told], [["Alice Liddell"]])
+        self.clock.advance(3)  # irssi: NICK and USER come after CAP END
+        self.send(proto, t, "CAP END")
+        self.assertEqual(self.send(bob, tb), [])
+        self.clock.advance(1)
+        own = self.send(proto, t, "NICK alice", "USER erin 0 * :Alice Liddell")
+        told = [m for m in self.send(bob, tb) if m.command != "MODE"]  # (a founder's +o)
+        self.assertEqual(
+            [(m.prefix, m.command, m.params) for m in told],
+            [("alice!erin@user/alice", "JOIN", ["#den", "alice", "Alice Liddell"])],
+        )
+        [ownJoin] = [m for m in own if m.command == "JOIN" and m.params[0] == "#den"]
+        self.assertEqual(ownJoin.tags["time"], told[0].tags["time"])
 
 
 class PassForGuestsTests(IRCStoreTestCase):
