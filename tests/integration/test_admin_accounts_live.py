@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatd.admin.credentials import setPassword
 from tests.support.blockingclients import (
-    LOCAL,
     PASSWORD,
     TelnetConsole,
+    consoleDaemon,
     register,
     telnetLogin,
 )
-from tests.support.daemon import startDaemon
 
 
 def test_accountFlaggedAdmin(tmp_path: Path) -> None:
@@ -28,18 +26,7 @@ def test_accountFlaggedAdmin(tmp_path: Path) -> None:
     a wrong password is refused like any failed admin login, and a revoke
     closes the door again.
     """
-    dataDir = tmp_path / "data"
-    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        LOCAL,
-        "--admin",
-        LOCAL,
-        "--data-dir",
-        str(dataDir),
-        factories=("TchatFactory", "AdminTelnetFactory"),
-    )
+    daemon = consoleDaemon(tmp_path)
     try:
         register(daemon.ports["TchatFactory"], "alice", "alicepw")
         register(daemon.ports["TchatFactory"], "bob", "bobpw")

@@ -12,11 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatd.admin.credentials import setPassword
-from tests.support.blockingclients import LOCAL, PASSWORD, LineSocket, TelnetConsole
-from tests.support.daemon import startDaemon
-
-FACTORIES = ("TchatFactory", "AdminTelnetFactory")
+from tests.support.blockingclients import PASSWORD, LineSocket, TelnetConsole, consoleDaemon
 
 
 def test_approvalRoomRequestListed(tmp_path: Path) -> None:
@@ -26,18 +22,7 @@ def test_approvalRoomRequestListed(tmp_path: Path) -> None:
     counts it; C{ban ip 127.0.0.1} from the console (on 127.0.0.1) is
     refused as covering the administrator's own address.
     """
-    dataDir = tmp_path / "data"
-    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
-    daemon = startDaemon(
-        tmp_path,
-        "--port",
-        LOCAL,
-        "--admin",
-        LOCAL,
-        "--data-dir",
-        str(dataDir),
-        factories=FACTORIES,
-    )
+    daemon = consoleDaemon(tmp_path)
     try:
         console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
         try:

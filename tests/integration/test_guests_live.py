@@ -10,10 +10,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatd.admin.credentials import setPassword
 from chatd.core.errors import GuestsRefused
-from tests.support.blockingclients import LOCAL, PASSWORD, LineSocket, TelnetConsole, readUntil
-from tests.support.daemon import startDaemon
+from tests.support.blockingclients import (
+    LOCAL,
+    PASSWORD,
+    LineSocket,
+    TelnetConsole,
+    consoleDaemon,
+    readUntil,
+)
 
 
 def test_guestsOff(tmp_path: Path) -> None:
@@ -22,20 +27,12 @@ def test_guestsOff(tmp_path: Path) -> None:
     C{FAIL * ACCOUNT_REQUIRED} and C{ERROR}; C{add account} on the console
     makes the account that then logs in.
     """
-    dataDir = tmp_path / "data"
-    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
-    daemon = startDaemon(
+    daemon = consoleDaemon(
         tmp_path,
         "--guests",
         "off",
-        "--port",
-        LOCAL,
         "--irc",
         LOCAL,
-        "--admin",
-        LOCAL,
-        "--data-dir",
-        str(dataDir),
         factories=("TchatFactory", "IRCFactory", "AdminTelnetFactory"),
     )
     try:

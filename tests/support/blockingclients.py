@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from chatd.admin.credentials import setPassword
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.lineclient import TELNET_COMMAND
 
@@ -221,6 +222,29 @@ def start(workdir: Path, dataDir: Path, *extra: str) -> Daemon:
         str(dataDir),
         *extra,
         factories=("TchatFactory", "TalkFactory", "AdminTelnetFactory", "AdminSSHFactory"),
+    )
+
+
+def consoleDaemon(
+    workdir: Path, *extra: str, factories: tuple[str, ...] = ("TchatFactory", "AdminTelnetFactory")
+) -> Daemon:
+    """
+    A daemon whose TCHAT listener and telnet console listen on loopback,
+    its data in C{workdir/data}, the console's C{root} opened by
+    L{PASSWORD}; C{extra} adds options (and C{factories} their listeners).
+    """
+    dataDir = workdir / "data"
+    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
+    return startDaemon(
+        workdir,
+        "--port",
+        LOCAL,
+        "--admin",
+        LOCAL,
+        "--data-dir",
+        str(dataDir),
+        *extra,
+        factories=factories,
     )
 
 

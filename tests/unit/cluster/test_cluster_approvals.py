@@ -7,18 +7,15 @@ operators, on the others.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import FakeNode, accountNodes
 from tests.support.fakeredis import FakeRedis
 
 START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
@@ -31,20 +28,7 @@ class ClusterApprovalTests(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         self.store = MemoryChatStore()
         self.store.startService()
-        nodes = []
-        for name in "ab":
-            checker = PasswordChecker(
-                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-                runInThread=maybeDeferred,
-            )
-            accounts = Accounts(self.store, self.clock, checker)
-            node = FakeNode(
-                self, self.redis, name, sharedStore=True, store=self.store, accounts=accounts
-            )
-            nodes.append(node)
-        self.a, self.b = nodes
-        for node in nodes:
-            node.start()
+        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
         self.settle()
 
     def settle(self) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from argon2 import PasswordHasher
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
@@ -15,12 +14,11 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import Notice, PrivateMessage
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import FakeNode, accountNodes
 from tests.support.fakeredis import FakeRedis
 
 
@@ -35,20 +33,7 @@ class SharedStoreTests(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         self.store = MemoryChatStore()
         self.store.startService()
-        nodes = []
-        for name in "ab":
-            checker = PasswordChecker(
-                PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-                runInThread=maybeDeferred,
-            )
-            accounts = Accounts(self.store, self.clock, checker)
-            node = FakeNode(
-                self, self.redis, name, sharedStore=True, store=self.store, accounts=accounts
-            )
-            nodes.append(node)
-        self.a, self.b = nodes
-        for node in nodes:
-            node.start()
+        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
         self.settle()
 
     def settle(self) -> None:
