@@ -251,10 +251,7 @@ class TchatProtocol(TchatLiveness):
     def cmd_LSMEM(self, argument: str) -> bytes:
         room = self._single(argument)
         names = self.factory.service.members(self, room)
-        # The group as its events name it, however the name was typed.
-        room = next(
-            (name for name in self.factory.service.roomsOf(self) if key(name) == key(room)), room
-        )
+        room = self.factory.service.storedName(room)  # as its events name it, however typed
         lines = [f"srv: LSMEM {room} {len(names)}\n"] + [f"srv: {name}\n" for name in names]
         return "".join(lines).encode("utf-8")
 

@@ -116,7 +116,9 @@ class ReadMarkers:
         The name C{target}'s marker is kept under: a room's own, or that
         of the private conversation's history (L{keptAs}).
         """
-        return target if isRoom else keptAs(self.service.people, target)
+        if isRoom:
+            return self.service.roomQueries.storedName(target)
+        return keptAs(self.service.people, target)
 
     def follow(self, connection: IParticipant, told: Told) -> None:
         """

@@ -56,6 +56,9 @@ class RoomFacade:
     def roomName(self, room: str) -> str:
         return self.roomQueries.roomName(room)
 
+    def storedName(self, room: str) -> str:
+        return self.roomQueries.storedName(room)
+
     def roomModes(self, room: str) -> str:
         return self.roomQueries.roomModes(room)
 

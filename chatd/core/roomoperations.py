@@ -55,6 +55,12 @@ class IRoomOperations(Interface):
         @raise NoSuchGroup: there is no such room.
         """
 
+    def storedName(room: str) -> str:
+        """
+        C{room}'s name as stored (L{roomName}), or C{room} as given when
+        there is no such room: what every reply about C{room} names.
+        """
+
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}

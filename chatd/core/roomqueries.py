@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from chatd.core import errors
 from chatd.core.founders import recordFounder
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -108,6 +109,16 @@ class RoomQueries:
         given in.
         """
         return self.service.registry.get(room).name
+
+    def storedName(self, room: str) -> str:
+        """
+        C{room}'s name as stored (L{roomName}), or C{room} as given when
+        there is no such room: what a reply about C{room} names.
+        """
+        try:
+            return self.service.registry.get(room).name
+        except errors.ChatError:  # no such room (or no valid name)
+            return room
 
     def roomModes(self, room: str) -> str:
         """

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate,tests.unit.irc.test_irc_roomnames -*-  # noqa: E501
 """
 Channel commands: C{JOIN}, C{PART}, C{NAMES}, C{LIST} and C{TOPIC}, and
 keeping the channels a client is shown in step with the service's rooms.
@@ -61,6 +61,16 @@ def roomName(channel: str) -> str | None:
     return roomOfChannel(channel)
 
 
+def shownChannel(irc: IRCSession, channel: str, room: str) -> str:
+    """
+    The channel a reply about C{channel} (the service's C{room}) names:
+    the room as stored (C{#Général} for C{#general}), as Ergo and InspIRCd
+    name a channel; C{channel} as typed when there is no such room.
+    """
+    stored = irc.service.storedName(room)
+    return channel if stored == room else channelName(stored)
+
+
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:
     """
     The display name and member count of C{room}, if it exists for this
@@ -117,20 +127,21 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
     def refused(failure: Failure) -> None:
         releaseLive(irc, room, False)
         error = failure.trap(ChatError) and failure.value
+        shown = shownChannel(irc, channel, room)
         if isinstance(error, AlreadyMember):
             found = findRoom(irc, room)
             if found is not None:
                 joined(irc, found[0])  # shown once, if the client missed it
         elif isinstance(error, InviteOnly):
-            irc.numeric(N.ERR_INVITEONLYCHAN, channel, "Cannot join channel (+i)")
+            irc.numeric(N.ERR_INVITEONLYCHAN, shown, "Cannot join channel (+i)")
         elif isinstance(error, BadRoomKey):
-            irc.numeric(N.ERR_BADCHANNELKEY, channel, "Cannot join channel (+k)")
+            irc.numeric(N.ERR_BADCHANNELKEY, shown, "Cannot join channel (+k)")
         elif isinstance(error, BannedFromRoom):
-            irc.numeric(N.ERR_BANNEDFROMCHAN, channel, "Cannot join channel (+b)")
+            irc.numeric(N.ERR_BANNEDFROMCHAN, shown, "Cannot join channel (+b)")
         elif isinstance(error, PendingApproval) and error.room:
             irc.refused(error, channelName(error.room))  # the room as stored
         elif isinstance(error, ChatError):
-            irc.refused(error, channel)
+            irc.refused(error, shown)
 
     def entered(name: str) -> Deferred[None] | None:
         joined(irc, name, now)
@@ -233,7 +244,13 @@ def partOne(irc: IRCSession, channel: str, reason: str = "") -> Deferred[Any]:
         sendPart(irc, name, reason, now)
 
     return irc.call(
-        irc.service.leave, irc.participant, room, reason, now, subject=channel, onSuccess=left
+        irc.service.leave,
+        irc.participant,
+        room,
+        reason,
+        now,
+        subject=shownChannel(irc, channel, room),
+        onSuccess=left,
     )
 
 

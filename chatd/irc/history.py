@@ -31,7 +31,7 @@ from chatd.core.errors import (
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.limits import MAX_HISTORY
 from chatd.irc.batch import newBatchId, sendHistory
-from chatd.irc.channels import roomName
+from chatd.irc.channels import roomName, shownChannel
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
@@ -127,8 +127,9 @@ def onChathistory(irc: IRCSession, message: Message) -> Any:
         room is not None,
         query,
     )
+    named = target if room is None else shownChannel(irc, target, room)  # as stored
     return d.addCallbacks(
-        lambda events: sendWindow(irc, target, events), failed, errbackArgs=(irc, sub, target)
+        lambda events: sendWindow(irc, named, events), failed, errbackArgs=(irc, sub, target)
     )
 
 

@@ -127,4 +127,6 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
         else:
             fail(irc, "INTERNAL_ERROR", target, "Could not read or save the marker")
 
+    if isRoom:  # the answer names the channel as stored
+        target = channelName(irc.service.storedName(name))
     return d.addCallbacks(lambda millis: sendMarker(irc, target, millis), refused)

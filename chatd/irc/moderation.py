@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_roomnames -*-
 """
 C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to the
 service's kick from a room (by the room's operators) and invitation.
@@ -68,10 +68,12 @@ def onKick(irc: IRCSession, message: Message) -> Any:
 def onInvite(irc: IRCSession, message: Message) -> Any:
     nick, channel = message.params[0], message.params[1]
     room = roomName(channel)
-    if room is None or findRoom(irc, room) is None:
+    found = findRoom(irc, room) if room is not None else None
+    if found is None:
         irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
         return None
-
+    room = found[0]
+    channel = channelName(room)  # as stored, in every reply
     if not inRoom(irc, room):
         irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
         return None
@@ -83,7 +85,7 @@ def onInvite(irc: IRCSession, message: Message) -> Any:
         irc.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
         return None
     if "i" in irc.service.roomModes(room) and not irc.service.isRoomOperator(irc.participant, room):
-        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
+        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
         return None
     return irc.call(
         irc.service.invite,

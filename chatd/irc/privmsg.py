@@ -140,7 +140,8 @@ def sendOne(
         say = partial(sayToOperators, service) if status else service.say
         said = maybeDeferred(say, irc.participant, room, lines, command == "NOTICE", tags)
         said.addCallback(lambda event: echo(irc, command, target, lines, event))
-        return said.addErrback(messageRefused, irc, target, lines, quiet)
+        named = status + channelName(shown)  # a refusal names the channel as stored
+        return said.addErrback(messageRefused, irc, named, lines, quiet)
     recipient = service.find(target)
     shownNick = recipient.nick if recipient else normalize(target)
     if checkLength:

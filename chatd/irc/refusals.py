@@ -1,9 +1,10 @@
 # -*- test-case-name: tests.unit.irc.test_irc_refusals -*-
 """
 How a refused C{PRIVMSG} is answered: a numeric whose first parameter
-(after the client's nickname) is the message's target, the channel or
-nickname it was typed to, and whose text says which message was not
-delivered, and why.
+(after the client's nickname) is the message's target, the nickname it
+was typed to or the channel as the room is called (as its C{JOIN} named
+it, whatever case or accents the message used), and whose text says which
+message was not delivered, and why.
 
 A client that does not ask for C{echo-message} (WeeChat, irssi) shows a
 message as sent when it is typed; the refusal must land where it was shown.

@@ -72,10 +72,7 @@ async def kickCommand(session: TalkSession, rest: str) -> None:
     room = _kickedRoom(session, named)
     service = session.factory.service
     member = key(room) in {key(name) for name in service.roomsOf(session.participant)}
-    try:
-        name = service.roomName(room)  # as stored; asked first: the room may end with the kick
-    except errors.ChatError:
-        name = room  # the kick says why
+    name = service.storedName(room)  # asked first: the room may end with the kick
     try:
         shown = await maybeDeferred(service.kickFromRoom, session.participant, room, nick, reason)
     except errors.NotInRoom:

@@ -72,6 +72,7 @@ def history(web: WebParticipant, request: dict[str, Any]) -> Any:
         raise InvalidArgument("'before' and 'after' do not go together")
     if isRoom:
         web.service.members(web, target)  # only members may read it
+        target = web.service.storedName(target)  # named as stored in the reply
     count = historyLimit(web.service.historyCount, limit)
     asked = min(count + 1, MAX_HISTORY)  # (1000 asked: earlier if 1000 came)
     notKept: Reply = {field: target, "messages": [], "stored": False, "earlier": False}

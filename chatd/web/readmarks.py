@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_markers -*-
+# -*- test-case-name: tests.unit.web.test_web_markers,tests.unit.web.test_web_roomnames -*-
 """
 The web page's read markers (L{chatd.core.readmarkers}): C{markers} lists
 the account's markers with the unread count after each, C{markread} moves
@@ -113,4 +113,5 @@ def markread(web: WebParticipant, request: dict[str, Any]) -> Any:
     readMarkers = _markers(web)
     readMarkers.follow(web, told)
     d = maybeDeferred(readMarkers.mark, web, name, isRoom, millis)
-    return d.addCallback(lambda millis: _fields(name, isRoom, millis))
+    shown = web.service.storedName(name) if isRoom else name
+    return d.addCallback(lambda millis: _fields(shown, isRoom, millis))

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search,tests.unit.web.test_web_ghosts -*-  # noqa: E501
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search,tests.unit.web.test_web_ghosts,tests.unit.web.test_web_roomnames -*-  # noqa: E501
 """
 What each WebSocket request does: one function per request C{type}, in
 L{HANDLERS}, translating a JSON object into a service call and its result
@@ -138,7 +138,8 @@ def leave(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
     room = _text(request, "room")
-    return {"room": room, **_membersOf(web, room)}
+    statuses = _membersOf(web, room)
+    return {"room": web.service.storedName(room), **statuses}
 
 
 def _membersOf(web: WebParticipant, room: str) -> Reply:
@@ -213,7 +214,7 @@ def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     cid = resend.clientId(request)
     again = resend.repeated(web, cid)
     return maybeDeferred(web.service.say, web, room, lines, cid=cid).addCallback(
-        lambda sent: _sent(web, {"room": room, **again}, lines, sent)
+        lambda sent: _sent(web, {"room": web.service.storedName(room), **again}, lines, sent)
     )
 
 
@@ -282,13 +283,15 @@ def topic(web: WebParticipant, request: dict[str, Any]) -> Any:
     C{notice} carrying the new C{topic}).
     """
     room = _text(request, "room")
+
+    def shown(ignored: object = None) -> Reply:
+        return {"room": web.service.storedName(room), "topic": plain(web.service.topic(room))}
+
     if "topic" not in request:
         web.service.members(web, room)  # only members, as for history
-        return {"room": room, "topic": plain(web.service.topic(room))}
+        return shown()
     text = _text(request, "topic")
-    return maybeDeferred(web.service.setTopic, web, room, text).addCallback(
-        lambda ignored: {"room": room, "topic": plain(web.service.topic(room))}
-    )
+    return maybeDeferred(web.service.setTopic, web, room, text).addCallback(shown)
 
 
 def whowas(web: WebParticipant, request: dict[str, Any]) -> Reply:
@@ -313,7 +316,9 @@ def kick(web: WebParticipant, request: dict[str, Any]) -> Any:
     if "room" in request:
         room = _text(request, "room")
         kicked = maybeDeferred(web.service.kickFromRoom, web, room, nick, reason)
-        return kicked.addCallback(lambda shown: {"nick": shown, "room": room})
+        return kicked.addCallback(
+            lambda shown: {"nick": shown, "room": web.service.storedName(room)}
+        )
     return maybeDeferred(web.service.kick, web, nick, reason).addCallback(
         lambda ignored: {"nick": nick}
     )
@@ -349,7 +354,7 @@ def redact(web: WebParticipant, request: dict[str, Any]) -> Any:
     deleted = maybeDeferred(redactMessage, web.service, web, target, field == "room", msgid, reason)
     return deleted.addCallback(
         lambda event: {
-            field: target,
+            field: web.service.storedName(target) if field == "room" else target,
             "msgid": msgid,
             "by": event.by,
             "from": event.sender,

@@ -82,11 +82,12 @@ class RefusalTests(IRCTestCase):
     def test_storeUnavailableInChannel(self) -> None:
         """
         A channel message the store or the relay refuses is C{404} naming
-        the channel as the client typed it.
+        the channel as the room is called (C{#lobby} for C{#Lobby}), as its
+        C{JOIN} did.
         """
         self.patch(self.service, "say", refusing(errors.StoreUnavailable()))
         command, params = self.refusal("PRIVMSG #Lobby :hello all")
-        self.assertEqual((command, params[1]), ("404", "#Lobby"))
+        self.assertEqual((command, params[1]), ("404", "#lobby"))
         self.assertIn('"hello all" not delivered: service unavailable', params[2])
 
     def test_inboxFull(self) -> None:
