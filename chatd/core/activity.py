@@ -57,6 +57,12 @@ class Activity:
         """
         self._signedOn[connection] = when
 
+    def signedOnAt(self, connection: IParticipant) -> float | None:
+        """
+        When C{connection} signed in (C{None}: it did not, or closed).
+        """
+        return self._signedOn.get(connection)
+
     def spoke(self, connection: IParticipant, when: float) -> None:
         """
         C{connection} said something to people, at C{when}.

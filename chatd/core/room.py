@@ -22,7 +22,8 @@ DEFAULT_ROOM_MODES = "nt"
 
 class Room:
     """
-    A room's name as created and its members, in the order they entered;
+    A room's name as created and its members, in the order they entered
+    (C{entered}: each member's nick key to the moment its entry carried);
     its stored C{settings}, and for an approval room the nick keys that
     asked to enter (C{pending}, to their display nick; C{requestedAt}, to
     when they asked, if known) or were accepted.
@@ -35,6 +36,7 @@ class Room:
     __slots__ = (
         "name",
         "members",
+        "entered",
         "settings",
         "pending",
         "requestedAt",
@@ -54,6 +56,7 @@ class Room:
     def __init__(self, name: str) -> None:
         self.name = name
         self.members = Members()
+        self.entered: dict[str, float] = {}
         self.settings = RoomSettings(name, OPEN)
         self.pending: dict[str, str] = {}
         self.requestedAt: dict[str, int] = {}
@@ -115,6 +118,7 @@ class Room:
             raise errors.GroupFull()
         self.broadcast(Membership(self.name, nick, True, now))
         self.members[key(nick)] = participant
+        self.entered[key(nick)] = now
 
     def capacity(self, default: int | None) -> int | None:
         """The members it takes: its own capacity, or the server's C{default}."""
@@ -135,6 +139,7 @@ class Room:
         if tellRemoved:
             self.broadcast(event)
         del self.members[key(nick)]
+        self.entered.pop(key(nick), None)
         self.ops.discard(key(nick))
         self.voiced.discard(key(nick))
         if not tellRemoved:
@@ -145,6 +150,8 @@ class Room:
         self.members = Members(
             ((key(nick) if k == key(old) else k), member) for k, member in self.members.items()
         )
+        if key(old) in self.entered:
+            self.entered[key(nick)] = self.entered.pop(key(old))
         for status in (self.ops, self.voiced):
             if key(old) in status:
                 status.discard(key(old))

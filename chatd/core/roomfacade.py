@@ -59,6 +59,9 @@ class RoomFacade:
     def storedName(self, room: str) -> str:
         return self.roomQueries.storedName(room)
 
+    def enteredAt(self, participant: IParticipant, room: str) -> float | None:
+        return self.roomQueries.enteredAt(participant, room)
+
     def roomModes(self, room: str) -> str:
         return self.roomQueries.roomModes(room)
 

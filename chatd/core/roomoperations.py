@@ -61,6 +61,14 @@ class IRoomOperations(Interface):
         there is no such room: what every reply about C{room} names.
         """
 
+    def enteredAt(participant: IParticipant, room: str) -> float | None:
+        """
+        The moment C{participant} is shown its own C{JOIN} of C{room}:
+        the entry's, as everyone else was shown it, when its person entered
+        since C{participant} signed in; C{None} (now) for a room the person
+        was in before, or is not in.
+        """
+
     def roomModes(room: str) -> str:
         """
         C{room}'s mode letters: C{t} (only operators set the topic), C{n}

@@ -120,6 +120,23 @@ class RoomQueries:
         except errors.ChatError:  # no such room (or no valid name)
             return room
 
+    def enteredAt(self, participant: IParticipant, room: str) -> float | None:
+        """
+        The moment C{participant} is shown its own entry into C{room}: that
+        of the entry (the moment everyone else's C{JOIN} carried) when its
+        person entered since C{participant} signed in (its login put it
+        there, or another connection did since); C{None} (now) for a room
+        the person was in before (an account's other connection, an
+        always-on account back), as Ergo shows a reattached client its
+        channels, or one it is not in.
+        """
+        found, nick = self.service.registry.find(room), participant.nick
+        entered = None if found is None or nick is None else found.entered.get(key(nick))
+        signedOn = self.service.people.activity.signedOnAt(participant)
+        if entered is None or signedOn is None or entered < signedOn:
+            return None
+        return entered
+
     def roomModes(self, room: str) -> str:
         """
         C{room}'s mode letters (of L{ROOM_MODES}), sorted.

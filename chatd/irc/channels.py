@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate,tests.unit.irc.test_irc_roomnames -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_welcomejoin -*-  # noqa: E501
 """
 Channel commands: C{JOIN}, C{PART}, C{NAMES}, C{LIST} and C{TOPIC}, and
 keeping the channels a client is shown in step with the service's rooms.
@@ -131,7 +131,7 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         if isinstance(error, AlreadyMember):
             found = findRoom(irc, room)
             if found is not None:
-                joined(irc, found[0])  # shown once, if the client missed it
+                joined(irc, found[0], service.enteredAt(irc.participant, found[0]))
         elif isinstance(error, InviteOnly):
             irc.numeric(N.ERR_INVITEONLYCHAN, shown, "Cannot join channel (+i)")
         elif isinstance(error, BadRoomKey):
@@ -190,8 +190,8 @@ def syncChannels(irc: IRCSession) -> None:
         return
     current = {key(room): room for room in irc.service.roomsOf(irc.participant)}
     for roomKey, room in current.items():
-        if roomKey not in irc.shownRooms:
-            joined(irc, room)
+        if roomKey not in irc.shownRooms:  # its JOIN at the entry's moment, as others saw it
+            joined(irc, room, irc.service.enteredAt(irc.participant, room))
     for roomKey in [k for k in irc.shownRooms if k not in current]:
         room = unshow(irc, roomKey) or roomKey
         tags = withOwnAccount(irc, timeTags(irc))
