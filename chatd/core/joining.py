@@ -36,6 +36,7 @@ from chatd.core.absent import Absent
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
+from chatd.core.status import reprofiled
 from chatd.core.unheard import unheardSince, welcomeBack
 
 if TYPE_CHECKING:
@@ -133,7 +134,9 @@ class Joining:
         if displaced and resume:
             raise errors.AccountFull.atMost(people.maxConnections)
         since = unheardSince(service, others)  # the displaced one's included
+        before = person.profile()
         people.join(participant, person)
+        reprofiled(service, participant, before)  # its real name, if the person had none
         people.activity.signedOn(participant, service.clock.seconds())
         service.loginDeadlines.loggedIn(participant)
         persistence, rooms = service.persistence, service.roomsOf(participant)

@@ -31,6 +31,7 @@ from chatd.core.person import Person
 from chatd.core.renames import Renames
 from chatd.core.renaming import checkNewName, claimed, validNick
 from chatd.core.signin import takePreferred
+from chatd.core.status import reprofiled
 from chatd.core.text import shortened
 
 if TYPE_CHECKING:
@@ -318,7 +319,10 @@ class Logins(Renames, Joining):
         self._underWay.pop(participant, None)
         if service.persistence is not None:
             service.persistence.login.forgetLogin(participant)
+        person = service.people.personOf(participant)
+        before = person.profile() if isinstance(person, Person) else ()
         if service.people.part(participant):
+            reprofiled(service, person, before)  # the connection it showed may have closed
             if service.logConnections:
                 self.log.info(
                     "{nick} closed one of their connections ({reason})",

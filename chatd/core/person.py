@@ -58,15 +58,15 @@ class Person(Gathering):
     def realName(self) -> str:
         """
         The real name others see (IRC's C{USER} text, C{""} where the
-        protocol has none): the connection's that made the person, kept
-        after it closes, until the person sets another (L{realName} set).
-        A connection that joins the person (another device) does not
-        change it with its own.
+        protocol has none): the first one a connection of the person gave
+        (the one that made it, else the first to join with one), kept
+        after that connection closes, until the person sets another
+        (L{realName} set).  A connection that joins a person who has a
+        real name (another device) does not change it with its own.
         """
         if self._realName is not None:
             return self._realName
-        name: str = getattr(self.connections[0], "realName", "") or ""
-        return name
+        return next(filter(None, map(_realNameOf, self.connections)), "")
 
     @realName.setter
     def realName(self, name: str) -> None:
@@ -74,10 +74,12 @@ class Person(Gathering):
 
     def namedBy(self, connection: IParticipant) -> bool:
         """
-        Whether the person's real name is C{connection}'s own: it made the
-        person, and no other name was set since.
+        Whether the person's real name is C{connection}'s own: the first
+        given by its connections, and no other name was set since.
         """
-        return self._realName is None and self.connections[0] is connection
+        if self._realName is not None or not _realNameOf(connection):
+            return False
+        return next(filter(_realNameOf, self.connections), None) is connection
 
     @property
     def ident(self) -> str | None:
@@ -85,19 +87,28 @@ class Person(Gathering):
         The user name others see in its mask (IRC's C{USER}, L{None}
         elsewhere): the connection's that made the person, kept after it
         closes, so its mask, and a ban matching it, stay as long as the
-        person does.
+        person does; a person made by a connection without one (TCHAT)
+        shows its first connection's.
         """
         if self._keptIdent is not None:
             return self._keptIdent[0]
         ident: str | None = getattr(self.connections[0], "ident", None)
         return ident
 
+    def profile(self) -> tuple[str, str | None, str]:
+        """
+        What others see of the person that one of its connections gives:
+        its real name, user name and protocol.
+        """
+        return self.realName, self.ident, self.protocolName
+
     def removeConnection(self, connection: IParticipant) -> None:
-        if connection is self.connections[0]:
-            if self._keptIdent is None:
-                self._keptIdent = (getattr(connection, "ident", None),)
-            if self._realName is None:
-                self._realName = getattr(connection, "realName", "") or ""
+        if self._realName is None and self.namedBy(connection):
+            self._realName = _realNameOf(connection)
+        if connection is self.connections[0] and self._keptIdent is None:
+            ident = getattr(connection, "ident", None)
+            if ident is not None:
+                self._keptIdent = (ident,)
         super().removeConnection(connection)
 
     def __getattr__(self, name: str) -> Any:
@@ -164,6 +175,11 @@ class Person(Gathering):
     def whenDrained(self) -> Deferred[bool]:
         drained: Deferred[bool] = self.connections[0].whenDrained()
         return drained
+
+
+def _realNameOf(connection: IParticipant) -> str:
+    name: str = getattr(connection, "realName", "") or ""
+    return name
 
 
 def realNameGiven(member: IParticipant, connection: IParticipant) -> bool:

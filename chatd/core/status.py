@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_status -*-
+# -*- test-case-name: tests.unit.core.test_status,tests.unit.cluster.test_cluster_reprofile -*-
 """
 What others see of a person changed: they went away or came back, logged in
 to an account or out of one, or changed their real name.
@@ -23,6 +23,7 @@ from twisted.logger import Logger
 from chatd.core.delivery import connectionsOf, connectionsOnce
 from chatd.core.events import Event, Invitation
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.person import Person
 from chatd.core.presence import Presence
 
 if TYPE_CHECKING:
@@ -124,6 +125,28 @@ def changed(service: IChatService, participant: IParticipant, kind: str) -> None
     """
     if service.observer is not None:
         service.observer.statusChanged(participant, kind)
+
+
+def reprofiled(service: ChatService, participant: IParticipant, before: tuple[object, ...]) -> None:
+    """
+    A connection of C{participant}'s person joined it or closed, and what
+    others see of the person that a connection gives (L{Person.profile}:
+    real name, user name, protocol) was C{before}: if it changed, it is
+    recomputed once, here, for every node (L{changed}); a new real name is
+    announced as a C{SETNAME} would be, to all who hear of it but
+    C{participant}, the connection that joined (it gave the name).
+    """
+    person = service.people.personOf(participant)
+    if not isinstance(person, Person) or person.nick is None:
+        return
+    after = person.profile()
+    if after == before:
+        return
+    if after[0] != before[0]:
+        presence = service.people.presence
+        announce(service, participant, REALNAME, after[0], service.clock.seconds(), presence)
+    else:
+        changed(service, person, PROFILE)
 
 
 def tell(connections: Iterable[object], method: str, event: Event) -> None:
