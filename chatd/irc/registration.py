@@ -277,7 +277,8 @@ def accountRequired(failure: Failure, irc: IRCSession) -> Failure | None:
 
 def welcome(irc: IRCSession) -> None:
     """
-    Send the welcome burst (001-005, LUSERS, MOTD).
+    Send the welcome burst (001-005, LUSERS, MOTD, the user modes its
+    person has, then its channels).
     """
     irc.registered = True
     irc.pendingNick = None
@@ -292,6 +293,8 @@ def welcome(irc: IRCSession) -> None:
     sendIsupport(irc)
     onLusers(irc, Message("LUSERS"))
     onMotd(irc, Message("MOTD"))
+    if modes := "".join(sorted(irc.userModes)):  # the person's (PASS, SASL): as set at connect
+        irc.sendMessage("MODE", me, "+" + modes, prefix=irc.hostmask(), trailing=True)
     syncChannels(irc)
     irc.deliverEarly()  # what the service told it meanwhile (SASL logged it in already)
 

@@ -194,3 +194,24 @@ class IRCPersonTests(IRCStoreTestCase):
         self.assertEqual(shown, [("NICK", ["alice"]), ("MODE", ["alice", "+iw-B"])])
         self.assertEqual(self.mode(guest, tg), ["+iw"])
         self.assertEqual(self.service.people.invisible, {self.service.find("alice")})
+
+    def test_welcomeShowsThePersonsModes(self) -> None:
+        """
+        A connection that joins a person with C{+iw} at connect, by C{PASS}
+        or SASL, is shown them once in its welcome, after C{005}, as a
+        C{MODE} line from its own mask; a guest with no modes gets none.
+        """
+        laptop, tl = self.signIn("alice", "sesame")
+        self.send(laptop, tl, "MODE alice +iw")
+        phone, tp = self.client()
+        byPass = self.send(phone, tp, "PASS sesame", "NICK alice", "USER u 0 * :U")
+        tablet, tt, bySASL = self.saslAs("alice", "sesame", "alice")
+        for welcome in (byPass, bySASL):
+            commands = self.codes(welcome)
+            modes = [(m.prefix, m.params) for m in welcome if m.command == "MODE"]
+            self.assertEqual(modes, [("alice!u@user/alice", ["alice", "+iw"])])
+            self.assertGreater(commands.index("MODE"), commands.index("005"))
+        guest, tg = self.client()
+        told = self.send(guest, tg, "NICK someone", "USER u 0 * :U")
+        self.assertIn("001", self.codes(told))
+        self.assertNotIn("MODE", self.codes(told))
