@@ -45,6 +45,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import Deferred, succeed
+from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.accounts import Secret
@@ -248,10 +249,20 @@ def logInAs(
     connection is ready to be seen (IRC: its registration ended, its
     C{USER} known) with the nickname it asked for then, which it takes if
     it may (L{takePreferred}); only then is it given a name, joins the
-    account's person or enters its rooms.  Gives the name it has.
+    account's person or enters its rooms.  Gives the name it has.  A
+    password the store's absence kept from being checked is remembered
+    (L{StoredLogin.proofUnchecked}): the login without one that follows
+    is told "try again later", not "wrong password".
     """
     service = cast("ChatService", chat)
-    return service.logins.login(participant, account, secret, None, held=held)
+    login = maybeCall(service.logins.login, participant, account, secret, None, held=held)
+
+    def unchecked(failure: Failure) -> Failure:
+        if failure.check(errors.StoreUnavailable) and service.persistence is not None:
+            service.persistence.login.proofUnchecked(participant, account)
+        return failure
+
+    return login.addErrback(unchecked)
 
 
 async def takePreferred(

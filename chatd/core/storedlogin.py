@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_persistence -*-
+# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.irc.test_irc_accounts -*-
 """
 The steps of a login that need the store: the password check of a
 registered name, its stored rooms, and the welcome after it (the history
@@ -34,16 +34,29 @@ class StoredLogin:
     def __init__(self, persistence: Persistence) -> None:
         self.persistence = persistence
         self._checks: dict[IParticipant, Deferred[None]] = {}
+        #: The name each connection gave a password for that could not be
+        #: checked, the store being away (IRC's SASL before registration).
+        self._unchecked: dict[IParticipant, str] = {}
 
     def forgetLogin(self, participant: IParticipant) -> None:
         """
         C{participant} disconnected: its password check is withdrawn if it
         still waits; a guest's approvals end.
         """
+        self._unchecked.pop(participant, None)
         check = self._checks.pop(participant, None)
         if check is not None:
             check.cancel()
         self.persistence.approvals.guestLeft(participant)
+
+    def proofUnchecked(self, participant: IParticipant, nick: str) -> None:
+        """
+        C{participant} gave a password for C{nick} ahead of its login
+        (IRC's SASL before registration) that could not be checked, the
+        store being away: the login as C{nick} it then asks for without one
+        is answered "try again later", once (L{verifyLogin}).
+        """
+        self._unchecked[participant] = key(nick)
 
     async def verifyLogin(
         self, participant: IParticipant, nick: str, password: Secret | None
@@ -57,6 +70,9 @@ class StoredLogin:
         C{None}, and its stored rooms (none if not registered).
 
         @raise BadPassword: the password is missing or wrong.
+        @raise StoreUnavailable: the store is away; or the password is
+            missing, but this connection gave one for C{nick} ahead that
+            could not be checked (L{proofUnchecked}): not a wrong password.
         @raise NotLoggedIn: the connection closed during the check.
         """
         nickKey = key(nick)
@@ -72,6 +88,8 @@ class StoredLogin:
                     self.persistence.registered.add(nickKey)  # registered on another node
             proven = nickKey in self.persistence.registered or password is not None
             if proven:
+                if password is None and self._unchecked.pop(participant, None) == nickKey:
+                    raise errors.StoreUnavailable()  # once: a retry without one is refused
                 if password is None:
                     raise errors.BadPassword()
                 check = Deferred.fromCoroutine(

@@ -271,6 +271,25 @@ class IRCOutageTests(IRCStoreTestCase):
         self.outage.down = set()
         self.assertIn("001", self.codes(self.send(proto, t, "NICK alice")))
 
+    def test_registrationAfterUncheckedSASL(self) -> None:
+        """
+        SASL PLAIN for an account whose password cannot be checked while
+        the database is unavailable is C{904}; registration with that
+        nickname then is C{263} (try again later), not C{433} (a wrong or
+        missing password), once: a retry with no password is C{433}.
+        """
+        self.outage.down = {"accountHash"}
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER u 0 * :U", "AUTHENTICATE PLAIN")
+        [failed] = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(failed.command, "904")
+        [reply] = self.send(proto, t, "CAP END")
+        self.assertEqual(reply.command, "263")
+        self.assertEqual(reply.params[-1], "service unavailable, try again later")
+        self.outage.down = set()
+        [reply] = self.send(proto, t, "NICK alice")
+        self.assertEqual(reply.command, "433")
+
     def test_historyTryAgain(self) -> None:
         """
         CHATHISTORY while the database is unavailable is C{FAIL CHATHISTORY
