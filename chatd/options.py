@@ -89,8 +89,8 @@ class Options(LoggingOptions):
             "max-clients",
             None,
             1000,
-            "Connections accepted at once, all listeners together, HTTP included; the"
-            " next gets ERROR 02 (0: no limit).",
+            "Chat connections accepted at once, all listeners together (web: WebSockets,"
+            " not plain HTTP); the next gets ERROR 02 (0: no limit).",
             optionalInt,
         ],
         [
@@ -106,16 +106,16 @@ class Options(LoggingOptions):
             "max-per-address",
             None,
             10,
-            "Connections open at once from one address (IPv6: one /64), all listeners"
-            " together; the next gets ERROR 04 (0: no limit).",
+            "Chat connections open at once from one address (IPv6: one /64), all listeners"
+            " together (web: WebSockets, not plain HTTP); the next gets ERROR 04 (0: no limit).",
             optionalInt,
         ],
         [
             "connects-per-minute",
             None,
             30,
-            "New connections one address (IPv6: one /64) may open per minute, in"
-            " bursts of as many (0: no limit).",
+            "New chat connections one address (IPv6: one /64) may open per minute, in"
+            " bursts of as many (web: WebSockets, not plain HTTP; 0: no limit).",
             optionalInt,
         ],
         *quotaoptions.ACCOUNTS,

@@ -1,8 +1,9 @@
 # -*- test-case-name: tests.unit.core.test_admission -*-
 """
-Which new connections the daemon accepts: the one admission policy every
-listener asks (TCHAT, talk, IRC, and the web's HTTP connections, WebSocket
-included), before any byte of the connection is read.
+Which new chat connections the daemon accepts: the one admission policy
+every listener asks (TCHAT, talk and IRC before any byte of the connection is
+read; the web listener at a WebSocket's handshake, L{chatd.web.admit}: its
+plain HTTP requests for the page are not chat connections, and not counted).
 
   - C{maxClients}: connections open at once, all listeners together;
   - C{perAddress}: connections open at once from one address;
@@ -21,9 +22,8 @@ A connection a load balancer opens for itself (its health check: a PROXY
 header that names no client, L{IBalancerCheck}) is counted against no limit
 and never refused: it would otherwise use up, every second or two, the
 allowance of the balancer's address, and fill the log with its refusals.
-A connection from a trusted HTTP proxy (C{--web-trusted-proxies}) is counted
-by C{maxClients} only until the request it carries names its client
-(L{Admission.readmit}, L{chatd.web.forwarded}).
+A WebSocket from a trusted HTTP proxy (C{--web-trusted-proxies}) is counted
+under the client the proxy names (L{chatd.web.forwarded}).
 """
 
 from __future__ import annotations
@@ -163,15 +163,13 @@ class Admission:
             return str(IPv6Network((ip, IPV6_GROUP), strict=False))
         return address
 
-    def admit(self, address: str, balancerCheck: bool = False, grouped: bool = True) -> str:
+    def admit(self, address: str, balancerCheck: bool = False) -> str:
         """
         Count a new connection from C{address}, or refuse it.
 
         @param balancerCheck: the connection is a load balancer's own (its
             peer address provides L{IBalancerCheck}): admitted, and
             counted against no limit.
-        @param grouped: C{False} for a trusted HTTP proxy's connection,
-            counted by C{maxClients} only until L{readmit} names its client.
         @return: the ticket to hand back to L{release} when it closes.
         @raise errors.TooManyConnections: C{perAddress} connections from
             that address are open.
@@ -181,7 +179,7 @@ class Admission:
         """
         if balancerCheck:
             return UNCOUNTED
-        key = self.group(address) if grouped and (self.perAddress or self.perMinute) else UNGROUPED
+        key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
         host = self._check(key)
         if self.maxClients is not None and self.count >= self.maxClients:
             self._refuseAll(address)
@@ -191,35 +189,14 @@ class Admission:
         self._take(host)
         return key
 
-    def admitPeer(self, peer: object, forwarded: bool = False) -> str:
+    def admitPeer(self, peer: object) -> str:
         """
         L{admit} a new connection from C{peer}, its transport's peer
         address (a load balancer's health check when it provides
-        L{IBalancerCheck}; a trusted HTTP proxy when C{forwarded}).
+        L{IBalancerCheck}).
         """
         address = getattr(peer, "host", None) or str(peer)
-        balancerCheck = IBalancerCheck.providedBy(peer)
-        return self.admit(address, balancerCheck=balancerCheck, grouped=not forwarded)
-
-    def readmit(self, ticket: str, address: str) -> str:
-        """
-        The connection counted under C{ticket} turns out to be for a client
-        at C{address} (a trusted proxy named it): count it under that
-        address's group instead, or refuse it as L{admit} would, leaving it
-        counted as it was.
-
-        @return: the ticket to hand back to L{release} from now on.
-        @raise errors.TooManyConnections: as L{admit}.
-        """
-        key = self.group(address) if self.perAddress or self.perMinute else UNGROUPED
-        if ticket == UNCOUNTED or key == ticket:
-            return ticket
-        host = self._check(key)
-        old = self._hosts.get(ticket) if ticket else None
-        if old is not None:
-            old.open -= 1
-        self._take(host)
-        return key
+        return self.admit(address, balancerCheck=IBalancerCheck.providedBy(peer))
 
     def _check(self, key: str) -> _Host | None:
         """

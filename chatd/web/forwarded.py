@@ -22,10 +22,8 @@ on, as nginx's C{proxy_set_header X-Forwarded-Proto $http_x_forwarded_proto},
 is trusted for it).
 
 That address is the request's (L{ForwardedRequest.getClientAddress}), so a
-WebSocket's participant is logged, banned and limited under it; and at the
-WebSocket's handshake the admission policy counts the connection under it
-(L{admitClient}), a connection from a trusted proxy having been counted at
-its start by C{--max-clients} only.
+WebSocket's participant is logged, banned and limited under it, and the
+admission policy counts the WebSocket under it (L{chatd.web.admit}).
 """
 
 from __future__ import annotations
@@ -40,7 +38,6 @@ from twisted.internet.interfaces import IAddress
 from twisted.web.http_headers import Headers
 from twisted.web.server import Request
 
-from chatd.core import errors
 from chatd.core.admission import Network, addressOf
 
 
@@ -177,27 +174,3 @@ class ForwardedRequest(Request):
         kind = IPv6Address if ":" in client else IPv4Address
         self._forwarded = kind("TCP", client, 0)
         return self._forwarded
-
-
-def admitClient(request: Request) -> errors.ChatError | None:
-    """
-    At a WebSocket's handshake from a trusted proxy, count the connection
-    under its client's address (L{chatd.core.admission.Admission.readmit});
-    the refusal if that address is over a limit, else C{None}.
-    """
-    guard: Any = request.channel.transport
-    admission = getattr(getattr(guard, "factory", None), "admission", None)
-    peer = getattr(guard, "transport", None)
-    peer = peer.getPeer() if peer is not None else None
-    proxies = proxiesOf(request)
-    if admission is None or guard.ticket is None or proxies is None:
-        return None
-    if not proxies.trusts(getattr(peer, "host", None)):
-        return None
-    client = request.getClientAddress()
-    try:
-        guard.ticket = admission.readmit(guard.ticket, client.host)
-    except errors.ChatError as error:
-        return error
-    guard.client = client
-    return None

@@ -9,9 +9,9 @@ the L{Site} factory; each connection gets a L{GuardProtocol} between the TCP
 transport and the HTTP channel (and, after the upgrade, the WebSocket
 machinery), which:
 
-  - asks the service's admission policy (L{chatd.core.admission}) before anything
-    else: a connection it refuses is answered 429 or 503 at once and closed,
-    without an HTTP channel; an admitted one gives its place back on close;
+  - holds the place the admission policy gave the connection once it
+    became a chat connection (L{chatd.web.admit}: plain HTTP is not
+    counted), and gives it back on close;
   - counts bytes received since the WebSocket participant last got a complete
     message (or pong) and, past C{maxPendingInput}, tells it so (close 1009);
   - watches the transport's write buffer: once the kernel and Twisted's buffer
@@ -40,31 +40,19 @@ from twisted.internet.interfaces import (
     IProtocol,
     IPushProducer,
     IReactorTime,
-    ITransport,
 )
-from twisted.internet.protocol import Protocol as BaseProtocol
 from twisted.internet.protocol import connectionDone
 from twisted.protocols.policies import ProtocolWrapper, WrappingFactory
 from twisted.python.failure import Failure
 from twisted.web.server import Site
 from zope.interface import implementer
 
-from chatd.core import errors
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
-from chatd.web.channel import closingResponse, refusalStatus
 from chatd.web.frames import lighterEvents
 
 if TYPE_CHECKING:
     from chatd.lines.turnbudget import TurnBudget
-
-
-def refusal(error: errors.ChatError) -> bytes:
-    """
-    The whole HTTP response that turns away a connection the admission
-    policy refused, before a byte of its request is read.
-    """
-    return closingResponse(refusalStatus(error), error.text, retryAfter=60)
 
 
 class GuardListener(Protocol):
@@ -144,9 +132,7 @@ class GuardProtocol(ProtocolWrapper):
     @ivar upstream: a producer writing to this connection through its own
         buffer (IRC over WebSocket's outbox), paused and resumed with it.
     @ivar ticket: what the site's admission counted this connection under
-        (C{None}: not counted).
-    @ivar refused: the admission policy turned this connection away; the
-        HTTP channel never saw it.
+        once its WebSocket handshake was admitted (C{None}: not counted).
     @ivar client: the client's address a trusted proxy named at the
         WebSocket's handshake (L{chatd.web.forwarded}); C{None}: the peer's.
     """
@@ -167,31 +153,10 @@ class GuardProtocol(ProtocolWrapper):
         self.ticket: str | None = None
         self._registered = False
         self._cutCall: IDelayedCall | None = None
-        self.refused = False
         self.client: IAddress | None = None
 
-    def makeConnection(self, transport: ITransport) -> None:
-        """
-        Ask the admission policy first: a connection it refuses is answered
-        at once and closed, without an HTTP channel.
-        """
-        admission = self.factory.admission
-        if admission is not None:
-            peer = transport.getPeer()
-            proxies = getattr(self.factory.site, "trustedProxies", None)
-            forwarded = proxies is not None and proxies.trusts(getattr(peer, "host", None))
-            try:
-                self.ticket = admission.admitPeer(peer, forwarded)
-            except errors.ChatError as error:
-                self.refused = True
-                BaseProtocol.makeConnection(self, transport)
-                transport.write(refusal(error))
-                transport.loseConnection()
-                return
-        super().makeConnection(transport)
-
     def dataReceived(self, data: bytes) -> None:
-        if self._discarding or self.refused:
+        if self._discarding:
             return
         if self.listener is not None:
             self.pendingInput += len(data)
@@ -301,7 +266,7 @@ class GuardProtocol(ProtocolWrapper):
         if self._registered:
             self.unregisterProducer()
         super().loseConnection()
-        if self._cutCall is None and not self.refused:
+        if self._cutCall is None:
             self._cutCall = self.factory.flusher.clock.callLater(self.factory.closeGrace, self._cut)
 
     def _cut(self) -> None:
@@ -313,8 +278,6 @@ class GuardProtocol(ProtocolWrapper):
         if self._cutCall is not None and self._cutCall.active():
             self._cutCall.cancel()
         self._cutCall = None
-        if self.refused:
-            return
         admission = self.factory.admission
         if self.ticket is not None and admission is not None:
             admission.release(self.ticket)
@@ -369,7 +332,8 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         """
         @param clock: schedules the outboxes' flushes (default: the site's
             reactor).
-        @param admission: asked for every connection (C{None}: all admitted).
+        @param admission: asked for each WebSocket chat connection
+            (L{chatd.web.admit}; C{None}: all admitted).
         @param turns: the daemon's turn budget: while connections wait for a
             later turn, the outboxes' flushes are spread over turns as the
             line front-ends' are, except those L{GuardProtocol.hurry} names.

@@ -66,7 +66,7 @@ class ChatCollector:
         admission = service.admission
         yield GaugeMetricFamily(
             "chatd_admitted_connections",
-            "Connections the admission policy counts, every listener and HTTP included.",
+            "Chat connections the admission policy counts, every listener (web: WebSockets).",
             value=admission.count,
         )
         counter = CounterMetricFamily(

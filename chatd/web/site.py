@@ -20,9 +20,10 @@ from twisted.web.server import NOT_DONE_YET, Request
 
 from chatd.core.admission import Network
 from chatd.core.interfaces import IChatService
+from chatd.web.admit import admitChat, release
 from chatd.web.channel import HEADER_TIMEOUT, ChatSite, refusalStatus
 from chatd.web.factory import WebFactory
-from chatd.web.forwarded import ForwardedRequest, TrustedProxies, admitClient
+from chatd.web.forwarded import ForwardedRequest, TrustedProxies
 from chatd.web.frames import PacedWebSocketResource
 from chatd.web.guard import GuardedSite
 from chatd.web.handshake import handshakeProblem
@@ -161,8 +162,8 @@ class OriginCheck(Resource):
                 origin=request.getHeader(b"origin"),
             )
             return self._refuse(request, 403, "origin not allowed")
-        refused = admitClient(request)
-        if refused is not None:  # over a limit of the address a trusted proxy named
+        refused = admitChat(request)
+        if refused is not None:  # a chat connection over a limit (chatd.web.admit)
             status = refusalStatus(refused)
             request.setHeader(b"retry-after", b"60")
             return self._refuse(request, int(status[:3]), refused.text, status[4:])
@@ -171,8 +172,11 @@ class OriginCheck(Resource):
         except h11.LocalProtocolError as error:
             # wsproto found the request unfit for its HTTP/1.1 model (a
             # request target h11 refuses...): the client's fault, not ours.
+            release(request)
             return self._refuse(request, 400, f"not a valid WebSocket handshake: {error}")
-        if result == NOT_DONE_YET and request in request.channel.requests:
+        if result != NOT_DONE_YET:  # not upgraded: no chat connection to count
+            release(request)
+        elif request in request.channel.requests:
             # Upgraded: the channel now hands every byte to the WebSocket and
             # will never finish or even look at this request again, but kept
             # it (with its headers: ~1.7 KB) for the life of the connection.

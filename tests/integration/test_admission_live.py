@@ -17,7 +17,7 @@ from twisted.internet import reactor
 from twisted.internet.defer import Deferred
 from twisted.web.websocket import WebSocketClientEndpoint
 
-from tests.support.blockingclients import dial, firstLine
+from tests.support.blockingclients import dial, firstLine, readUntil
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.websocketclient import Client
 
@@ -49,7 +49,7 @@ def limited(tmp_path: Path) -> Iterator[Daemon]:
         "3",
         "--limit-exempt",
         "127.0.0.3",
-        "--web-metrics",  # the web listener's admission counts the scrape too
+        "--web-metrics",
         factories=FACTORIES,
     )
     yield daemon
@@ -72,9 +72,17 @@ def test_perAddressLimit(limited: Daemon) -> None:
         b"ERROR :Closing Link: 127.0.0.1 (too many connections from your address)\r\n"
     )
     assert b"too many connections are open from your address" in readAll(dial(ports["TalkFactory"]))
+    page = dial(ports["GuardedSite"])  # the page is not a chat connection: served
+    page.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+    assert readAll(page).startswith(b"HTTP/1.1 200 OK\r\n")
     web = dial(ports["GuardedSite"])
-    web.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
-    response = readAll(web)
+    web.sendall(
+        b"GET /ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+        b"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+        b"Sec-WebSocket-Version: 13\r\n\r\n"
+    )
+    response = readUntil(web, b"address\n")
+    web.close()
     assert response.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), response
     assert response.endswith(b"too many connections from your address\n")
 
@@ -90,7 +98,7 @@ def test_perAddressLimit(limited: Daemon) -> None:
     metrics.sendall(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     scraped = readAll(metrics)
     assert b'chatd_refused_connections_total{reason="address"} 4.0' in scraped
-    assert b"chatd_admitted_connections 10.0" in scraped  # 3 + 1 + 5 + this one
+    assert b"chatd_admitted_connections 9.0" in scraped  # 3 + 1 + 5: not the scrape
     for connection in [*held, other, *exempt]:
         connection.close()
     # One log line for the run of refusals, not one per refusal.

@@ -205,10 +205,18 @@ def test_webBehindNginx(tmp_path: Path) -> None:
                 masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(request))
                 web.sendall(bytes([0x81, 0x80 | len(request)]) + mask + masked)
                 assert b'"nick":"webby"' in readUntil(web, b'"type":"login"')
-                # A second connection from the same address is over its limit of one.
+                # A second WebSocket from the same address is over its limit of
+                # one; the page, not a chat connection, is still served.
                 with unverified().wrap_socket(dial(front, "127.0.0.7")) as second:
-                    second.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
+                    second.sendall(
+                        f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\nUpgrade: websocket\r\n"
+                        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+                    )
                     assert firstLine(second).startswith(b"HTTP/1.1 429 ")
+                with unverified().wrap_socket(dial(front, "127.0.0.7")) as page:
+                    page.sendall(f"GET / HTTP/1.1\r\nHost: 127.0.0.1:{front}\r\n\r\n".encode())
+                    assert firstLine(page).startswith(b"HTTP/1.1 200 ")
         assert "webby logged in from 127.0.0.7 over web" in daemon.logText()
     finally:
         daemon.stop()

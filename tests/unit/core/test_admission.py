@@ -37,41 +37,6 @@ class AdmissionPolicyTests(SynchronousTestCase):
         self.clock.advance(1000)
         self.admission = Admission(self.clock, maxClients=100, perAddress=3, perMinute=6)
 
-    def test_readmit(self) -> None:
-        """
-        A trusted proxy's connection, counted by the total only, is counted
-        under its client's address once that is known: the client's limits
-        apply, the proxy's address is not charged, and the connection's
-        place is given back under its new ticket.
-        """
-        tickets = [self.admission.admit("127.0.0.1", grouped=False) for _ in range(4)]
-        self.assertEqual(self.admission.openFrom("127.0.0.1"), 0)
-        tickets[:3] = [self.admission.readmit(t, "192.0.2.1") for t in tickets[:3]]
-        self.assertEqual(self.admission.openFrom("192.0.2.1"), 3)
-        readmit = self.admission.readmit
-        self.assertRaises(errors.TooManyConnections, readmit, tickets[3], "192.0.2.1")
-        self.assertEqual(tickets[3], UNGROUPED)
-        self.assertEqual(self.admission.count, 4)
-        for ticket in tickets:
-            self.admission.release(ticket)
-        self.assertEqual((self.admission.count, self.admission.openFrom("192.0.2.1")), (0, 0))
-
-    def test_readmitMoves(self) -> None:
-        """
-        A kept-alive connection readmitted for another client moves from
-        the first client's count to the second's; readmitting it for the
-        same client takes nothing more.
-        """
-        ticket = self.admission.admit("127.0.0.1", grouped=False)
-        ticket = self.admission.readmit(ticket, "192.0.2.1")
-        ticket = self.admission.readmit(ticket, "192.0.2.1")
-        self.assertEqual(self.admission.openFrom("192.0.2.1"), 1)
-        ticket = self.admission.readmit(ticket, "192.0.2.2")
-        self.assertEqual(self.admission.openFrom("192.0.2.1"), 0)
-        self.assertEqual(self.admission.openFrom("192.0.2.2"), 1)
-        self.admission.release(ticket)
-        self.assertEqual(self.admission.openFrom("192.0.2.2"), 0)
-
     def test_perAddress(self) -> None:
         """
         An address holds at most C{perAddress} connections at once; others
@@ -366,27 +331,27 @@ class FrontEndTests(SynchronousTestCase):
 
     def test_web(self) -> None:
         """
-        Every HTTP connection counts, before its first byte: over the limit
-        one is answered 429 and closed without an HTTP channel; the place of
-        one that closes is given back.
+        A web connection counts once its WebSocket handshake is admitted
+        (plain HTTP counts nothing): over the limit, the handshake is
+        answered 429; the place of one that closes is given back.
         """
         site = makeSite(self.service, self.clock)
         address = IPv4Address("TCP", "192.0.2.1", 1234)
         first, _ = self.webConnect(site, address)
-        self.webConnect(site, address)
+        first.dataReceived(handshake())
+        self.webConnect(site, address)[0].dataReceived(handshake())
         refused, transport = self.webConnect(site, address)
+        self.assertEqual(transport.value(), b"")
+        refused.dataReceived(handshake())
         written = transport.value()
         self.assertTrue(written.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), written)
         self.assertTrue(written.endswith(b"\r\n\r\ntoo many connections from your address\n"))
-        self.assertTrue(transport.disconnecting)
-        refused.dataReceived(handshake())
-        self.assertEqual(transport.value(), written)
         refused.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.service.admission.count, 2)
         first.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.service.admission.count, 1)
-        _, transport = self.webConnect(site, IPv6Address("TCP", "2001:db8::1", 1234))
-        self.assertEqual(transport.value(), b"")
+        other, _ = self.webConnect(site, IPv6Address("TCP", "2001:db8::1", 1234))
+        other.dataReceived(handshake())
         self.assertEqual(self.service.admission.count, 2)
 
 
