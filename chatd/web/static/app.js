@@ -20,6 +20,8 @@ import { handlers, signOut, wireLogin } from "./session.js";
 import { ACTION, bare, sendTyped } from "./send.js";
 import { command } from "./commands.js";
 
+// Every module loaded: the page's "not finished loading" notice goes.
+document.getElementById("load-failed")?.remove();
 wireLogin();
 
 $("create-form").addEventListener("submit", (event) => {
