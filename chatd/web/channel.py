@@ -40,20 +40,18 @@ from chatd.web.hosts import HostRefused, HostRule
 HEADER_TIMEOUT = 10.0
 
 
-def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> bytes:
+def closingResponse(status: bytes, text: str) -> bytes:
     """
     A whole HTTP response, written before the connection closes: C{status}
     (C{b"413 Content Too Large"}) and C{text} as a plain-text line.
     """
     body = text.encode("utf-8") + b"\n"
-    retry = b"" if retryAfter is None else b"\r\nRetry-After: %d" % (retryAfter,)
     return b"".join(
         [
             b"HTTP/1.1 ",
             status,
             b"\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ",
             str(len(body)).encode("ascii"),
-            retry,
             b"\r\nConnection: close\r\n\r\n",
             body,
         ]
@@ -62,8 +60,9 @@ def closingResponse(status: bytes, text: str, retryAfter: int | None = None) -> 
 
 def refusalStatus(error: ChatError) -> bytes:
     """
-    The HTTP status for a connection the admission policy refused: 503 when
-    the server is full, 429 when its address has too many.
+    The HTTP status for a WebSocket handshake the admission policy refused
+    (L{chatd.web.admit}): 503 when the server is full, 429 when its address
+    has too many.
     """
     if isinstance(error, TooManyConnections):
         return b"429 Too Many Requests"

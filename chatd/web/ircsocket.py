@@ -15,8 +15,9 @@ kind of message is read from any client.
 
 Everything under the WebSocket layer is the web front-end's, shared with
 the page's own WebSocket: the Origin check (L{chatd.web.site.OriginCheck}),
-the admission policy and the byte limits (L{chatd.web.guard}), the frames
-read (L{chatd.web.frames.FrameReader}) and written (L{chatd.web.wire.frame}),
+the admission at the handshake (L{chatd.web.admit}), the byte limits
+(L{chatd.web.guard}), the frames read (L{chatd.web.frames.FrameReader}) and
+written (L{chatd.web.wire.frame}),
 and the flood rule for WebSocket pings (L{chatd.web.flood}; IRC lines, PING
 commands included, are paced by the IRC front-end's own flood limit).
 Twisted's L{WebSocketResource} accepts no subprotocol, so
