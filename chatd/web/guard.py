@@ -50,6 +50,7 @@ from zope.interface import implementer
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.frames import lighterEvents
+from chatd.web.httpcap import HTTPConnections
 
 if TYPE_CHECKING:
     from chatd.lines.turnbudget import TurnBudget
@@ -151,6 +152,7 @@ class GuardProtocol(ProtocolWrapper):
         self._stalled = False
         self._discarding = False
         self.ticket: str | None = None
+        self.httpGroup: str | None = None
         self._registered = False
         self._cutCall: IDelayedCall | None = None
         self.client: IAddress | None = None
@@ -282,6 +284,9 @@ class GuardProtocol(ProtocolWrapper):
         if self.ticket is not None and admission is not None:
             admission.release(self.ticket)
             self.ticket = None
+        if self.httpGroup is not None:
+            self.factory.connections.closed(self.httpGroup)
+            self.httpGroup = None
         if self.outbox is not None:
             self.outbox.stopProducing()
         super().connectionLost(reason)
@@ -341,11 +346,24 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         super().__init__(site)
         self.site = site
         self.admission = admission
+        self.connections = HTTPConnections(admission)
         self.maxPendingInput = maxPendingInput
         self.maxPendingOutput = maxPendingOutput
         self.flusher = FlushScheduler(clock if clock is not None else site.reactor, turns)
         #: Seconds a closing connection has to close before it is cut.
         self.closeGrace = 10.0
+
+    def buildProtocol(self, addr: IAddress) -> GuardProtocol | None:  # type: ignore[override]
+        """
+        A connection for C{addr}, unless its address holds too many open
+        (L{chatd.web.httpcap}): then none, and Twisted closes it.
+        """
+        group = self.connections.opened(getattr(addr, "host", None) or str(addr))
+        if group is None:
+            return None
+        protocol = super().buildProtocol(addr)
+        protocol.httpGroup = group
+        return protocol
 
     def stopFactory(self) -> None:
         """

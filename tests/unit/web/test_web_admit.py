@@ -2,6 +2,8 @@
 Tests for L{chatd.web.admit}: the page's plain HTTP requests are not chat
 connections and count against no admission limit; only a WebSocket that
 becomes a chat connection does, as a TCHAT, talk or IRC connection does.
+And for L{chatd.web.httpcap}: the connections one address holds open are
+bounded all the same.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.admission import Admission
+from chatd.core.admission import Admission, parseNetworks
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.web.guard import GuardProtocol
+from chatd.web.httpcap import PER_ADDRESS
 from chatd.web.site import makeSite
 from tests.support.webclient import handshake
 
@@ -126,3 +129,42 @@ class WebAdmissionTests(SynchronousTestCase):
         self.assertFalse(written.startswith(b"HTTP/1.1 101 "), written)
         self.assertIsNone(guard.ticket)
         self.assertEqual(self.admission.count, 0)
+
+
+class HTTPConnectionBoundTests(SynchronousTestCase):
+    """
+    The plain HTTP connections one address holds open are bounded
+    (L{chatd.web.httpcap}), so that uncounted by the admission policy they
+    still cannot use up the daemon's file descriptors.
+    """
+
+    def setUp(self) -> None:
+        self.clock = MemoryReactorClock()
+        exempt = parseNetworks("198.51.100.0/24")
+        self.admission = Admission(self.clock, perAddress=10, exempt=exempt)
+        self.service = ChatService(self.clock, admission=self.admission)
+        self.site = makeSite(self.service, self.clock)
+
+    def open(self, host: str) -> GuardProtocol | None:
+        address = IPv4Address("TCP", host, 5555)
+        protocol = self.site.buildProtocol(address)
+        if protocol is not None:
+            protocol.makeConnection(StringTransport(peerAddress=address))
+        return protocol
+
+    def test_boundPerAddress(self) -> None:
+        """
+        One address gets L{PER_ADDRESS} connections, then none more until
+        one closes; another address is not held back, nor is an exempt one.
+        """
+        held = [self.open("192.0.2.1") for _ in range(PER_ADDRESS)]
+        self.assertNotIn(None, held)
+        self.assertIsNone(self.open("192.0.2.1"))
+        self.assertIsNotNone(self.open("192.0.2.2"))
+        for _ in range(PER_ADDRESS + 5):
+            self.assertIsNotNone(self.open("198.51.100.7"))
+        first = held[0]
+        assert first is not None
+        first.connectionLost(Failure(ConnectionDone()))
+        self.assertIsNotNone(self.open("192.0.2.1"))
+        self.assertIsNone(self.open("192.0.2.1"))
