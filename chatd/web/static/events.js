@@ -83,9 +83,13 @@ export const events = {
   markread(m) { markedElsewhere(m, renderConvos); },
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
-    // Code 1: the login form was left unsent past the server's login timeout; sending it
-    // connects again (session.js wireLogin), so there is nothing to tell.
-    if (m.code === 1) return;
+    // Code 1: the login form was left unsent past the server's login timeout; the page
+    // stays disconnected and says nothing (net.js lost), sending the form connects again
+    // (session.js wireLogin).  A login again after a reconnect still waiting reconnects.
+    if (m.code === 1) {
+      if (!state.wanted) state.idle = true;
+      return;
+    }
     state.bye = showError("Disconnected by the server: " + m.text, true);
     // Banned, kicked, killed or signed out by a newer connection: the person decides to come back
     // (two pages of an account at its limit would otherwise sign each other out in turn).
