@@ -71,6 +71,8 @@ export const events = {
   },
   notice(m) {  // about a room (its topic, its modes): in that room's log
     if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
+    // The rooms a login put us in: the login's reply listed them, each said in its own log.
+    if (m.rooms) return;
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time, "polite");
