@@ -25,6 +25,7 @@ export const state = {
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
   unsure: [],              // messages whose answer the connection lost (unsure.js)
+  waiting: new Map(),      // approval rooms asked to enter (lower-case name -> name), until in
 };
 
 export function el(tag, className, text) {
