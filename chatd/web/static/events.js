@@ -2,7 +2,7 @@
 // on the page: messages in their conversation, who joins, leaves and is
 // renamed, a room's notices, read markers, deletions, the server's goodbye.
 // Kept apart from the requests the page makes (rooms.js, session.js).
-import { state, showError, complain } from "./state.js";
+import { $, state, showError, complain } from "./state.js";
 import { request } from "./net.js";
 import { addMessage, addEvent } from "./log.js";
 import { markedElsewhere, readNow } from "./reads.js";
@@ -14,7 +14,11 @@ import { entered, notIn, forget, refreshRooms } from "./rooms.js";
 import { setMe } from "./me.js";
 
 export const events = {
-  hello(m) { state.limits = m.limits; },
+  hello(m) {
+    state.limits = m.limits;
+    // Only accounts log in (--guests off): a password is no option.
+    $("password-note").hidden = m.guests === false;
+  },
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
