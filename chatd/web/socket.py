@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello -*-  # noqa: E501
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in
