@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_accountadmin -*-
+# -*- test-case-name: tests.unit.core.test_accountadmin,tests.unit.core.test_autojoin -*-
 """
 An administrator's orders about a registered account (the admin console's
 C{add account}, C{account password} and C{account delete}): the account
@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from chatd.core import errors
+from chatd.core import autojoin, errors
 from chatd.core.approvals import forget
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.reach import reachedBy
@@ -86,8 +86,9 @@ async def _account(service: ChatService, nick: str) -> tuple[Persistence, str]:
 async def createAccount(service: ChatService, nick: str, password: str) -> str:
     """
     Register the account C{nick} with C{password}, as an administrator:
-    the name and password rules of a registration apply (not its pace);
-    every node of a cluster learns of it.  Gives its name.
+    the name and password rules of a registration apply (not its pace),
+    and its first login puts it in the rooms a registration enters (those
+    flagged autojoin); every node of a cluster learns of it.  Gives its name.
 
     @raise NotPermitted: the service keeps no accounts.
     @raise InvalidNick: C{nick} is no name a user may take.
@@ -106,6 +107,9 @@ async def createAccount(service: ChatService, nick: str, password: str) -> str:
     await persistence.accounts.register(nick, password, None, new=True)
     persistence.registered.add(key(nick))
     persistence.changed("account", u=nick)
+    # As a registration does: the rooms flagged autojoin, once, entered at its first login.
+    for room in autojoin.registrationRooms(service, nick):
+        await persistence.accountRooms.record(nick, room)
     return nick
 
 

@@ -37,6 +37,21 @@ if TYPE_CHECKING:
     from chatd.core.room import Room
     from chatd.storage.interfaces import IChatStore
 
+
+class RoomsEntered(Notice):
+    """
+    The recipient was put in C{rooms} as it signed in (its stored rooms, its
+    person's): a L{Notice} whose C{text} names them, which a front-end whose
+    login reply lists them already (the web page's) need not show again.
+    """
+
+    __slots__ = ("rooms",)
+
+    def __init__(self, rooms: Sequence[str], when: float) -> None:
+        super().__init__("you are in " + ", ".join(rooms), when)
+        self.rooms = tuple(rooms)
+
+
 #: Messages read beyond those replayed, for those received live since
 #: the entry (left out): the replay is read a moment after it.
 SLACK = 200
@@ -208,7 +223,7 @@ class EntryReplays:
         """
         now = self.service.clock.seconds()
         if tell and rooms:
-            who.notice(Notice("you are in " + ", ".join(rooms), now))
+            who.notice(RoomsEntered(rooms, now))
         if refused:
             who.notice(Notice("not back in " + ", ".join(refused) + ": enter it later", now))
         if cut is None:

@@ -293,6 +293,10 @@ class ChatService(RoomFacade, Service):
     def passwordRules(self) -> PasswordRules:
         return PasswordRules() if self.persistence is None else self.persistence.accounts.rules
 
+    @property
+    def admitsGuests(self) -> bool:
+        return self.logins.guests
+
     def register(self, participant: IParticipant, password: str) -> Deferred[Registered]:
         return self.requirePersistence().register(participant, password)
 

@@ -51,7 +51,7 @@ from chatd.core import errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.delivery import connectionsOf
-from chatd.core.events import Notice
+from chatd.core.entryreplay import RoomsEntered
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
@@ -301,7 +301,7 @@ async def welcomeJoined(
     try:
         if not service.isLoggedIn(participant):
             return  # closed at once
-        participant.notice(Notice("you are in " + ", ".join(rooms), service.clock.seconds()))
+        participant.notice(RoomsEntered(rooms, service.clock.seconds()))
         if cut is None:
             return  # no history offered
         for room in rooms:

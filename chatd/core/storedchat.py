@@ -38,6 +38,11 @@ class IStoredChat(Interface):
         " show it in prompts and usage lines (L{register} enforces it)."
     )
 
+    admitsGuests = Attribute(
+        "Whether guests (a nickname without an account) may log in (C{--guests}): front-ends"
+        " say so, as the web page's login form does."
+    )
+
     def register(participant: IParticipant, password: str) -> Deferred[Registered]:
         """
         Protect an account with C{password}: a guest's nickname becomes one,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_person -*-
+# -*- test-case-name: tests.unit.irc.test_irc_person,tests.unit.core.test_usermodes_words -*-
 """
 A person's user modes (IRC's C{MODE nick}): C{i} (hidden from C{WHO}
 masks of people sharing no room with them), C{w} (operators' messages),
@@ -35,8 +35,30 @@ class UserModesChange(Notice):
     __slots__ = ("added", "removed")
 
     def __init__(self, added: str, removed: str, when: float) -> None:
-        super().__init__(f"your user modes changed: {spelled(added, removed)}", when)
+        super().__init__(worded(added, removed), when)
         self.added, self.removed = added, removed
+
+
+#: What each user mode means, as said to a person: (when set, when unset).
+MEANINGS = {
+    "i": ("you are now hidden from who-lists", "you are no longer hidden from who-lists"),
+    "w": ("you now hear operators' messages", "you no longer hear operators' messages"),
+    "B": ("you are now marked as a bot", "you are no longer marked as a bot"),
+    "o": ("you now have operator rights", "you no longer have operator rights"),
+}
+
+
+def worded(added: str, removed: str) -> str:
+    """
+    A change of user modes in words, each with its letter for those who
+    know them: C{"you are now hidden from who-lists (+i)"}; one sentence
+    for the letters set, then those unset, joined by C{"; "}.
+    """
+    said = [f"{MEANINGS.get(mode, (f'user mode {mode} set',))[0]} (+{mode})" for mode in added]
+    said += [
+        f"{MEANINGS.get(mode, ('', f'user mode {mode} unset'))[1]} (-{mode})" for mode in removed
+    ]
+    return "; ".join(said)
 
 
 def spelled(added: str, removed: str) -> str:

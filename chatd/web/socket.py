@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello -*-  # noqa: E501
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in
@@ -139,7 +139,12 @@ class WebParticipant:
             else:
                 self.close(CLOSE_POLICY, f"refused: {error.text}")
             return
-        hello = {"type": "hello", "server": "chatd", "limits": self.factory.limits()}
+        hello = {
+            "type": "hello",
+            "server": "chatd",
+            "limits": self.factory.limits(),
+            "guests": bool(self.service.admitsGuests),  # the login form's password note
+        }
         self._send(wire.dumps(hello))
         self._scheduleKeepalive()
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web -*-
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_roomsentered -*-
 """
 The web front-end's wire format: one JSON object, with a C{type}, per
 WebSocket text frame.  See C{docs/WEB.md}.
@@ -18,6 +18,7 @@ import struct
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from chatd.core.entryreplay import RoomsEntered
 from chatd.core.errors import ChatError
 from chatd.core.events import (
     KICK,
@@ -227,6 +228,8 @@ def encodeNotice(event: Notice) -> bytes:
     message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
     if isinstance(event, AlwaysOnChange):  # the page's "Always on" box follows it
         message["alwaysOn"] = event.on
+    if isinstance(event, RoomsEntered):  # the login reply's rooms: the page said them
+        message["rooms"] = list(event.rooms)
     if isinstance(event, RoomChange):  # the page files it under the room
         message.update(room=event.room, by=event.by)
         if event.topic is not None:  # shown in the room's header too

@@ -55,25 +55,45 @@ def events(page: Browser) -> list[str]:
     return [text for sender, text in page.lines() if not sender]
 
 
+WAITING = "waiting for an operator's approval"
+
+
+def waitingNote(page: Browser, room: str) -> str:
+    """The sidebar's note by C{room} while a request to enter it waits ("": none)."""
+    notes = page.findAll(f'#rooms li[data-room="{room}"] .waiting')
+    return notes[0].text if notes else ""
+
+
 def test_accepted_into_approval_room(daemon: Daemon) -> None:
     """
-    A request to enter an approval room waits (error 37); once an operator
-    accepts it, the room shows as joined, with its members, and takes
-    messages.
+    A request to enter an approval room waits (error 37): the sidebar says
+    so by the room, in its button's name too, and a screen reader is told
+    politely, with no error shown; once an operator accepts it, the note is
+    gone and the room shows as joined, with its members, and takes messages.
     """
     page = Browser(pageURL(daemon))
     console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
     try:
         page.login("pagey")
         page.click('#rooms li[data-room="Marketing"] button')
-        page.wait(lambda: "Error 37" in page.find("#errors").text)
+        page.wait(lambda: waitingNote(page, "Marketing") == WAITING)
+        button = page.find('#rooms li[data-room="Marketing"] button')
+        assert (button.get_attribute("aria-label") or "").endswith(", " + WAITING)
+        said = page.find("#announce").get_attribute("textContent") or ""
+        assert "Your request to enter #Marketing waits for an operator's approval." in said
+        assert page.find("#alert").get_attribute("textContent") == ""
+        assert "Error 37" not in page.find("#errors").text
         assert "accepted pagey in Marketing" in console.run("accept pending pagey Marketing")
         page.wait(lambda: joined(page, "Marketing"))
+        assert waitingNote(page, "Marketing") == ""
         page.open("#marketing")
         page.wait(lambda: page.find("#members").text.split() == ["pagey"])
         page.say("hello, marketing")
         page.waitForLine("pagey", "hello, marketing")
         assert "Error 35" not in page.find("#errors").text
+        page.click("#leave")  # the request is over: leaving shows no note again
+        page.wait(lambda: not joined(page, "Marketing"))
+        assert waitingNote(page, "Marketing") == ""
     finally:
         console.close()
         page.quit()

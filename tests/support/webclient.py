@@ -44,6 +44,7 @@ class JSONClient:
 
     def __init__(self) -> None:
         self.received: list[dict[str, Any]] = []
+        self.hello: dict[str, Any] = {}  # the server's first frame
         self.pongs: list[bytes] = []
         self.lost: Failure | None = None
         self.nextId = 1
@@ -121,6 +122,7 @@ class WebHarness:
         self.flush()
         hello = client.take()
         assert hello[0]["type"] == "hello", hello
+        client.hello = hello[0]
         if nick is not None:
             client.send(type="login", nick=nick)
             self.flush()

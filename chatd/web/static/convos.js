@@ -63,12 +63,16 @@ function unreadBadge(item, convo) {
   }
 }
 
+const WAITING = "waiting for an operator's approval";
+
 // BUTTON (of conversation KEY) as screen readers hear it: NAME, its unread
-// count, how many people (PEOPLE, for a room), and whether it is shown.
-function describe(button, key, name, unread, people) {
+// count, how many people (PEOPLE, for a room), whether our request to enter
+// it is WAITING, and whether it is shown.
+function describe(button, key, name, unread, people, waiting = false) {
   const parts = [name];
   if (unread) parts.push(unread + " unread");
   if (people !== undefined) parts.push(people + (people === 1 ? " person" : " people"));
+  if (waiting) parts.push(WAITING);
   button.setAttribute("aria-label", parts.join(", "));
   if (key === state.current) button.setAttribute("aria-current", "page");
 }
@@ -140,6 +144,7 @@ export function renderRooms() {
     const known = convo.kind === "room" && convo.joined && rooms.has(convo.key.slice(1));
     if (convo.kind === "room" && convo.joined && !known) rooms.set(convo.key.slice(1), { name: convo.name, members: convo.members.length });
   }
+  for (const [lower, name] of state.waiting) if (!rooms.has(lower)) rooms.set(lower, { name });
   for (const room of rooms.values()) {
     const key = "#" + room.name.toLowerCase();
     const convo = state.convos.get(key);
@@ -149,15 +154,25 @@ export function renderRooms() {
     const button = el("button", joined ? "room joined" : "room", "#" + room.name);
     button.type = "button";
     button.dataset.key = key;
-    button.title = joined ? "Show #" + room.name : "Join #" + room.name;
+    // An approval room we asked to enter: waiting until an operator lets us in.
+    const waiting = !joined && state.waiting.has(key.slice(1));
+    button.title = joined ? "Show #" + room.name : waiting ? WAITING + " to enter #" + room.name : "Join #" + room.name;
     button.addEventListener("click", () => (joined ? actions.show(key) : actions.join(room.name)));
-    describe(button, key, "#" + room.name, joined ? convo.unread : 0, room.members);
+    describe(button, key, "#" + room.name, joined ? convo.unread : 0, room.members, waiting);
     item.appendChild(button);
     unreadBadge(item, joined ? convo : null);
-    const count = el("span", "count", String(room.members));
-    count.title = room.members + " people";
-    count.setAttribute("aria-hidden", "true");  // the button's name says it
-    item.appendChild(count);
+    if (room.members !== undefined) {
+      const count = el("span", "count", String(room.members));
+      count.title = room.members + " people";
+      count.setAttribute("aria-hidden", "true");  // the button's name says it
+      item.appendChild(count);
+    }
+    if (waiting) {
+      const note = el("span", "waiting", WAITING);
+      note.setAttribute("aria-hidden", "true");  // the button's name says it
+      item.classList.add("waits");
+      item.appendChild(note);
+    }
     list.appendChild(item);
   }
   if (refocus) refocus();

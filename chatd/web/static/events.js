@@ -2,7 +2,7 @@
 // on the page: messages in their conversation, who joins, leaves and is
 // renamed, a room's notices, read markers, deletions, the server's goodbye.
 // Kept apart from the requests the page makes (rooms.js, session.js).
-import { state, showError, complain } from "./state.js";
+import { $, state, showError, complain } from "./state.js";
 import { request } from "./net.js";
 import { addMessage, addEvent } from "./log.js";
 import { markedElsewhere, readNow } from "./reads.js";
@@ -14,7 +14,11 @@ import { entered, notIn, forget, refreshRooms } from "./rooms.js";
 import { setMe } from "./me.js";
 
 export const events = {
-  hello(m) { state.limits = m.limits; },
+  hello(m) {
+    state.limits = m.limits;
+    // Only accounts log in (--guests off): a password is no option.
+    $("password-note").hidden = m.guests === false;
+  },
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
@@ -71,6 +75,8 @@ export const events = {
   },
   notice(m) {  // about a room (its topic, its modes): in that room's log
     if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
+    // The rooms a login put us in: the login's reply listed them, each said in its own log.
+    if (m.rooms) return;
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time, "polite");
@@ -83,9 +89,13 @@ export const events = {
   markread(m) { markedElsewhere(m, renderConvos); },
   redacted(m) { redacted(m); },
   bye(m) {  // shown until the next login (a kick's stays: no automatic one follows)
-    // Code 1: the login form was left unsent past the server's login timeout; sending it
-    // connects again (session.js wireLogin), so there is nothing to tell.
-    if (m.code === 1) return;
+    // Code 1: the login form was left unsent past the server's login timeout; the page
+    // stays disconnected and says nothing (net.js lost), sending the form connects again
+    // (session.js wireLogin).  A login again after a reconnect still waiting reconnects.
+    if (m.code === 1) {
+      if (!state.wanted) state.idle = true;
+      return;
+    }
     state.bye = showError("Disconnected by the server: " + m.text, true);
     // Banned, kicked, killed or signed out by a newer connection: the person decides to come back
     // (two pages of an account at its limit would otherwise sign each other out in turn).

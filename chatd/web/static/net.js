@@ -1,6 +1,6 @@
 // chatd web client: the WebSocket, requests and their replies, reconnecting.
 // Protocol: one JSON object per WebSocket frame, see docs/WEB.md.
-import { state, showError, setStatus } from "./state.js";
+import { state, showError, setStatus, clearStatus } from "./state.js";
 
 function socketURL() {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
@@ -10,6 +10,7 @@ function socketURL() {
 // Open the connection; HANDLERS has opened(), event(message) and closed()
 // (which returns whether to reconnect).
 export function connect(handlers) {
+  state.idle = false;
   setStatus("connecting\u2026", false);
   const ws = new WebSocket(socketURL());
   state.ws = ws;
@@ -68,7 +69,9 @@ function keepAlive(ws, handlers) {
 }
 
 // WS is gone (closed, or silent too long): what waited fails, and the page
-// reconnects if HANDLERS.closed() says so.  Once per connection.
+// reconnects if HANDLERS.closed() says so, unless the server closed an idle
+// login form's connection (events.js bye): then nothing is said.  Once per
+// connection.
 function lost(ws, handlers) {
   if (state.ws !== ws) return;
   state.ws = null;
@@ -76,6 +79,7 @@ function lost(ws, handlers) {
   // What was sent may have been done: the answer is what got lost.
   for (const { reject } of state.pending.values()) reject({ code: 0, text: "disconnected", unsure: true });
   state.pending.clear();
+  if (state.idle) return clearStatus();
   if (!handlers.closed()) {
     setStatus("disconnected", false);
     return;

@@ -2,6 +2,7 @@
 // created, or put back by the server after a login), leaving it, being put
 // out of it, and the room list's member counts.
 import { $, state, showError, complain } from "./state.js";
+import { speak } from "./speak.js";
 import { request } from "./net.js";
 import { addEvent } from "./log.js";
 import { dropDraft } from "./compose.js";
@@ -36,6 +37,7 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
       // the room is gone or closed to us now).
       const convo = state.convos.get("#" + name.toLowerCase());
       if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
+      if (error.code === 37) return awaiting(name);
       complain(error);
       if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
     });
@@ -45,6 +47,7 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
 // its members.  A server that stores messages replays the room's last
 // ones by itself, as ordinary message events with their original time.
 export function entered(room, note, focus, listing) {
+  state.waiting.delete(room.toLowerCase());  // an approval room: accepted
   const convo = roomConvo(room);
   convo.joined = true;
   convo.name = room;
@@ -61,6 +64,17 @@ export function entered(room, note, focus, listing) {
     renderMembers();
     renderHeader();
   }, complain);
+}
+
+// Our request to enter approval room NAME waits for an operator (error 37):
+// the sidebar says so by the room until we are in it (entered), and a
+// screen reader hears it once, politely.
+function awaiting(name) {
+  const known = state.rooms.find((room) => room.name.toLowerCase() === name.toLowerCase());
+  const room = known ? known.name : name;
+  if (!state.waiting.has(room.toLowerCase())) speak("Your request to enter #" + room + " waits for an operator's approval.");
+  state.waiting.set(room.toLowerCase(), room);
+  renderRooms();
 }
 
 export function leave(convo, reason = "") {

@@ -158,6 +158,7 @@ function forgetPerson() {
   state.convos.clear();
   state.current = null;
   state.rooms = [];
+  state.waiting.clear();
   $("log").replaceChildren();
   dropDraft();
   dropTopic();

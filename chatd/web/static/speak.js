@@ -71,3 +71,10 @@ export function speakConnection(ok, text) {
   if (everUp) speak(ok ? "Connected again." : text);
   everUp = everUp || ok;
 }
+
+// The connection is down by the page's choice, nothing to tell (the login
+// form left unsent): the next one is said as if the page had just opened.
+export function forgetConnection() {
+  connected = null;
+  everUp = false;
+}

@@ -1,7 +1,7 @@
 // chatd web client: the page's shared state and small DOM helpers.
 // Everything people type is put on the page with textContent, never as HTML.
 
-import { speak, speakConnection } from "./speak.js";
+import { speak, speakConnection, forgetConnection } from "./speak.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -17,6 +17,7 @@ export const state = {
   current: null,           // key of the conversation shown
   retry: 0,                // reconnect attempts since the last success
   reconnect: true,
+  idle: false,             // the server closed the unsent login form's connection: no reconnect
   heldSince: null,         // when a login again after a reconnect first found our nickname taken
   anotherServer: false,    // the last login was refused as another server may not (app.js ELSEWHERE)
   bye: null,               // the server's goodbye shown, until the next login
@@ -24,6 +25,7 @@ export const state = {
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
   unsure: [],              // messages whose answer the connection lost (unsure.js)
+  waiting: new Map(),      // approval rooms asked to enter (lower-case name -> name), until in
 };
 
 export function el(tag, className, text) {
@@ -116,6 +118,14 @@ export function setStatus(text, ok) {
   $("status").textContent = text;
   $("status").className = ok ? "ok" : "bad";
   speakConnection(ok, text);  // said when it changes, not at every attempt
+}
+
+// The connection is closed and nothing is said: neither the status nor a
+// screen reader tells of it (the login form waits; sending it connects).
+export function clearStatus() {
+  $("status").textContent = "";
+  $("status").className = "";
+  forgetConnection();
 }
 
 export function currentConvo() {

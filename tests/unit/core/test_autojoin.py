@@ -138,6 +138,22 @@ class AutojoinTests(SynchronousTestCase):
         self.service.disconnect(again)
         self.assertEqual(self.service.roomsOf(self.login("alice", "sesame")), [])
 
+    def test_consoleAccountJoinsOnce(self) -> None:
+        """
+        An account an administrator made (the console's C{add account}) is
+        put in the rooms flagged autojoin at its first login, as a
+        registered one is; once: left, it stays out.
+        """
+        self.assertEqual(
+            self.successResultOf(self.service.createAccount("pupil", "sesame")), "pupil"
+        )
+        self.assertEqual(self.successResultOf(self.store.memberships("pupil")), ["Général"])
+        first = self.login("pupil", "sesame")
+        self.assertEqual(self.service.roomsOf(first), ["Général"])
+        self.successResultOf(settled(self.service.leave(first, "Général")))
+        self.service.disconnect(first)
+        self.assertEqual(self.service.roomsOf(self.login("pupil", "sesame")), [])
+
     def test_autojoinOptionWithStoredRooms(self) -> None:
         """
         A registered user's login restores their rooms and adds the
