@@ -182,17 +182,6 @@ def _realNameOf(connection: IParticipant) -> str:
     return name
 
 
-def realNameGiven(member: IParticipant, connection: IParticipant) -> bool:
-    """
-    Whether the real name C{connection} gave at login (IRC's C{USER}) is
-    C{member}'s, C{member} being what C{connection} signed in as: yes for
-    the connection that made the person (or one that stands alone), no for
-    one that joined an existing person, whose real name stays (another
-    device does not rename you).
-    """
-    return not isinstance(member, Person) or member.namedBy(connection)
-
-
 def setRealName(member: IParticipant, name: str) -> None:
     """
     C{member} chose the real name C{name} (IRC's C{SETNAME}), from any of

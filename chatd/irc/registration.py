@@ -35,10 +35,8 @@ from chatd.core.errors import (
 )
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
-from chatd.core.person import realNameGiven
 from chatd.core.signin import freedByProof, heldFrom
 from chatd.core.speaking import heardReason
-from chatd.irc import notify
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION
@@ -77,12 +75,6 @@ def onUser(irc: IRCSession, message: Message) -> Any:
     ident = "".join(ch for ch in message.params[0] if ch.isalnum() or ch in "-_.")
     irc.ident = (ident or "user")[:MAX_NAME_LENGTH]
     irc.realName = message.params[3]
-    person = irc.service.people.personOf(irc.participant)
-    if irc.nick is not None and irc.realName and realNameGiven(person, irc.participant):
-        # SASL logged it in before USER: its channels saw it come without
-        # a real name (extended-join); setname clients now hear it.  Not
-        # when it joined a person signed in elsewhere: the name stays theirs.
-        notify.changed(irc, status.REALNAME, irc.realName)
     return tryRegister(irc)
 
 
