@@ -9,7 +9,8 @@ same copy; C{chatd-admin backup} backs up the whole data directory):
     stopped);
   - C{copy DATA postgresql://...}: move a site from SQLite to PostgreSQL:
     creates the schema in an empty PostgreSQL database and copies every
-    account, room, membership, approval request and message.
+    account, room, membership, approval request and message, and the data
+    directory's cloak secret (so guests keep their hosts).
 
 C{DATA} is a data directory (as given to C{--data-dir}) or the database file.
 """
@@ -23,6 +24,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chatd.storage.cloakkey import CLOAK_KEY, parseCloakSecret
 from chatd.storage.journal import JOURNAL
 from chatd.storage.migration import convert, migrate
 from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse, schemaVersion
@@ -30,6 +32,7 @@ from chatd.storage.rekey import rekeyAll
 from chatd.storage.schema import MIGRATIONS, RESTART_IDS
 from chatd.storage.search import fillSearchText
 from chatd.storage.sqlite import DATABASE_NAME, backup
+from chatd.storage.storedcloak import agreeStoredSecret
 from chatd.storage.uniquemsgid import SKIP_STORED
 
 #: Tables in foreign-key order, with the columns copied.
@@ -79,6 +82,27 @@ def waitingInJournal(directory: Path) -> int:
     )
 
 
+def sourceCloakSecret(directory: Path) -> bytes | None:
+    """
+    The cloak secret of the data directory C{directory}, which guests'
+    hosts are made with, or C{None} if it has none.
+
+    @raise RuntimeError: its C{cloak.key} holds no secret (copying without
+        it would change every guest's host).
+    """
+    path = directory / CLOAK_KEY
+    try:
+        text = path.read_text("ascii")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuntimeError(f"{path} cannot be read: {error}") from error
+    secret = parseCloakSecret(text)
+    if secret is None:
+        raise RuntimeError(f"{path} holds no cloak secret")
+    return secret
+
+
 def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[int, int]]:
     """
     Copy the SQLite database C{source} into the empty PostgreSQL database
@@ -106,6 +130,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
     except StoreOpenError as error:
         raise RuntimeError(str(error)) from error
     version = schemaVersion(Path(source))
+    secret = sourceCloakSecret(Path(source).parent)
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     counts: dict[str, tuple[int, int]] = {}
     try:
@@ -131,6 +156,9 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
                 row = cursor.fetchone()
                 counts[table] = (count, row[0] if row is not None else 0)
             cursor.execute(RESTART_IDS)
+            if secret is not None:  # else the first node started on the copy offers its own
+                agreeStoredSecret(cursor, "format", secret)
+                counts["cloak secret"] = (1, 1)
     except psycopg.Error as error:
         raise RuntimeError("PostgreSQL: " + " ".join(str(error).split())) from error
     finally:

@@ -12,8 +12,10 @@ import pytest_twisted
 
 from chatd.core.names import key
 from chatd.storage import openStore
+from chatd.storage.cloakkey import cloakSecret
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import dataDirStore
+from chatd.storage.storedcloak import postgresSecret
 from chatd.storage.tools import main
 from tests.support.pgserver import createDatabase, postgresServer
 from tests.support.storefixtures import unfoldSearch
@@ -77,16 +79,23 @@ def test_helpIsPlainText(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 @pytest_twisted.ensureDeferred
-async def test_copyToPostgres(tmp_path: Path, postgresServer: str) -> None:
+async def test_copyToPostgres(
+    tmp_path: Path, postgresServer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """
     C{copy DATA URL} moves everything into an empty PostgreSQL database,
-    which chatd then serves as it served SQLite; copying twice is refused.
+    which chatd then serves as it served SQLite, the cloak secret too (a
+    guest keeps their host); copying twice is refused.
     """
     from twisted.internet import reactor
 
     await fill(tmp_path / "data")
+    secret = cloakSecret(tmp_path / "data")
     url = createDatabase(postgresServer)
     assert main(["copy", str(tmp_path / "data"), url]) == 0
+    assert "1 cloak secret copied" in capsys.readouterr().out
+    # a node started on the copy with a fresh data directory takes it
+    assert postgresSecret(url, b"\x01" * 32) == secret
     store = openStore("unused", url, reactor)
     store.startService()
     try:
