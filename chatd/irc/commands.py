@@ -34,6 +34,7 @@ from chatd.irc import (
     queries,
     registration,
     sasl,
+    serverinfo,
 )
 from chatd.irc import numerics as N
 from chatd.irc.alwayson import onAlwayson
@@ -99,8 +100,8 @@ COMMANDS = commandTable(
         ("PING", Command(registration.onPing, preReg=True)),
         ("PONG", Command(registration.onPong, preReg=True)),
         ("QUIT", Command(registration.onQuit, preReg=True)),
-        ("LUSERS", Command(registration.onLusers)),
-        ("MOTD", Command(registration.onMotd)),
+        ("LUSERS", Command(serverinfo.onLusers)),
+        ("MOTD", Command(serverinfo.onMotd)),
         # Channels
         ("JOIN", Command(channels.onJoin, 1)),
         ("PART", Command(channels.onPart, 1)),

@@ -2,7 +2,8 @@
 """
 Connection registration: C{PASS}, C{NICK}, C{USER}, C{CAP} (SASL's
 C{AUTHENTICATE} is L{chatd.irc.sasl}), the welcome burst, and the connection-level commands
-C{PING}, C{PONG} and C{QUIT}.
+C{PING}, C{PONG} and C{QUIT} (C{LUSERS} and C{MOTD}, also sent in the welcome, are
+L{chatd.irc.serverinfo}).
 
 Registration completes when the client has given a nickname and C{USER}
 and is not negotiating capabilities; only then does the service log it in
@@ -43,7 +44,8 @@ from chatd.irc.isupport import VERSION
 from chatd.irc.listreply import sendIsupport
 from chatd.irc.message import Message
 from chatd.irc.sasl import releaseHeld
-from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.serverinfo import onLusers, onMotd
+from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 
 
@@ -289,47 +291,6 @@ def welcome(irc: IRCSession) -> None:
         irc.sendMessage("MODE", me, "+" + modes, prefix=irc.hostmask(), trailing=True)
     syncChannels(irc)
     irc.deliverEarly()  # what the service told it meanwhile (SASL logged it in already)
-
-
-def onLusers(irc: IRCSession, message: Message) -> None:
-    """
-    C{LUSERS}, also part of every welcome: counted from running totals and
-    the few invisible or operator people, never by looking at everyone
-    online, so a login costs the same however many are here.
-    """
-    service = irc.service
-    people = service.people
-    online = people.count()
-    operators = people.operatorsOnline()
-    rooms = len(service.rooms())
-    # A person is invisible as its first connection is (isInvisible).
-    persons = {service.people.personOf(each) for each in service.people.invisible}
-    invisible = sum(
-        1
-        for person in persons
-        if isInvisible(person) and person.nick is not None and service.find(person.nick) is person
-    )
-    visible = online - invisible
-    irc.numeric(
-        N.RPL_LUSERCLIENT, f"There are {visible} users and {invisible} invisible on 1 servers"
-    )
-    irc.numeric(N.RPL_LUSEROP, str(operators), "operator(s) online")
-    irc.numeric(N.RPL_LUSERCHANNELS, str(rooms), "channels formed")
-    irc.numeric(N.RPL_LUSERME, f"I have {online} clients and 0 servers")
-    count, most = str(online), str(people.peak)
-    irc.numeric(N.RPL_LOCALUSERS, count, most, f"Current local users {count}, max {most}")
-    irc.numeric(N.RPL_GLOBALUSERS, count, most, f"Current global users {count}, max {most}")
-
-
-def onMotd(irc: IRCSession, message: Message) -> None:
-    motd = irc.factory.motd
-    if not motd:
-        irc.numeric(N.ERR_NOMOTD, "MOTD File is missing")
-        return
-    irc.numeric(N.RPL_MOTDSTART, f"- {irc.server} Message of the day - ")
-    for line in motd:
-        irc.numeric(N.RPL_MOTD, f"- {line}")
-    irc.numeric(N.RPL_ENDOFMOTD, "End of /MOTD command.")
 
 
 # Capabilities
