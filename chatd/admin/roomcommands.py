@@ -1,15 +1,18 @@
-# -*- test-case-name: tests.unit.admin.test_roomadmin -*-
+# -*- test-case-name: tests.unit.admin.test_roomadmin,tests.unit.admin.test_admin_refusals -*-
 """
 The admin console's room commands: adding a room, a room's topic, its
 operators and its founder, whether newcomers need approval, accepting
-someone in an approval room, and deleting a room.  A fresh data
+or refusing someone's request to enter an approval room, and deleting a
+room.  A fresh data
 directory's rooms have no operator, so this is how their topic is first
 set (after that, an operator the console names may).
 """
 
 from __future__ import annotations
 
-from twisted.internet.defer import maybeDeferred
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred, maybeDeferred
 
 from chatd.admin.outcome import Refusal, allOrNothing
 from chatd.admin.views import ConsoleViews, Usage
@@ -99,20 +102,52 @@ class RoomCommands(ConsoleViews):
         persistence = self.service.persistence
         guest = persistence is not None and key(nick) not in persistence.registered
         note = " (a guest: until they leave)" if guest else ""
-        # The names as the room and the request spell them, not as typed.
+        reply = await self._eachRequest(
+            nick,
+            rooms,
+            lambda room: self.service.acceptPending(room, nick),
+            lambda who, room: f"accepted {who} in {room}{note}",
+        )
+        self.moderation.audit(self.who, f"accept pending {nick} {roomList}")
+        return reply
+
+    async def cmd_refuse_pending(self, rest: str) -> str:
+        text, roomList, reason = self._split(rest, 2, "optional")
+        nick, rooms = sanctionedName(self.service, self._nick(text)), self._rooms(roomList)
+        reason = reason.strip()
+        reply = await self._eachRequest(
+            nick,
+            rooms,
+            lambda room: self.service.refusePending(room, nick, reason),
+            lambda who, room: f"refused {who}'s request to enter {room}",
+        )
+        self.moderation.audit(self.who, f"refuse pending {nick} {roomList} {reason}".rstrip())
+        return reply
+
+    async def _eachRequest(
+        self,
+        nick: str,
+        rooms: list[str],
+        act: Callable[[str], Deferred[None]],
+        done: Callable[[str, str], str],
+    ) -> str:
+        """
+        C{act} on C{nick}'s request to enter each of C{rooms}, in turn: a
+        line for each, C{done(who, room)} with the names as the room and the
+        request spell them, not as typed.
+        """
         asked = {(key(room), key(who)): (room, who) for room, who in self.service.pendingRequests()}
-        replies, done = [], 0
+        replies, count = [], 0
         for room in rooms:
             shown, who = asked.get((key(room), key(nick)), (room, nick))
             try:
-                await self.service.acceptPending(room, nick)
+                await act(room)
             except errors.ChatError as error:
                 replies.append(f"{room}: {error}")
             else:
-                replies.append(f"accepted {who} in {shown}{note}")
-                done += 1
-        self.moderation.audit(self.who, f"accept pending {nick} {roomList}")
-        return allOrNothing(replies, done)
+                replies.append(done(who, shown))
+                count += 1
+        return allOrNothing(replies, count)
 
     def cmd_delete_room(self, rest: str) -> str:
         room, reason = self._split(rest, 1, "optional")

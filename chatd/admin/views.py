@@ -56,6 +56,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "accept pending <username> <room1,room2,...>",
         "let a user into approval rooms",
     ),
+    "refuse pending": (
+        "refuse pending <username> <room1,room2,...> [reason]",
+        "refuse a user's requests to enter approval rooms (they are told; they may ask again)",
+    ),
     "kick": ("kick <username> <timeout> <reason>", "disconnect and refuse for 30, 10m, 2h, 1d"),
     "unkick": ("unkick <username>", "let a kicked user back in now"),
     "ban ip": (

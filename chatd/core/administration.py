@@ -66,6 +66,16 @@ class Administration:
             self.service.requirePersistence().approvals.acceptPending(room, nick)
         )
 
+    def refusePending(self, room: str, nick: str, reason: str = "") -> Deferred[None]:
+        """
+        An operator refuses C{nick}'s request to enter approval room
+        C{room}, for C{reason}: it ends, and they are told if connected.
+        """
+        checkShortText(reason, "reason")
+        return Deferred.fromCoroutine(
+            self.service.requirePersistence().approvals.refusePending(room, nick, reason)
+        )
+
     def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
         """
         The requests to enter approval rooms (all of them, or C{room}'s), as

@@ -1,7 +1,8 @@
-# -*- test-case-name: tests.unit.core.test_persistence -*-
+# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.admin.test_admin_refusals -*-
 """
 Approval rooms: the requests to enter them, written to the store, and an
-operator's acceptance, which waits for the request's own write.  A
+operator's acceptance or refusal, which waits for the request's own write;
+a person withdraws their own request by leaving the room they wait for.  A
 connection signed in to an account asks, and is accepted, as the account,
 whatever nickname it goes by.  A guest's (an unregistered name's) request
 and acceptance are the guest's, not the name's: they end when the guest
@@ -22,6 +23,7 @@ from chatd.core.calls import whenFired
 from chatd.core.events import Notice
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.refusal import RequestRefused, operatorsText
 from chatd.core.renaming import unknownNick
 from chatd.storage.interfaces import APPROVAL
 
@@ -106,6 +108,65 @@ class Approvals:
             return
         if self.persistence.isLocal(user):
             await self.admitAccepted(user, target)
+
+    async def refusePending(self, room: str, nick: str, reason: str = "") -> None:
+        """
+        An operator refuses C{nick}'s request to enter C{room}: it ends
+        here, in the store and on every node, and the person and the room's
+        operators are told; the person may ask again.
+        """
+        target = self.service.registry.get(room)
+        display = target.pending.get(key(nick))
+        if display is None:
+            absent = errors.NoSuchUser("nobody by that name waits to enter that room")
+            raise unknownNick(nick, absent)
+        forget(target, key(nick))
+        self.persistence.log.info(
+            "{nick}'s request to enter approval room {room} was refused",
+            nick=display,
+            room=target.name,
+            reason=reason,
+        )
+        tellRefused(self.service, target, display, reason)
+        await self._end(target.name, display, refused=reason)
+
+    def withdraw(self, participant: IParticipant, room: str) -> str | None:
+        """
+        C{participant}, leaving C{room}, which it is not in: if it waits to
+        enter it (as its account, or as itself), the request ends here, in
+        the store and on every node, and the room's operators are told.
+
+        @return: the room's name if a request was withdrawn, else C{None}.
+        """
+        target = self.service.registry.find(room)
+        nick = self.service.accountName(participant) or participant.nick
+        if target is None or nick is None or key(nick) not in target.pending:
+            return None
+        display = target.pending[key(nick)]
+        forget(target, key(nick))
+        self.persistence.log.info(
+            "{nick} withdrew their request to enter approval room {room}",
+            nick=display,
+            room=target.name,
+        )
+        tellRoomOperators(
+            self.service, target, display, operatorsText(display, target.name, withdrawn=True)
+        )
+        ending = Deferred.fromCoroutine(self._end(target.name, display, withdrawn=True))
+        self.persistence.background(ending, "withdrawing a request to enter")
+        return target.name
+
+    async def _end(self, room: str, nick: str, **how: object) -> None:
+        """
+        Forget C{nick}'s request to enter C{room} in the store, once its own
+        write is done, and on every node, saying C{how} it ended
+        (C{refused}: the reason; C{withdrawn}: C{True}).
+        """
+        request = self.requests.get((key(room), key(nick)))
+        if request is not None:
+            await whenFired(request)
+        await self._written(self.store.setAccess(room, nick, None, self.service.now()))
+        self.persistence.changed("access", room=room, u=nick, a=None, **how)
 
     async def _written(self, write: Awaitable[object]) -> bool:
         """
@@ -222,10 +283,23 @@ def forget(room: Room, nickKey: str) -> bool:
     return had
 
 
-def tellRoomOperators(service: ChatService, room: Room, nick: str) -> None:
+def tellRefused(service: ChatService, room: Room, nick: str, reason: str) -> None:
+    """
+    Tell C{nick}, if served here, that an operator refused their request to
+    enter C{room} (every connection of theirs), and the room's operators
+    and founder served here.
+    """
+    persistence = service.persistence
+    user = holderOf(service, nick)
+    if user is not None and (persistence is None or persistence.isLocal(user)):
+        user.notice(RequestRefused(room.name, reason, service.clock.seconds()))
+    tellRoomOperators(service, room, nick, operatorsText(nick, room.name, reason))
+
+
+def tellRoomOperators(service: ChatService, room: Room, nick: str, text: str = "") -> None:
     """
     Tell C{room}'s operators and its founder served here that C{nick} asks
-    to enter it: an administrator accepts (C{accept pending}).
+    to enter it (an administrator accepts: C{accept pending}), or C{text}.
     """
     persistence = service.persistence
     founder = room.settings.founder
@@ -239,7 +313,7 @@ def tellRoomOperators(service: ChatService, room: Room, nick: str) -> None:
     if founder and (holder := holderOf(service, founder)) is not None:
         if holder not in told and (persistence is None or persistence.isLocal(holder)):
             told.append(holder)
-    text = (
+    text = text or (
         f"{nick} asks to enter {room.name}, an approval room:"
         " an administrator accepts them (admin console: accept pending)"
     )

@@ -290,6 +290,16 @@ class IChatService(IRoomOperations, IStoredChat):
         @raise InvalidNick: nobody can be called C{nick}.
         """
 
+    def refusePending(room: str, nick: str, reason: str = "") -> Deferred[None]:
+        """
+        Refuse C{nick}'s request to enter approval room C{room}, for
+        C{reason} (for the admin console): it ends, and a connected user is
+        told.  Returns a L{Deferred}.
+
+        @raise NoSuchUser: C{nick} has no pending request for C{room}.
+        @raise InvalidNick: nobody can be called C{nick}.
+        """
+
     def pendingRequests(room: str | None = None) -> list[tuple[str, str]]:
         """
         The pending requests to enter approval rooms, as (room, nickname).

@@ -251,7 +251,17 @@ class Membership:
         self, participant: IParticipant, room: str, reason: str = "", when: float | None = None
     ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
-        target = self.memberRoom(participant, room)
+        try:
+            target = self.memberRoom(participant, room)
+        except errors.NotMember:
+            persistence = self.service.persistence
+            approvals = None if persistence is None else persistence.approvals
+            waited = None if approvals is None else approvals.withdraw(participant, room)
+            if waited:  # leaving the room one waits for withdraws the request
+                raise errors.NotMember(
+                    f"you are not in {waited}: your request to enter it is withdrawn"
+                ) from None
+            raise
         reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
         if not self.service.isOperator(participant):  # counted, never refused
             self.service.allowances.moves.take(self.personOf(participant))

@@ -56,6 +56,11 @@ class IAdministration(IChatService):
         Let C{nick} into approval room C{room}.
         """
 
+    def refusePending(room: str, nick: str, reason: str = "") -> Deferred[None]:
+        """
+        Refuse C{nick}'s request to enter approval room C{room}.
+        """
+
     def pendingRequests(room: str | None = None) -> list[tuple[str, str]]:
         """
         The requests to enter approval rooms, as (room, nickname) pairs.

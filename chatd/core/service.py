@@ -335,6 +335,9 @@ class ChatService(RoomFacade, Service):
     def acceptPending(self, room: str, nick: str) -> Deferred[None]:
         return self.administration.acceptPending(room, nick)
 
+    def refusePending(self, room: str, nick: str, reason: str = "") -> Deferred[None]:
+        return self.administration.refusePending(room, nick, reason)
+
     def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
         return self.administration.pendingRequests(room)
 

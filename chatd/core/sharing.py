@@ -17,9 +17,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
-from chatd.core.approvals import forget, holderOf, tellRoomOperators
+from chatd.core.approvals import forget, holderOf, tellRefused, tellRoomOperators
 from chatd.core.ignores import IGNORES
 from chatd.core.names import key
+from chatd.core.refusal import operatorsText
 from chatd.storage.interfaces import RoomSettings
 
 if TYPE_CHECKING:
@@ -43,7 +44,9 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     an account an administrator deleted), C{"alwayson"} (C{u},
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict), C{"access"} (C{room}, C{u}, C{a}: a
-    request to enter an approval room, pending or accepted) or
+    request to enter an approval room, pending, accepted or ended: C{None},
+    with C{refused}, the reason, or C{withdrawn} when it did not end with a
+    guest) or
     C{"ignores"} (C{u}: an account whose ignore list changed, read again
     here when next needed).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
@@ -65,8 +68,11 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
         nick, nickKey = fields["u"], key(fields["u"])
         if room is None:
             return
-        if fields["a"] is None:  # a guest's, ended with them
+        if fields["a"] is None:  # refused, withdrawn, or a guest's ended with them
+            waited = nickKey in room.pending
             forget(room, nickKey)
+            if waited:
+                endedElsewhere(persistence, room, nick, fields)
             return
         if not fields["a"]:
             if nickKey not in room.approved:
@@ -79,6 +85,19 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
         user = holderOf(persistence.service, nick)
         if user is not None and persistence.isLocal(user):
             await persistence.approvals.admitAccepted(user, room)
+
+
+def endedElsewhere(persistence: Persistence, room: Room, nick: str, fields: dict[str, Any]) -> None:
+    """
+    A request to enter C{room} ended on another node: refused by an
+    operator there (C{refused}: the reason) or withdrawn (C{withdrawn});
+    those served here are told, as if it had ended here.
+    """
+    service = persistence.service
+    if fields.get("refused") is not None:
+        tellRefused(service, room, nick, fields["refused"])
+    elif fields.get("withdrawn"):
+        tellRoomOperators(service, room, nick, operatorsText(nick, room.name, withdrawn=True))
 
 
 async def reload(persistence: Persistence) -> None:

@@ -33,6 +33,7 @@ from chatd.core.events import (
     shownBy,
     textOnly,
 )
+from chatd.core.refusal import RequestRefused
 from chatd.core.text import actionOf, plain, plainLine, textLines
 
 
@@ -230,6 +231,8 @@ def encodeNotice(event: Notice) -> bytes:
         message["alwaysOn"] = event.on
     if isinstance(event, RoomsEntered):  # the login reply's rooms: the page said them
         message["rooms"] = list(event.rooms)
+    if isinstance(event, RequestRefused):  # the page drops the room's waiting note
+        message.update(room=event.room, refused=True, reason=plain(event.reason))
     if isinstance(event, RoomChange):  # the page files it under the room
         message.update(room=event.room, by=event.by)
         if event.topic is not None:  # shown in the room's header too

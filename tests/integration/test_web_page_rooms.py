@@ -1,7 +1,8 @@
 """
 The page's room list in step with the server, in a real browser against the
 real daemon: a room the user is put in without the page asking (an
-operator's acceptance, an account's automatic rooms) shows as joined; a
+operator's acceptance, an account's automatic rooms) shows as joined, and
+a request an operator refuses says so by the room; a
 room operator's kick shows who kicked and why, and the room as left, closed
 to messages until the user joins again; after a restart, a room that is
 gone is not shown as joined, and one the page is told it is in already is.
@@ -94,6 +95,36 @@ def test_accepted_into_approval_room(daemon: Daemon) -> None:
         page.click("#leave")  # the request is over: leaving shows no note again
         page.wait(lambda: not joined(page, "Marketing"))
         assert waitingNote(page, "Marketing") == ""
+    finally:
+        console.close()
+        page.quit()
+
+
+def test_refused_approval_room(daemon: Daemon) -> None:
+    """
+    A request to enter an approval room that an operator refuses: the
+    waiting note gives way to the refusal, with its reason, in the room
+    button's name too, and a screen reader is told politely, with no error
+    shown; asking again shows the waiting note again.
+    """
+    page = Browser(pageURL(daemon))
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+    try:
+        page.login("refusy")
+        page.click('#rooms li[data-room="Informatique"] button')
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+        reply = console.run("refuse pending refusy Informatique staff only")
+        assert "refused refusy's request to enter Informatique" in reply
+        refused = "an operator refused your request to enter Informatique: staff only"
+        page.wait(lambda: waitingNote(page, "Informatique") == refused)
+        button = page.find('#rooms li[data-room="Informatique"] button')
+        assert (button.get_attribute("aria-label") or "").endswith(", " + refused)
+        said = page.find("#announce").get_attribute("textContent") or ""
+        assert "An operator refused your request to enter Informatique: staff only." in said
+        assert page.find("#alert").get_attribute("textContent") == ""
+        assert not joined(page, "Informatique")
+        button.click()
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
     finally:
         console.close()
         page.quit()

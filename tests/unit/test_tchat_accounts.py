@@ -135,6 +135,24 @@ class TchatAccountTests(TchatStoreTestCase):
         self.assertIn(b"accepted you in Marketing", told)
         self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 35\n")
 
+    def test_approvalRefused(self) -> None:
+        """
+        An operator's refusal is told as the acceptance is, with a NOTICE
+        naming the group and the reason; the user may ask again (ERROR 37).
+        LEAVE of the group one waits for withdraws the request (ERROR 34:
+        not in it).
+        """
+        alice, ta = self.connectAs("alice")
+        self.send(alice, ta, "clt: ENTER Marketing")
+        self.successResultOf(self.service.refusePending("Marketing", "alice", "full"))
+        told = output(ta, self.clock)
+        self.assertTrue(told.startswith(b"srv: NOTICE "), told)
+        self.assertIn(b"\nsrv: an operator refused your request to enter Marketing: full\n", told)
+        self.assertEqual(self.send(alice, ta, "clt: ENTER Marketing"), b"srv: ERROR 37\n")
+        self.assertEqual(self.service.pendingRequests(), [("Marketing", "alice")])
+        self.assertEqual(self.send(alice, ta, "clt: LEAVE Marketing"), b"srv: ERROR 34\n")
+        self.assertEqual(self.service.pendingRequests(), [])
+
     def test_histoWithoutCount(self) -> None:
         """
         HISTO without a count answers C{--history-count} messages; with

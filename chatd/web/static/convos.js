@@ -67,12 +67,13 @@ const WAITING = "waiting for an operator's approval";
 
 // BUTTON (of conversation KEY) as screen readers hear it: NAME, its unread
 // count, how many people (PEOPLE, for a room), whether our request to enter
-// it is WAITING, and whether it is shown.
-function describe(button, key, name, unread, people, waiting = false) {
+// it is WAITING (or NOTE: it was refused), and whether it is shown.
+function describe(button, key, name, unread, people, waiting = false, note = "") {
   const parts = [name];
   if (unread) parts.push(unread + " unread");
   if (people !== undefined) parts.push(people + (people === 1 ? " person" : " people"));
   if (waiting) parts.push(WAITING);
+  if (note) parts.push(note);
   button.setAttribute("aria-label", parts.join(", "));
   if (key === state.current) button.setAttribute("aria-current", "page");
 }
@@ -145,6 +146,7 @@ export function renderRooms() {
     if (convo.kind === "room" && convo.joined && !known) rooms.set(convo.key.slice(1), { name: convo.name, members: convo.members.length });
   }
   for (const [lower, name] of state.waiting) if (!rooms.has(lower)) rooms.set(lower, { name });
+  for (const [lower, { name }] of state.refused) if (!rooms.has(lower)) rooms.set(lower, { name });
   for (const room of rooms.values()) {
     const key = "#" + room.name.toLowerCase();
     const convo = state.convos.get(key);
@@ -156,9 +158,12 @@ export function renderRooms() {
     button.dataset.key = key;
     // An approval room we asked to enter: waiting until an operator lets us in.
     const waiting = !joined && state.waiting.has(key.slice(1));
+    // One an operator refused: said under it until we ask again.
+    const refused = !joined && !waiting && state.refused.get(key.slice(1));
+    const note = refused ? refused.note : "";
     button.title = joined ? "Show #" + room.name : waiting ? WAITING + " to enter #" + room.name : "Join #" + room.name;
     button.addEventListener("click", () => (joined ? actions.show(key) : actions.join(room.name)));
-    describe(button, key, "#" + room.name, joined ? convo.unread : 0, room.members, waiting);
+    describe(button, key, "#" + room.name, joined ? convo.unread : 0, room.members, waiting, note);
     item.appendChild(button);
     unreadBadge(item, joined ? convo : null);
     if (room.members !== undefined) {
@@ -167,11 +172,11 @@ export function renderRooms() {
       count.setAttribute("aria-hidden", "true");  // the button's name says it
       item.appendChild(count);
     }
-    if (waiting) {
-      const note = el("span", "waiting", WAITING);
-      note.setAttribute("aria-hidden", "true");  // the button's name says it
+    if (waiting || note) {
+      const line = el("span", "waiting", waiting ? WAITING : note);
+      line.setAttribute("aria-hidden", "true");  // the button's name says it
       item.classList.add("waits");
-      item.appendChild(note);
+      item.appendChild(line);
     }
     list.appendChild(item);
   }

@@ -10,7 +10,7 @@ import { alwaysOnElsewhere } from "./settings.js";
 import { redacted } from "./redact.js";
 import { roomConvo, privateConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
 import { followRename, adoptRenamed, showNotice } from "./view.js";
-import { entered, notIn, forget, refreshRooms } from "./rooms.js";
+import { entered, notIn, forget, refreshRooms, refusedEntry } from "./rooms.js";
 import { setMe } from "./me.js";
 
 export const events = {
@@ -77,6 +77,7 @@ export const events = {
     if (m.alwaysOn !== undefined) alwaysOnElsewhere(m.alwaysOn);
     // The rooms a login put us in: the login's reply listed them, each said in its own log.
     if (m.rooms) return;
+    if (m.refused) return refusedEntry(m.room, m.text, m.time);  // an approval room's request
     const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time, "polite");

@@ -48,6 +48,7 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
 // ones by itself, as ordinary message events with their original time.
 export function entered(room, note, focus, listing) {
   state.waiting.delete(room.toLowerCase());  // an approval room: accepted
+  state.refused.delete(room.toLowerCase());
   const convo = roomConvo(room);
   convo.joined = true;
   convo.name = room;
@@ -74,6 +75,21 @@ function awaiting(name) {
   const room = known ? known.name : name;
   if (!state.waiting.has(room.toLowerCase())) speak("Your request to enter #" + room + " waits for an operator's approval.");
   state.waiting.set(room.toLowerCase(), room);
+  state.refused.delete(room.toLowerCase());  // asked again
+  renderRooms();
+}
+
+// An operator refused our request to enter approval room ROOM (NOTE says
+// so, with the reason): the sidebar's waiting note gives way to it until
+// we ask again, the conversation shown logs it, and a screen reader hears
+// it once, politely, as the waiting note was.
+export function refusedEntry(room, note, time) {
+  const lower = room.toLowerCase();
+  state.waiting.delete(lower);
+  state.refused.set(lower, { name: room, note });
+  const convo = state.current && state.convos.get(state.current);
+  if (convo) addEvent(convo, "notice", note, time);
+  speak(note.charAt(0).toUpperCase() + note.slice(1) + ".");
   renderRooms();
 }
 

@@ -159,6 +159,7 @@ function forgetPerson() {
   state.current = null;
   state.rooms = [];
   state.waiting.clear();
+  state.refused.clear();
   $("log").replaceChildren();
   dropDraft();
   dropTopic();

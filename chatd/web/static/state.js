@@ -26,6 +26,7 @@ export const state = {
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
   unsure: [],              // messages whose answer the connection lost (unsure.js)
   waiting: new Map(),      // approval rooms asked to enter (lower-case name -> name), until in
+  refused: new Map(),      // approval rooms an operator refused us (lower-case name -> {name, note}), until asked again
 };
 
 export function el(tag, className, text) {

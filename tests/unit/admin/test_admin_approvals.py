@@ -9,64 +9,15 @@ C{set room ... approval on|off}, stored.
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from twisted.internet.defer import maybeDeferred
-from twisted.internet.task import Clock
 from twisted.logger import LogLevel, capturedLogs
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.outcome import Refusal
-from chatd.core import errors
-from chatd.core.accounts import Accounts, PasswordChecker
-from chatd.core.events import Notice
-from chatd.core.service import ChatService
-from chatd.modstore import MemoryModerationStore
 from chatd.storage.interfaces import APPROVAL, OPEN
-from chatd.storage.memory import MemoryChatStore
-from chatd.testing import RecordingParticipant, settled
-
-START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
-FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+from tests.support.approvalcase import ApprovalTestCase
 
 
-class ApprovalConsoleTests(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(START)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.service = self.start()
-        self.moderation = MemoryModerationStore()
-        self.service.moderation.store = self.moderation
-        self.console = AdminConsole(self.service, "root")
-
-    def start(self) -> ChatService:
-        checker = PasswordChecker(FAST, runInThread=lambda f, *a: maybeDeferred(f, *a))
-        service = ChatService(
-            self.clock, store=self.store, accounts=Accounts(self.store, self.clock, checker)
-        )
-        service.startService()
-        return service
-
-    def run_(self, line: str) -> str:
-        reply: str = self.successResultOf(self.console.execute(line))
-        return reply
-
-    def login(self, nick: str, password: str | None = None) -> RecordingParticipant:
-        participant = RecordingParticipant()
-        self.service.connect(participant)
-        self.successResultOf(settled(self.service.login(participant, nick, password)))
-        self.clock.advance(0)
-        return participant
-
-    def ask(self, who: RecordingParticipant, room: str) -> None:
-        self.assertRaises(errors.PendingApproval, self.service.enter, who, room)
-        self.clock.advance(0)
-
-    def notices(self, who: RecordingParticipant) -> list[str]:
-        return [event.text for event in who.events if isinstance(event, Notice)]
-
+class ApprovalConsoleTests(ApprovalTestCase):
     def test_pendingRoomsListsEveryRequest(self) -> None:
         """
         C{pending rooms} alone lists every request waiting, the oldest

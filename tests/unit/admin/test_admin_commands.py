@@ -54,6 +54,10 @@ BAD_ARGUMENTS = [
     ("accept pending bob", "accept pending"),
     ("accept pending bob a,b extra", "accept pending"),
     ("accept pending bob bad!room", "accept pending"),
+    ("refuse pending", "refuse pending"),
+    ("refuse pending bob", "refuse pending"),
+    ("refuse pending bob bad!room too late", "refuse pending"),
+    ("refuse pending bad!nick lobby", "refuse pending"),
     ("kick", "kick"),
     ("kick bob", "kick"),
     ("kick bob 10m", "kick"),
@@ -306,12 +310,16 @@ class CommandTests(ConsoleTestCase):
     def test_pending(self) -> None:
         """
         Without a store there are no approval rooms: nobody waits, and
-        accepting says why it cannot.
+        accepting or refusing says why it cannot.
         """
         self.assertEqual("bob waits to enter no room", self.run_("pending rooms bob"))
         self.assertEqual(
             "lobby: this server keeps no accounts or history",
             self.run_("accept pending bob lobby"),
+        )
+        self.assertEqual(
+            "lobby: this server keeps no accounts or history",
+            self.run_("refuse pending bob lobby"),
         )
 
     def test_kickAndUnkick(self) -> None:

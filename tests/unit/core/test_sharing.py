@@ -195,6 +195,32 @@ class SharedStoreTests(SynchronousTestCase):
         assert proxy is not None
         self.assertIn("Marketing", self.a.service.roomsOf(proxy))
 
+    def test_refusalAcrossNodes(self) -> None:
+        """
+        A request made on node B and refused on node A ends on B too, and
+        the user on B is told there, once, with the reason; withdrawn on B
+        (leaving the room), a request ends on A too.
+        """
+        carol = self.b.user("carol")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        self.successResultOf(self.a.service.refusePending("Marketing", "carol", "full"))
+        self.settle()
+        self.assertEqual(self.b.service.pendingRequests("Marketing"), [])
+        notices = [e.text for e in carol.events if isinstance(e, Notice)]
+        told = "an operator refused your request to enter Marketing: full"
+        self.assertEqual([told], [text for text in notices if "refused" in text])
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        self.assertEqual(self.a.service.pendingRequests("Marketing"), [("Marketing", "carol")])
+        self.assertRaises(errors.NotMember, self.b.service.leave, carol, "Marketing")
+        self.settle()
+        self.assertEqual(self.a.service.pendingRequests("Marketing"), [])
+
     def test_guestApprovalEndsOnEveryNode(self) -> None:
         """
         A guest accepted on node A leaves node B: its acceptance ends on A

@@ -64,6 +64,23 @@ class AccountRightsTests(IRCStoreTestCase):
         joined = self.send(kid, tk)
         self.assertIn(("JOIN", ["#Marketing"]), [(m.command, m.params) for m in joined])
 
+    def test_refusalByTheNickname(self) -> None:
+        """
+        A request made under another nickname is refused by the nickname
+        the account goes by, as it is accepted: the reply names the
+        account, and the client, under its nickname, is told.
+        """
+        kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
+        self.send(kid, tk, "JOIN #Marketing")
+        reply = self.command(self.console(), "refuse pending kal Marketing full")
+        self.assertEqual(reply, "refused kid's request to enter Marketing")
+        told = self.send(kid, tk)
+        self.assertEqual(
+            [("NOTICE", ["kal", "an operator refused your request to enter Marketing: full"])],
+            [(m.command, m.params) for m in told],
+        )
+        self.assertEqual([], self.service.pendingRequests())
+
     def test_muteOfTheNicknameBindsTheAccount(self) -> None:
         """
         A mute of the nickname an account goes by mutes the account: the

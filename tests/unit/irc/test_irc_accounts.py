@@ -190,6 +190,33 @@ class IRCAccountTests(IRCStoreTestCase):
         refused = self.send(proto, t, "JOIN #mARKETING")
         self.assertEqual([(m.command, m.params[1]) for m in refused], [("473", "#Marketing")])
 
+    def test_approvalRefused(self) -> None:
+        """
+        An operator's refusal is a server NOTICE naming the channel's room
+        and the reason; PART of a channel one waits for withdraws the
+        request, answered 442 in words that say so.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Marketing")
+        self.successResultOf(self.service.refusePending("Marketing", "carol", "staff only"))
+        told = self.send(proto, t)
+        self.assertEqual(
+            [(m.command, m.params) for m in told],
+            [
+                (
+                    "NOTICE",
+                    ["carol", "an operator refused your request to enter Marketing: staff only"],
+                )
+            ],
+        )
+        self.assertEqual(self.codes(self.send(proto, t, "JOIN #Marketing")), ["473"])
+        parted = self.send(proto, t, "PART #marketing")
+        self.assertEqual(
+            [(m.command, m.params[2:]) for m in parted],
+            [("442", ["you are not in Marketing: your request to enter it is withdrawn"])],
+        )
+        self.assertEqual(self.service.pendingRequests(), [])
+
     def test_guestApprovalGoesWithRename(self) -> None:
         """
         A guest accepted in an approval room who changes nick keeps the

@@ -657,6 +657,26 @@ class CommandTests(TalkAccountTestCase):
             b"*** You are now talking in Marketing.\r\n",
         )
 
+    def test_approvalRefused(self) -> None:
+        """
+        An operator's refusal reads as a server notice naming the room and
+        the reason; C{/leave} of a room one waits for withdraws the request,
+        and says so.
+        """
+        self.send(self.alice, self.ta, "/join Marketing")
+        self.successResultOf(self.service.refusePending("Marketing", "alice", "staff only"))
+        self.assertEqual(
+            output(self.ta, self.clock),
+            b"*** Server notice: an operator refused your request to enter Marketing:"
+            b" staff only\r\n",
+        )
+        self.send(self.alice, self.ta, "/join Marketing")
+        self.assertEqual(
+            self.send(self.alice, self.ta, "/leave Marketing"),
+            b"*** Sorry, you are not in Marketing: your request to enter it is withdrawn.\r\n",
+        )
+        self.assertEqual(self.service.pendingRequests(), [])
+
     def test_helpListsNewCommands(self) -> None:
         """
         The help mentions /register and /history and still fits one 80x24

@@ -88,6 +88,34 @@ class RoomsInStepTests(StoredWebTestCase):
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
 
+    def test_refusedApprovalRoom(self) -> None:
+        """
+        When an operator refuses a page's request to enter an approval
+        room, the page gets one C{notice} naming the room, marked
+        C{refused}, with the reason (which drops the room's waiting note);
+        the page may ask again (error 37).
+        """
+        page = self.signIn("pagey", password=None)
+        self.request(page, type="join", room="marketing")
+        self.successResultOf(self.service.refusePending("Marketing", "pagey", "staff \x02only"))
+        self.settle()
+        frames = page.take()
+        self.assertEqual(
+            [
+                {
+                    "type": "notice",
+                    "text": "an operator refused your request to enter Marketing: staff only",
+                    "time": frames[0]["time"],
+                    "room": "Marketing",
+                    "refused": True,
+                    "reason": "staff only",
+                }
+            ],
+            frames,
+        )
+        again = self.request(page, type="join", room="Marketing")
+        self.assertEqual((again["type"], again["code"]), ("error", 37))
+
     def test_tellSomeoneAway(self) -> None:
         """
         A private message to someone connected and marked away (IRC's
