@@ -17,6 +17,7 @@ from zope.interface import implementer
 
 from chatd.core import accountadmin, errors, purge, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
+from chatd.core.adminfacade import AdminFacade
 from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.allowance import Allowances
@@ -49,7 +50,7 @@ from chatd.storage.interfaces import IChatStore
 
 
 @implementer(IAdministration)
-class ChatService(RoomFacade, Service):
+class ChatService(RoomFacade, AdminFacade, Service):
     """
     In-memory chat state, shared by every front-end of one daemon.
 
@@ -328,55 +329,6 @@ class ChatService(RoomFacade, Service):
 
     def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
         self.administration.endSession(participant, error)
-
-    def capacity(self, room: str) -> int | None:
-        return self.administration.capacity(room)
-
-    def acceptPending(self, room: str, nick: str) -> Deferred[None]:
-        return self.administration.acceptPending(room, nick)
-
-    def refusePending(self, room: str, nick: str, reason: str = "") -> Deferred[None]:
-        return self.administration.refusePending(room, nick, reason)
-
-    def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
-        return self.administration.pendingRequests(room)
-
-    def waitingRequests(self) -> list[tuple[str, str, int | None]]:
-        return self.administration.waitingRequests()
-
-    def configureRoom(
-        self,
-        room: str,
-        mode: str | None = None,
-        capacity: int | None = None,
-        topic: str | None = None,
-        autojoin: bool | None = None,
-    ) -> Deferred[str]:
-        return self.administration.configureRoom(room, mode, capacity, topic, autojoin)
-
-    def addRoom(self, name: str) -> str:
-        return self.administration.addRoom(name)
-
-    def notify(self, participant: IParticipant, text: str) -> None:
-        self.administration.notify(participant, text)
-
-    def roomMode(self, name: str) -> str:
-        return self.administration.roomMode(name)
-
-    def topic(self, room: str) -> str:
-        return self.administration.topic(room)
-
-    def setRoomTopic(self, room: str, topic: str, by: str) -> MaybeDeferred[str]:
-        return self.roomAdministration.setTopic(room, topic, by)
-
-    def giveRoomOperator(self, room: str, nick: str, by: str) -> bool:
-        return self.roomAdministration.giveOperator(room, nick, by)
-
-    def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
-        return self.roomAdministration.setFounder(room, account)
-
-    def setRoomApproval(self, room: str, on: bool) -> Deferred[str]:
-        return self.roomAdministration.setApproval(room, on)
 
     def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
         return roomremoval.deleteRoom(self, room, by, reason)

@@ -1,0 +1,81 @@
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.admin.test_admin_approvals,tests.unit.admin.test_admin_refusals -*-  # noqa: E501
+"""
+The administrators' part of the service's facade: approval requests, room
+settings and room operators set from a console, each handed to its owner
+(L{Administration}, L{RoomAdministration}) in one line, as the rest of
+L{chatd.core.service.ChatService} does.  A base class of its own so that
+the facade's module stays short; it holds no state and no rule.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core.calls import MaybeDeferred
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
+
+    from chatd.core.administration import Administration
+    from chatd.core.roomadmin import RoomAdministration
+
+
+class AdminFacade:
+    """
+    L{chatd.core.roles.IAdministration}'s calls about approvals and room
+    settings, for L{chatd.core.service.ChatService}, which builds
+    C{administration} and C{roomAdministration}.
+    """
+
+    administration: Administration
+    roomAdministration: RoomAdministration
+
+    def capacity(self, room: str) -> int | None:
+        return self.administration.capacity(room)
+
+    def acceptPending(self, room: str, nick: str) -> Deferred[None]:
+        return self.administration.acceptPending(room, nick)
+
+    def refusePending(self, room: str, nick: str, reason: str = "") -> Deferred[None]:
+        return self.administration.refusePending(room, nick, reason)
+
+    def pendingRequests(self, room: str | None = None) -> list[tuple[str, str]]:
+        return self.administration.pendingRequests(room)
+
+    def waitingRequests(self) -> list[tuple[str, str, int | None]]:
+        return self.administration.waitingRequests()
+
+    def configureRoom(
+        self,
+        room: str,
+        mode: str | None = None,
+        capacity: int | None = None,
+        topic: str | None = None,
+        autojoin: bool | None = None,
+    ) -> Deferred[str]:
+        return self.administration.configureRoom(room, mode, capacity, topic, autojoin)
+
+    def addRoom(self, name: str) -> str:
+        return self.administration.addRoom(name)
+
+    def notify(self, participant: IParticipant, text: str) -> None:
+        self.administration.notify(participant, text)
+
+    def roomMode(self, name: str) -> str:
+        return self.administration.roomMode(name)
+
+    def topic(self, room: str) -> str:
+        return self.administration.topic(room)
+
+    def setRoomTopic(self, room: str, topic: str, by: str) -> MaybeDeferred[str]:
+        return self.roomAdministration.setTopic(room, topic, by)
+
+    def giveRoomOperator(self, room: str, nick: str, by: str) -> bool:
+        return self.roomAdministration.giveOperator(room, nick, by)
+
+    def setRoomFounder(self, room: str, account: str) -> Deferred[str]:
+        return self.roomAdministration.setFounder(room, account)
+
+    def setRoomApproval(self, room: str, on: bool) -> Deferred[str]:
+        return self.roomAdministration.setApproval(room, on)
