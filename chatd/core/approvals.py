@@ -21,6 +21,7 @@ from twisted.python.failure import Failure
 from chatd.core import errors
 from chatd.core.calls import whenFired
 from chatd.core.events import Notice
+from chatd.core.founders import isFounder
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.refusal import RequestRefused, operatorsText
@@ -55,9 +56,8 @@ class Approvals:
         if room.settings.mode != APPROVAL or self.service.isOperator(participant):
             return
         account = self.service.accountName(participant)
-        founder = room.settings.founder
-        if account is not None and founder and key(account) == key(founder):
-            return  # a room's founder needs nobody's leave to enter it
+        if isFounder(room, nick, self.service.provenAccount(participant)):
+            return  # a room's founder needs nobody's leave to enter it (nor its bans')
         nick = account or nick
         if key(nick) in room.approved:
             return

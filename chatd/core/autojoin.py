@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
+from chatd.core.founders import aboveBans
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 
@@ -72,11 +73,12 @@ def joinRooms(
     """
     entered = []
     operator = service.isOperator(participant)
+    account = service.provenAccount(participant)
     for room in rooms:
         if not service.isLoggedIn(participant) or key(nick) in room.members:
             continue
         try:
-            if not operator:
+            if not aboveBans(room, nick, account, operator):
                 room.checkNotBanned(service.people.hosts.masksOf(participant), nick)
             service.join(participant, nick, room)
         except errors.ChatError as error:

@@ -1,9 +1,15 @@
+# -*- test-case-name: tests.unit.core.test_founders,tests.unit.irc.test_irc_founderbans -*-
 # -*- test-case-name: tests.unit.core.test_founders -*-
 """
 A room's founder: the registered account that created it owns it, as
 channel registration does on IRC networks.  Whenever that account enters
 the room, its password proven, it is made an operator, also after a
 restart; a guest's room has no founder (its creator runs it while it lasts).
+The founder is never kept out of their room: not by its approval rule
+(L{chatd.core.approvals}), nor by its ban masks (L{aboveBans}), which
+would otherwise lock the room's owner out for good (they last, and a
+cloak's mask also matches the accounts signed in from that address); and
+from outside the room, they still run it (L{runsFromOutside}).
 """
 
 from __future__ import annotations
@@ -21,6 +27,26 @@ def isFounder(room: Room, nick: str, account: str | None) -> bool:
     """
     founder = room.settings.founder
     return bool(account and founder) and account == key(founder)
+
+
+def aboveBans(room: Room, nick: str, account: str | None, operator: bool) -> bool:
+    """
+    Whether C{room}'s ban masks pass over C{nick} (proven C{account}, a
+    key or C{None}): neither keep it out nor quiet it there.  So they do a
+    chatd operator (C{operator}) and the room's founder (L{isFounder}).
+    """
+    return operator or isFounder(room, nick, account)
+
+
+def runsFromOutside(room: Room, nick: str, account: str | None) -> bool:
+    """
+    Whether C{nick} (proven C{account}, a key or C{None}) runs C{room}
+    while not in it: its founder does, as a channel's founder does through
+    the services of IRC networks (so they may lift a ban, or a key, that
+    keeps others out).  In the room, the founder is an operator from their
+    entry on (L{enteredAsFounder}) until an operator takes it back.
+    """
+    return key(nick) not in room.members and isFounder(room, nick, account)
 
 
 def recordFounder(room: Room, account: str | None) -> None:

@@ -18,7 +18,7 @@ from chatd.core.calls import afterHeard, maybeCall
 from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
-from chatd.core.founders import enteredAsFounder, recordFounder
+from chatd.core.founders import aboveBans, enteredAsFounder, recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -172,11 +172,13 @@ class Membership:
     ) -> MaybeDeferred[str]:
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
+        operator = self.service.isOperator(participant)
         target.checkEntry(
             self.service.people.hosts.masksOf(participant),
             nick,
             roomKey,
-            self.service.isOperator(participant),
+            operator,
+            aboveBans(target, nick, self.service.provenAccount(participant), operator),
         )
         if self.service.persistence is not None:
             self.service.persistence.checkApproval(participant, nick, target)

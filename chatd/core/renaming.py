@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from chatd.core import errors
 from chatd.core.calls import maybeCall
+from chatd.core.founders import aboveBans
 from chatd.core.names import (
     authorityRefusal,
     isReserved,
@@ -118,10 +119,13 @@ def checkNewName(nick: str, account: str | None, serverName: str) -> None:
 def quietedByBan(room: Room, people: People, participant: IParticipant, operator: bool) -> bool:
     """
     Whether one of C{room}'s ban masks keeps C{participant} quiet there:
-    it matches them, and they are neither voiced there nor (C{operator})
-    a chat operator.
+    it matches them, and they are neither voiced there nor above its bans
+    (L{aboveBans}: a chat operator, C{operator}, or the room's founder).
     """
-    if not room.bans.entries or operator or room.hasVoice(participant.nick or ""):
+    nick = participant.nick or ""
+    if not room.bans.entries or room.hasVoice(nick):
+        return False
+    if aboveBans(room, nick, people.accounts.key(participant), operator):
         return False
     return room.banned(people.hosts.masksOf(participant))
 

@@ -75,20 +75,26 @@ class Room:
     # Entering and leaving
 
     def checkEntry(
-        self, seenAs: tuple[str, ...], nick: str, roomKey: str | None, operator: bool
+        self,
+        seenAs: tuple[str, ...],
+        nick: str,
+        roomKey: str | None,
+        operator: bool,
+        aboveBans: bool = False,
     ) -> None:
         """
         Refuse C{nick} (seen as C{seenAs}, its C{nick!user@host} forms:
         L{chatd.core.hosts.Hosts.masksOf}) if it is in already, banned
-        (unless invited), without the key, or not invited to an invite-only
-        room (nor an invite exception); a chatd operator passes all but the
-        first.
+        (unless invited, or C{aboveBans}: L{chatd.core.founders.aboveBans}),
+        without the key, or not invited to an invite-only room (nor an
+        invite exception); a chatd operator passes all but the first.
         """
         if key(nick) in self.members:
             raise errors.AlreadyMember()
         if operator:
             return
-        self.checkNotBanned(seenAs, nick)
+        if not aboveBans:
+            self.checkNotBanned(seenAs, nick)
         if self.key is not None and not sameKey(roomKey, self.key):
             raise errors.BadRoomKey()
         if "i" in self.modes and key(nick) not in self.invited:

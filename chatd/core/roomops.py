@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.calls import afterHeard
 from chatd.core.events import Invitation, Notice, RoomChange
+from chatd.core.founders import runsFromOutside
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
@@ -47,12 +48,15 @@ class RoomOps:
     def requireRoomOperator(self, participant: IParticipant, room: str) -> tuple[str, Room]:
         """
         C{participant}'s nick and C{room}, which it runs: a member with
-        operator status, or a chatd operator (in any room, even one it is
-        not in: it may give operator status to anyone there, itself too).
+        operator status, a chatd operator (in any room, even one it is
+        not in: it may give operator status to anyone there, itself too),
+        or the room's founder from outside it (L{runsFromOutside}).
         """
         nick = self.service.requireLogin(participant)
-        if self.service.isOperator(participant):
-            return nick, self.service.registry.get(room)
+        found = self.service.registry.get(room)
+        account = self.service.provenAccount(participant)
+        if self.service.isOperator(participant) or runsFromOutside(found, nick, account):
+            return nick, found
         target = self.service.memberRoom(participant, room)
         if not self.service.isRoomOperator(participant, room):
             raise errors.NotRoomOperator()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
-from chatd.core.founders import recordFounder
+from chatd.core.founders import recordFounder, runsFromOutside
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 
@@ -64,13 +64,19 @@ class RoomQueries:
 
     def isRoomOperator(self, participant: IParticipant, room: str) -> bool:
         """
-        Whether C{participant} runs C{room}: one of its operators, or a
-        chatd operator (operators everywhere).
+        Whether C{participant} runs C{room}: one of its operators, a chatd
+        operator (operators everywhere), or its founder while not in it
+        (L{runsFromOutside}).
         """
         target = self.service.registry.get(room)
         if self.service.isOperator(participant):
             return True
-        return participant.nick is not None and key(participant.nick) in target.ops
+        nick = participant.nick
+        if nick is None:
+            return False
+        if key(nick) in target.ops:
+            return True
+        return runsFromOutside(target, nick, self.service.provenAccount(participant))
 
     def memberStatus(self, room: str, nick: str) -> str:
         """

@@ -178,3 +178,61 @@ class FounderTests(SynchronousTestCase):
         self.call(self.service.enter, root, "Blabla")
         self.call(self.service.changeRoomModes, root, "Blabla", [(True, "o", "moder")])
         self.assertIn(key("moder"), self.service.registry.get("Blabla").ops)
+
+    def bannedKitchen(self) -> tuple[RecordingParticipant, RecordingParticipant]:
+        """
+        Alice's room Kitchen, with guest bob in it, and a ban that matches
+        everyone (as a cloak's mask matches everyone behind one address,
+        signed in or not): alice, its founder, and bob.
+        """
+        self.register("alice")
+        alice = self.login("alice", "sesame")
+        self.call(self.service.createRoom, alice, "Kitchen")
+        self.call(self.service.enter, alice, "Kitchen")
+        bob = self.login("bob")
+        self.call(self.service.enter, bob, "Kitchen")
+        self.call(self.service.changeRoomModes, alice, "Kitchen", [(True, "b", "*!*@*")])
+        return alice, bob
+
+    def test_bansPassOverFounder(self) -> None:
+        """
+        A ban that matches a room's founder neither quiets them in it nor
+        keeps them out of it (at an entry or back at a login); it does the
+        others it matches.
+        """
+        alice, bob = self.bannedKitchen()
+        self.call(self.service.say, alice, "Kitchen", ("still here",))
+        failure = self.failureResultOf(maybeDeferred(self.service.say, bob, "Kitchen", ("hello",)))
+        failure.trap(errors.BannedFromRoom)
+        self.call(self.service.leave, alice, "Kitchen")
+        self.call(self.service.enter, alice, "Kitchen")
+        self.service.disconnect(alice)
+        alice = self.login("alice", "sesame")
+        self.assertIn("Kitchen", self.service.roomsOf(alice))
+        self.call(self.service.leave, bob, "Kitchen")
+        failure = self.failureResultOf(maybeDeferred(self.service.enter, bob, "Kitchen"))
+        failure.trap(errors.BannedFromRoom)
+
+    def test_founderRunsRoomFromOutside(self) -> None:
+        """
+        A room's founder runs it from outside it: they may lift a ban
+        there; someone else outside it may not.  In it, they run it while an
+        operator: one who took that from them is obeyed until they enter
+        again.
+        """
+        alice, bob = self.bannedKitchen()
+        self.call(self.service.changeRoomModes, alice, "Kitchen", [(True, "o", "bob")])
+        self.call(self.service.changeRoomModes, bob, "Kitchen", [(False, "o", "alice")])
+        self.assertFalse(self.service.isRoomOperator(alice, "Kitchen"))
+        self.call(self.service.leave, alice, "Kitchen")
+        self.call(self.service.leave, bob, "Kitchen")
+        self.assertTrue(self.service.isRoomOperator(alice, "Kitchen"))
+        self.assertFalse(self.service.isRoomOperator(bob, "Kitchen"))
+        failure = self.failureResultOf(
+            maybeDeferred(self.service.changeRoomModes, bob, "Kitchen", [(False, "b", "*!*@*")])
+        )
+        failure.trap(errors.NotMember)
+        refused = self.call(self.service.changeRoomModes, alice, "Kitchen", [(False, "b", "*!*@*")])
+        self.assertEqual(refused, [])
+        self.assertEqual(self.service.roomBans("Kitchen"), [])
+        self.call(self.service.enter, bob, "Kitchen")
