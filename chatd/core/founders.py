@@ -1,5 +1,4 @@
 # -*- test-case-name: tests.unit.core.test_founders,tests.unit.irc.test_irc_founderbans -*-
-# -*- test-case-name: tests.unit.core.test_founders -*-
 """
 A room's founder: the registered account that created it owns it, as
 channel registration does on IRC networks.  Whenever that account enters
