@@ -33,7 +33,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
-from chatd.core.names import MAX_NAME_LENGTH, isValidName, key, normalize
+from chatd.core.names import MAX_NAME_LENGTH, isValidRoomName, key, normalize
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.paced import paced, pagesFor
@@ -229,7 +229,7 @@ class TchatProtocol(TchatLiveness):
 
     def cmd_CREAT(self, argument: str) -> Any:
         name = self._single(argument)
-        if not isValidName(normalize(name)):  # TCHAT's 16, not the core's room limit
+        if not isValidRoomName(normalize(name), MAX_NAME_LENGTH):  # TCHAT's 16, not 49
             raise errors.InvalidGroup(
                 f"a group TCHAT creates is 1 to {MAX_NAME_LENGTH} letters, digits, '_' or '-'"
             )

@@ -9,7 +9,7 @@ web alike.
 
 from __future__ import annotations
 
-from chatd.core.names import ROOM_NAME_RULE
+from chatd.core.names import NICK_RULE, ROOM_NAME_RULE
 
 
 class ChatError(Exception):
@@ -122,7 +122,7 @@ class UnknownCommand(ChatError):
 
 
 class InvalidNick(ChatError):
-    code, reason = 20, "a nickname is 1 to 16 letters, digits, '_' or '-'"
+    code, reason = 20, f"a nickname is {NICK_RULE}"
 
 
 class NoSuchUser(ChatError):

@@ -95,8 +95,24 @@ def normalizeMask(mask: str) -> str:
 
 @lru_cache(maxsize=1024)
 def _pattern(mask: str) -> re.Pattern[str]:
-    parts = ("." if ch == "?" else ".*" if ch == "*" else re.escape(ch) for ch in key(mask))
+    return wildcards(key(mask))
+
+
+@lru_cache(maxsize=1024)
+def wildcards(mask: str) -> re.Pattern[str]:
+    """
+    IRC's wildcard C{mask} as a pattern to match whole: C{*} any run of
+    characters, C{?} any one; every other character stands for itself,
+    C{[} and C{]} too (they are in nicknames: C{[Tom]}), unlike
+    L{fnmatch}'s.  Case counts: callers fold both sides.
+    """
+    parts = ("." if ch == "?" else ".*" if ch == "*" else re.escape(ch) for ch in mask)
     return re.compile("".join(parts), re.DOTALL)
+
+
+def globMatch(mask: str, text: str) -> bool:
+    """Whether IRC wildcard C{mask} (L{wildcards}) matches all of C{text}."""
+    return wildcards(mask).fullmatch(text) is not None
 
 
 def matches(mask: str, seenAs: tuple[str, ...]) -> bool:

@@ -40,6 +40,14 @@ MAX_ROOM_NAME_LENGTH = 49
 #: L{isValidRoomName}'s rule in words, for every front-end's refusal
 #: (L{chatd.core.errors.InvalidGroup}).
 ROOM_NAME_RULE = f"1 to {MAX_ROOM_NAME_LENGTH} letters (any script), digits, '_' or '-'"
+#: What a nickname may hold besides letters and digits: C{_}, C{-} and the
+#: other special characters of RFC 2812's nicknames (C{Tom|away},
+#: C{[Tom]}, C{nick^}), which IRC users have long used; room names do not.
+NICK_SPECIALS = "_-[]\\`^{|}"
+#: L{isValidName}'s rule in words, for every front-end's refusal
+#: (L{chatd.core.errors.InvalidNick}).
+_FIRSTS = "".join(ch for ch in NICK_SPECIALS if ch != "-")
+NICK_RULE = f"1 to {MAX_NAME_LENGTH} letters (any script), digits or any of {NICK_SPECIALS}"
 #: What starts an IRC channel name: C{#den} is the room C{den}.
 CHANNEL_PREFIX = "#"
 
@@ -74,16 +82,22 @@ def normalize(name: str) -> str:
         return unicodedata.normalize("NFC", name)
 
 
-def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
+def isValidName(name: str) -> bool:
     """
-    Whether C{name} (already normalized) is 1 to C{limit} (16) letters (any
-    script), digits, C{_} or C{-}, and a valid PRECIS username (which
-    excludes compatibility forms such as C{𝐚} or C{ⅼ}).  A letter's
-    combining marks (C{राज}'s vowel sign, C{தமிழ்}'s virama) are part of
-    it, as PRECIS's IdentifierClass has them, and count as characters
-    towards C{limit}; a name may not start with one.
+    Whether C{name} (already normalized) may be a nickname (or an account's
+    name): L{NICK_RULE}, 1 to 16 letters (any script), digits or
+    L{NICK_SPECIALS}, and a valid PRECIS username (which excludes
+    compatibility forms such as C{𝐚} or C{ⅼ}).  A letter's combining marks
+    (C{राज}'s vowel sign, C{தமிழ்}'s virama) are part of it, as PRECIS's
+    IdentifierClass has them, and count as characters towards the limit; a
+    name may not start with one.
     """
-    if not (0 < len(name) <= limit and _wellFormed(name)):
+    return _isValid(name, MAX_NAME_LENGTH, NICK_SPECIALS)
+
+
+def _isValid(name: str, limit: int, specials: str) -> bool:
+    """Whether C{name} is 1 to C{limit} letters, digits or C{specials}, a PRECIS username."""
+    if not (0 < len(name) <= limit and _wellFormed(name, specials)):
         return False
     if _isPlainASCII(name):
         return True  # PRECIS accepts printable ASCII without spaces as it is
@@ -93,17 +107,18 @@ def isValidName(name: str, limit: int = MAX_NAME_LENGTH) -> bool:
         return False
 
 
-def _wellFormed(name: str) -> bool:
+def _wellFormed(name: str, specials: str) -> bool:
     """
-    Whether C{name} is letters, digits, C{_} and C{-}, each letter followed
-    by its combining marks if any (C{str.isalnum} refuses marks alone).
+    Whether C{name} is letters, digits and C{specials}, each letter
+    followed by its combining marks if any (C{str.isalnum} refuses marks
+    alone).
     """
     afterLetter = False
     for ch in name:
         if unicodedata.category(ch)[0] == "M":
             if not afterLetter:
                 return False
-        elif ch == "-" or ch == "_" or ch.isalnum():
+        elif ch in specials or ch.isalnum():
             afterLetter = ch.isalpha()
         else:
             return False
@@ -125,6 +140,18 @@ def newNameRefusal(name: str) -> str | None:
         return None
     first, second = mixed
     return f"{name} mixes {first} letters with {second} ones, so it could pass for another name"
+
+
+def newNickRefusal(name: str) -> str | None:
+    """
+    Why nobody may take C{name} (a valid name) as a new nickname or
+    account, or C{None}: L{newNameRefusal}'s reasons, and a first character
+    that is a digit (RFC 2812 has none) or C{-} (IRC clients read
+    C{/msg -dash} as an option).  Rooms may start so (C{#2024}).
+    """
+    if name[:1] == "-" or name[:1].isdigit():
+        return f"{name} starts with {name[0]!r}: a new nickname starts with a letter or {_FIRSTS}"
+    return newNameRefusal(name)
 
 
 def authorityRefusal(name: str, serverName: str) -> str | None:
@@ -162,13 +189,14 @@ def _isPlainASCII(name: str) -> bool:
     return name.isascii() and name.isprintable() and " " not in name and name != ""
 
 
-def isValidRoomName(name: str) -> bool:
+def isValidRoomName(name: str, limit: int = MAX_ROOM_NAME_LENGTH) -> bool:
     """
-    Whether C{name} (already normalized) may name a room: the rule of
-    L{isValidName}, up to L{MAX_ROOM_NAME_LENGTH} characters.  A front-end
-    whose wire format says less (TCHAT's 16) checks L{isValidName} first.
+    Whether C{name} (already normalized) may name a room: L{ROOM_NAME_RULE},
+    letters, digits, C{_} or C{-} (no other special character of
+    nicknames), up to C{limit} characters (a front-end whose wire format
+    says less gives it: TCHAT's 16).
     """
-    return isValidName(name, MAX_ROOM_NAME_LENGTH)
+    return _isValid(name, limit, "_-")
 
 
 def hasInvisible(name: str) -> bool:

@@ -25,7 +25,7 @@ from chatd.core.names import (
     isReserved,
     isValidName,
     key,
-    newNameRefusal,
+    newNickRefusal,
     normalize,
 )
 from chatd.core.sanctiontext import describe
@@ -101,14 +101,15 @@ def checkNewName(nick: str, account: str | None, serverName: str) -> None:
     """
     May a connection signed in to C{account} (or C{None}) be given C{nick}
     (a valid name, normalized) as a nickname?  A name that mixes scripts
-    (L{newNameRefusal}), or that passes for the server (C{serverName}) or
-    its services and administrators (L{authorityRefusal}), is only the
-    account's registered so, before the rule: its owner keeps it, signed
-    in, and nobody else takes it (so no guest registers it).
+    or starts with a digit or C{-} (L{newNickRefusal}), or that passes for
+    the server (C{serverName}) or its services and administrators
+    (L{authorityRefusal}), is only the account's registered so, before the
+    rule: its owner keeps it, signed in, and nobody else takes it (so no
+    guest registers it).
 
     @raise InvalidNick: saying why C{nick} is refused.
     """
-    refusal = newNameRefusal(nick)
+    refusal = newNickRefusal(nick)
     if refusal is not None and nick != account:
         raise errors.InvalidNick(refusal)
     refusal = authorityRefusal(nick, serverName)

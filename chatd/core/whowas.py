@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from weakref import ReferenceType, ref
 
 from chatd.core.interfaces import IParticipant
+from chatd.core.masks import globMatch
 from chatd.core.names import key
 
 #: How many departures are remembered, across all nicknames.
@@ -102,7 +102,7 @@ class NickHistory:
         found: list[PastUser] = []
         for entry in reversed(self._entries):
             name = key(entry.nick)
-            if name == wanted or (wild and fnmatchcase(name, wanted)):
+            if name == wanted or (wild and globMatch(wanted, name)):
                 found.append(entry)
                 if count is not None and 0 < count <= len(found):
                     break

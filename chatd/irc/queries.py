@@ -13,7 +13,6 @@ cloak) and their real name says where they chat from.
 from __future__ import annotations
 
 import time
-from fnmatch import fnmatchcase
 
 from twisted.internet.defer import Deferred
 
@@ -21,6 +20,7 @@ from chatd.core.activity import Seen, activityOf
 from chatd.core.calls import MaybeDeferred
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IParticipant
+from chatd.core.masks import globMatch
 from chatd.core.names import key
 from chatd.core.status import AWAY, awayOf
 from chatd.core.text import checkText, shortened
@@ -84,16 +84,16 @@ def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
     looked at no more than needed: their rooms only once they match.
     """
     service = irc.service
-    everyone = mask in ("0", "*") or fnmatchcase(irc.server.casefold(), mask.casefold())
+    everyone = mask in ("0", "*") or globMatch(mask.casefold(), irc.server.casefold())
     nickPattern, pattern = key(mask), mask.casefold()
     mine: set[str] | None = None
     people: list[tuple[str, IParticipant]] = []
     for person in service.users():
         if person.nick is None:
             continue
-        if not (everyone or fnmatchcase(key(person.nick), nickPattern)):
+        if not (everyone or globMatch(nickPattern, key(person.nick))):
             _, host, realName = describe(irc, person)
-            if not any(fnmatchcase(value.casefold(), pattern) for value in (host, realName)):
+            if not any(globMatch(pattern, value.casefold()) for value in (host, realName)):
                 continue
         rooms = service.roomsOf(person)
         if isInvisible(person) and person is not irc.participant:

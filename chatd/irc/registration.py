@@ -29,6 +29,7 @@ from chatd.core.errors import (
     ChatError,
     ClusterUnavailable,
     GuestsRefused,
+    InvalidNick,
     Kicked,
     Muted,
     NickTaken,
@@ -112,7 +113,7 @@ def onNick(irc: IRCSession, message: Message) -> Any:
         return None
     nick = normalize(message.params[0])
     if not isValidName(nick):
-        irc.numeric(N.ERR_ERRONEUSNICKNAME, nick, "Erroneous nickname")
+        irc.numeric(N.ERR_ERRONEUSNICKNAME, nick, InvalidNick.reason)
         return None
     if irc.registered:
         if nick == irc.nick:

@@ -38,7 +38,7 @@ from chatd.core.events import (
     RoomMessage,
     shownBy,
 )
-from chatd.core.names import key
+from chatd.core.names import NICK_SPECIALS, key
 from chatd.core.search import Found
 from chatd.core.text import actionOf, bytesInCharacters, narrowBlanks, plain, plainLine
 from chatd.lines.overlong import ENDLESS_LINE
@@ -270,7 +270,7 @@ GREETING = (
     "Everything you type goes to the room you are in; commands start with /.",
 )
 
-NICK_PROMPT = "Pick a nickname (1-16 letters, digits, _ or -): "
+NICK_PROMPT = f"Pick a nickname (1-16 letters, digits or {NICK_SPECIALS}): "
 
 PASSWORD_PROMPT = "Password (or just Enter to pick another nickname): "
 

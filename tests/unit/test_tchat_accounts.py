@@ -77,6 +77,35 @@ class TchatAccountTests(TchatStoreTestCase):
         self.assertTrue(self.send(other, to, "clt: REGIS sesame").startswith(b"srv: OKAY!\n"))
         self.connectAs("ms\u03bdance", "sesame")
 
+    def test_ircNicknames(self) -> None:
+        """
+        IRC's nicknames log in on TCHAT too (C{Tom|away}, C{[Tom]}), and
+        its members' list shows them as they are; a group is no such name
+        (30).  A new name may not start with a digit or C{-} (20), but an
+        account registered so before the rule still logs in with its
+        password.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        self.successResultOf(
+            Deferred.fromCoroutine(persistence.accounts.register("9lives", "pw99"))
+        )
+        self.service = self.makeService()
+        self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        for name in ("7up", "-dash"):
+            self.assertEqual(self.send(other, to, f"clt: LOGIN {name}"), b"srv: ERROR 20\n", name)
+        self.assertEqual(self.send(other, to, "clt: LOGIN 9lives"), b"srv: ERROR 22\n")
+        self.connectAs("9lives", "pw99")
+        tom, tt = self.connectAs("Tom|away")
+        self.assertEqual(self.send(tom, tt, "clt: CREAT [den]"), b"srv: ERROR 30\n")
+        self.send(tom, tt, "clt: CREAT den", "clt: ENTER den")
+        brackets, tb = self.connectAs("[Tom]")
+        self.send(brackets, tb, "clt: ENTER den")
+        listed = self.send(tom, tt, "clt: LSMEM den")
+        self.assertIn(b"srv: LSMEM den 2\nsrv: Tom|away\nsrv: [Tom]\nsrv: OKAY!\n", listed)
+
     def test_authorityNames(self) -> None:
         """
         A LOGIN as a service or administrator name (C{ChanServ}, C{admin} or

@@ -20,6 +20,7 @@ from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
 from chatd.core.names import (
     MAX_ROOM_NAME_LENGTH,
+    NICK_SPECIALS,
     ROOM_NAME_RULE,
     computeKey,
     distinct,
@@ -29,6 +30,7 @@ from chatd.core.names import (
     isValidRoomName,
     key,
     newNameRefusal,
+    newNickRefusal,
     normalize,
     roomOfChannel,
     skeleton,
@@ -189,6 +191,34 @@ class NameRuleTests(SynchronousTestCase):
         self.assertFalse(isValidRoomName("chan" + "0" * 46) or isValidRoomName("a b"))
         self.assertFalse(isValidName("chan" + "0" * 13))
 
+    def test_ircSpecialsInNicknames(self) -> None:
+        """
+        A nickname may hold RFC 2812's special characters (C{Tom|away},
+        C{[Tom]}, C{nick^}, C{{x}}, C{a\\b}, C{`q`}), as IRC servers
+        allow; a room name may not.  The refusal's text names them.
+        """
+        for name in ("Tom|away", "[Tom]", "nick^", "{x}", "a\\b", "`q`", "_x-y_"):
+            self.assertTrue(isValidName(name), name)
+            self.assertIsNone(newNickRefusal(name), name)
+            self.assertFalse(isValidRoomName(name) and name != "_x-y_", name)
+        for name in ("b!b", "a@b", "a,b", "a*b", "a:b", "a.b"):
+            self.assertFalse(isValidName(name), name)
+        self.assertIn("_-[]\\`^{|}", errors.InvalidNick.reason)
+
+    def test_newNickStartsWithLetterOrSpecial(self) -> None:
+        """
+        A new nickname may not start with a digit (RFC 2812) or C{-} (an
+        IRC client reads C{/msg -dash} as an option), though such a name
+        is valid (an account of that name keeps it); a room name may.
+        """
+        for name in ("-dash", "9lives", "0", "\u0967\u0930"):  # a Devanagari digit too
+            self.assertTrue(isValidName(name), name)
+            refusal = newNickRefusal(name)
+            assert refusal is not None, name
+            self.assertIn(f"starts with {name[0]!r}", refusal)
+        self.assertIsNone(newNameRefusal("2024"))
+        self.assertTrue(isValidRoomName("2024"))
+
     def test_roomNameAsTyped(self) -> None:
         """
         A name with an invisible character, whose key is the visible name's,
@@ -296,8 +326,11 @@ class NameRuleTests(SynchronousTestCase):
                 enforced = None
             if enforced is not None:
                 self.assertEqual(normalize(name), enforced, repr(name))
-            plain = all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
-            self.assertEqual(isValidName(name), bool(name) and plain and enforced == name)
+            valid = bool(name) and enforced == name
+            nick = all(ch in NICK_SPECIALS or ch.isalnum() for ch in name)
+            self.assertEqual(isValidName(name), valid and nick, repr(name))
+            room = all(ch == "-" or ch == "_" or ch.isalnum() for ch in name)
+            self.assertEqual(isValidRoomName(name), valid and room, repr(name))
 
 
 #: New names that mix scripts, each with the two scripts its refusal names.

@@ -15,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.names import (
+    NICK_RULE,
     computeKey,
     isValidName,
     isValidRoomName,
@@ -228,7 +229,7 @@ class TalkMarkedNameTests(TalkTestCase):
         proto, t = self.connect()
         self.assertEqual(
             self.send(proto, t, "\u093fabc"),
-            b"*** Sorry, a nickname is 1 to 16 letters, digits, '_' or '-'.\r\n" + PROMPT,
+            f"*** Sorry, a nickname is {NICK_RULE}.\r\n".encode() + PROMPT,
         )
         self.assertIn("*** Welcome, \u0930\u093e\u091c!".encode(), self.send(proto, t, MARKED[0]))
         self.assertEqual(

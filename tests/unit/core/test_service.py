@@ -28,6 +28,7 @@ from chatd.core.events import (
 )
 from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.names import NICK_RULE
 from chatd.core.roles import IAdministration, IReplica
 from chatd.core.service import ChatService
 from chatd.core.whowas import MAX_ENTRIES
@@ -185,7 +186,7 @@ class ChatServiceTests(ServiceTestCase):
         for bad in ("b!", "x" * 17, "𝐝ave", "bob\u200b"):
             refusal = self.assertRaises(errors.InvalidNick, self.service.tell, alice, bad, ("x",))
             self.assertEqual(
-                "that is not a valid nickname: a nickname is 1 to 16 letters, digits, '_' or '-'",
+                f"that is not a valid nickname: a nickname is {NICK_RULE}",
                 refusal.text,
             )
         self.service.tell(alice, "𝐛ob", ("psst",))

@@ -14,6 +14,7 @@ from zope.interface.verify import verifyObject
 
 from chatd.core.events import RoomMessage
 from chatd.core.interfaces import IParticipant
+from chatd.core.names import NICK_RULE
 from chatd.talk.commands import helpText
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
@@ -80,7 +81,7 @@ class LoginTests(TalkTestCase):
         proto, t = self.connect()
         self.assertEqual(
             self.send(proto, t, "al ice"),
-            b"*** Sorry, a nickname is 1 to 16 letters, digits, '_' or '-'.\r\n" + PROMPT,
+            f"*** Sorry, a nickname is {NICK_RULE}.\r\n".encode() + PROMPT,
         )
         self.assertEqual(
             self.send(proto, t, "alice"),
@@ -279,8 +280,7 @@ class ChatTests(TalkTestCase):
         )
         self.assertEqual(
             self.send(alice, ta, "/pm b! hi"),
-            b"*** Sorry, that is not a valid nickname: a nickname is 1 to 16 letters, digits,"
-            b" '_' or '-'.\r\n",
+            f"*** Sorry, that is not a valid nickname: a nickname is {NICK_RULE}.\r\n".encode(),
         )
 
     def test_me(self) -> None:
@@ -388,7 +388,7 @@ class ChatTests(TalkTestCase):
         self.assertEqual(self.send(alice, ta, "/name"), b"*** Usage: /name <newnick>\r\n")
         self.assertEqual(
             self.send(alice, ta, "/name b@d"),
-            b"*** Sorry, a nickname is 1 to 16 letters, digits, '_' or '-'.\r\n",
+            f"*** Sorry, a nickname is {NICK_RULE}.\r\n".encode(),
         )
 
 

@@ -7,6 +7,7 @@ of a configured operator name (C{--operators}) only under that name.
 from __future__ import annotations
 
 from chatd.core.limits import RENAMES_BURST
+from chatd.core.names import NICK_RULE
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
@@ -70,6 +71,5 @@ class OperatorByAccountTests(TalkStoreTestCase):
         )
         self.assertEqual(
             self.type(moder, tm, "/kill b! x"),
-            b"*** Sorry, that is not a valid nickname: a nickname is 1 to 16 letters, digits,"
-            b" '_' or '-'.\r\n",
+            f"*** Sorry, that is not a valid nickname: a nickname is {NICK_RULE}.\r\n".encode(),
         )
