@@ -53,6 +53,9 @@ class RoomFacade:
     def memberStatuses(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
         return self.roomQueries.memberStatuses(participant, room)
 
+    def shownMembers(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        return self.roomQueries.shownMembers(participant, room)
+
     def roomName(self, room: str) -> str:
         return self.roomQueries.roomName(room)
 

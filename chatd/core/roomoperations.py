@@ -47,6 +47,16 @@ class IRoomOperations(Interface):
         @raise NoSuchRoom, NotMember: only members may ask.
         """
 
+    def shownMembers(participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        """
+        The members of C{room} C{participant} may see, each with its status
+        letters (as L{memberStatuses}), in the order they entered: all of
+        them to a member and to a chatd operator; to anyone else, those
+        not hidden (user mode C{i}) of a public room, as IRC servers show a
+        channel that is not secret; nobody of a secret (C{s}) or an
+        approval room.  IRC's C{NAMES} and C{WHO #room} show this.
+        """
+
     def roomName(room: str) -> str:
         """
         C{room}'s name as stored, whatever case or accents C{room} was

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_shownmembers -*-
 """
 What front-ends ask about rooms (operators, status, modes, keys, masks,
 visibility) and which rooms last, kept apart from the facade that delegates
@@ -13,6 +13,8 @@ from chatd.core import errors
 from chatd.core.founders import recordFounder, runsFromOutside
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.usermodes import userModesOf
+from chatd.storage.interfaces import APPROVAL
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
@@ -93,7 +95,32 @@ class RoomQueries:
         over the room's members by key, where a name at a time would look
         each up again (a join to a room of thousands lists them all).
         """
-        target = self.service.memberRoom(participant, room)
+        return self.statusesIn(self.service.memberRoom(participant, room))
+
+    def shownMembers(self, participant: IParticipant, room: str) -> list[tuple[str, str]]:
+        """
+        L{memberStatuses} of the members of C{room} C{participant} may see:
+        all to a member or a chatd operator; to others, a public room's
+        members that are not hidden (user mode C{i}); none of a secret or an
+        approval room (its members are its own business).
+        """
+        target = self.service.registry.get(room)
+        people = self.service.people
+        nick = participant.nick
+        if (nick is not None and key(nick) in target.members) or people.isOperator(participant):
+            return self.statusesIn(target)
+        if "s" in target.modes or target.settings.mode == APPROVAL:
+            return []
+        return [
+            (nick, status)
+            for (nick, status), member in zip(
+                self.statusesIn(target), target.members.values(), strict=True
+            )
+            if "i" not in userModesOf(people, member)
+        ]
+
+    def statusesIn(self, target: Room) -> list[tuple[str, str]]:
+        """Each member of C{target} with its status letters, in the order they entered."""
         status = self._status
         asked = self.service.people.anyOperators()  # usually nobody need be asked
         return [

@@ -265,9 +265,9 @@ def sendNames(irc: IRCSession, channel: str, room: str, end: str | None = None) 
     once).
     """
     try:
-        members = irc.service.memberStatuses(irc.participant, room)
+        members = irc.service.shownMembers(irc.participant, room)  # the core's rule
     except ChatError:
-        members = []  # not a member: chatd shows members to members only
+        members = []
     multi = "multi-prefix" in irc.caps
     prefixes = {status: statusPrefix(status, multi) for status in ("", "o", "v", "ov")}
     if "userhost-in-names" in irc.caps:

@@ -119,11 +119,10 @@ def onWho(irc: IRCSession, message: Message) -> None:
     people: list[tuple[str, IParticipant]] = []
     if mask.startswith("#"):
         try:
-            nicks = service.members(irc.participant, mask[1:])
+            nicks = [nick for nick, _ in service.shownMembers(irc.participant, mask[1:])]
         except ChatError:
-            nicks = []  # chatd shows a room's members to its members
-        names = {key(room): room for room in service.roomsOf(irc.participant)}
-        channel = channelName(names.get(key(mask[1:]), mask[1:]))
+            nicks = []  # no such room
+        channel = channelName(service.storedName(mask[1:]))
         for nick in nicks:
             person = service.find(nick)
             if person is not None:
