@@ -26,6 +26,7 @@ from chatd.core.errors import (
     PendingApproval,
 )
 from chatd.core.events import Administrator, Membership
+from chatd.core.masks import globMatch
 from chatd.core.names import hasInvisible, key, roomOfChannel
 from chatd.core.text import ircText, shortened
 from chatd.irc import markread
@@ -308,22 +309,31 @@ def onList(irc: IRCSession, message: Message) -> None:
     C{LIST} names the channels that exist on IRC's terms, those with
     members (a room nobody is in, such as the rooms a fresh data directory
     is seeded with, is left out, as a real server has no such channel);
-    C{LIST #a,#b} names the rooms asked for, empty or not.  C{ELIST=U}:
+    C{LIST #a,#b} names the rooms asked for, empty or not.  C{ELIST=M}:
+    C{LIST #g*} (C{*} and C{?}, compared as names are, L{key}) keeps the
+    channels with members whose name the mask matches.  C{ELIST=U}:
     C{LIST >n} and C{LIST <n} keep the channels with more or fewer than
     C{n} members.
     """
     wanted: set[str] | None = None
+    masks: list[str] = []
     above, below = -1, None
     for param in message.params[0].split(",") if message.params and message.params[0] else []:
         if param[:1] == ">" and param[1:].isdigit():
             above = max(above, int(param[1:]))
         elif param[:1] == "<" and param[1:].isdigit():
             below = int(param[1:]) if below is None else min(below, int(param[1:]))
+        elif "*" in param or "?" in param:
+            masks.append(key(param))
         else:
             wanted = (wanted or set()) | {key(roomName(param) or "")}
     irc.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
     for name, count in irc.service.roomsVisibleTo(irc.participant):
-        shown = key(name) in wanted if wanted is not None else count > 0
+        if wanted is None and not masks:
+            shown = count > 0
+        else:
+            matched = count > 0 and any(globMatch(m, key(channelName(name))) for m in masks)
+            shown = matched or (wanted is not None and key(name) in wanted)
         if shown and count > above and (below is None or count < below):
             irc.numeric(N.RPL_LIST, channelName(name), str(count), irc.service.topic(name))
     irc.numeric(N.RPL_LISTEND, "End of /LIST")

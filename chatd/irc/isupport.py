@@ -47,7 +47,8 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       any number of channels, C{WHOIS} of one nickname.
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
-    - C{ELIST=U}: C{LIST >n} and C{LIST <n} filter by member count.
+    - C{ELIST=MU}: C{LIST #g*} filters by a mask of channel names,
+      C{LIST >n} and C{LIST <n} by member count.
     - C{UTF8ONLY}: chatd relays UTF-8 only; a line that is not UTF-8 is
       read as Windows-1252 (or, UTF-8 but for a broken sequence, with
       U+FFFD for it) and answered C{FAIL <command> INVALID_UTF8}.
@@ -66,7 +67,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "CHANMODES=beI,k,l,imnst",
         f"CHANNELLEN={MAX_ROOM_NAME_LENGTH + 1}",
         "CHANTYPES=#",
-        "ELIST=U",
+        "ELIST=MU",
         "EXCEPTS=e",
         "INVEX=I",
         f"KEYLEN={MAX_KEY_LENGTH}",

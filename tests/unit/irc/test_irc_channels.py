@@ -372,6 +372,24 @@ class InfoTests(ChannelTestCase):
         listed = self.messages(self.send(proto, t, "LIST <2"))
         self.assertEqual([m.params[1] for m in listed if m.command == "322"], ["#two"])
 
+    def test_listMask(self) -> None:
+        """
+        C{LIST #g*} (ELIST M) keeps the channels with members whose name
+        the mask matches, case aside; with names, those named too.
+        """
+        proto, t = self.joined("alice")
+        for name in ("games", "Gossip", "go", "ago"):
+            self.send(proto, t, f"JOIN #{name}")
+        self.service.addRoom("gone")  # nobody in it
+        listed = self.messages(self.send(proto, t, "LIST #g*"))
+        self.assertEqual(
+            [m.params[1] for m in listed if m.command == "322"], ["#games", "#go", "#Gossip"]
+        )
+        listed = self.messages(self.send(proto, t, "LIST #G?,*SS*,#gone"))
+        self.assertEqual(
+            [m.params[1] for m in listed if m.command == "322"], ["#go", "#gone", "#Gossip"]
+        )
+
     def test_listEmptyRooms(self) -> None:
         """
         LIST without arguments leaves out the rooms nobody is in (on IRC a

@@ -93,6 +93,7 @@ class RegistrationTests(IRCTestCase):
             "CHANTYPES=#",
             "PREFIX=(ov)@+",
             "CASEMAPPING=rfc8265",
+            "ELIST=MU",  # LIST takes masks of channel names and member counts
         ]:
             self.assertIn(token, tokens)
 
