@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, TypeVar
 from twisted.logger import Logger
 
 from chatd.core import errors
+from chatd.core.banreach import heldUnseen
 from chatd.core.calls import afterHeard
 from chatd.core.events import Invitation, Notice, RoomChange
-from chatd.core.founders import runsFromOutside
+from chatd.core.founders import aboveBans, runsFromOutside
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
@@ -128,6 +129,7 @@ class RoomOps:
         args = () if done[1] is None else (done[1],)
         now = self.service.clock.seconds()
         self.tellRoom(target, RoomChange(target.name, by, now, done[0], args, None, participant))
+        self.tellHeldUnseen(participant, target, [done])
         persistence = self.service.storeOf(target)
         if mode == "l" and persistence is not None:
             capacity = target.settings.capacity or 0
@@ -233,6 +235,7 @@ class RoomOps:
             modes, args = modeString(applied)
             now = self.service.clock.seconds()
             self.tellRoom(target, RoomChange(target.name, by, now, modes, args, None, participant))
+            self.tellHeldUnseen(participant, target, applied)
         persistence = self.service.storeOf(target)
         if persistence is not None and capacity != target.settings.capacity:
             d = persistence.configureRoom(
@@ -240,6 +243,33 @@ class RoomOps:
             )
             return self.heard(d.addCallback(lambda _: refused))
         return self.heard(refused) if applied else refused
+
+    def tellHeldUnseen(
+        self, participant: IParticipant, target: Room, applied: list[tuple[str, str | None]]
+    ) -> None:
+        """
+        Tell C{participant}, who just set the ban masks among C{applied},
+        of the members each holds unseen (L{heldUnseen}: signed in to an
+        account from an address it matches), but those above its bans.
+        """
+        people = self.service.people
+
+        def bound(member: IParticipant) -> bool:
+            account = people.accounts.key(member)
+            return not aboveBans(target, member.nick or "", account, people.isOperator(member))
+
+        for change, mask in applied:
+            if change != "+b" or mask is None:
+                continue
+            members = [member for member in target.members.values() if bound(member)]
+            held = heldUnseen(mask, members, people.hosts)
+            if held:
+                text = (
+                    f"{mask} also holds {', '.join(held)}, signed in to accounts from an address"
+                    f" it matches: they may no longer speak in {target.name} nor come back"
+                    " (*!*@user/<account> holds one account)"
+                )
+                participant.notice(Notice(text, self.service.clock.seconds()))
 
     def invite(self, participant: IParticipant, nick: str, room: str) -> MaybeDeferred[None]:
         """

@@ -2,7 +2,9 @@
 Tests for a channel's founder and its bans over IRC: a ban on the guest
 cloak of the founder's address (which also matches the accounts signed in
 from it) neither silences the founder (C{404}) nor keeps them out
-(C{474}), and the founder lifts it from outside the channel (no C{482}).
+(C{474}), and the founder lifts it from outside the channel (no C{482});
+the operator who sets such a ban is told which members signed in to
+accounts it holds.
 """
 
 from __future__ import annotations
@@ -53,3 +55,23 @@ class FounderBanTests(IRCStoreTestCase):
         self.assertNotIn("482", self.codes(told))
         self.assertEqual(self.service.roomBans("fc2"), [])
         self.assertEqual(self.codes(self.send(bob, tb, "JOIN #fc2"))[0], "JOIN")
+
+    def test_operatorToldOfAccountsHeld(self) -> None:
+        """
+        A ban on the guest cloak of an address that also holds a member
+        signed in from it (shown as C{user/carol}) is answered with a
+        notice naming her; not the founder, whom no ban holds, nor a guest,
+        whom the mask matches as shown.
+        """
+        self.registered("carol", "carolpw")
+        alice, ta = self.client()
+        self.send(alice, ta, "PASS sesame", "NICK alice", "USER alice 0 * :A", "JOIN #fc2")
+        carol, tc = self.client()
+        self.send(carol, tc, "PASS carolpw", "NICK carol", "USER carol 0 * :C", "JOIN #fc2")
+        bob, tb = self.client()
+        self.send(bob, tb, "NICK bob", "USER bob 0 * :B", "JOIN #fc2")
+        told = self.send(alice, ta, "MODE #fc2 +b *!*@guest-*")
+        (notice,) = [m for m in told if m.command == "NOTICE"]
+        self.assertIn("*!*@guest-* also holds carol, signed in", notice.params[-1])
+        told = self.send(alice, ta, "MODE #fc2 +b *!*@user/carol")
+        self.assertEqual(self.codes(told), ["MODE"])
