@@ -135,6 +135,7 @@ export function addMessage(convo, m, mine) {
   convo.lastTime = Math.max(convo.lastTime, m.time || 0);
   convo.lastMillis = Math.max(convo.lastMillis, millisOf(m));
   if (m.msgid) convo.lastId = m.msgid;
+  const entry = liftEntry(convo, m);
   const line = messageLine(m, mine);
   deleteControl(convo, line, m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
@@ -161,6 +162,7 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
+  if (entry) append(convo, entry);
   if (beyond && !seen) {
     convo.unread = Math.max(convo.unread, unreadAfterMarker(convo));
     updateTitle();
@@ -169,6 +171,19 @@ export function addMessage(convo, m, mine) {
   else if (!mine && convo.kind === "private" && !m.history) notify(m.from + " (private)", m.text, seen);
   if (!mine && !m.history) heard(convo, m, mention);
   return line;
+}
+
+// The line saying we entered CONVO's room (rooms.js entered, ENTRY) comes
+// after the history replayed on entering, said before it: while that line is
+// the log's last, it is taken out (with its date separator) before replayed
+// message M is added, and put back after it.  Returns it, or null.
+function liftEntry(convo, m) {
+  const entry = convo.entry;
+  if (!m.history || !entry || convo.log.lastElementChild !== entry) return null;
+  const before = entry.previousElementSibling;
+  if (before && before.classList.contains("day")) before.remove();
+  entry.remove();
+  return entry;
 }
 
 // What screen readers hear of message M of CONVO (from someone else, live):
