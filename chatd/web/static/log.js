@@ -247,11 +247,14 @@ export function dropMarker(convo) {
 }
 
 // Put MESSAGES (oldest first, from a history reply) that the page does not
-// have before its first line, keeping what the reader sees in place.
+// have before its first line, keeping what the reader sees in place: the
+// first message shown stays where it was, even when it now continues the
+// group of the one put before it (its sender's name then goes).
 export function prependOlder(convo, messages) {
   const shown = $("log");
   const before = shown.scrollHeight;
   const first = convo.log.querySelector("li.msg");
+  const top = first ? first.getBoundingClientRect().top : 0;
   const oldest = first ? Number(first.dataset.time) : Infinity;
   const lines = [];
   for (const m of messages) {
@@ -266,6 +269,7 @@ export function prependOlder(convo, messages) {
   for (const line of convo.log.querySelectorAll("li[data-day]")) separate(convo.log, line);  // placed again
   for (const line of lines) regroup(line);
   regroup(first);
-  if (convo.key === state.current) shown.scrollTop += shown.scrollHeight - before;
+  if (convo.key !== state.current) return lines.length;
+  shown.scrollTop += first ? first.getBoundingClientRect().top - top : shown.scrollHeight - before;
   return lines.length;
 }
