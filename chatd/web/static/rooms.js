@@ -113,6 +113,7 @@ export function notIn(convo, note, time, { urgent = false, quiet = false } = {})
   convo.joined = false;
   convo.members = [];
   convo.operator = false;
+  controlsForOperator(convo);  // others' messages lose their Delete buttons
   convo.unread = 0;
   const shown = convo.key === state.current;
   addEvent(convo, "event", note, time, shown && !quiet ? (urgent ? "urgent" : "polite") : "");
