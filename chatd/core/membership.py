@@ -311,18 +311,24 @@ class Membership:
         kicked: IParticipant,
         nick: str,
         by: str,
-        reason: str,
+        reason: str = "",
         requester: IParticipant | None = None,
+        deletion: str | None = None,
     ) -> str:
         """
         Take C{kicked} out of C{target}, telling every member (the kicked
         one included) with a L{Membership} of kind L{KICK}, the answer to
         C{requester}'s request if a connection asked; returns the kicked
-        nickname as shown.
+        nickname as shown.  With a C{deletion} (the administrator's reason)
+        the room is being deleted: the event is a L{roomremoval.RoomDeleted}.
         """
         shown = kicked.nick or nick
         now = self.service.clock.seconds()
-        event = MembershipEvent(target.name, shown, False, now, reason, KICK, by, requester)
+        event: MembershipEvent
+        if deletion is None:
+            event = MembershipEvent(target.name, shown, False, now, reason, KICK, by, requester)
+        else:
+            event = roomremoval.RoomDeleted(target.name, shown, now, by, deletion)
         target.remove(nick, event, tellRemoved=True)
         if target in self._joined.get(kicked, []):
             self._joined[kicked].remove(target)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
+from chatd.core.events import KICK, Membership
 from chatd.core.names import isValidRoomName, key, normalize
 from chatd.core.text import checkShortText
 
@@ -29,6 +30,22 @@ if TYPE_CHECKING:
 DELETE_ROOM = "delete room"
 #: What the members removed read as the reason, before the administrator's.
 DELETED = "room deleted"
+
+
+class RoomDeleted(Membership):
+    """
+    A member taken out of a room an administrator deleted: a L{KICK} by
+    C{by}, whose C{reason} reads C{room deleted: ...} (what every front-end
+    shows of a kick), and whose C{deletion} is the administrator's own
+    reason (C{""}: none), for a front-end that says the room is gone.
+    """
+
+    __slots__ = ("deletion",)
+
+    def __init__(self, room: str, nick: str, when: float, by: str, deletion: str) -> None:
+        why = DELETED + (f": {deletion}" if deletion else "")
+        super().__init__(room, nick, False, when, why, KICK, by)
+        self.deletion = deletion
 
 
 @dataclass(frozen=True)
@@ -70,13 +87,12 @@ def deleteRoom(service: ChatService, room: str, by: str, reason: str = "") -> De
 def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
     """
     Take every member out of C{target}, each told (and the members left) by
-    a kick from C{by}, then drop it from the registry and the autojoin
-    list; how many members it had.  Nothing is written.
+    a kick from C{by}, a L{RoomDeleted}, then drop it from the registry and
+    the autojoin list; how many members it had.  Nothing is written.
     """
-    why = DELETED + (f": {reason}" if reason else "")
     members = list(target.members.items())
     for nickKey, member in members:
-        service.membership.kickOut(target, member, member.nick or nickKey, by, why)
+        service.membership.kickOut(target, member, member.nick or nickKey, by, deletion=reason)
     service.registry.drop(target)
     service.autojoin = tuple(name for name in service.autojoin if key(name) != key(target.name))
     return len(members)

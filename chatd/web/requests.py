@@ -112,7 +112,6 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
             "room": room,
             **_membersOf(web, room),
             "topic": plain(web.service.topic(room)),
-            "operator": web.service.isRoomOperator(web, room),
         }
 
     roomKey = request.get("key")
@@ -144,13 +143,15 @@ def members(web: WebParticipant, request: dict[str, Any]) -> Reply:
 
 def _membersOf(web: WebParticipant, room: str) -> Reply:
     """
-    C{members}, and C{status}: each member's C{o} (the room's operators)
-    or C{v} (voiced), for those that have one.
+    C{members}, C{status}: each member's C{o} (the room's operators) or
+    C{v} (voiced), for those that have one; and C{operator}: whether the
+    user runs the room (the page offers to delete others' messages then).
     """
     statuses = web.service.memberStatuses(web, room)
     return {
         "members": [nick for nick, _ in statuses],
         "status": {nick: status for nick, status in statuses if status},
+        "operator": web.service.isRoomOperator(web, room),
     }
 
 

@@ -34,6 +34,7 @@ from chatd.core.events import (
     textOnly,
 )
 from chatd.core.refusal import RequestRefused
+from chatd.core.roomremoval import RoomDeleted
 from chatd.core.text import actionOf, plain, plainLine, textLines
 
 
@@ -209,6 +210,8 @@ def encodeMembership(event: Membership) -> bytes:
         message["kind"] = event.kind  # "part", "quit" or "kick"
         if event.kind == KICK:
             message["by"] = shownBy(event.by)  # the room operator who kicked, or administrator
+        if isinstance(event, RoomDeleted):  # the room is gone: the page offers no Join
+            message["deleted"] = plain(event.deletion)
     return dumps(message)
 
 

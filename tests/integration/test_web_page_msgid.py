@@ -162,6 +162,7 @@ def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
     scrolled up, the "Earlier messages" button above it loads the older
     messages, page after page, and goes once the room's start is shown.  In
     a room whose whole history the replay holds, it is never offered.
+    The line saying the page joined the room stays after all of them.
     """
     daemon = startChat(tmp_path, "--rooms", "tall,brief")
     teller = TchatClient(daemon.ports["TchatFactory"])
@@ -185,6 +186,8 @@ def test_earlier_messages_when_the_log_does_not_scroll(tmp_path: Path) -> None:
         page.wait(loadedToStart, timeout=30)
         texts = [t for s, t in page.lines() if s == "tall"]
         assert texts == [f"t{n}" for n in range(60)]
+        # Said before entering, the replay is above the line saying so, older history too.
+        assert page.lines()[-1] == ("", "you joined #tall"), page.lines()[-3:]
         page.wait(lambda: not page.find("#older").is_displayed())
         teller.send("ENTER brief", "SPEAK brief", "only news", ".")
         teller.expect("srv: OKAY!")

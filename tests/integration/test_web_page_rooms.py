@@ -2,10 +2,12 @@
 The page's room list in step with the server, in a real browser against the
 real daemon: a room the user is put in without the page asking (an
 operator's acceptance, an account's automatic rooms) shows as joined, and
-a request an operator refuses says so by the room; a
+a request an operator refuses says so by the room; made a room's operator
+or no longer, the page offers to delete others' messages or not; a
 room operator's kick shows who kicked and why, and the room as left, closed
-to messages until the user joins again; after a restart, a room that is
-gone is not shown as joined, and one the page is told it is in already is.
+to messages until the user joins again; a room deleted says so and offers no
+Join; after a restart, a room that is gone is not shown as joined, an
+approval room waits again, and one the page is told it is in already is.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from tests.support.blockingclients import TelnetConsole
 from tests.support.daemon import Daemon
 
 pytest.importorskip("selenium")
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 from tests.support.browser import Browser, missingBrowser  # noqa: E402
 from tests.support.pagehelpers import (  # noqa: E402
@@ -130,8 +135,20 @@ def test_refused_approval_room(daemon: Daemon) -> None:
         page.quit()
 
 
+def deleteButtons(page: Browser) -> list[str]:
+    """Whose messages of the shown conversation have a Delete button."""
+    return [
+        line.get_attribute("data-from") or ""
+        for line in page.findAll("#log li.msg")
+        if line.find_elements(By.CSS_SELECTOR, "button.delete")
+    ]
+
+
 def test_kicked_from_room(daemon: Daemon) -> None:
     """
+    Made the room's operator mid-session (IRC's C{MODE +o}), the page
+    offers to delete everyone's messages there at once, the Delete key
+    included, and only its own again once that is taken back (C{-o}).
     An IRC operator's KICK: the page says who kicked the user and why,
     shows the room as left and its message box closed, and lets the user
     join again; someone else's kick names the kicker too.
@@ -146,6 +163,17 @@ def test_kicked_from_room(daemon: Daemon) -> None:
         enter(page, "kickden")
         page.say("hi all")
         irc.expect("PRIVMSG #kickden :hi all")
+        irc.send("PRIVMSG #kickden :welcome")
+        page.waitForLine("ircop", "welcome")
+        assert deleteButtons(page) == ["kicky"]
+        irc.send("MODE #kickden +o kicky")
+        page.wait(lambda: deleteButtons(page) == ["kicky", "ircop"])
+        assert "@kicky" in page.find("#members").text.split()
+        line = page.find('#log li.msg[data-from="ircop"]')
+        line.send_keys(Keys.DELETE)  # the key presses its button: it asks once more
+        page.wait(lambda: "everyone" in line.find_element(By.CSS_SELECTOR, "button.delete").text)
+        irc.send("MODE #kickden -o kicky")
+        page.wait(lambda: deleteButtons(page) == ["kicky"])
         irc.send("KICK #kickden kicky :out")
         page.wait(lambda: "you were kicked from #kickden by ircop (out)" in events(page))
         assert not joined(page, "kickden")
@@ -180,8 +208,11 @@ def test_registration_puts_in_automatic_rooms(daemon: Daemon) -> None:
     try:
         page.login("newbie")
         assert not joined(page, "Général")
-        page.say("/register newbie-pass")
+        page.say("/register newbie-pass")  # no conversation shown: a note, not an error
         page.wait(lambda: joined(page, "Général"))
+        notes = [note.text for note in page.findAll("#errors .note")]
+        assert notes == ["The nickname newbie is now registered."], notes
+        assert page.findAll("#errors .error") == []
         page.open("#général")
         page.wait(lambda: "newbie" in page.find("#members").text.split())
     finally:
@@ -192,16 +223,25 @@ def test_room_gone_after_restart(tmp_path: Path) -> None:
     """
     A guest's room does not outlive a restart: the page that comes back
     rejoins the rooms that still exist and shows the one that is gone as
-    not joined, with no members, closed to messages.
+    not joined, with no members, closed to messages.  Nor does a guest's
+    acceptance into an approval room: the page shows that room waiting
+    for an operator's approval again, not joined, with no error.
     """
     web = f"tcp:{freePort()}:interface=127.0.0.1"
     data = str(tmp_path / "data")
+    setPassword(tmp_path / "data" / "admin-passwords", "root", CONSOLE_PASSWORD)
     (tmp_path / "first").mkdir()
     daemon = startChat(tmp_path / "first", "--web", web, "--data-dir", data, "--rooms", "lobby")
     page = Browser(pageURL(daemon))
     try:
         page.login("gone")
         enter(page, "lobby")
+        page.click('#rooms li[data-room="Informatique"] button')
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+        console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+        assert "accepted gone in Informatique" in console.run("accept pending gone Informatique")
+        console.close()
+        page.wait(lambda: joined(page, "Informatique"))
         enter(page, "tmpden", create=True)
         carol = tchat(daemon, "carol", "tmpden")
         page.waitForLine("", "carol joined")
@@ -218,6 +258,9 @@ def test_room_gone_after_restart(tmp_path: Path) -> None:
         assert joined(page, "lobby")
         assert page.find("#text").get_attribute("disabled") is not None
         assert not page.find("#members-title").is_displayed()
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+        assert not joined(page, "Informatique")
+        assert "Error 37" not in page.find("#errors").text  # tmpden's error 31 is there
         page.open("#lobby")
         page.waitForLine("", "rejoined #lobby")
         page.say("back")
@@ -229,6 +272,34 @@ def test_room_gone_after_restart(tmp_path: Path) -> None:
     finally:
         page.quit()
         daemon.stop()
+
+
+def test_room_deleted(daemon: Daemon) -> None:
+    """
+    A room the console deletes: the page says it was deleted, by whom and
+    why (not that the user was kicked), the room leaves the room list, and
+    nothing offers to join it again; its lines stay readable.
+    """
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("pupil")
+        enter(page, "maths5b", create=True)
+        page.say("two plus two")
+        page.waitForLine("pupil", "two plus two")
+        assert "deleted maths5b" in console.run("delete room maths5b end of lesson")
+        deleted = "#maths5b was deleted by the administrator root (end of lesson)"
+        page.wait(lambda: deleted in events(page))
+        assert not [line for line in events(page) if "kicked" in line]
+        assert not page.find("#rejoin").is_displayed()
+        page.wait(lambda: not page.findAll('#rooms li[data-room="maths5b"]'))
+        assert page.find("#text").get_attribute("disabled") is not None
+        assert "was deleted" in (page.find("#text").get_attribute("placeholder") or "")
+        assert ("pupil", "two plus two") in page.lines()
+        assert "Error" not in page.find("#errors").text
+    finally:
+        console.close()
+        page.quit()
 
 
 def test_kicked_out_of_the_chat_says_why_and_it_stays(daemon: Daemon) -> None:

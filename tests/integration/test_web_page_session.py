@@ -73,10 +73,24 @@ def errors(page: Browser) -> list[str]:
     return [e.text for e in page.findAll("#errors .error")]
 
 
+def mistyped(page: Browser, command: str, error: str) -> None:
+    """
+    C{command}, which the page does not know, is sent: the page says so
+    and leaves it in the box, to be put right; the box is emptied after.
+    """
+    box = page.shown("#text")
+    box.send_keys(command)
+    page.click("#send")
+    page.wait(lambda: error in errors(page))
+    assert box.get_attribute("value") == command
+    box.clear()
+
+
 def test_names_as_shown(daemon: Daemon) -> None:
     """
     A room typed with its #, in /join or the new-room box, and a person
-    with their @ in /msg, are the room and the person.
+    with their @ in /msg, are the room and the person.  A mistyped command,
+    with no conversation shown or in a room, stays in the box.
     """
     friend = TchatClient(daemon.ports["TchatFactory"])
     page = Browser(pageURL(daemon))
@@ -84,8 +98,10 @@ def test_names_as_shown(daemon: Daemon) -> None:
         friend.send("LOGIN pal")
         friend.expect("srv: OKAY!")
         page.login("namer")
+        mistyped(page, "/frobnicate x", "Unknown command /frobnicate (/help lists them)")
         page.say("/join #Blabla")
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
+        mistyped(page, "/mgs @pal hi", "Unknown command /mgs (/help lists them)")
         page.find("#new-room").send_keys("#maths")
         page.click("#create-form button")
         page.wait(lambda: page.find("#conv-title").text == "#maths")

@@ -38,6 +38,15 @@ const HELP = [
   "Escape closes the topic editor and, on a phone, the \u2630 menu",
 ].join("\n");
 
+// TEXT, a command the page does not send (mistyped, or missing what it
+// needs): WHY is said, and the command stays in the box of CONVO (the one
+// shown), as a refused message does, to be put right.
+function refuse(convo, text, why) {
+  showError(why);
+  if (convo) putBack(convo, text);
+  else if (!$("text").value) $("text").value = text;
+}
+
 // /msg: BODY (after the name in ARG) goes to that person.  Sent with its own
 // id (unsure.js), as from their conversation's box: one whose answer the
 // connection lost goes into that box, shown, with its id (sent again, it is
@@ -45,7 +54,7 @@ const HELP = [
 // TEXT (the whole command) goes back in the box of CONVO (the one shown).
 function msg(convo, text, arg) {
   const space = arg.indexOf(" ");
-  if (space < 0) return showError("Usage: /msg nick message");
+  if (space < 0) return refuse(convo, text, "Usage: /msg nick message");
   const who = bare(arg.slice(0, space), "@");
   const body = arg.slice(space + 1);
   const fresh = !state.convos.has("@" + who.toLowerCase());
@@ -78,7 +87,7 @@ export function command(text) {
   switch (verb.toLowerCase()) {
     case "msg": return msg(convo, text, arg);
     case "topic":
-      if (!convo || convo.kind !== "room") return showError("Pick a room first.");
+      if (!convo || convo.kind !== "room") return refuse(convo, text, "Pick a room first.");
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
     case "join": {
       const [room, key] = arg.split(/\s+/);
@@ -89,7 +98,7 @@ export function command(text) {
     case "kick": {  // out of the room shown (its operators), as IRC's KICK
       const [who, ...why] = arg.split(" ");
       if (!convo || convo.kind !== "room" || !convo.joined) {
-        return showError("Usage: /kick nick [reason], in a room you run (/kill ends a session).");
+        return refuse(convo, text, "Usage: /kick nick [reason], in a room you run (/kill ends a session).");
       }
       return request("kick", { room: convo.name, nick: bare(who, "@"), reason: why.join(" ") })
         .catch(complain);
@@ -118,7 +127,7 @@ export function command(text) {
         ? "You ignore " + r.name + ": their private messages are dropped."
         : "You already ignore " + r.name + "."), complain);
     case "unignore":
-      if (!arg) return showError("Usage: /unignore name");
+      if (!arg) return refuse(convo, text, "Usage: /unignore name");
       return request("unignore", { name: bare(arg, "@") }).then((r) => showNotice(r.removed
         ? "You no longer ignore " + r.name + "." : "You do not ignore " + r.name + "."), complain);
     case "leave":
@@ -128,6 +137,6 @@ export function command(text) {
     case "quit":
     case "logout": return signOut();
     default:
-      showError("Unknown command /" + verb + " (/help lists them)");
+      refuse(convo, text, "Unknown command /" + verb + " (/help lists them)");
   }
 }

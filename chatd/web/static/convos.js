@@ -46,12 +46,15 @@ export function renderHeader() {
   $("conv-topic").hidden = !room || !convo.topic;
   // A room we are no longer in (kicked out, gone after a restart) stays
   // readable, but takes no message until we join it again.
+  // A room deleted (by an administrator) cannot be joined again.
   const out = Boolean(convo) && convo.kind === "room" && !convo.joined;
-  $("rejoin").hidden = !out;
+  const gone = out && Boolean(convo.deleted);
+  $("rejoin").hidden = !out || gone;
   $("text").disabled = out;
   $("send").disabled = out;
-  showHint(out ? ["You are not in #" + convo.name + ": Join to talk here",
-    "You are not in this room: Join to talk here", "Join to talk here"] : HINTS);
+  showHint(gone ? ["#" + convo.name + " was deleted", "This room was deleted", "Room deleted"]
+    : out ? ["You are not in #" + convo.name + ": Join to talk here",
+      "You are not in this room: Join to talk here", "Join to talk here"] : HINTS);
 }
 
 // The unread count after BUTTON (of CONVO), seen; heard in the button's name.

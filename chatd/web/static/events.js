@@ -7,10 +7,10 @@ import { request } from "./net.js";
 import { addMessage, addEvent } from "./log.js";
 import { markedElsewhere, readNow } from "./reads.js";
 import { alwaysOnElsewhere } from "./settings.js";
-import { redacted } from "./redact.js";
+import { redacted, runs } from "./redact.js";
 import { roomConvo, privateConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
 import { followRename, adoptRenamed, showNotice } from "./view.js";
-import { entered, notIn, forget, refreshRooms, refusedEntry } from "./rooms.js";
+import { entered, notIn, forget, refreshRooms, refusedEntry, roomDeleted } from "./rooms.js";
 import { setMe } from "./me.js";
 
 export const events = {
@@ -49,11 +49,16 @@ export const events = {
       const own = state.convos.get("#" + m.room.toLowerCase());
       if (!own || !own.joined) return;
       if (m.kind !== "kick") return forget(own);  // left from elsewhere
-      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time, true);
+      if (m.deleted !== undefined) {  // the room is gone: said so, with the administrator's reason
+        const because = m.deleted ? " (" + m.deleted + ")" : "";
+        return roomDeleted(own, "#" + own.name + " was deleted by " + m.by + because, m.time);
+      }
+      return notIn(own, "you were kicked from #" + own.name + " by " + m.by + why, m.time, { urgent: true });
     }
     const convo = roomConvo(m.room);
     convo.members = convo.members.filter((n) => n !== m.nick);
     delete convo.status[m.nick];
+    if (m.deleted !== undefined) return renderMembers();  // all go: our own line says why
     const what = m.kind === "kick" ? " was kicked by " + m.by : " left";
     addEvent(convo, "event", m.nick + what + why, m.time);
     renderMembers();
@@ -108,11 +113,14 @@ export const events = {
 };
 
 // Someone's status in CONVO's room changed (a mode o or v): the server's
-// list of members says how, by its own rule.
+// list of members says how, by its own rule, and whether we run the room
+// now (ours may be the status that changed): others' messages get their
+// Delete buttons, or lose them.
 function refreshStatus(convo) {
   request("members", { room: convo.name }).then((reply) => {
     convo.members = reply.members;
     convo.status = reply.status || {};
+    runs(convo, reply.operator);
     renderMembers();
   }, complain);
 }

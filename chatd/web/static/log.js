@@ -135,6 +135,7 @@ export function addMessage(convo, m, mine) {
   convo.lastTime = Math.max(convo.lastTime, m.time || 0);
   convo.lastMillis = Math.max(convo.lastMillis, millisOf(m));
   if (m.msgid) convo.lastId = m.msgid;
+  const entry = liftEntry(convo, m);
   const line = messageLine(m, mine);
   deleteControl(convo, line, m, mine);
   const mention = !mine && convo.kind === "room" && mentions(m.text, state.nick);
@@ -161,6 +162,7 @@ export function addMessage(convo, m, mine) {
   if (mine && convo.marker) dropMarker(convo);
   append(convo, line);
   regroup(line);
+  if (entry) append(convo, entry);
   if (beyond && !seen) {
     convo.unread = Math.max(convo.unread, unreadAfterMarker(convo));
     updateTitle();
@@ -169,6 +171,19 @@ export function addMessage(convo, m, mine) {
   else if (!mine && convo.kind === "private" && !m.history) notify(m.from + " (private)", m.text, seen);
   if (!mine && !m.history) heard(convo, m, mention);
   return line;
+}
+
+// The line saying we entered CONVO's room (rooms.js entered, ENTRY) comes
+// after the history replayed on entering, said before it: while that line is
+// the log's last, it is taken out (with its date separator) before replayed
+// message M is added, and put back after it.  Returns it, or null.
+function liftEntry(convo, m) {
+  const entry = convo.entry;
+  if (!m.history || !entry || convo.log.lastElementChild !== entry) return null;
+  const before = entry.previousElementSibling;
+  if (before && before.classList.contains("day")) before.remove();
+  entry.remove();
+  return entry;
 }
 
 // What screen readers hear of message M of CONVO (from someone else, live):
@@ -232,11 +247,14 @@ export function dropMarker(convo) {
 }
 
 // Put MESSAGES (oldest first, from a history reply) that the page does not
-// have before its first line, keeping what the reader sees in place.
+// have before its first line, keeping what the reader sees in place: the
+// first message shown stays where it was, even when it now continues the
+// group of the one put before it (its sender's name then goes).
 export function prependOlder(convo, messages) {
   const shown = $("log");
   const before = shown.scrollHeight;
   const first = convo.log.querySelector("li.msg");
+  const top = first ? first.getBoundingClientRect().top : 0;
   const oldest = first ? Number(first.dataset.time) : Infinity;
   const lines = [];
   for (const m of messages) {
@@ -251,6 +269,7 @@ export function prependOlder(convo, messages) {
   for (const line of convo.log.querySelectorAll("li[data-day]")) separate(convo.log, line);  // placed again
   for (const line of lines) regroup(line);
   regroup(first);
-  if (convo.key === state.current) shown.scrollTop += shown.scrollHeight - before;
+  if (convo.key !== state.current) return lines.length;
+  shown.scrollTop += first ? first.getBoundingClientRect().top - top : shown.scrollHeight - before;
   return lines.length;
 }

@@ -61,11 +61,28 @@ export function deleteControl(convo, line, m, mine) {
   line.appendChild(button);
 }
 
-// The user now runs CONVO (a room): its messages shown so far get the button.
+// Whether the user runs CONVO (a room), as the server says (OPERATOR;
+// undefined: it did not say): the buttons follow when it changed.
+export function runs(convo, operator) {
+  if (operator === undefined || Boolean(operator) === Boolean(convo.operator)) return;
+  convo.operator = Boolean(operator);
+  controlsForOperator(convo);
+}
+
+// Whether the user runs CONVO (a room) changed, or was just told: its
+// messages shown so far get the button, or, no longer its operator, the
+// user keeps it on their own messages only.
 export function controlsForOperator(convo) {
-  if (!convo.operator) return;
   for (const line of convo.log.querySelectorAll("li.msg[data-msgid]")) {
     if (line.classList.contains("deleted")) continue;
+    if (!convo.operator) {
+      const button = line.querySelector("button.delete");
+      if (button && line.dataset.from !== state.nick) {
+        line.removeAttribute("aria-keyshortcuts");
+        button.remove();
+      }
+      continue;
+    }
     const m = { msgid: line.dataset.msgid, from: line.dataset.from, time: Number(line.dataset.time) };
     deleteControl(convo, line, m, false);
   }

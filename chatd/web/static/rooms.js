@@ -1,12 +1,12 @@
 // chatd web client: the rooms the page is in.  Entering one (joined,
 // created, or put back by the server after a login), leaving it, being put
 // out of it, and the room list's member counts.
-import { $, state, showError, complain } from "./state.js";
+import { $, state, showError, showNote, complain } from "./state.js";
 import { speak } from "./speak.js";
 import { request } from "./net.js";
 import { addEvent } from "./log.js";
 import { dropDraft } from "./compose.js";
-import { controlsForOperator } from "./redact.js";
+import { controlsForOperator, runs } from "./redact.js";
 import { roomConvo, renderHeader, renderConvos, renderMembers, renderRooms } from "./convos.js";
 import { show, renderAll, focusLost, rescueFocus } from "./view.js";
 
@@ -37,7 +37,11 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
       // the room is gone or closed to us now).
       const convo = state.convos.get("#" + name.toLowerCase());
       if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
-      if (error.code === 37) return awaiting(name);
+      if (error.code === 37) {  // an approval room: its acceptance did not outlive our absence
+        const note = "you are not in #" + (convo ? convo.name : name) + " any more: your request to enter it waits for an operator's approval";
+        if (convo && convo.joined) notIn(convo, note, undefined, { quiet: true });
+        return awaiting(name);
+      }
       complain(error);
       if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
     });
@@ -51,8 +55,9 @@ export function entered(room, note, focus, listing) {
   state.refused.delete(room.toLowerCase());
   const convo = roomConvo(room);
   convo.joined = true;
+  convo.deleted = false;  // a room made again under the name
   convo.name = room;
-  addEvent(convo, "event", note);
+  convo.entry = addEvent(convo, "event", note);  // the history replayed goes before it (log.js)
   if (focus || state.current === null) show(convo.key);
   renderConvos();
   refreshRooms();
@@ -61,6 +66,7 @@ export function entered(room, note, focus, listing) {
   listed.then((reply) => {
     convo.members = reply.members;
     convo.status = reply.status || {};
+    runs(convo, reply.operator);  // the members' reply says it too
     if (reply.topic !== undefined) convo.topic = reply.topic;
     renderMembers();
     renderHeader();
@@ -98,21 +104,35 @@ export function leave(convo, reason = "") {
 }
 
 // We are no longer in CONVO's room, though we did not leave it (kicked
-// out, URGENT; not let back in after a reconnect): the page keeps its lines,
-// says why (NOTE), and shows the room as one we are not in.  The message box
-// closes: the focus goes to the Join button that opens it again.
-export function notIn(convo, note, time, urgent = false) {
+// out, URGENT; not let back in after a reconnect; the room deleted): the
+// page keeps its lines, says why (NOTE; QUIET: only in the room's log, the
+// caller says the rest), and shows the room as one we are not in.  The
+// message box closes: the focus goes to the Join button that opens it
+// again (a deleted room has none: to the room list).
+export function notIn(convo, note, time, { urgent = false, quiet = false } = {}) {
   convo.joined = false;
   convo.members = [];
   convo.operator = false;
+  controlsForOperator(convo);  // others' messages lose their Delete buttons
   convo.unread = 0;
   const shown = convo.key === state.current;
-  addEvent(convo, "event", note, time, shown ? (urgent ? "urgent" : "polite") : "");
-  if (!shown) showError(note.charAt(0).toUpperCase() + note.slice(1) + ".");
+  addEvent(convo, "event", note, time, shown && !quiet ? (urgent ? "urgent" : "polite") : "");
+  const told = note.charAt(0).toUpperCase() + note.slice(1) + ".";
+  if (!shown && !quiet) (convo.deleted ? showNote : showError)(told);  // a deletion is no error
   const typing = document.activeElement === $("text");
   renderAll();
   refreshRooms();
-  if (shown && (typing || focusLost())) $("rejoin").focus();
+  if (!shown || !(typing || focusLost())) return;
+  if (convo.deleted) rescueFocus($("rooms").querySelector("button"), $("new-room"));
+  else $("rejoin").focus();
+}
+
+// CONVO's room was deleted by an administrator (NOTE says so, with the
+// reason): it leaves the room list, and the page offers no Join.
+export function roomDeleted(convo, note, time) {
+  convo.deleted = true;
+  state.rooms = state.rooms.filter((room) => room.name.toLowerCase() !== convo.name.toLowerCase());
+  notIn(convo, note, time, { urgent: true });
 }
 
 // Whether the page shows us in ROOM.

@@ -107,6 +107,19 @@ export function showError(text, sticky = false) {
   return item;
 }
 
+// A success or neutral note (TEXT) where errors show, for a few seconds,
+// not looking like one, and said politely: nothing went wrong.
+export function showNote(text) {
+  const box = $("errors");
+  const item = el("div", "note", text);
+  item.setAttribute("role", "status");
+  box.appendChild(item);
+  speak(text);
+  while (box.childNodes.length > 3) box.removeChild(box.firstChild);
+  setTimeout(() => item.remove(), 8000);
+  return item;
+}
+
 export function clearErrors() {
   $("errors").replaceChildren();
 }

@@ -2,7 +2,7 @@
 // person from one name to another: showing a conversation (its log, its
 // draft, its older messages on demand), a private conversation refiled
 // under a new name, and where the focus goes when what had it is gone.
-import { $, state, showError, currentConvo } from "./state.js";
+import { $, state, showNote, currentConvo } from "./state.js";
 import { request } from "./net.js";
 import { addEvent, dropMarker, scrollDown, prependOlder, rememberAll } from "./log.js";
 import { updateTitle } from "./alerts.js";
@@ -13,10 +13,12 @@ import { closeTopic } from "./topic.js";
 import { speak } from "./speak.js";
 import { privateConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
 
+// A notice (a command's answer, the server's word): in the conversation
+// shown, else as a note that does not look like an error.
 export function showNotice(text) {
   const convo = currentConvo();
   if (convo) addEvent(convo, "notice", text, undefined, "polite");
-  else showError(text);
+  else showNote(text);
 }
 
 // The person of private conversation "@OLD" is now called NEW: so is the conversation.

@@ -48,7 +48,8 @@ class WebModerationTests(WebTestCase):
         """
         A room the console deletes is left with a C{left} of kind C{kick}
         whose C{by} names the administrator as such, a form no nickname
-        can take.
+        can take, and whose C{deleted} says the room is gone, with the
+        administrator's reason alone.
         """
         alice = self.web.connect("alice")
         self.request(alice, type="join", room="lobby")
@@ -56,8 +57,8 @@ class WebModerationTests(WebTestCase):
         self.run_("delete room lobby too noisy")
         [left] = [f for f in alice.take() if f["type"] == "left"]
         self.assertEqual(
-            (left["kind"], left["by"], left["reason"]),
-            ("kick", "the administrator root", "room deleted: too noisy"),
+            (left["kind"], left["by"], left["reason"], left["deleted"]),
+            ("kick", "the administrator root", "room deleted: too noisy", "too noisy"),
         )
 
     def test_mutedAndBannedAddress(self) -> None:

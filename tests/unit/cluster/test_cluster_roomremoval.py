@@ -15,6 +15,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.core.events import KICK, Membership
+from chatd.core.roomremoval import RoomDeleted
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode
@@ -23,9 +24,10 @@ from tests.support.fakeredis import FakeRedis
 WHY = "room deleted: spam"
 
 
-def kicks(person: RecordingParticipant) -> list[tuple[str, str, str]]:
+def kicks(person: RecordingParticipant) -> list[tuple[str, str, str, str | None]]:
+    """The kicks C{person} was told of: who, by whom, why, and the deletion's reason."""
     return [
-        (e.nick, e.by, e.reason)
+        (e.nick, e.by, e.reason, e.deletion if isinstance(e, RoomDeleted) else None)
         for e in person.events
         if isinstance(e, Membership) and e.kind == KICK
     ]
@@ -86,7 +88,7 @@ class RoomRemovalSyncTests(SynchronousTestCase):
         for person in people:
             assert person.nick is not None
             mine = [k for k in kicks(person) if k[0] == person.nick]
-            self.assertEqual(mine, [(person.nick, "root", WHY)])
+            self.assertEqual(mine, [(person.nick, "root", WHY, "spam")])
             self.assertEqual(len(set(kicks(person))), len(kicks(person)))
         for store in stores:
             self.assertEqual(store.deleted, ["lobby"])

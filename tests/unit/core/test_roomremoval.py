@@ -17,7 +17,7 @@ from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.alwayson import alwaysOnOf
 from chatd.core.events import KICK, Membership
-from chatd.core.roomremoval import Deleted
+from chatd.core.roomremoval import Deleted, RoomDeleted
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
 
@@ -66,6 +66,7 @@ class RoomRemovalTests(PersistenceTestCase):
         told.append(("Blabla", "bob", "root", "room deleted: spam"))
         self.assertEqual(self.removals(self.alice), told[:1])  # out first
         self.assertEqual(self.removals(self.bob), told)
+        self.assertEqual(self.deletions(self.bob), ["spam", "spam"])  # a deletion, not a kick
         self.assertNotIn("Blabla", [name for name, _ in self.service.rooms()])
         self.assertEqual(self.service.roomsOf(self.alice), [])
         self.assertEqual(self.service.roomsOf(self.bob), [])
@@ -78,6 +79,11 @@ class RoomRemovalTests(PersistenceTestCase):
         """
         self.service.deleteRoom("Blabla", "root")
         self.assertEqual(self.removals(self.alice), [("Blabla", "alice", "root", "room deleted")])
+        self.assertEqual(self.deletions(self.alice), [""])
+
+    def deletions(self, participant: RecordingParticipant) -> list[str]:
+        """The administrator's reasons of the deletions C{participant} was told of."""
+        return [e.deletion for e in participant.events if isinstance(e, RoomDeleted)]
 
     def test_refusals(self) -> None:
         """

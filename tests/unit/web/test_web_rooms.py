@@ -277,3 +277,23 @@ class RoomsInStepTests(StoredWebTestCase):
         told = [(f["type"], f.get("room"), f.get("nick")) for f in page.take()]
         self.assertIn(("joined", "club", "alice"), told)
         self.assertIn("club", self.request(page, type="rooms")["joined"])
+
+    def test_membersSayWhetherYouRunTheRoom(self) -> None:
+        """
+        The C{members} reply says whether the user runs the room
+        (C{operator}), as the C{join} reply does: a page that hears of a mode
+        C{o} given or taken (here an IRC operator's C{MODE}) asks it, and
+        learns whether it may now delete others' messages there.
+        """
+        op, opOut = self.irc("NICK ircop", "USER ircop 0 * :op", "JOIN #den")
+        page = self.signIn("pagey", password=None)
+        self.assertIs(self.request(page, type="join", room="den")["operator"], False)
+        self.assertIs(self.request(page, type="members", room="den")["operator"], False)
+        for modes, runs in (("+o", True), ("-o", False)):
+            self.ircSend(op, opOut, f"MODE #den {modes} pagey")
+            self.web.flush()
+            [notice] = [f for f in page.take() if f["type"] == "notice"]
+            self.assertEqual((notice["modes"], notice["args"]), (modes, ["pagey"]))
+            reply = self.request(page, type="members", room="DEN")
+            self.assertIs(reply["operator"], runs)
+            self.assertEqual(reply["status"].get("pagey"), "o" if runs else None)
