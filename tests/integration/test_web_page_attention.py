@@ -162,6 +162,9 @@ def test_mentions_without_spaces(daemon: Daemon) -> None:
             ("さくらchan", "さくら"): True,
             ("Ann", "ann"): True,
             ("hi Anna", "ann"): False,
+            ("tom|away is back", "tom"): False,  # another nickname
+            ("ask [Tom]: he knows", "[tom]"): True,
+            ("ask [Tom]x", "[tom]"): False,
         }
         asked = [list(case) for case in cases]
         assert page.driver.execute_async_script(MENTIONS, asked) == list(cases.values())

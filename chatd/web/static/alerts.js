@@ -7,8 +7,9 @@ function escaped(text) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-// What a nickname holds: letters (with their marks), digits, _ and -.
-const WORD = /[\p{L}\p{M}\p{N}_-]/u;
+// What a nickname holds: letters (with their marks), digits, _ and -,
+// and IRC's [ ] \ ` ^ { | }.
+const WORD = /[\p{L}\p{M}\p{N}_\-[\]\\`^{|}]/u;
 const LETTER = /\p{L}/u;
 // Scripts written without spaces between words (Chinese, Japanese, Thai...).
 const SPACELESS = new RegExp("[" + ["Han", "Hiragana", "Katakana", "Bopomofo", "Thai", "Lao",
