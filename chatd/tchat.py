@@ -225,7 +225,21 @@ class TchatProtocol(TchatLiveness):
         nick, _, password = argument.partition(" ")
         if not nick or " " in password:
             raise errors.InvalidArgument()
-        return self.factory.service.login(self, nick, password or None)
+        login = maybeCall(self.factory.service.login, self, nick, password or None)
+        return login.addCallback(self._loggedIn, nick)
+
+    def _loggedIn(self, shown: str, typed: str) -> object:
+        """
+        C{OKAY!}; if the connection is not called what its LOGIN typed, a
+        notice then says what it is called, and why.
+        """
+        if shown == normalize(typed):
+            return None
+        own = shown == self.factory.service.accountName(self)
+        why = "name, as it was registered" if own else "nickname on its other connections"
+        notice = Notice(f"you are {shown} (your account's {why})", self.factory.clock.seconds())
+        self.send(OKAY + encodeNotice(notice))
+        return ANSWERED
 
     def cmd_CREAT(self, argument: str) -> Any:
         name = self._single(argument)
@@ -334,7 +348,10 @@ class TchatProtocol(TchatLiveness):
 
     def renamed(self, event: Rename) -> None:
         # TCHAT has no rename line: members see the old name leave and the new
-        # one enter, which keeps a strict client's member lists right.
+        # one enter, which keeps a strict client's member lists right; its
+        # own person's rename (from another connection) is said first.
+        if event.new == self.nick:
+            self.send(encodeNotice(Notice(f"you are now {event.new}", event.when)))
         self.send(
             "".join(
                 f"srv: LEAVE {room} {event.old} {event.when}\n"
