@@ -99,9 +99,12 @@ class TchatProtocol(TchatLiveness):
         if verb in BODY_VERBS:
             self._openBody(verb, argument, aliveOwed)
             return None
-        if verb == "ALIVE":
+        if verb == "ALIVE" and text == PREFIX + verb:
             self.aliveReceived()
             return None  # the answer to our probe: never replied to
+        if verb == "ALIVE":  # an extra field, or an empty one, as for any command
+            self.send(encodeError(errors.InvalidArgument.code))
+            return None
         handler = getattr(self, "cmd_" + verb, None)
         if handler is None:
             self.send(encodeError(errors.UnknownCommand.code))
