@@ -41,6 +41,7 @@ from chatd.lines.roomhold import RoomHold
 from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatalive import TchatLiveness
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
+from chatd.tchatextra import TchatExtensions
 from chatd.tchatwire import (
     encodeError,
     encodeMembership,
@@ -56,7 +57,7 @@ ANSWERED = object()
 
 
 @implementer(IParticipant)
-class TchatProtocol(TchatLiveness):
+class TchatProtocol(TchatExtensions, TchatLiveness):
     """
     One TCHAT connection.
     """
@@ -95,7 +96,7 @@ class TchatProtocol(TchatLiveness):
         if not text.startswith(PREFIX):
             self.send(encodeError(errors.UnknownCommand.code))
             return None
-        verb, _, argument = text[len(PREFIX) :].partition(" ")
+        verb, spaced, argument = text[len(PREFIX) :].partition(" ")
         if verb in BODY_VERBS:
             self._openBody(verb, argument, aliveOwed)
             return None
@@ -112,7 +113,7 @@ class TchatProtocol(TchatLiveness):
         if self.nick is None and verb != "LOGIN":
             self.send(encodeError(errors.NotLoggedIn.code))
             return None
-        if "" in argument.split(" "):
+        if spaced and "" in argument.split(" "):
             # Each field follows one space: a leading, trailing or doubled
             # space is an empty field, missing as no field at all is.
             self.send(encodeError(errors.InvalidArgument.code))
@@ -120,7 +121,7 @@ class TchatProtocol(TchatLiveness):
         return self._run(handler, argument)
 
     def _openBody(self, verb: str, argument: str, aliveOwed: bool) -> Body:
-        command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
+        command = getattr(self, "cmd_" + verb)
         self._body = Body(command, argument, aliveOwed)
         return self._body
 
