@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests,tests.unit.core.test_loginspelling -*-  # noqa: E501
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
