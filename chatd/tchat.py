@@ -41,6 +41,7 @@ from chatd.lines.roomhold import RoomHold
 from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatalive import TchatLiveness
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
+from chatd.tchatextra import TchatExtensions
 from chatd.tchatwire import (
     encodeError,
     encodeMembership,
@@ -56,7 +57,7 @@ ANSWERED = object()
 
 
 @implementer(IParticipant)
-class TchatProtocol(TchatLiveness):
+class TchatProtocol(TchatExtensions, TchatLiveness):
     """
     One TCHAT connection.
     """
@@ -95,13 +96,16 @@ class TchatProtocol(TchatLiveness):
         if not text.startswith(PREFIX):
             self.send(encodeError(errors.UnknownCommand.code))
             return None
-        verb, _, argument = text[len(PREFIX) :].partition(" ")
+        verb, spaced, argument = text[len(PREFIX) :].partition(" ")
         if verb in BODY_VERBS:
             self._openBody(verb, argument, aliveOwed)
             return None
-        if verb == "ALIVE":
+        if verb == "ALIVE" and text == PREFIX + verb:
             self.aliveReceived()
             return None  # the answer to our probe: never replied to
+        if verb == "ALIVE":  # an extra field, or an empty one, as for any command
+            self.send(encodeError(errors.InvalidArgument.code))
+            return None
         handler = getattr(self, "cmd_" + verb, None)
         if handler is None:
             self.send(encodeError(errors.UnknownCommand.code))
@@ -109,7 +113,7 @@ class TchatProtocol(TchatLiveness):
         if self.nick is None and verb != "LOGIN":
             self.send(encodeError(errors.NotLoggedIn.code))
             return None
-        if "" in argument.split(" "):
+        if spaced and "" in argument.split(" "):
             # Each field follows one space: a leading, trailing or doubled
             # space is an empty field, missing as no field at all is.
             self.send(encodeError(errors.InvalidArgument.code))
@@ -117,7 +121,7 @@ class TchatProtocol(TchatLiveness):
         return self._run(handler, argument)
 
     def _openBody(self, verb: str, argument: str, aliveOwed: bool) -> Body:
-        command = self.cmd_SPEAK if verb == "SPEAK" else self.cmd_MSGPV
+        command = getattr(self, "cmd_" + verb)
         self._body = Body(command, argument, aliveOwed)
         return self._body
 
@@ -225,7 +229,21 @@ class TchatProtocol(TchatLiveness):
         nick, _, password = argument.partition(" ")
         if not nick or " " in password:
             raise errors.InvalidArgument()
-        return self.factory.service.login(self, nick, password or None)
+        login = maybeCall(self.factory.service.login, self, nick, password or None)
+        return login.addCallback(self._loggedIn, nick)
+
+    def _loggedIn(self, shown: str, typed: str) -> object:
+        """
+        C{OKAY!}; if the connection is not called what its LOGIN typed, a
+        notice then says what it is called, and why.
+        """
+        if shown == normalize(typed):
+            return None
+        own = shown == self.factory.service.accountName(self)
+        why = "name, as it was registered" if own else "nickname on its other connections"
+        notice = Notice(f"you are {shown} (your account's {why})", self.factory.clock.seconds())
+        self.send(OKAY + encodeNotice(notice))
+        return ANSWERED
 
     def cmd_CREAT(self, argument: str) -> Any:
         name = self._single(argument)
@@ -334,7 +352,10 @@ class TchatProtocol(TchatLiveness):
 
     def renamed(self, event: Rename) -> None:
         # TCHAT has no rename line: members see the old name leave and the new
-        # one enter, which keeps a strict client's member lists right.
+        # one enter, which keeps a strict client's member lists right; its
+        # own person's rename (from another connection) is said first.
+        if event.new == self.nick:
+            self.send(encodeNotice(Notice(f"you are now {event.new}", event.when)))
         self.send(
             "".join(
                 f"srv: LEAVE {room} {event.old} {event.when}\n"

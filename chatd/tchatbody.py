@@ -11,8 +11,9 @@ from typing import Any
 
 #: What each client line starts with.
 PREFIX = "clt: "
-#: The verbs whose command line opens a body, ended by C{clt: .}.
-BODY_VERBS = ("SPEAK", "MSGPV")
+#: The verbs whose command line opens a body, ended by C{clt: .} (C{TOPIC}:
+#: chatd's extension, L{chatd.tchatextra}).
+BODY_VERBS = ("SPEAK", "MSGPV", "TOPIC")
 
 
 def bodyVerb(start: bytes) -> str | None:
@@ -29,7 +30,7 @@ def bodyVerb(start: bytes) -> str | None:
 
 class Body:
     """
-    A SPEAK or MSGPV body being read: what to do with it once it ends.
+    A SPEAK, MSGPV or TOPIC body being read: what to do with it once it ends.
 
     C{aliveOwed}: the body began as the first line after C{srv: ALIVE}, which
     the client had not read yet; its C{clt: ALIVE} answer may come inside.

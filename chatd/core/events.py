@@ -283,7 +283,9 @@ class RoomChange(Notice):
         requester: object = None,
     ) -> None:
         who = shownBy(by)
-        if topic is not None:
+        if topic == "":
+            text = f"{who} cleared the topic of {room}"
+        elif topic is not None:
             text = f"{who} set the topic of {room}: {topic}"
         else:
             text = f"{who} set mode {' '.join((modes, *args))} on {room}"

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests,tests.unit.core.test_loginspelling -*-  # noqa: E501
 """
 How a connection gets its name, and changes it: the login story as one
 coroutine (gate, sanctions loaded, password, claim, admission, rooms,
@@ -182,6 +182,7 @@ class Logins(Renames, Joining):
                 await service.ignores.atLogin(proven)
             self.checkSanctions(participant, nick)  # one may have come during the check
             if proven is not None:  # before admission, which other nodes hear of
+                nick = self.accountSpelling(nick, proven)
                 service.people.accounts.prove(participant, proven)
                 if held is not None:  # nothing else happens before the front-end says so
                     preferred = await held(proven)
@@ -209,6 +210,21 @@ class Logins(Renames, Joining):
         elif service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
         return nick
+
+    def accountSpelling(self, typed: str, account: str) -> str:
+        """
+        The name a login that proved C{account}'s password, typed C{typed}
+        (the same name, however spelled: C{Regu}, C{rêgu} for C{regu}), is
+        shown under: the account's, as it was registered, whatever spelling
+        found it; the same on every front-end and whether or not the
+        account is signed in elsewhere.
+
+        @raise InvalidNick: C{typed} is a spelling that mixes scripts, or
+            passes for the server, other than the account's own
+            (L{checkNewName}).
+        """
+        checkNewName(typed, account, self.service.serverName)
+        return account
 
     def refuseGuest(self) -> None:
         """

@@ -30,7 +30,7 @@ from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
-from chatd.lines.overlong import ENDLESS_LINE, TooLong, cost, overlongAllowance
+from chatd.lines.overlong import TooLong, cost
 from chatd.lines.throttle import TokenBucket
 from chatd.lines.turnbudget import LIGHT
 
@@ -64,7 +64,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self._partial = b""
         # Lines read, not yet handled; dropped once drained (an empty deque: ~600 B).
         self._pending: deque[bytes | TooLong] | None = None
-        self._overlong: TokenBucket | None = None  # (chatd.lines.overlong), once needed
+        # An over-long line being read (chatd.lines.overlong): refused once it ends.
+        self._refusing: TooLong | None = None
         self._discarding = self._blocked = self._draining = False
         # Waiting for a later turn (the budget was spent); not reading, if far behind.
         self._yielded = self._readPaused = False
@@ -202,11 +203,12 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     def dataReceived(self, data: bytes) -> None:
         factory = self.factory
         self.heard()
-        if self._discarding:
+        refusing = self._refusing
+        if refusing is not None or self._discarding:
             end = data.find(b"\n")
-            if self._endless(len(data) if end < 0 else end) or end < 0:
-                return
-            data, self._discarding = data[end + 1 :], False
+            if end < 0:
+                return  # dropped as it comes: nothing of it is kept
+            data, self._refusing, self._discarding = data[end + 1 :], None, False
         if self._partial:
             data, self._partial = self._partial + data, b""
         lines = data.split(b"\n")
@@ -215,23 +217,19 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         pending = self._pending
         if pending is None:
             pending = self._pending = deque()
-        overlong = 0
+        if refusing is not None:  # its end came: refused now, in its turn
+            pending.append(refusing)
+            self._backlog += cost(refusing)
         for line in lines:
             if len(line) - line.endswith(b"\r") > limit:  # a "\r" ending it is its line end
                 pending.append(TooLong(line))  # refused in turn, so replies stay in order
-                overlong += len(line)
             else:
                 pending.append(line)
             self._backlog += cost(pending[-1])
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
-            pending.append(TooLong(tail))
-            self._backlog += cost(pending[-1])
-            self._discarding = True
-            overlong += len(tail)
+            self._refusing = TooLong(tail)  # refused once its end comes; the rest dropped
         else:
             self._partial = tail
-        if overlong and self._endless(overlong):
-            return
         self._drain()
         # What waits for a later turn far behind: the rest waits in the kernel.
         waiting = self._yielded and self._backlog > factory.floodBacklog // 4
@@ -244,18 +242,6 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
             self.closeWith("flooding")
 
-    def _endless(self, size: int) -> bool:
-        """Count C{size} bytes of over-long lines; whether that cut the connection."""
-        if (bucket := self._overlong) is None:
-            bucket = self._overlong = overlongAllowance(self.factory)
-        bucket.charge(size)
-        if bucket.available() >= 0:
-            return False
-        self.discardTypedAhead()
-        self.floodRefused(InvalidArgument(ENDLESS_LINE))
-        self.closeWith("flooding")
-        return True
-
     def discardTypedAhead(self, rest: bool = True) -> int:
         """
         Drop what was read and not handled yet: the lines waiting and the
@@ -265,7 +251,10 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         if self._pending:
             self._pending.clear()  # in place: a drain under way stops
         self._backlog = 0
-        if self._partial:
+        if self._refusing is not None:  # an over-long line: its rest is no line either
+            self._refusing, self._discarding = None, True
+            dropped += 1
+        elif self._partial:
             self._partial, self._discarding = b"", rest
             dropped += 1
         return dropped

@@ -20,8 +20,9 @@ line the screen shows, so the screen and what is said always agree:
  - a byte that is not UTF-8 shows as C{U+FFFD}; erased, it leaves the line
    like any character; kept, the line is refused at Enter as not UTF-8;
  - a line that grows past C{maxLength} bytes ends there, as if Enter had
-   been pressed, and is handed on whole, to be refused as too long; what
-   is typed after it starts a new line.
+   been pressed, and is handed on whole, to be refused as too long, once;
+   the rest of it, up to the next Enter, is dropped (a pasted line of any
+   length), and what is typed after that starts a new line.
 
 It keeps the line typed so far, so that talk mode can show it again below
 a message that arrives meanwhile (L{typed}).
@@ -67,6 +68,7 @@ class ServerEcho:
         self._line: list[str] = []
         self._size = 0  # the bytes of the line
         self._escape = 0  # in an escape sequence: 1 after ESC, 2 after ESC [
+        self._dropping = False  # the rest of a line handed on too long
 
     def typed(self) -> bytes:
         """
@@ -82,6 +84,7 @@ class ServerEcho:
         self._size = 0
         self._decoder.reset()
         self._escape = 0
+        self._dropping = False
 
     def take(self) -> bytes:
         """
@@ -107,6 +110,8 @@ class ServerEcho:
                 self._escaped(ch)
             elif ch == "\x1b":
                 self._escape = 1
+            elif self._dropping:  # up to its end, which ends nothing more
+                self._dropping = ch not in _LINE_END
             elif ch in _LINE_END:
                 shown.append("\r\n")
                 yield self._shown(shown), self._end(b"")
@@ -127,7 +132,7 @@ class ServerEcho:
                     # Too long: it ends here, handed on to be refused.
                     shown.append("\r\n")
                     yield self._shown(shown), self._end(_bytes(ch))
-                    shown = []
+                    shown, self._dropping = [], True
                     continue
                 self._line.append(ch)
                 self._size += size

@@ -82,7 +82,8 @@ class TalkProtocol(TelnetLiveness):
     registering: list[str] | None = None
     signIn: TalkLogin
     _prompt = b""  # the prompt that waits, unanswered, on the terminal's last line
-    # Bytes read since a read that ended a line, and whether this read did.
+    # Bytes read since a read that brought text (telnet commands only), and
+    # whether this read did.
     _unended = 0
     _ended = False
 
@@ -122,16 +123,16 @@ class TalkProtocol(TelnetLiveness):
         if self._ended:
             self._unended = 0
         elif self._unended > self.factory.floodBacklog + self.factory.maxLineLength:
-            # Bytes without a line end, past what the line layer may hold
-            # back: telnet commands that carry none (a line that never ends
-            # is cut by the line layer, chatd.lines.overlong).  The telnet
-            # parser is bounded by this.
+            # Bytes that never reach the line layer, past what it may hold
+            # back: telnet commands that carry no text (a line too long is
+            # the line layer's, which drops it as it comes and keeps the
+            # connection: chatd.lines.overlong).  The telnet parser is
+            # bounded by this.
             self.floodRefused(InvalidArgument(ENDLESS_LINE))
             self.closeWith("flooding")
 
     def _lineData(self, data: bytes) -> None:
-        if b"\n" in data:
-            self._ended = True
+        self._ended = True  # text: the line layer bounds what it keeps of it
         ChatLineReceiver.dataReceived(self, data)
 
     # What the line layer reports

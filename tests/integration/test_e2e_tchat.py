@@ -118,12 +118,15 @@ async def test_telnetInterrupt(port: Any) -> None:
     await client.close()
 
 
-@pytest.mark.parametrize("garbage", [b"\xfe\xfd\n", b"clt: " + b"x" * 10000 + b"\n"])
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\xfe\xfd\n", b"clt: " + b"x" * 10000 + b"\n", b"clt: LSMEM f " + b"x" * 200_000 + b"\n"],
+)
 @pytest_twisted.ensureDeferred
 async def test_garbageIsRefusedNotFatal(port: Any, garbage: bytes) -> None:
     """
-    Invalid UTF-8 and overlong lines get ERROR 10 over a real socket, and
-    the connection stays usable.
+    Invalid UTF-8 and overlong lines get one ERROR 10 over a real socket, and
+    the connection stays usable, a line far past the 64 KiB flood backlog too.
     """
     client = await login(port, "eve")
     client.transport.write(garbage)  # type: ignore[union-attr]

@@ -932,3 +932,22 @@ class BodyVerbTests(SynchronousTestCase):
             b"clt: LEAVE g",
         ):
             self.assertIsNone(bodyVerb(start), start)
+
+
+class ClearedTopicTests(TchatTestCase):
+    def test_clearedTopic(self) -> None:
+        """
+        A topic cleared reaches a TCHAT member as one sentence, without a
+        trailing colon or space.
+        """
+        alice, ta = self.connect("alice")
+        bob, tb = self.connect("bob")
+        self.send(alice, ta, "clt: CREAT sroom", "clt: ENTER sroom")
+        self.send(bob, tb, "clt: ENTER sroom")
+        self.service.setTopic(alice, "sroom", "plans")
+        self.read(tb)
+        self.service.setTopic(alice, "sroom", "")
+        self.assertEqual(
+            self.read(tb),
+            b"srv: NOTICE 1700000000\nsrv: alice cleared the topic of sroom\nsrv: .\n",
+        )

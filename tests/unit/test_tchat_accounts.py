@@ -106,6 +106,46 @@ class TchatAccountTests(TchatStoreTestCase):
         listed = self.send(tom, tt, "clt: LSMEM den")
         self.assertIn(b"srv: LSMEM den 2\nsrv: Tom|away\nsrv: [Tom]\nsrv: OKAY!\n", listed)
 
+    def test_registeredSpelling(self) -> None:
+        """
+        A LOGIN with the password under another spelling of the account
+        (C{Regu}, the look-alike C{rêgu}) shows it as registered, C{regu}:
+        it is told so after its OKAY!, and the group sees C{regu} enter.
+        """
+        self.registered("regu", "newpass1")
+        bob, tb = self.connectAs("bob")
+        self.send(bob, tb, "clt: ENTER G\u00e9n\u00e9ral")
+        for typed in ("Regu", "r\u00eagu"):
+            other, to = connect(self.factory, self.clock)
+            output(to, self.clock)
+            output(tb, self.clock)
+            reply = self.send(other, to, f"clt: LOGIN {typed} newpass1")
+            self.assertTrue(
+                reply.startswith(
+                    b"srv: OKAY!\nsrv: NOTICE 1700000000\n"
+                    b"srv: you are regu (your account's name, as it was registered)\nsrv: .\n"
+                ),
+                reply,
+            )
+            self.assertEqual(other.nick, "regu")
+            self.assertIn("srv: ENTER Général regu ".encode(), self.send(bob, tb))
+            other.transport.loseConnection()
+            other.connectionLost(None)
+
+    def test_mixedScriptsSpellingWhileSignedIn(self) -> None:
+        """
+        A spelling of an account that mixes scripts (Cyrillic C{с} in
+        C{sсrip}) is refused (20) with the password, also while the
+        account is signed in on another connection.
+        """
+        self.registered("scrip", "scrippw1")
+        other, to = connect(self.factory, self.clock)
+        output(to, self.clock)
+        self.assertEqual(self.send(other, to, "clt: LOGIN s\u0441rip scrippw1"), b"srv: ERROR 20\n")
+        self.connectAs("scrip", "scrippw1")
+        self.assertEqual(self.send(other, to, "clt: LOGIN s\u0441rip scrippw1"), b"srv: ERROR 20\n")
+        self.assertIsNone(other.nick)
+
     def test_authorityNames(self) -> None:
         """
         A LOGIN as a service or administrator name (C{ChanServ}, C{admin} or

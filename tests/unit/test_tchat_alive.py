@@ -117,3 +117,16 @@ class AliveTests(TchatTestCase):
         self.assertEqual(self.read(ta), b"srv: ALIVE\n")
         self.clock.advance(15)
         self.assertTrue(ta.disconnecting)
+
+    def test_aliveWithFieldRefused(self) -> None:
+        """
+        C{ALIVE} takes no field: with one, or an empty one (a trailing
+        space), it is a malformed command, answered C{ERROR 10} as any
+        other's extra field, before LOGIN too; C{clt: ALIVE} alone is
+        never answered.
+        """
+        stranger, ts = self.connect()
+        self.assertEqual(self.send(stranger, ts, "clt: ALIVE x"), b"srv: ERROR 10\n")
+        bob, tb = self.connect("bob")
+        self.assertEqual(self.send(bob, tb, "clt: ALIVE x", "clt: ALIVE "), b"srv: ERROR 10\n" * 2)
+        self.assertEqual(self.send(bob, tb, "clt: ALIVE"), b"")

@@ -9,7 +9,7 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd import tchat, tchatwire
-from chatd.core.events import RoomMessage, textOnly
+from chatd.core.events import RoomChange, RoomMessage, textOnly
 from chatd.core.service import ChatService
 from chatd.tchat import TchatFactory
 from chatd.tchatwire import encodeSpeak
@@ -61,3 +61,19 @@ class WireCacheTests(SynchronousTestCase):
         self.assertEqual(len(encoded), 1)
         received = {output(transport, clock) for transport in members[1:]}
         self.assertEqual(received, {b"srv: SPEAK u0 lobby 0\nsrv: hello\nsrv: .\n"})
+
+
+class RoomChangeTextTests(SynchronousTestCase):
+    def test_topicSetAndCleared(self) -> None:
+        """
+        A topic set reads C{<who> set the topic of <room>: <topic>}; a
+        topic cleared (empty) C{<who> cleared the topic of <room>}, with
+        nothing after it.
+        """
+        self.assertEqual(
+            RoomChange("sroom", "opper", 0, topic="plans").text,
+            "opper set the topic of sroom: plans",
+        )
+        self.assertEqual(
+            RoomChange("sroom", "opper", 0, topic="").text, "opper cleared the topic of sroom"
+        )

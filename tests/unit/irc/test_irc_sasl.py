@@ -679,7 +679,9 @@ class PassForGuestsTests(IRCStoreTestCase):
 class RegisteredSpellingTests(SaslTestCase):
     """
     An account is shown by its name as registered (C{Regt0}), whatever
-    spelling of it the client typed (C{REGT0}, or the look-alike C{REGTO}).
+    spelling of it the client typed (C{REGT0}, or the look-alike C{REGTO}):
+    as its account, and as its nickname when it asked for a spelling of
+    the account's name (L{chatd.core.login.Logins.accountSpelling}).
     """
 
     def setUp(self) -> None:
@@ -710,7 +712,9 @@ class RegisteredSpellingTests(SaslTestCase):
         proto, t, told = self.saslAs("REGTO", "regpass", "REGTO")
         [logged] = [m for m in told if m.command == "900"]
         self.assertEqual(logged.params[2:], ["Regt0", "You are now logged in as Regt0"])
-        self.assertShownAsRegistered(proto, t, "REGTO")
+        [welcome] = [m for m in told if m.command == "001"]
+        self.assertEqual(welcome.params[0], "Regt0")
+        self.assertShownAsRegistered(proto, t, "Regt0")
 
     def test_afterRegistration(self) -> None:
         proto, t = self.registerClient("guest")
@@ -720,9 +724,17 @@ class RegisteredSpellingTests(SaslTestCase):
 
     def test_password(self) -> None:
         """
-        C{PASS} with the nickname in another spelling: the nickname as
-        asked for, the account as registered.
+        C{PASS} with the nickname in another spelling: the nickname and the
+        account as registered, as a TCHAT or web login is; the welcome
+        names it.  A deliberate C{NICK REGT0} afterwards is a rename, as
+        IRC expects.
         """
         proto, t = self.client()
-        self.send(proto, t, "PASS regpass", "NICK REGT0", "USER r 0 * :R")
-        self.assertShownAsRegistered(proto, t, "REGT0")
+        told = self.send(proto, t, "PASS regpass", "NICK REGT0", "USER r 0 * :R")
+        [welcome] = [m for m in told if m.command == "001"]
+        self.assertEqual(welcome.params[0], "Regt0")
+        self.assertShownAsRegistered(proto, t, "Regt0")
+        [renamed] = [m for m in self.send(proto, t, "NICK REGT0") if m.command == "NICK"]
+        self.assertEqual(renamed.params, ["REGT0"])
+        person = self.service.find("regt0")
+        self.assertEqual(person and person.nick, "REGT0")

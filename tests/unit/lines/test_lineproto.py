@@ -120,17 +120,17 @@ class LimitTests(LineLayerTestCase):
 
     def test_overlongUnfinishedLineDiscardedUntilItsEnd(self) -> None:
         """
-        An unfinished line already over the limit is refused once, the rest
-        of it (over several reads) is dropped, and the connection recovers
-        at the next line.
+        An unfinished line already over the limit is dropped as it comes
+        (over several reads), refused once when its end comes, and the
+        connection goes on at the next line.
         """
         proto, transport, factory = self.open(maxLineLength=10)
         proto.dataReceived(b"x" * 50)
-        self.assertEqual(self.read(transport), [b"refused line too long"])
         proto.dataReceived(b"x" * 50)
+        self.assertEqual(self.read(transport), [])
         proto.dataReceived(b"xxx\nok\n")
         self.assertEqual(factory.handled, ["ok"])
-        self.assertEqual(self.read(transport), [b"got ok"])
+        self.assertEqual(self.read(transport), [b"refused line too long", b"got ok"])
         self.assertFalse(transport.disconnecting)
 
     def test_invalidUTF8(self) -> None:
@@ -288,46 +288,69 @@ class FloodTests(LineLayerTestCase):
 
 class OverlongTests(LineLayerTestCase):
     """
-    The bytes of over-long lines a connection may send
-    (L{chatd.lines.overlong}): C{floodBacklog} and a line at once, then a
-    line's worth a second.
+    Over-long lines at any length (L{chatd.lines.overlong}): each is dropped
+    as it comes, refused once at its end, and counted by the flood limit as
+    one line, not by its bytes.
     """
 
-    def test_endlessLineCut(self) -> None:
+    def test_hugeLineInChunks(self) -> None:
         """
-        A line without end is dropped as it comes, until it passes the
-        allowance: then the connection is told why and cut, once, however
-        much more it sends.
+        A line many times the flood backlog, in chunks, is refused once when
+        its end comes; the connection stays and the next line is handled;
+        nothing of it is kept while it comes.
         """
         proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
-        proto.dataReceived(b"x" * 60)
-        proto.dataReceived(b"x" * 50)
-        self.assertEqual(self.read(transport), [b"refused line too long"])
-        self.assertFalse(transport.disconnecting)
-        proto.dataReceived(b"x")
-        self.assertEqual(self.read(transport), [b"refused flooding: a line without end"])
-        self.assertTrue(transport.disconnecting)
-        self.assertEqual(proto.closeReason, "flooding")
-        proto.dataReceived(b"x" * 1000 + b"\nlate\n" + b"y" * 1000)
+        proto.dataReceived(b"start " + b"x" * 30)
+        for _ in range(1000):
+            proto.dataReceived(b"x" * 97)
+            self.assertLessEqual(len(proto._partial), 10)
         self.assertEqual(self.read(transport), [])
-        self.assertEqual(factory.handled, [])
+        self.assertFalse(transport.disconnecting)
+        proto.dataReceived(b"xx\nafter\n")
+        self.assertEqual(self.read(transport), [b"refused line too long", b"got after"])
+        self.assertEqual(factory.handled, ["after"])
+        self.assertFalse(transport.disconnecting)
 
-    def test_overlongLinesInARowCut(self) -> None:
+    def test_refusedStartKept(self) -> None:
         """
-        Over-long lines that end count as well, the lines between them
-        (an empty line, a command) or not.
+        The protocol is shown the start of a line refused over several
+        reads, as of one refused in a single read.
+        """
+        proto, transport, factory = self.open(maxLineLength=10)
+        starts: list[bytes] = []
+        self.patch(proto, "lineRefused", lambda error, start: starts.append(start))
+        proto.dataReceived(b"VERB " + b"y" * 200)
+        proto.dataReceived(b"y" * 200 + b"\n")
+        self.assertEqual(starts, [b"VERB " + b"y" * (REFUSED_START - 5)])
+
+    def test_overlongLinesInARowKept(self) -> None:
+        """
+        Over-long lines one after another, each with its end, are each
+        refused in turn; without a flood limit, none cuts the connection.
         """
         proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
-        proto.dataReceived(b"y" * 50 + b"\nok\n\n" + b"y" * 50 + b"\n")
+        for _ in range(50):
+            proto.dataReceived(b"y" * 5000 + b"\nok\n")
         self.assertFalse(transport.disconnecting)
-        proto.dataReceived(b"ok\n" + b"y" * 11 + b"\n")
-        self.assertTrue(transport.disconnecting)
-        self.assertEqual(self.read(transport)[-1], b"refused flooding: a line without end")
+        self.assertEqual(self.read(transport), [b"refused line too long", b"got ok"] * 50)
+
+    def test_floodCountsLines(self) -> None:
+        """
+        The flood limit counts an over-long line as one line: a burst of
+        two lets two through at once, however long, and throttles the third.
+        """
+        proto, transport, factory = self.open(
+            maxLineLength=10, floodBurst=2, floodRate=1.0, floodBacklog=1000
+        )
+        proto.dataReceived(b"y" * 50000 + b"\n" + b"z" * 50000 + b"\nok\n")
+        self.assertEqual(self.read(transport), [b"refused line too long"] * 2)
+        self.clock.advance(1)
+        self.assertEqual(self.read(transport), [b"got ok"])
+        self.assertFalse(transport.disconnecting)
 
     def test_nowAndThenKept(self) -> None:
         """
-        An over-long line now and then is only refused: the allowance
-        refills, a line's worth a second.
+        An over-long line now and then is only refused.
         """
         proto, transport, factory = self.open(maxLineLength=10, floodBacklog=100)
         for _ in range(100):

@@ -109,14 +109,17 @@ class ServerEchoTests(SynchronousTestCase):
     def test_tooLong(self) -> None:
         """
         A key past C{maxLength} bytes ends the line, handed on with that
-        key (too long, to be refused); what follows starts a new line.
+        key (too long, to be refused); the rest of it, up to Enter, is
+        dropped unshown, however long; what follows starts a new line.
         """
         echo = ServerEcho(maxLength=4)
         self.assertEqual(
-            list(echo.feed("ab\u4e2dcd".encode())),
-            [(b"ab\r\n", "ab\u4e2d\n".encode()), (b"cd", None)],
+            list(echo.feed("ab\u4e2dcd".encode() + b"x" * 1000)),
+            [(b"ab\r\n", "ab\u4e2d\n".encode())],
         )
-        self.assertEqual(echo.typed(), b"cd")
+        self.assertEqual(echo.typed(), b"")
+        self.assertEqual(list(echo.feed(b"yy\rok")), [(b"ok", None)])
+        self.assertEqual(echo.typed(), b"ok")
 
     def test_take(self) -> None:
         """

@@ -33,23 +33,23 @@ class CharacterModeEditingTests(TalkTestCase):
         self.alice.dataReceived(keys)
         return self.read(self.ta), self.read(self.tb)
 
-    def test_tooLongStartsANewLine(self) -> None:
+    def test_tooLongDroppedToItsEnd(self) -> None:
         """
         A line typed past the length limit ends there: the notice says it
         was ignored on a line of its own (the key past the limit is part
-        of it), nothing of it is shown again,
-        and what is typed after it (what the same read held, erased, and
-        more) is a new line, said at Enter.
+        of it), once, however much more of it comes; the rest of it, up to
+        Enter, is dropped unshown (keys that erase too), and what is typed
+        after that is a new line, said at Enter.
         """
         shown, heard = self.typed(b"Z" * 150)
         notice = b"*** Your line was too long and was ignored: a line is at most 100 bytes"
         before, found, after = shown.partition(notice)
         self.assertEqual(before, b"Z" * 100 + b"\r\n")
         self.assertTrue(found, shown)
-        self.assertTrue(after.endswith(b"\r\n" + b"Z" * 49), after)
+        self.assertTrue(after.endswith(b"Japanese ones).\r\n"), after)
         self.assertEqual(heard, b"")
-        shown, heard = self.typed(b"\x7f" * 140)
-        self.assertEqual(shown, RUB_OUT * 49)
+        shown, heard = self.typed(b"Z" * 5000 + b"\x7f" * 140 + b"\r\0")
+        self.assertEqual((shown, heard), (b"", b""))
         shown, heard = self.typed(b"typed after\r\0")
         self.assertEqual(shown, b"typed after\r\n")
         self.assertEqual(heard, b"[lobby] <alice> typed after\r\n")

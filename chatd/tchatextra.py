@@ -1,0 +1,65 @@
+# -*- test-case-name: tests.unit.test_tchat_extensions -*-
+"""
+chatd's TCHAT extension commands, beyond the course's seed: C{LSGRP} (the
+groups one may see), C{TOPIC} (a group's topic, as a one-line body) and
+C{KICK} (a group's operator takes a member out).  Verbs the seed does not
+use, answered in its shapes (a list as a body ended by C{srv: .}, then
+C{OKAY!}; else C{OKAY!} or C{ERROR nn}), each asking the service the
+same thing talk's C{/rooms}, C{/topic} and C{/kick} ask: no rule of its own.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chatd.core import errors
+from chatd.core.text import plain
+
+if TYPE_CHECKING:
+    from chatd.tchat import TchatFactory
+
+
+class TchatExtensions:
+    """
+    The extension commands of L{chatd.tchat.TchatProtocol}.
+    """
+
+    factory: TchatFactory
+
+    def cmd_LSGRP(self, argument: str) -> bytes:
+        """
+        C{LSGRP}: C{srv: LSGRP <n>}, then a line per group one may see
+        (secret ones only to their members), C{<group> <members> [<topic>]},
+        then C{srv: .}.
+        """
+        if argument:
+            raise errors.InvalidArgument()
+        service = self.factory.service
+        rooms = service.roomsVisibleTo(self)  # type: ignore[arg-type]
+        lines = [f"srv: LSGRP {len(rooms)}\n"]
+        for room, count in rooms:
+            topic = plain(service.topic(room))
+            lines.append(f"srv: {room} {count} {topic}\n" if topic else f"srv: {room} {count}\n")
+        lines.append("srv: .\n")
+        return "".join(lines).encode("utf-8")
+
+    def cmd_TOPIC(self, argument: str, lines: tuple[str, ...]) -> Any:
+        """
+        C{TOPIC <group>} and a body of one line: that line is the group's
+        topic; an empty body (or an empty line) clears it.
+        """
+        if not argument or " " in argument or len(lines) > 1:
+            raise errors.InvalidArgument()
+        topic = lines[0] if lines else ""
+        return self.factory.service.setTopic(self, argument, topic)  # type: ignore[arg-type]
+
+    def cmd_KICK(self, argument: str) -> Any:
+        """
+        C{KICK <group> <pseudo> [<reason>]}: take C{pseudo} out of the group.
+        """
+        room, _, rest = argument.partition(" ")
+        nick, _, reason = rest.partition(" ")
+        if not room or not nick:
+            raise errors.InvalidArgument()
+        service = self.factory.service
+        return service.kickFromRoom(self, room, nick, reason)  # type: ignore[arg-type]
