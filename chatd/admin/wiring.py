@@ -245,7 +245,7 @@ def addAdminServices(
                 "listeners": top,
                 "console": makeConsole("manhole"),
             }
-            shell = manholeFactory(namespace, checkers, key, makeConsole)
+            shell = manholeFactory(namespace, checkers, key, makeConsole, reactor)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
             manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, MANHOLE)
             manhole.setServiceParent(top)
