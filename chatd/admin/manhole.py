@@ -32,7 +32,7 @@ from twisted.logger import Logger
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.shell import peerHost
-from chatd.admin.ssh import ExitingTransport, TerminalSession, withHostKey
+from chatd.admin.ssh import ExitingTransport, QuietConchFactory, TerminalSession, withHostKey
 
 BANNER = """chatd manhole: Python inside the running daemon. Careful: this is live.
   service     the ChatService (service.users(), service.rooms(), service.find(nick))
@@ -170,7 +170,7 @@ class ManholeChannel(SSHSession):
         self.loseConnection()
 
 
-class ManholeSSHFactory(manhole_ssh.ConchFactory):
+class ManholeSSHFactory(QuietConchFactory):
     """
     The manhole's SSH factory; its own class so the log names the listener.
     """

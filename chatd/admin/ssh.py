@@ -218,15 +218,14 @@ def withHostKey(factory: F, key: Key, moduli: Path = MODULI) -> F:
     """
     Give an SSH server C{factory} the host key C{key}, the system's
     group-exchange primes (C{moduli}, if it is there: Conch looks for none
-    and offers only fixed groups, saying so at every login, which is not
-    logged here), and password logins that pass the client's address on.
+    and offers only fixed groups; L{QuietConchFactory} does not log so at
+    every login), and password logins that pass the client's address on.
     The dictionaries are assigned afresh: on C{ConchFactory} they are class
     attributes shared by every instance.
     """
     factory.publicKeys = {key.sshType(): key.public()}
     factory.privateKeys = {key.sshType(): key}  # type: ignore[dict-item]
     factory.primes = systemPrimes(moduli)
-    factory._log = loggerWithout("disabling non-fixed-group key exchange")
     factory.services = {**factory.services, b"ssh-userauth": AddressedUserAuth}
     return factory
 
@@ -292,7 +291,16 @@ def withLoginDeadline(factory: F, clock: IReactorTime, timeout: float | None) ->
     return factory
 
 
-class AdminSSHFactory(manhole_ssh.ConchFactory):
+class QuietConchFactory(manhole_ssh.ConchFactory):
+    """
+    Conch's SSH factory without its line at every connection saying that,
+    with no moduli file, it offers no group exchange (L{withHostKey}).
+    """
+
+    _log = loggerWithout("disabling non-fixed-group key exchange")
+
+
+class AdminSSHFactory(QuietConchFactory):
     """
     The console's SSH factory; its own class so the log names the listener.
     """

@@ -1,6 +1,7 @@
 """
-Tests for L{chatd.admin.ssh.withHostKey}: the SSH listeners' key exchange
-primes, and no line in the log at every login about them.
+Tests for L{chatd.admin.ssh.withHostKey} and L{QuietConchFactory}: the
+SSH listeners' key exchange primes, and no line in the log at every login
+about them.
 """
 
 from __future__ import annotations
@@ -8,14 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from twisted.conch.manhole_ssh import ConchFactory
 from twisted.conch.ssh.keys import Key
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.ssh import withHostKey
+from chatd.admin.ssh import QuietConchFactory, withHostKey
 
 GROUP_EXCHANGE = b"diffie-hellman-group-exchange-sha256"
 #: One line of a moduli file (the format of OpenSSH's /etc/ssh/moduli).
@@ -29,7 +29,7 @@ class PrimesTests(SynchronousTestCase):
         C{moduli} offers, and what its making logged.
         """
         factory = withHostKey(
-            ConchFactory(Portal(object())),  # type: ignore[arg-type]
+            QuietConchFactory(Portal(object())),  # type: ignore[arg-type]
             Key(Ed25519PrivateKey.generate()),
             moduli,
         )
