@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from chatd.core.commalist import commaList, parseEach
 from chatd.core.names import authorityRefusal, isReserved, isValidName, normalize
 from chatd.proxied import PREFIX as PROXIED
 from chatd.talk.rooms import roomOption
@@ -83,11 +84,11 @@ def clusterURL(value: str) -> str:
 
 
 def nameList(value: str) -> list[str]:
-    return [name for name in value.split(",") if name]
+    return commaList(value)
 
 
 def roomNames(value: str) -> list[str]:
-    return [roomOption(name) for name in nameList(value)]
+    return parseEach(value, roomOption)
 
 
 #: Options that must be more than 0, and those that may be 0.

@@ -45,6 +45,7 @@ from chatd.storage.cloakkey import CLOAK_KEY, CloakSecret
 from chatd.storage.datalock import DataDirectoryLock, checkUnlocked
 from chatd.storage.journal import JOURNAL, Journal
 from chatd.storage.opening import (
+    MODERATION_DB,
     StoreOpenError,
     checkDatabaseFiles,
     checkDataDirectory,
@@ -95,8 +96,6 @@ def databaseFiles(options: Options) -> list[Path]:
     The SQLite files the options make the daemon open: the chat database
     (unless it is on PostgreSQL or in memory) and the moderation database.
     """
-    from chatd.admin.wiring import MODERATION_DB
-
     dataDir = Path(options["data-dir"])
     db = options["db"] or ""
     files = [dataDir / MODERATION_DB]

@@ -193,16 +193,18 @@ class AdminKeyChecker:
             raise UnauthorizedLogin("not a key") from None
         address = str(getattr(credentials, "address", "") or "unknown")
         print_ = fingerprint(offered)
+        unused = "" if loaded[1] is None else f"the keys file {self.keys.path} {loaded[1]}"
         if not credentials.signature:
             # "Would this key do?" Conch's checker says yes to any key; the
             # truth spares a client with several keys a failure per key.
             if any(key == offered for _, key in listed):
                 raise ValidPublicKey()
             self.log.info(
-                "admin key {fingerprint} offered for {name!r} from {address} is not listed",
+                "admin key {fingerprint} offered for {name!r} from {address} {why}",
                 name=name,
                 address=address,
                 fingerprint=print_,
+                why=f"refused: {unused}, so no key is used" if unused else "is not listed",
             )
             raise UnauthorizedLogin("key not authorized")
         conch = SSHPublicKeyChecker(InMemorySSHKeyDB({username: [k for _, k in listed]}))
@@ -228,9 +230,10 @@ class AdminKeyChecker:
             )
             return recorded.encode("utf-8")
         self.log.warn(
-            "failed admin key login for {name!r} from {address} (key {fingerprint})",
+            "failed admin key login for {name!r} from {address} (key {fingerprint}){why}",
             name=name,
             address=address,
             fingerprint=print_,
+            why=f": {unused}, so no key is used" if unused else "",
         )
         raise UnauthorizedLogin("key not authorized")

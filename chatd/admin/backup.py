@@ -29,10 +29,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path, PurePosixPath
 
 from chatd.admin.credentials import matchOwner
-from chatd.admin.wiring import MODERATION_DB
 from chatd.storage.datalock import LOCK, lockHolder
 from chatd.storage.journal import JOURNAL
-from chatd.storage.opening import IMPORTED, databaseInUse
+from chatd.storage.opening import IMPORTED, MODERATION_DB, databaseInUse
 from chatd.storage.sqlite import DATABASE_NAME
 
 MANIFEST = "MANIFEST.json"

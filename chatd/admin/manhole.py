@@ -7,23 +7,32 @@ It is as powerful as the daemon's own user, so it is off by default, listens
 on 127.0.0.1 unless told otherwise, and always asks for an administrator's
 password (the same checker as the consoles; there is no anonymous or
 key-less way in).  Each shell is registered like a console session under the
-administrator's name, so C{admin revoke} ends it.
+administrator's name, so C{admin revoke} ends it.  C{exit()}, C{quit()}
+(any C{SystemExit}) and Ctrl-D end the session; a command on the ssh command
+line is refused with a word to the client (the SSH console runs those).
 """
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from typing import Any
 
 from twisted.conch import manhole, manhole_ssh
 from twisted.conch.insults import insults
 from twisted.conch.interfaces import ISession
+from twisted.conch.ssh.common import getNS
+from twisted.conch.ssh.connection import EXTENDED_DATA_STDERR
 from twisted.conch.ssh.keys import Key
+from twisted.conch.ssh.session import SSHSession
 from twisted.cred.checkers import ICredentialsChecker
 from twisted.cred.portal import Portal
+from twisted.internet.interfaces import IReactorTime
+from twisted.logger import Logger
 
 from chatd.admin.commands import AdminConsole
-from chatd.admin.ssh import ExitingTransport, TerminalSession, withHostKey
+from chatd.admin.shell import peerHost
+from chatd.admin.ssh import ExitingTransport, QuietConchFactory, TerminalSession, withHostKey
 
 BANNER = """chatd manhole: Python inside the running daemon. Careful: this is live.
   service     the ChatService (service.users(), service.rooms(), service.find(nick))
@@ -66,6 +75,8 @@ class BannerManhole(manhole.ColoredManhole):
         self.running = True
         try:
             super().lineReceived(line)
+        except SystemExit:  # exit(), quit(), sys.exit(): the interpreter lets it through
+            self.handle_QUIT()  # the session ends as with Ctrl-D, exit status 0
         finally:
             self.running = False
 
@@ -118,7 +129,48 @@ class BannerManhole(manhole.ColoredManhole):
         self.width, self.height = width, height
 
 
-class ManholeSSHFactory(manhole_ssh.ConchFactory):
+#: What a client that sends the manhole a command (C{ssh ... 'print(1)'}) reads.
+NO_COMMANDS = (
+    b"chatd manhole: it takes no commands; log in without one for its Python prompt"
+    b" (the SSH console, --admin-ssh, runs one-shot commands)\r\n"
+)
+
+
+class ManholeChannel(SSHSession):
+    """
+    The manhole's session channel: a shell only.  A command (an exec
+    request) is answered, then told L{NO_COMMANDS} on its standard error
+    and ended with exit status 1, in one line of the log; Conch's would
+    fail it with a critical traceback, and the client read only "exec
+    request failed".
+    """
+
+    log = Logger()
+
+    def __init__(self, *args: Any, name: str, clock: IReactorTime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.administrator, self.clock = name, clock
+
+    def request_exec(self, data: bytes) -> int:
+        command = getNS(data)[0].decode("utf-8", "replace")
+        assert self.conn is not None
+        self.log.info(
+            "manhole: command {command!r} from {name} at {address} refused (it takes none)",
+            command=command[:80],
+            name=self.administrator,
+            address=peerHost(self.conn.transport) or "?",
+        )
+        self.clock.callLater(0, self._refuse)  # once the request's answer has gone out
+        return 1
+
+    def _refuse(self) -> None:
+        assert self.conn is not None
+        self.writeExtended(EXTENDED_DATA_STDERR, NO_COMMANDS)
+        self.conn.sendRequest(self, b"exit-status", struct.pack(">L", 1))
+        self.loseConnection()
+
+
+class ManholeSSHFactory(QuietConchFactory):
     """
     The manhole's SSH factory; its own class so the log names the listener.
     """
@@ -134,15 +186,22 @@ class ManholeRealm(manhole_ssh.TerminalRealm):
     transportFactory = ExitingTransport
 
     def __init__(
-        self, namespace: dict[str, Any], makeConsole: Callable[[str], AdminConsole]
+        self,
+        namespace: dict[str, Any],
+        makeConsole: Callable[[str], AdminConsole],
+        clock: IReactorTime,
     ) -> None:
         super().__init__()
         self.namespace = namespace
         self.makeConsole = makeConsole
+        self.clock = clock
 
     def _getAvatar(self, avatarId: Any) -> Any:
         user = super()._getAvatar(avatarId)
         name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
+        user.channelLookup[b"session"] = lambda *a, **kw: ManholeChannel(
+            *a, name=name, clock=self.clock, **kw
+        )
         console = self.makeConsole(name)
         session = ISession(user.original)
         session.chainedProtocolFactory = (  # type: ignore[attr-defined]
@@ -156,11 +215,12 @@ def manholeFactory(
     checkers: list[ICredentialsChecker],
     key: Key,
     makeConsole: Callable[[str], AdminConsole],
+    clock: IReactorTime,
 ) -> ManholeSSHFactory:
     """
     An SSH factory serving a Python shell on C{namespace} to administrators
     one of C{checkers} accepts (a key, a password: the SSH console's);
     C{makeConsole} registers each shell by name.
     """
-    realm = ManholeRealm(namespace, makeConsole)
+    realm = ManholeRealm(namespace, makeConsole, clock)
     return withHostKey(ManholeSSHFactory(Portal(realm, checkers)), key)  # type: ignore[arg-type]

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from twisted.conch import manhole_ssh
 from twisted.conch.insults import insults
 from twisted.conch.interfaces import IConchUser, ISession
+from twisted.conch.openssh_compat.primes import parseModuliFile
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
@@ -34,6 +35,7 @@ from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.outcome import Refusal
 from chatd.admin.shell import ConsoleShell, peerHost
+from chatd.quietlog import loggerWithout
 
 HOST_KEY = "ssh_host_ed25519_key"
 F = TypeVar("F", bound=manhole_ssh.ConchFactory)
@@ -197,15 +199,33 @@ class AddressedUserAuth(userauth.SSHUserAuthServer):
         return d.addErrback(self._ebPassword)  # type: ignore[no-any-return]
 
 
-def withHostKey(factory: F, key: Key) -> F:
+#: Where OpenSSH keeps the primes of Diffie-Hellman group exchange.
+MODULI = Path("/etc/ssh/moduli")
+
+
+def systemPrimes(path: Path) -> dict[int, list[tuple[int, int]]] | None:
     """
-    Give an SSH server C{factory} the host key C{key}, and password logins
-    that pass the client's address on.  The dictionaries are assigned
-    afresh: on C{ConchFactory} they are class attributes shared by every
-    instance.
+    The group-exchange primes of the moduli file C{path}, or C{None} if it
+    is missing or unreadable.
+    """
+    try:
+        return parseModuliFile(str(path)) or None
+    except (OSError, ValueError):
+        return None
+
+
+def withHostKey(factory: F, key: Key, moduli: Path = MODULI) -> F:
+    """
+    Give an SSH server C{factory} the host key C{key}, the system's
+    group-exchange primes (C{moduli}, if it is there: Conch looks for none
+    and offers only fixed groups; L{QuietConchFactory} does not log so at
+    every login), and password logins that pass the client's address on.
+    The dictionaries are assigned afresh: on C{ConchFactory} they are class
+    attributes shared by every instance.
     """
     factory.publicKeys = {key.sshType(): key.public()}
     factory.privateKeys = {key.sshType(): key}  # type: ignore[dict-item]
+    factory.primes = systemPrimes(moduli)
     factory.services = {**factory.services, b"ssh-userauth": AddressedUserAuth}
     return factory
 
@@ -271,7 +291,16 @@ def withLoginDeadline(factory: F, clock: IReactorTime, timeout: float | None) ->
     return factory
 
 
-class AdminSSHFactory(manhole_ssh.ConchFactory):
+class QuietConchFactory(manhole_ssh.ConchFactory):
+    """
+    Conch's SSH factory without its line at every connection saying that,
+    with no moduli file, it offers no group exchange (L{withHostKey}).
+    """
+
+    _log = loggerWithout("disabling non-fixed-group key exchange")
+
+
+class AdminSSHFactory(QuietConchFactory):
     """
     The console's SSH factory; its own class so the log names the listener.
     """

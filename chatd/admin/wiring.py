@@ -35,6 +35,7 @@ from chatd.listeners import MANHOLE, SSH_CONSOLE, TELNET_CONSOLE, listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
 from chatd.optionvalues import endpoint
 from chatd.storage.modsql import SQLModerationStore
+from chatd.storage.opening import MODERATION_DB
 from chatd.storage.renamedkeys import RenamedKeys
 from chatd.storage.sql import SQLChatStore
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 
 #: Seconds between C{shutdown} and the reactor stopping: users get the notice.
 SHUTDOWN_GRACE = 1.0
-MODERATION_DB = "moderation.sqlite"
 PASSWORDS = "admin-passwords"
 
 log = Logger()
@@ -245,7 +245,7 @@ def addAdminServices(
                 "listeners": top,
                 "console": makeConsole("manhole"),
             }
-            shell = manholeFactory(namespace, checkers, key, makeConsole)
+            shell = manholeFactory(namespace, checkers, key, makeConsole, reactor)
             withLoginDeadline(shell, reactor, options["admin-login-timeout"])
             manhole = listen(reloader, "manhole (SSH)", options["manhole"], shell, reactor, MANHOLE)
             manhole.setServiceParent(top)

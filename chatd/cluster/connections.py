@@ -1,7 +1,8 @@
-# -*- test-case-name: tests.integration.test_cluster_redis -*-
+# -*- test-case-name: tests.integration.test_cluster_redis,tests.unit.cluster.test_cluster_retries -*-  # noqa: E501
 """
 The two kinds of connection of a L{chatd.cluster.redis.RedisLink}, as
-txredisapi protocols, and the factory that builds them.
+txredisapi protocols, the factory that builds them, and the
+C{ClientService} that keeps each connected without a log line per retry.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import txredisapi
+from twisted.application.internet import ClientService
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory
@@ -16,6 +18,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.resp import encodeCommand
+from chatd.quietlog import loggerWithout
 
 if TYPE_CHECKING:
     from chatd.cluster.redis import RedisLink
@@ -168,3 +171,13 @@ class Preparations:
         if waiter in self._waiters:
             self._waiters.remove(waiter)
             waiter.callback(None)
+
+
+class QuietClientService(ClientService):
+    """
+    Twisted's C{ClientService} without its line for every retry (two per
+    retry through a Redis outage, one per connection): the link logs one
+    line when Redis cannot be reached, and one when it is back.
+    """
+
+    _log = loggerWithout("Scheduling retry")

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from typing import Any
 
 import txredisapi
-from twisted.application.internet import ClientService, backoffPolicy
+from twisted.application.internet import backoffPolicy
 from twisted.application.service import MultiService
 from twisted.internet.defer import CancelledError, Deferred, fail, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -42,6 +42,7 @@ from chatd.cluster.connections import (
     CommandConnection,
     ConnectionFactory,
     Preparations,
+    QuietClientService,
     ReaderConnection,
     whenReady,
 )
@@ -133,7 +134,7 @@ class RedisLink(MultiService):
             (CommandConnection, self._prepareCommands),
             (ReaderConnection, self._prepareReader),
         ):
-            ClientService(
+            QuietClientService(
                 endpoint, ConnectionFactory(self, protocol), policy, self.clock, prepare
             ).setServiceParent(self)
 

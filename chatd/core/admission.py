@@ -38,6 +38,7 @@ from twisted.logger import Logger
 from zope.interface import Interface
 
 from chatd.core import errors
+from chatd.core.commalist import parseEach
 from chatd.lines.throttle import TokenBucket
 
 #: An address ban's or an exemption's network.
@@ -69,12 +70,7 @@ def parseNetworks(value: str) -> list[IPv4Network | IPv6Network]:
 
     @raise ValueError: an entry is not an address or a network.
     """
-    networks: list[IPv4Network | IPv6Network] = []
-    for entry in value.split(","):
-        entry = entry.strip()
-        if entry:
-            networks.append(ip_network(entry, strict=False))
-    return networks
+    return parseEach(value, parseNetwork)
 
 
 def parseNetwork(text: str) -> Network:

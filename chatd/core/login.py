@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
+from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.accounts import Secret
@@ -84,7 +85,33 @@ class Logins(Renames, Joining):
         @raise AlreadyLoggedIn: logged in, or a login is under way.
         @raise GuestsRefused: (maybe in the L{Deferred}) no account's
             password proven while guests are not admitted (L{refuseGuest}).
+        @raise Banned: (or L{errors.Kicked}; maybe in the L{Deferred}) a
+            sanction holds C{nick} or the address back: logged, once
+            (L{Moderation.refusedLogin}).
         """
+        try:
+            result = self._login(participant, nick, password, preferred, resume, held)
+        except (errors.Banned, errors.Kicked) as refused:
+            self.service.moderation.refusedLogin(nick, participant.address, refused)
+            raise
+        if isinstance(result, Deferred):
+            result.addErrback(self._sanctioned, participant, nick)
+        return result
+
+    def _sanctioned(self, failure: Failure, participant: IParticipant, nick: str) -> Failure:
+        if isinstance(failure.value, (errors.Banned, errors.Kicked)):
+            self.service.moderation.refusedLogin(nick, participant.address, failure.value)
+        return failure
+
+    def _login(
+        self,
+        participant: IParticipant,
+        nick: str,
+        password: Secret | None,
+        preferred: str | None,
+        resume: bool,
+        held: Held | None,
+    ) -> MaybeDeferred[str]:
         if participant in self._underWay or self.service.isLoggedIn(participant):
             raise errors.AlreadyLoggedIn()
         nick = validNick(nick)

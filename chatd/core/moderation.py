@@ -160,6 +160,27 @@ class Moderation:
         if mute is not None:
             raise errors.Muted(f"you are muted {describe(mute, self.clock.seconds())}")
 
+    def refusedLogin(self, nick: str, address: str, refused: errors.ChatError) -> None:
+        """
+        Log a login that L{checkLogin} or L{checkAddress} C{refused}: one
+        line per attempt, as a wrong password has, with who, from where and
+        which sanction (whatever C{--quiet-connections} says).
+        """
+        if isinstance(refused, errors.Kicked):
+            sanction, what = self.active(KICK, nick), "kicked"
+        elif (sanction := self.active(BAN, nick)) is not None:
+            what = "banned"
+        else:
+            sanction = self.addressBan(address)
+            what = "address banned" if sanction is None else f"address banned ({sanction.name})"
+        self.log.info(
+            "login of {nick} from {address} refused: {what} {sanction}",
+            nick=nick,
+            address=address or "?",
+            what=what,
+            sanction=refused.text if sanction is None else describe(sanction, self.clock.seconds()),
+        )
+
     # Queries
 
     def active(self, kind: str, target: str) -> Sanction | None:

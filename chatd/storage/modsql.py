@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_modstore -*-
+# -*- test-case-name: tests.integration.test_modstore,tests.integration.test_storage_tools -*-
 """
 L{SQLModerationStore}: moderation (L{chatd.modstore.IModerationStore}) in
 the chat database itself, next to accounts and messages, on SQLite or
@@ -6,7 +6,8 @@ PostgreSQL.  C{--db} uses it, so sanctions and the audit trail are in the
 database every cluster node shares.
 
 A data directory that kept moderation in its own C{moderation.sqlite}
-(before C{--db} took it over) is imported once, at the first load: its
+(before C{--db} took it over) is imported once, by C{chatd-admin copy}
+(L{chatd.storage.tools}) or, if it is still there, at the first load: its
 sanctions are added where the database has none of the same kind and
 target, its audit entries appended, and the file renamed
 C{moderation.sqlite.imported}, its content kept as it was, in one file
@@ -48,6 +49,81 @@ def _selfContained(connection: sqlite3.Connection) -> None:
         pass  # busy: the import goes on; a backup leaves the companions out anyway
 
 
+def saveSanction(txn: Cursor, paramstyle: str, sanction: Sanction, replace: bool = True) -> None:
+    """
+    Save C{sanction} in the caller's transaction, replacing one of the same
+    kind and target unless not C{replace} (then the stored one stays).
+    """
+    action = (
+        "DO UPDATE SET name = excluded.name, reason = excluded.reason,"
+        " by_admin = excluded.by_admin, at = excluded.at, until = excluded.until"
+        if replace
+        else "DO NOTHING"
+    )
+    txn.execute(
+        convert(
+            f"INSERT INTO sanctions ({SANCTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            f" ON CONFLICT (kind, target) {action}",
+            paramstyle,
+        ),
+        (
+            sanction.kind,
+            sanction.target,
+            sanction.name,
+            sanction.reason,
+            sanction.by,
+            sanction.at,
+            sanction.until,
+        ),
+    )
+
+
+def addAudit(txn: Cursor, paramstyle: str, entry: AuditEntry) -> None:
+    """
+    Append C{entry} to the audit trail, in the caller's transaction.
+    """
+    txn.execute(
+        convert("INSERT INTO audit (at, who, what) VALUES (?, ?, ?)", paramstyle),
+        (entry.at, entry.who, entry.what),
+    )
+
+
+def importLegacy(txn: Cursor, paramstyle: str, path: Path) -> int:
+    """
+    Add the sanctions and audit trail of the old moderation file C{path}
+    to the database of C{txn}, in that transaction (a sanction of a kind
+    and target it holds already stays as it is), and leave the file one
+    self-contained database (L{_selfContained}); returns how many
+    sanctions the file held.  The caller renames it L{IMPORTED} once the
+    transaction committed (L{markImported}).
+    """
+    old = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
+    try:
+        tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
+        sanctions = audit = []
+        if "sanctions" in tables:
+            sanctions = old.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions").fetchall()
+        if "audit" in tables:
+            audit = old.execute("SELECT at, who, what FROM audit ORDER BY id").fetchall()
+        _selfContained(old)
+    finally:
+        old.close()
+    for row in sanctions:
+        saveSanction(txn, paramstyle, Sanction(*row), replace=False)
+    for row in audit:
+        addAudit(txn, paramstyle, AuditEntry(*row))
+    return len(sanctions)
+
+
+def markImported(path: Path) -> None:
+    """
+    Rename the moderation file C{path}, imported, L{IMPORTED}: the data
+    directory's moderation now lives in the database (and a start on the
+    data directory alone is refused, L{chatd.storage.opening.checkNotMoved}).
+    """
+    os.replace(path, path.with_name(IMPORTED))
+
+
 @implementer(IModerationStore)
 class SQLModerationStore(Service):
     """
@@ -63,72 +139,18 @@ class SQLModerationStore(Service):
         self.store = store
         self.legacy = legacy
 
-    def _sql(self, query: str) -> str:
-        return convert(query, self.store.paramstyle)
-
-    def _saveSanction(self, txn: Cursor, sanction: Sanction, replace: bool = True) -> None:
-        action = (
-            "DO UPDATE SET name = excluded.name, reason = excluded.reason,"
-            " by_admin = excluded.by_admin, at = excluded.at, until = excluded.until"
-            if replace
-            else "DO NOTHING"
-        )
-        txn.execute(
-            self._sql(
-                f"INSERT INTO sanctions ({SANCTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                f" ON CONFLICT (kind, target) {action}"
-            ),
-            (
-                sanction.kind,
-                sanction.target,
-                sanction.name,
-                sanction.reason,
-                sanction.by,
-                sanction.at,
-                sanction.until,
-            ),
-        )
-
-    def _addAudit(self, txn: Cursor, entry: AuditEntry) -> None:
-        txn.execute(
-            self._sql("INSERT INTO audit (at, who, what) VALUES (?, ?, ?)"),
-            (entry.at, entry.who, entry.what),
-        )
-
-    def _import(self, txn: Cursor, path: Path) -> int:
-        """
-        Add the old file's sanctions and audit trail, in this transaction,
-        and leave the file one self-contained database (L{_selfContained}).
-        """
-        old = sqlite3.connect(f"file:{path}?mode=rw", uri=True)
-        try:
-            tables = {row[0] for row in old.execute("SELECT name FROM sqlite_master")}
-            sanctions = audit = []
-            if "sanctions" in tables:
-                sanctions = old.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions").fetchall()
-            if "audit" in tables:
-                audit = old.execute("SELECT at, who, what FROM audit ORDER BY id").fetchall()
-            _selfContained(old)
-        finally:
-            old.close()
-        for row in sanctions:
-            self._saveSanction(txn, Sanction(*row), replace=False)
-        for row in audit:
-            self._addAudit(txn, AuditEntry(*row))
-        return len(sanctions)
-
     def _load(self, txn: Cursor) -> tuple[list[Sanction], int | None]:
         migrate(txn, self.store.paramstyle)  # a no-op once the chat store has loaded
         imported = None
         if self.legacy is not None and self.legacy.exists():
-            imported = self._import(txn, self.legacy)
+            imported = importLegacy(txn, self.store.paramstyle, self.legacy)
         txn.execute(f"SELECT {SANCTION_COLUMNS} FROM sanctions")
         return [Sanction(*row) for row in txn.fetchall()], imported
 
     async def _loadSanctions(self) -> list[Sanction]:
         sanctions, imported = await self.store.database.run(self._load)
         if imported is not None and self.legacy is not None:
-            os.replace(self.legacy, self.legacy.with_name(IMPORTED))
+            markImported(self.legacy)
             self.log.info(
                 "moderation: imported {count} sanctions and the audit trail of {path}",
                 count=imported,
@@ -140,7 +162,7 @@ class SQLModerationStore(Service):
         return Deferred.fromCoroutine(self._loadSanctions())
 
     def saveSanction(self, sanction: Sanction) -> Deferred[None]:
-        return self.store.database.run(self._saveSanction, sanction)
+        return self.store.database.run(saveSanction, self.store.paramstyle, sanction)
 
     def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
         return self.store.database.execute(
@@ -148,7 +170,7 @@ class SQLModerationStore(Service):
         )
 
     def addAudit(self, entry: AuditEntry) -> Deferred[None]:
-        return self.store.database.run(self._addAudit, entry)
+        return self.store.database.run(addAudit, self.store.paramstyle, entry)
 
     def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
         d = self.store.database.select(

@@ -156,9 +156,13 @@ def checkDataDirectory(dataDir: Path) -> None:
         )
 
 
+#: A data directory's own moderation database (sanctions, audit trail),
+#: when it runs on its SQLite files alone.
+MODERATION_DB = "moderation.sqlite"
+
 #: What a data directory keeps of its moderation file once the database of
 #: C{--db} imported it (L{chatd.storage.modsql}): its data moved there.
-IMPORTED = "moderation.sqlite.imported"
+IMPORTED = MODERATION_DB + ".imported"
 
 
 def checkNotMoved(dataDir: Path) -> None:
@@ -171,7 +175,7 @@ def checkNotMoved(dataDir: Path) -> None:
         file of its own.
     """
     moved = dataDir / IMPORTED
-    if moved.exists() and not (dataDir / "moderation.sqlite").exists():
+    if moved.exists() and not (dataDir / MODERATION_DB).exists():
         raise StoreOpenError(
             f"the data of {dataDir} moved into the database of --db ({moved} is there):"
             f" start with --db, or, to go back to its SQLite files as they were before"

@@ -35,8 +35,9 @@ class SQLitePool(adbapi.ConnectionPool):
     A connection pool that creates the database's directory (mode 0700: it
     holds password hashes and private messages) when it first connects, in
     the pool's thread: nothing touches the disk until the store is used.
-    A database it makes is its owner's alone (0600, with its companion
-    files), whatever the umask, even in a directory that existed.
+    Its database is its owner's alone (0600, with its companion files),
+    whatever the umask, even in a directory that existed: one it makes,
+    and one it opens with another mode (an older chatd's), made so at open.
     """
 
     directory: Path | None = None
@@ -45,13 +46,24 @@ class SQLitePool(adbapi.ConnectionPool):
         if self.directory is not None:
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         path = self.connargs[0]
-        made = path != ":memory:" and not Path(path).exists()
         connection = super().connect()
-        if made:
+        if path != ":memory:":
             for file in (path, f"{path}-wal", f"{path}-shm"):
-                if Path(file).exists():
-                    os.chmod(file, 0o600)
+                ownersOnly(Path(file))
         return connection
+
+
+def ownersOnly(path: Path) -> None:
+    """
+    Make C{path}, if it is there, readable and writable by its owner only
+    (0600); one this process may not change (another user's) stays as it
+    is.
+    """
+    try:
+        if path.stat().st_mode & 0o777 != 0o600:
+            os.chmod(path, 0o600)
+    except OSError:
+        pass  # missing, or not ours to change
 
 
 def sqliteStore(

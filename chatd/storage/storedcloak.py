@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from twisted.logger import Logger
+
 from chatd.storage.cloakkey import NoStoredSecret, parseCloakSecret
 from chatd.storage.migration import convert
 from chatd.storage.schema import MIGRATION_LOCK, SETTINGS_TABLE
@@ -25,6 +27,19 @@ STORED_CLOAK = "cloak_secret"
 
 #: Seconds to wait for PostgreSQL at start, for the cloak secret.
 CONNECT_TIMEOUT = 5
+
+#: The warning for a node that stores its own secret in a database holding
+#: accounts already: a copy made without the secret (an older chatd-admin).
+NO_SECRET_COPIED = (
+    "the database holds {count} accounts but no cloak secret (it was copied by an older"
+    " chatd-admin copy): this node's secret is now every node's, so guests' hosts change"
+    " unless this node's data directory is the one that was copied. To keep them, stop this"
+    " node before anyone connects, run DELETE FROM settings WHERE name = '"
+    + STORED_CLOAK
+    + "' on the database, and start first the node whose data directory was copied"
+)
+
+log = Logger()
 
 
 def agreeStoredSecret(txn: Any, paramstyle: str, offered: bytes) -> bytes:
@@ -68,6 +83,28 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
     try:
         with psycopg.connect(dsn, connect_timeout=timeout) as connection:
             with connection.cursor() as cursor:
-                return agreeStoredSecret(cursor, "format", offered)
+                cursor.execute(MIGRATION_LOCK)  # (held to the end of the transaction)
+                uncloaked = accountsWithoutSecret(cursor)
+                stored = agreeStoredSecret(cursor, "format", offered)
     except psycopg.Error as error:
         raise NoStoredSecret(f"the database could not be asked ({error})") from error
+    if uncloaked:
+        log.warn(NO_SECRET_COPIED, count=uncloaked)
+    return stored
+
+
+def accountsWithoutSecret(txn: Any) -> int:
+    """
+    How many accounts the PostgreSQL database of C{txn} holds while it holds
+    no cloak secret (0 if it holds one, or no chatd tables yet).
+    """
+    txn.execute("SELECT to_regclass('accounts') IS NOT NULL, to_regclass('settings') IS NOT NULL")
+    accounts, settings = txn.fetchone()
+    if not accounts:
+        return 0
+    if settings:
+        txn.execute("SELECT count(*) FROM settings WHERE name = %s", (STORED_CLOAK,))
+        if txn.fetchone()[0]:
+            return 0
+    txn.execute("SELECT count(*) FROM accounts")
+    return int(txn.fetchone()[0])

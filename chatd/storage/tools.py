@@ -9,8 +9,9 @@ same copy; C{chatd-admin backup} backs up the whole data directory):
     stopped);
   - C{copy DATA postgresql://...}: move a site from SQLite to PostgreSQL:
     creates the schema in an empty PostgreSQL database and copies every
-    account, room, membership, approval request and message, and the data
-    directory's cloak secret (so guests keep their hosts).
+    account, room, membership, approval request and message, the data
+    directory's cloak secret (so guests keep their hosts) and its moderation
+    (sanctions and audit trail, so bans hold whichever node starts first).
 
 C{DATA} is a data directory (as given to C{--data-dir}) or the database file.
 """
@@ -27,7 +28,14 @@ from typing import Any
 from chatd.storage.cloakkey import CLOAK_KEY, parseCloakSecret
 from chatd.storage.journal import JOURNAL
 from chatd.storage.migration import convert, migrate
-from chatd.storage.opening import StoreOpenError, checkSchema, databaseInUse, schemaVersion
+from chatd.storage.modsql import importLegacy, markImported
+from chatd.storage.opening import (
+    MODERATION_DB,
+    StoreOpenError,
+    checkSchema,
+    databaseInUse,
+    schemaVersion,
+)
 from chatd.storage.rekey import rekeyAll
 from chatd.storage.schema import MIGRATIONS, RESTART_IDS
 from chatd.storage.search import fillSearchText
@@ -131,6 +139,7 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
         raise RuntimeError(str(error)) from error
     version = schemaVersion(Path(source))
     secret = sourceCloakSecret(Path(source).parent)
+    moderation = Path(source).parent / MODERATION_DB
     reader = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
     counts: dict[str, tuple[int, int]] = {}
     try:
@@ -159,10 +168,15 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
             if secret is not None:  # else the first node started on the copy offers its own
                 agreeStoredSecret(cursor, "format", secret)
                 counts["cloak secret"] = (1, 1)
+            if moderation.is_file():  # as a first start on this data directory would
+                sanctions = importLegacy(cursor, "format", moderation)
+                counts["sanctions"] = (sanctions, sanctions)
     except psycopg.Error as error:
         raise RuntimeError("PostgreSQL: " + " ".join(str(error).split())) from error
     finally:
         reader.close()
+    if "sanctions" in counts:  # committed: its data lives in PostgreSQL now
+        markImported(moderation)
     return counts
 
 

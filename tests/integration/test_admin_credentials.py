@@ -30,7 +30,9 @@ from chatd.admin.commands import Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.service import ChatService
+from chatd.storage.sqlite import DATABASE_NAME
 from tests.support.admincases import fakeVerify
+from tests.support.daemon import Daemon
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -149,6 +151,37 @@ class PasswordFileTests(SynchronousTestCase):
         )
         self.assertEqual(1, bad.returncode)
         self.assertIn(b"colon", bad.stderr)
+
+    def test_scriptsAgree(self) -> None:
+        """
+        C{scripts/serve} and C{scripts/chatd-admin}, run from the same
+        directory (not the checkout's root), take C{./chatd-data} there:
+        the daemon uses the administrator added beside it.
+        """
+        here = Path(self.mktemp()).absolute()
+        here.mkdir(parents=True)
+        added = subprocess.run(
+            [str(ROOT / "scripts" / "chatd-admin"), "root", "--stdin"],
+            input=b"sesame\n",
+            capture_output=True,
+            cwd=here,
+            timeout=30,
+        )
+        self.assertEqual(0, added.returncode, added.stderr)
+        self.assertTrue(verify(here / "chatd-data" / "admin-passwords", "root", "sesame"))
+        loopback = "tcp:0:interface=127.0.0.1"
+        command = [str(ROOT / "scripts" / "serve"), "--port", loopback, "--admin", loopback]
+        command += ["--talk", "", "--web", "", "--irc", "", "--metrics", ""]
+        log = here / "serve.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(command, cwd=here, stdout=out, stderr=subprocess.STDOUT)
+        daemon = Daemon(process, log)
+        try:
+            daemon.waitFor(("TchatFactory", "AdminTelnetFactory"))
+        finally:
+            daemon.stop()
+        self.assertTrue((here / "chatd-data" / DATABASE_NAME).exists(), daemon.logText())
+        self.assertNotIn("no administrator", daemon.logText())
 
 
 class CheckerTests(SynchronousTestCase):

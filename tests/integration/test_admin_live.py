@@ -269,9 +269,18 @@ def test_interactiveSessions(tmp_path: Path) -> None:
         assert "chatd manhole" in shell.stdout
         assert "['Blabla']" in shell.stdout
         assert "\nTrue\n" in shell.stdout  # the chat store is at hand
+        for leaving in ("exit()", "quit()"):  # as Ctrl-D: the session ends, exit status 0
+            left = ssh.run(daemon.ports["ManholeSSHFactory"], keystrokes=leaving + "\r")
+            assert left.returncode == 0, left
+        command = ssh.run(daemon.ports["ManholeSSHFactory"], "print(1+1)")
+        assert command.returncode == 1, command
+        assert "it takes no commands" in command.stderr and "2" not in command.stdout, command
     finally:
         daemon.stop()
-    assert "Traceback" not in daemon.logText()
+    log = daemon.logText()
+    assert "Traceback" not in log and "Unhandled" not in log and "CRITICAL" not in log
+    assert "Executing command" not in log and "exitCode: 1" not in log
+    assert log.count("manhole: command 'print(1+1)' from root at 127.0.0.1 refused") == 1
 
 
 def test_terminalConsole(tmp_path: Path) -> None:

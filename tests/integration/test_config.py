@@ -59,6 +59,29 @@ def test_fileGivesValues(tmp_path: Path) -> None:
     assert options["max-rooms"] == 1000  # not in the file: the default
 
 
+def test_commaListsWithSpaces(tmp_path: Path) -> None:
+    """
+    Every comma-separated option, in the file or on the command line, reads
+    its items without the spaces around them; an item refused is named.
+    """
+    config = write(
+        tmp_path / "chatd.toml",
+        'rooms = "lobby, garden"\n'
+        'operators = "alice, bob"\n'
+        'limit-exempt = "10.0.0.0/8, 192.0.2.7"\n'
+        'web-origins = "https://a.example, https://b.example"\n',
+    )
+    options = parse("--config", config, "--autojoin", " lobby ,garden")
+    assert options["rooms"] == ["lobby", "garden"]
+    assert options["autojoin"] == ["lobby", "garden"]
+    assert options["operators"] == ["alice", "bob"]
+    assert [str(network) for network in options["limit-exempt"]] == ["10.0.0.0/8", "192.0.2.7/32"]
+    assert options["web-origins"] == ["https://a.example", "https://b.example"]
+    with pytest.raises(UsageError) as refused:
+        parse("--rooms", "lobby, gar den")
+    assert str(refused.value).startswith("--rooms: 'gar den': a room name is")
+
+
 def test_commandLineOverrides(tmp_path: Path) -> None:
     """
     The command line wins over the file, wherever C{--config} is on it.

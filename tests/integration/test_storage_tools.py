@@ -7,12 +7,16 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import psycopg
 import pytest
 import pytest_twisted
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 
 from chatd.core.names import key
+from chatd.modstore import BAN, AuditEntry, Sanction, SQLiteModerationStore
 from chatd.storage import openStore
 from chatd.storage.cloakkey import cloakSecret
+from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import dataDirStore
 from chatd.storage.storedcloak import postgresSecret
@@ -238,3 +242,60 @@ async def test_chatdAdminCopy(tmp_path: Path, postgresServer: str) -> None:
         assert len(await store.history("Blabla", 100)) == 12
     finally:
         await store.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_copyModeration(
+    tmp_path: Path, postgresServer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """
+    C{copy} imports the data directory's C{moderation.sqlite} (sanctions and
+    audit trail) as the first start on it would, and renames it
+    C{moderation.sqlite.imported}: a node started first on a fresh data
+    directory keeps the banned out.
+    """
+    from twisted.internet import reactor
+
+    await fill(tmp_path / "data")
+    legacy = tmp_path / "data" / "moderation.sqlite"
+    old = SQLiteModerationStore(legacy)
+    old.startService()
+    ban = Sanction(BAN, "troll", "troll", "spam", "root", 200.0, None)
+    await old.saveSanction(ban)
+    await old.addAudit(AuditEntry(200.0, "root", "ban troll spam"))
+    old.stopService()
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    assert "1 sanctions copied" in capsys.readouterr().out
+    assert not legacy.exists() and legacy.with_name("moderation.sqlite.imported").exists()
+    chat = openStore("unused", url, reactor)
+    chat.startService()
+    try:
+        await chat.load()
+        fresh = SQLModerationStore(chat, tmp_path / "fresh" / "moderation.sqlite")
+        assert await fresh.loadSanctions() == [ban]
+        assert [e.what for e in await fresh.lastAudit(10)] == ["ban troll spam"]
+    finally:
+        await chat.stopService()
+
+
+@pytest_twisted.ensureDeferred
+async def test_warnCopyWithoutSecret(tmp_path: Path, postgresServer: str) -> None:
+    """
+    A node starting on a copy that holds accounts but no cloak secret (made
+    by an older C{chatd-admin copy}) stores its own and warns, once, that
+    guests' hosts change unless the copied data directory's node starts
+    first.
+    """
+    await fill(tmp_path / "data")
+    url = createDatabase(postgresServer)
+    assert main(["copy", str(tmp_path / "data"), url]) == 0
+    with psycopg.connect(url) as connection:
+        connection.execute("DELETE FROM settings")
+    with capturedLogs() as events:
+        assert postgresSecret(url, b"\x01" * 32) == b"\x01" * 32
+        assert postgresSecret(url, b"\x02" * 32) == b"\x01" * 32
+    warned = [formatEvent(e) for e in events if e["log_level"] >= LogLevel.warn]
+    assert len(warned) == 1
+    assert "1 accounts but no cloak secret" in warned[0]
+    assert "start first the node whose data directory was copied" in warned[0]

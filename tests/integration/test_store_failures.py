@@ -138,6 +138,33 @@ async def test_newDatabasesPrivate(tmp_path: Path) -> None:
         os.umask(old)
 
 
+@pytest_twisted.ensureDeferred
+async def test_olderDatabasesMadePrivate(tmp_path: Path) -> None:
+    """
+    Chat and moderation databases an older chatd left readable by others
+    (0644) are their owner's alone once opened, with the write-ahead logs
+    SQLite makes in their mode.
+    """
+    folder = tmp_path / "data"
+    for _ in ("made", "as an older chatd left them"):
+        store = sqliteStore(str(folder / "chatd.sqlite3"), reactor, directory=folder)
+        store.startService()
+        moderation = SQLiteModerationStore(folder / "moderation.sqlite", reactor)
+        moderation.startService()
+        try:
+            await store.load()
+            await moderation.addAudit(AuditEntry(1.0, "root", "ban eve"))
+            made = sorted(path.name for path in folder.iterdir())
+            modes = {name: (folder / name).stat().st_mode & 0o777 for name in made}
+        finally:
+            await stop(store)
+            await stop(moderation)
+        for name in ("chatd.sqlite3", "moderation.sqlite"):
+            (folder / name).chmod(0o644)  # as an older chatd left them
+    assert "chatd.sqlite3-wal" in made and "moderation.sqlite-shm" in made
+    assert modes == {name: 0o600 for name in made}
+
+
 class OpeningTests(SynchronousTestCase):
     """
     L{checkDatabaseFile} and the files the options make the daemon open.

@@ -164,8 +164,9 @@ class KeyCheckerTests(SynchronousTestCase):
     def test_writableByOthers(self) -> None:
         """
         A file its group or others may write is not used: every key is
-        refused, and the log says why once, not at every attempt.  Made
-        safe again, it is used.
+        refused, and the log says why once, not at every attempt; each
+        attempt's own line says the file was refused, not that the key
+        (which it lists) is not listed.  Made safe again, it is used.
         """
         for mode in (0o666, 0o620):
             self.path.chmod(mode)
@@ -177,6 +178,12 @@ class KeyCheckerTests(SynchronousTestCase):
             unsafe = f"admin keys file {self.path} is writable by its group or others"
             self.assertIn(unsafe, errors[0])
             self.assertIn(f"(mode {mode:o})", errors[0])
+            attempts = [formatEvent(e) for e in events if e["log_level"] < LogLevel.error]
+            refused = f"the keys file {unsafe[16:]} (mode {mode:o})"
+            self.assertEqual(len(attempts), 2, attempts)
+            for line in attempts:
+                self.assertIn(refused + ", so no key is used", line)
+                self.assertNotIn("not listed", line)
         self.path.chmod(0o644)
         self.assertEqual(self.check(credentials(b"alice", self.alice))[0], b"Alice")
 

@@ -12,6 +12,7 @@ from typing import Any
 from twisted.conch.insults import insults
 from twisted.conch.interfaces import ISession
 from twisted.internet.error import ConnectionDone
+from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.python.failure import Failure
 
@@ -88,7 +89,7 @@ class RevokeTests(AccountsTestCase):
         The manhole's SSH realm gives each login a shell registered under the
         name it logged in with.
         """
-        realm = ManholeRealm({"service": self.service}, self.consoles)
+        realm = ManholeRealm({"service": self.service}, self.consoles, Clock())
         user = realm._getAvatar(b"alice")
         factory = ISession(user.original).chainedProtocolFactory  # type: ignore[attr-defined]
         terminal = factory()

@@ -79,3 +79,17 @@ class ManholeOutputTests(AccountsTestCase):
         self.assertTrue(shown.startswith("connections: 0\r\nlogged in: 0\r\n>>> "), shown)
         self.assertTrue(shown.endswith(">>> serv"), shown)  # still being typed
         self.assertEqual(self.stdout.getvalue(), "")
+
+    def test_exitEndsTheSession(self) -> None:
+        """
+        C{exit()} and C{quit()} (any C{SystemExit}) end the session as
+        Ctrl-D does, instead of escaping into the daemon as an unhandled
+        error.
+        """
+        consoles = Consoles(self.service, passwords=Path(self.mktemp()))
+        for typed in (b"exit()", b"quit()", b"import sys; sys.exit(3)"):
+            terminal = insults.ServerProtocol(BannerManhole, {}, consoles("root"))
+            transport = StringTransport()
+            terminal.makeConnection(transport)
+            terminal.dataReceived(typed + b"\r")
+            self.assertTrue(transport.disconnecting, typed)

@@ -9,7 +9,7 @@ from typing import cast
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
-from twisted.logger import ILogObserver, formatEvent, globalLogPublisher
+from twisted.logger import ILogObserver, capturedLogs, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
@@ -233,6 +233,43 @@ class ServiceEnforcementTests(SynchronousTestCase):
         self.assertIsNone(participant.nick)
         self.clock.advance(5)
         self.assertEqual("Bob", self.service.login(participant, "Bob"))
+
+    def test_refusedLoginsLogged(self) -> None:
+        """
+        Each login a sanction refuses is logged, one line per attempt, with
+        who, from where and which sanction: refused at once (a ban, a kick
+        of the name) or after a wait (the sanctions loading at start, an
+        address banned meanwhile).
+        """
+        self.moderation.ban("troll", "spam", "root")
+        self.moderation.kick("carol", 300, "flood", "root")
+        waiting: Deferred[list[Sanction]] = Deferred()
+        store = MemoryModerationStore()
+        store.loadSanctions = lambda: waiting  # type: ignore[method-assign]
+        with capturedLogs() as events:
+            for nick in ("troll", "troll", "carol"):
+                participant = RecordingParticipant("192.0.2.7")
+                self.service.connect(participant)
+                self.assertRaises(errors.ChatError, self.service.login, participant, nick)
+            restoring = Deferred.fromCoroutine(self.moderation.restore(store))
+            late = RecordingParticipant("198.51.100.9")
+            self.service.connect(late)
+            login = self.service.login(late, "dave")
+            self.moderation.banAddress(parseNetwork("198.51.100.0/24"), "abuse", "root", force=True)
+            waiting.callback([])
+        self.successResultOf(restoring)
+        self.failureResultOf(cast(Deferred[str], login), errors.Banned)
+        refused = [formatEvent(e) for e in events if "refused" in formatEvent(e)]
+        self.assertEqual(
+            [
+                "login of troll from 192.0.2.7 refused: banned for good: spam",
+                "login of troll from 192.0.2.7 refused: banned for good: spam",
+                "login of carol from 192.0.2.7 refused: kicked for 5m more: flood",
+                "login of dave from 198.51.100.9 refused: address banned (198.51.100.0/24)"
+                " for good: abuse",
+            ],
+            refused,
+        )
 
     def test_mutedCannotSpeak(self) -> None:
         """
