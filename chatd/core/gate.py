@@ -11,7 +11,11 @@ the next one start only once its back-off has passed, so however many
 guesses arrive in parallel, in N seconds a name or an address gets about
 N / back-off of them evaluated.  A name's turns go round the addresses
 waiting for it, so one address's queue of guesses never stands between
-another address and the name.  A success clears both lanes.  At most
+another address and the name.  An address from which the name's account
+signed in lately (L{chatd.core.knownaddresses}) goes ahead of the name's
+turns: its attempt starts as soon as its own address lane lets it, whatever
+guesses from elsewhere wait or back off for the name, so its owner is not
+kept out by them.  A success clears both lanes.  At most
 C{concurrency} argon2 hashes run at once (each takes tens of MiB), and at
 most C{maxPending} attempts (C{maxPerAddress} per address) wait: beyond,
 the attempt is refused at once with L{errors.TooManyAttempts}.
@@ -29,6 +33,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.knownaddresses import KnownAddresses
 from chatd.core.names import key
 
 #: Lanes kept at once; beyond, the oldest idle ones are forgotten.
@@ -70,6 +75,8 @@ class _Attempt:
     ) -> None:
         self.name, self.address, self.verify = name, address, verify
         self.started = False
+        #: it went ahead of the name's turns (from a known address)
+        self.ahead = False
         self.result: Deferred[bool] = Deferred(lambda d: cancel(self))
 
 
@@ -109,6 +116,8 @@ class PasswordGate:
         self._names: dict[str, Lane] = {}
         self._addresses: dict[str, Lane] = {}
         self._listeners: list[Callable[[str, str, bool], None]] = []
+        #: where each account signed in lately: its attempts go ahead
+        self.known = KnownAddresses(nameFree)
 
     def inThread(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """
@@ -158,6 +167,7 @@ class PasswordGate:
         that guesses spread over a cluster's nodes are slowed as on one.
         """
         now = self.clock.seconds()
+        self.known.heard(nameKey, address, right)
         if right:
             nameLane, addressLane = self._names.get(nameKey), self._addresses.get(address)
         else:
@@ -240,6 +250,12 @@ class PasswordGate:
             return
         for attempt in address.queue:
             name = attempt.name
+            if self.known.knows(name.lid, address.lid):
+                address.queue.remove(attempt)
+                name.waiters.pop(address, None)
+                attempt.ahead = True
+                self._start(attempt)
+                return
             first = next(iter(name.waiters), address)
             if self._ready(name, now) and (name.waking or first is address):
                 address.queue.remove(attempt)
@@ -272,18 +288,25 @@ class PasswordGate:
 
     def _start(self, attempt: _Attempt) -> None:
         attempt.started = True
-        attempt.name.busy = attempt.address.busy = True
+        attempt.address.busy = True
+        if not attempt.ahead:  # one ahead leaves the name's turns to the others
+            attempt.name.busy = True
         maybeDeferred(attempt.verify).addBoth(self._finished, attempt)
 
     def _finished(self, result: bool | Failure, attempt: _Attempt) -> None:
         self.pending -= 1
         now = self.clock.seconds()
+        if attempt.ahead:
+            attempt.name = self._lane(self._names, attempt.name.lid, self.nameFree)
+        else:
+            attempt.name.busy = False
+        attempt.address.busy = False
         lanes = (attempt.name, attempt.address)
         for lane in lanes:
-            lane.busy = False
             if not isinstance(result, Failure):  # a failure to check is not the guesser's
                 self._counted(lane, bool(result), now)
         if not isinstance(result, Failure):
+            self.known.heard(attempt.name.lid, attempt.address.lid, bool(result))
             for listener in self._listeners:
                 listener(attempt.name.lid, attempt.address.lid, bool(result))
         if not attempt.result.called:

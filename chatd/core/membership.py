@@ -22,8 +22,7 @@ from chatd.core.founders import aboveBans, enteredAsFounder, recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.speaking import heardReason
-from chatd.core.text import checkShortText
+from chatd.core.speaking import heardReason, partingWords
 
 if TYPE_CHECKING:
     from chatd.core.room import Room
@@ -264,7 +263,7 @@ class Membership:
                     f"you are not in {waited}: your request to enter it is withdrawn"
                 ) from None
             raise
-        reason = heardReason(self.service, participant, checkShortText(reason, "reason"))
+        reason = heardReason(self.service, participant, partingWords(reason))
         if not self.service.isOperator(participant):  # counted, never refused
             self.service.allowances.moves.take(self.personOf(participant))
         self.part(participant, nick, target, reason, PART, when)

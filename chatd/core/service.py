@@ -44,7 +44,7 @@ from chatd.core.roomlimits import RoomLimits
 from chatd.core.roomops import RoomOps
 from chatd.core.roomqueries import RoomQueries
 from chatd.core.rooms import Rooms
-from chatd.core.text import scrub
+from chatd.core.speaking import partingWords
 from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
@@ -141,7 +141,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.loginDeadlines.connected(participant)
 
     def disconnect(self, participant: IParticipant, reason: str = "") -> None:
-        reason = scrub(reason)  # a leaving user's words cannot be refused
+        reason = partingWords(reason)  # a leaving user's words cannot be refused
         self.loginDeadlines.closed(participant)
         self.registry.creatorGone(participant)
         # Logged out first: its rooms hear it leave as the account it was.

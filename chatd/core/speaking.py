@@ -16,7 +16,7 @@ from chatd.core.ctcp import ctcpOf, takesCtcp
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import key
 from chatd.core.renaming import quietedByBan
-from chatd.core.text import checkLines, isBlank, plain
+from chatd.core.text import checkLines, isBlank, plain, scrub, shortened
 
 if TYPE_CHECKING:
     from chatd.core.interfaces import IChatService, IParticipant
@@ -89,6 +89,17 @@ def checkHeard(moderation: Moderation, people: People, participant: IParticipant
     account = people.accounts.key(participant)
     if account is not None:
         moderation.checkNotMuted(account)
+
+
+def partingWords(text: str) -> str:
+    """
+    The words a person leaves a room or the chat with (IRC C{PART} and
+    C{QUIT}, talk C{/leave}, TCHAT C{LEAVE}, the web page's C{leave}): a
+    person asking to leave must leave, so they are never refused, only
+    L{scrub}bed of what L{chatd.core.text.checkText} refuses and
+    L{shortened} to a reason's length.
+    """
+    return shortened(scrub(text))
 
 
 def heardReason(service: IChatService, participant: IParticipant, reason: str) -> str:

@@ -13,8 +13,10 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import ServerFactory
 
 from chatd.core.interfaces import IChatService
+from chatd.core.limits import MAX_BODY_LINES
 from chatd.lines.flusher import FlushScheduler
 from chatd.lines.idle import IdleTimers
+from chatd.lines.throttle import waitingLines
 from chatd.lines.turnbudget import TurnBudget
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ class ChatFactory(ServerFactory):
     @ivar floodBurst: lines accepted at once before throttling (C{None}: off).
     @ivar floodRate: lines per second accepted once the burst is spent.
     @ivar floodBacklog: bytes of throttled input held before disconnecting.
+        Lines held are bounded too (L{floodLines}).
     @ivar aliveAfter: seconds of silence before a liveness probe (C{None}: off).
     @ivar closeGrace: seconds a connection being closed has to send what it
         holds and close before it is cut (a TLS peer that never answers the
@@ -67,6 +70,14 @@ class ChatFactory(ServerFactory):
         self.floodBacklog = floodBacklog
         self.aliveAfter = aliveAfter
         self.closeGrace = closeGrace
+
+    @property
+    def floodLines(self) -> int:
+        """
+        Lines of throttled input held before disconnecting
+        (L{chatd.lines.throttle.waitingLines}: a whole message's and 50).
+        """
+        return waitingLines(getattr(self, "maxBodyLines", MAX_BODY_LINES))
 
     def stopFactory(self) -> None:
         self.flusher.flush()

@@ -31,7 +31,7 @@ from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
 from chatd.lines.overlong import TooLong, cost
-from chatd.lines.throttle import TokenBucket
+from chatd.lines.throttle import TokenBucket, waitingNotice
 from chatd.lines.turnbudget import LIGHT
 
 
@@ -72,6 +72,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         # The flood limit's bucket (None: no flood limit).
         self._bucket: TokenBucket | None = None
         self._backlog = 0
+        # The flood limit holds lines back now; its user was told so (this run).
+        self._throttled = self._toldWaiting = False
         self._drainCall: IDelayedCall | None = None
         self._closeCall: IDelayedCall | None = None
         self.lastHeard = 0.0
@@ -203,6 +205,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     def dataReceived(self, data: bytes) -> None:
         factory = self.factory
         self.heard()
+        if self._toldWaiting and not self._pending and self._bucket and self._bucket.full():
+            self._toldWaiting = False  # a new run of waiting lines is told again
         refusing = self._refusing
         if refusing is not None or self._discarding:
             end = data.find(b"\n")
@@ -233,8 +237,12 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self._drain()
         # What waits for a later turn far behind: the rest waits in the kernel.
         waiting = self._yielded and self._backlog > factory.floodBacklog // 4
-        if not (waiting and self._pauseReading()) and self._backlog > factory.floodBacklog:
-            # Only what the throttle (or a pending reply) holds back counts.
+        if not (waiting and self._pauseReading()) and (
+            self._backlog > factory.floodBacklog
+            or (self._throttled and len(self._pending or ()) > factory.floodLines)
+        ):
+            # Only what the throttle (or a pending reply) holds back counts;
+            # in lines, only what the throttle holds.
             if self._pending is not None:
                 self._pending.clear()
                 self._pending = None
@@ -267,7 +275,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         if self._draining or self._yielded:
             return
         self._draining = True
-        handled = False
+        self._throttled = handled = False
         try:
             pending = self._pending
             bucket = self._bucket
@@ -290,6 +298,10 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
                     turns.wait(self._share, len(pending) <= LIGHT)
                     return
                 if bucket is not None and not bucket.take():
+                    self._throttled = True
+                    if not self._toldWaiting:
+                        self._toldWaiting = True
+                        self.linesWaiting(waitingNotice(bucket.rate), self.factory.clock.seconds())
                     if self._drainCall is None or not self._drainCall.active():
                         self._drainCall = self.factory.clock.callLater(bucket.wait(), self._drain)
                     return
@@ -361,25 +373,6 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self.log.failure("unexpected error handling {line}", failure, line=self.loggableLine(text))
         self.internalError()
 
-    def loggableLine(self, text: str) -> str:
-        """
-        What of a line that met a bug may go to the log.  By default only its
-        length: a line may hold a password (TCHAT LOGIN, IRC PASS, a talk
-        prompt), and logs are read by more people than passwords should be.
-        """
-        return f"a line of {len(text)} characters"
-
     def _unblock(self, ignored: object) -> None:
         self._blocked = False
         self._drain()
-
-    def decodeLine(self, line: bytes) -> str:
-        """
-        Decode one line; strict UTF-8 unless a protocol says otherwise.
-
-        @raise InvalidArgument: the line is not valid UTF-8.
-        """
-        try:
-            return line.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidArgument("invalid UTF-8") from None

@@ -17,6 +17,33 @@ from collections.abc import Iterable
 
 from twisted.internet.interfaces import IReactorTime
 
+#: Lines a throttled line client (TCHAT, talk, IRC) may have waiting for the
+#: flood limit beyond the lines of one whole message (L{waitingLines}).
+WAITING_LINES = 50
+
+
+def waitingLines(bodyLines: int) -> int:
+    """
+    Lines a line client may have waiting for its flood limit before its
+    connection ends as a flood: L{WAITING_LINES} beyond the C{bodyLines}
+    of a whole message (C{--max-body-lines}: a TCHAT body, an IRC
+    C{draft/multiline} batch), which may come at once.  On top of the burst
+    let through at once, so a paste that fits a message is never cut.
+    """
+    return WAITING_LINES + bodyLines
+
+
+def waitingNotice(rate: float) -> str:
+    """
+    What a line client is told, once, when its lines start to wait for its
+    flood limit of C{rate} lines a second.
+    """
+    lines = "line" if rate == 1 else "lines"
+    return (
+        f"you are sending faster than {rate:g} {lines} a second:"
+        " your lines wait and are sent in turn"
+    )
+
 
 def textTokens(lines: Iterable[str], lineBytes: int) -> int:
     """

@@ -18,11 +18,17 @@ bounds it lacks for a site that only serves pages and a WebSocket.
 
 It also answers a request line or a header too long to read, or too many
 headers (414, 431),
-where Twisted closes without a word.
+where Twisted closes without a word.  And a keep-alive connection serves at
+most L{MAX_REQUESTS} requests, for at most L{MAX_LIFETIME} seconds: the
+response to the request past either says C{Connection: close} and the
+connection closes after it (a request to become a WebSocket excepted), so a
+client asking for a page every few seconds cannot hold its connection, nor
+its place in L{chatd.web.httpcap}'s bound, for ever.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from twisted.internet.interfaces import IDelayedCall
@@ -38,6 +44,12 @@ from chatd.web.hosts import HostRefused, HostRule
 
 #: Seconds for a request's headers to arrive (C{--http-header-timeout}).
 HEADER_TIMEOUT = 10.0
+
+#: Requests one keep-alive connection serves.
+MAX_REQUESTS = 100
+
+#: Seconds after which a keep-alive connection closes after its response.
+MAX_LIFETIME = 300.0
 
 
 def closingResponse(status: bytes, text: str) -> bytes:
@@ -88,9 +100,17 @@ class ChatChannel(HTTPChannel):
 
     @ivar headerTimeout: seconds a request's headers may take (C{None}: no
         deadline).
+    @ivar waiting: told C{True} when the channel starts waiting for a
+        request, C{False} when one starts (L{chatd.web.httpcap}).
+    @ivar seconds: the clock's time, for L{MAX_LIFETIME}.
     """
 
     headerTimeout: float | None = HEADER_TIMEOUT
+    waiting: Callable[[bool], object] | None = None
+    seconds: Callable[[], float] | None = None
+    _openedAt = 0.0
+    _served = 0
+    _waits = False
     _headerCall: IDelayedCall | None = None
     _refusedBody = False
     _requestStarted = False
@@ -98,14 +118,41 @@ class ChatChannel(HTTPChannel):
     _bytesOfRequest = 0
 
     def connectionMade(self) -> None:
+        if self.seconds is not None:
+            self._openedAt = self.seconds()
         super().connectionMade()
         self._startHeaderClock()
 
     def dataReceived(self, data: bytes) -> None:
         self._requestStarted = True
+        self._reading()
         super().dataReceived(data)
 
+    def _reading(self) -> None:
+        if self._waits:
+            self._waits = False
+            if self.waiting is not None:
+                self.waiting(False)
+
+    def checkPersistence(self, request: Any, version: bytes) -> bool:
+        """
+        Twisted's answer, except that the request past L{MAX_REQUESTS} or
+        L{MAX_LIFETIME} closes the connection (unless it asks to upgrade).
+        """
+        persistent: bool = super().checkPersistence(request, version)
+        self._served += 1
+        aged = self.seconds is not None and self.seconds() - self._openedAt >= MAX_LIFETIME
+        if (
+            persistent
+            and (self._served >= MAX_REQUESTS or aged)
+            and not request.requestHeaders.hasHeader(b"upgrade")
+        ):
+            request.responseHeaders.setRawHeaders(b"connection", [b"close"])
+            return False
+        return persistent
+
     def lineReceived(self, line: bytes) -> None:
+        self._reading()
         self._linesOfRequest += 1
         self._bytesOfRequest += len(line)
         if self._bytesOfRequest > self.totalHeadersSize or (
@@ -132,6 +179,9 @@ class ChatChannel(HTTPChannel):
         self._linesOfRequest = self._bytesOfRequest = 0
         if self.headerTimeout is not None:
             self._headerCall = self.callLater(self.headerTimeout, self._headersTimedOut)
+        self._waits = True
+        if self.waiting is not None:
+            self.waiting(True)
 
     def _stopHeaderClock(self) -> None:
         if self._headerCall is not None and self._headerCall.active():
@@ -203,6 +253,7 @@ class ChatSite(Site):
     def protocol(self) -> ChatChannel:  # type: ignore[override]
         channel = ChatChannel()
         channel.headerTimeout = self.headerTimeout
+        channel.seconds = getattr(self.reactor, "seconds", None)
         return channel
 
     def acceptableProtocols(self) -> list[bytes]:

@@ -31,6 +31,7 @@ machinery), which:
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol
 
 from twisted.internet.interfaces import (
@@ -49,6 +50,7 @@ from zope.interface import implementer
 
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
+from chatd.web.channel import ChatChannel
 from chatd.web.frames import lighterEvents
 from chatd.web.httpcap import HTTPConnections
 
@@ -152,7 +154,6 @@ class GuardProtocol(ProtocolWrapper):
         self._stalled = False
         self._discarding = False
         self.ticket: str | None = None
-        self.httpGroup: str | None = None
         self._registered = False
         self._cutCall: IDelayedCall | None = None
         self.client: IAddress | None = None
@@ -183,6 +184,16 @@ class GuardProtocol(ProtocolWrapper):
             self.wrappedProtocol = protocol
             self.channelProducer = None
         lighterEvents(protocol)
+        self.factory.connections.upgraded(self)
+
+    def evict(self) -> None:
+        """
+        Close at once: a plain HTTP connection waiting for a request, whose
+        place a new one takes (L{chatd.web.httpcap}).
+        """
+        transport: Any = self.transport
+        if transport is not None:
+            transport.abortConnection()
 
     def pauseReading(self) -> None:
         """
@@ -284,9 +295,7 @@ class GuardProtocol(ProtocolWrapper):
         if self.ticket is not None and admission is not None:
             admission.release(self.ticket)
             self.ticket = None
-        if self.httpGroup is not None:
-            self.factory.connections.closed(self.httpGroup)
-            self.httpGroup = None
+        self.factory.connections.closed(self)
         if self.outbox is not None:
             self.outbox.stopProducing()
         super().connectionLost(reason)
@@ -355,14 +364,14 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
 
     def buildProtocol(self, addr: IAddress) -> GuardProtocol | None:  # type: ignore[override]
         """
-        A connection for C{addr}, unless its address holds too many open
-        (L{chatd.web.httpcap}): then none, and Twisted closes it.
+        A connection for C{addr}, unless its address, or all, hold too many
+        open (L{chatd.web.httpcap}): then none, and Twisted closes it.
         """
-        group = self.connections.opened(getattr(addr, "host", None) or str(addr))
-        if group is None:
-            return None
         protocol = super().buildProtocol(addr)
-        protocol.httpGroup = group
+        if not self.connections.opened(getattr(addr, "host", None) or str(addr), protocol):
+            return None
+        if isinstance(protocol.wrappedProtocol, ChatChannel):
+            protocol.wrappedProtocol.waiting = partial(self.connections.waiting, protocol)
         return protocol
 
     def stopFactory(self) -> None:

@@ -139,13 +139,16 @@ async def test_garbageIsRefusedNotFatal(port: Any, garbage: bytes) -> None:
 @pytest_twisted.ensureDeferred
 async def test_floodInsideBodyGetsError10(port: Any) -> None:
     """
-    A client flooding a SPEAK body (far more than the 64 KiB of throttled
-    lines a client may have waiting) reads C{srv: ERROR 10} over a real
-    socket before the server closes the connection.
+    A client flooding a SPEAK body (far more than the throttled lines a
+    client may have waiting) is told its lines wait, then reads C{srv: ERROR
+    10} over a real socket before the server closes the connection.
     """
     client = await login(port, "flo")
     client.send("clt: CREAT f", "clt: ENTER f")
     assert await client.nextLines(2) == ["srv: OKAY!", "srv: OKAY!"]
     client.send("clt: SPEAK f", *["clt: " + "y" * 200] * 2000)
-    assert await client.line() == "srv: ERROR 10"
+    told, waiting, end, refused = await client.nextLines(4)
+    assert told.startswith("srv: NOTICE ")  # its lines wait for the flood limit
+    assert waiting.startswith("srv: you are sending faster than 20 lines a second")
+    assert (end, refused) == ("srv: .", "srv: ERROR 10")
     await client.closed

@@ -17,6 +17,11 @@ from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output
 from tests.support.protocolcases import TchatTestCase
 
+#: The notice's body line when lines start to wait for a flood rate of 1.
+WAITING = (
+    b"srv: you are sending faster than 1 line a second: your lines wait and are sent in turn\n"
+)
+
 
 class CommandTests(TchatTestCase):
     def test_participant(self) -> None:
@@ -598,7 +603,10 @@ class LimitTests(TchatTestCase):
         self.factory.floodBurst, self.factory.floodRate = 3, 1.0
         self.factory.floodBacklog = 200
         alice, ta = self.connect("alice")
-        self.assertEqual(self.send(alice, ta, *["clt: FOO"] * 5), b"srv: ERROR 11\n" * 2)
+        self.assertEqual(
+            self.send(alice, ta, *["clt: FOO"] * 5),
+            b"srv: ERROR 11\n" * 2 + b"srv: NOTICE 1700000000\n" + WAITING + b"srv: .\n",
+        )
         self.clock.advance(1)
         self.assertEqual(self.read(ta), b"srv: ERROR 11\n")
         self.clock.advance(1)
@@ -621,7 +629,8 @@ class LimitTests(TchatTestCase):
         self.clock.advance(10)
         self.read(ta)
         self.assertEqual(
-            self.send(alice, ta, "clt: SPEAK g", *["clt: spam"] * 40), b"srv: ERROR 10\n"
+            self.send(alice, ta, "clt: SPEAK g", *["clt: spam"] * 40),
+            b"srv: NOTICE 1700000010\n" + WAITING + b"srv: .\nsrv: ERROR 10\n",
         )
         self.assertTrue(ta.disconnecting)
         self.assertNotIn(b"SPEAK", self.read(tb))

@@ -12,8 +12,9 @@ from twisted.internet.defer import CancelledError, Deferred, fail
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core import errors, gate
+from chatd.core import errors, gate, knownaddresses
 from chatd.core.gate import PasswordGate
+from chatd.core.names import key
 
 
 class FakeHasher:
@@ -244,3 +245,132 @@ class GateTests(SynchronousTestCase):
             self.clock.advance(1)
         self.assertLessEqual(self.gate.tracked(), 20)
         self.assertGreater(self.gate.tracked(), 0)
+
+    def attackersHoldTheName(self) -> list[Any]:
+        """
+        8 addresses each with a queue of wrong guesses at alice, checked
+        until the name's back-off is at its longest (30 s).
+        """
+        guesses = [
+            self.attempt(f"wrong{n}", address=f"10.1.{a}.1") for n in range(8) for a in range(8)
+        ]
+        for _ in range(10):
+            self.clock.advance(30)
+            self.hasher.finish()
+        self.assertEqual(self.gate.backoff(name="alice"), 30)
+        return guesses
+
+    def test_knownAddressGoesAhead(self) -> None:
+        """
+        The owner's right password from an address alice signed in from
+        before is checked at once, ahead of guesses from 8 other addresses
+        queued for the name and of its back-off; from a new address it
+        waits its turn.  The guesses are no faster for it.
+        """
+        first = self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        self.assertTrue(self.successResultOf(first))
+        self.attackersHoldTheName()
+        checked = self.hasher.computed
+        stranger = self.attempt("sesame", address="10.8.8.8")
+        owner = self.attempt("sesame", address="10.9.9.9")
+        self.assertEqual(len(self.hasher.running), 1)
+        self.hasher.finish()
+        self.assertTrue(self.successResultOf(owner))
+        self.assertNoResult(stranger)
+        self.assertEqual(self.hasher.computed, checked + 1)
+
+    def test_knownAddressRunsBesideAGuess(self) -> None:
+        """
+        While a guess at the name is being checked, the owner's attempt
+        from a known address starts beside it, and the guess's end leaves
+        the name's one-at-a-time turns as they were.
+        """
+        self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        guesses = [self.attempt(f"wrong{i}", address=f"10.1.{i}.1") for i in range(3)]
+        self.assertEqual(len(self.hasher.running), 1)
+        owner = self.attempt("sesame", address="10.9.9.9")
+        self.assertEqual(len(self.hasher.running), 2)
+        self.hasher.running.pop().callback(None)
+        self.assertTrue(self.successResultOf(owner))
+        self.assertEqual(len(self.hasher.running), 1)
+        self.hasher.finish()
+        self.assertEqual(sum(1 for g in guesses if g.called), 1)
+        self.assertEqual(len(self.hasher.running), 1)
+
+    def test_knownAddressKeepsItsOwnBackoff(self) -> None:
+        """
+        A known address that failed 10 times (for other names) waits for
+        its own back-off.
+        """
+        self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        for i in range(10):
+            self.attempt("bad", name=f"n{i}", address="10.9.9.9")
+            self.hasher.finish()
+        owner = self.attempt("sesame", address="10.9.9.9")
+        self.assertNoResult(owner)
+        self.clock.advance(1)
+        self.hasher.finish()
+        self.assertTrue(self.successResultOf(owner))
+
+    def test_guessingForgetsTheAddress(self) -> None:
+        """
+        More than 3 wrong passwords for alice from a known address make the
+        gate forget it for her: the next attempt from there takes its turn
+        behind the name's back-off.
+        """
+        self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        for i in range(3):
+            self.attempt(f"bad{i}", address="10.9.9.9")
+            self.hasher.finish()
+        self.assertTrue(self.gate.known.knows(key("alice"), "10.9.9.9"))
+        self.attempt("bad3", address="10.9.9.9")
+        self.clock.advance(1)
+        self.hasher.finish()
+        self.assertFalse(self.gate.known.knows(key("alice"), "10.9.9.9"))
+
+    def test_knownIPv6Network(self) -> None:
+        """
+        An IPv6 address is known by its /64; an IPv4-mapped one as the IPv4
+        address.
+        """
+        self.attempt("sesame", address="2001:db8:1:2::1")
+        self.hasher.finish()
+        self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        known = self.gate.known
+        self.assertTrue(known.knows(key("alice"), "2001:db8:1:2:aaaa::7"))
+        self.assertFalse(known.knows(key("alice"), "2001:db8:1:3::1"))
+        self.assertTrue(known.knows(key("alice"), "::ffff:10.9.9.9"))
+        self.assertFalse(known.knows(key("bob"), "10.9.9.9"))
+
+    def test_knownFromAnotherNode(self) -> None:
+        """
+        A right password another cluster node checked (L{PasswordGate.heard})
+        makes its address known here too.
+        """
+        self.gate.heard(key("alice"), "10.9.9.9", True)
+        self.attackersHoldTheName()
+        owner = self.attempt("sesame", address="10.9.9.9")
+        self.hasher.finish()
+        self.assertTrue(self.successResultOf(owner))
+
+    def test_knownBounded(self) -> None:
+        """
+        An account keeps its last 4 networks; the accounts remembered are
+        bounded, the least recently signed in forgotten first.
+        """
+        self.patch(knownaddresses, "MAX_ACCOUNTS", 3)
+        known = self.gate.known
+        for i in range(6):
+            known.heard("alice", f"10.0.0.{i}", True)
+        self.assertEqual(
+            [known.knows("alice", f"10.0.0.{i}") for i in range(6)], [False] * 2 + [True] * 4
+        )
+        for name in ("bob", "carol", "dave"):
+            known.heard(name, "10.0.0.1", True)
+        self.assertEqual(len(known), 3)
+        self.assertFalse(known.knows("alice", "10.0.0.5"))

@@ -829,17 +829,34 @@ class RoomOperatorTests(ServiceTestCase):
 
     def test_reasonLength(self) -> None:
         """
-        A reason for leaving or for removing someone is at most 379 bytes
-        of UTF-8, as a topic: a longer one is refused, and nobody moves.
+        A reason for removing someone is at most 379 bytes of UTF-8, as a
+        topic: a longer one is refused, and nobody moves.
         """
         long = "x" * 380
         for reason in (long, "😀" * 95):
-            self.assertRaises(errors.InvalidArgument, self.service.leave, self.bob, "den", reason)
             self.assertRaises(
                 errors.InvalidArgument, self.service.kickFromRoom, self.alice, "den", "bob", reason
             )
         self.assertEqual(self.service.roomsOf(self.bob), ["den"])
         self.service.leave(self.bob, "den", "x" * 379)
+        self.assertEqual(self.service.roomsOf(self.bob), [])
+
+    def test_partingWordsNeverRefused(self) -> None:
+        """
+        Someone asking to leave leaves: a reason holding characters chatd
+        refuses loses them (as a QUIT's does), one too long is cut to 379
+        bytes, whole characters; the others read what is left.
+        """
+        self.service.leave(self.bob, "den", "\u202ebye \x1b[2J\r\nnow")
+        [event] = self.alice.events
+        assert isinstance(event, Membership)
+        self.assertEqual((event.kind, event.reason), (PART, "\u202ebye [2J now"))
+        self.assertEqual(self.service.roomsOf(self.bob), [])
+        self.service.enter(self.bob, "den")
+        self.alice.events.clear()
+        self.service.leave(self.bob, "den", "😀" * 95)
+        [event] = [e for e in self.alice.events if isinstance(e, Membership)]
+        self.assertEqual(event.reason, "😀" * 94)
         self.assertEqual(self.service.roomsOf(self.bob), [])
 
     def test_notices(self) -> None:

@@ -678,6 +678,23 @@ class ModerationTests(ChannelTestCase):
         [part] = self.messages(self.read(ta))
         self.assertEqual(part.params, ["#lobby", "話" * 126])
 
+    def test_partReasonScrubbed(self) -> None:
+        """
+        A PART reason holding characters chatd refuses (an escape sequence)
+        does not keep the user in: they leave, as with QUIT, and the others
+        read the reason without them.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        replies = self.messages(self.send(bob, tb, "PART #lobby :\u202ebye \x1b[2J"))
+        self.assertEqual([m.command for m in replies], ["PART"])
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(self.read(ta))],
+            [("PART", ["#lobby", "\u202ebye [2J\u202c"])],
+        )
+        self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
+
     def test_kickErrors(self) -> None:
         """
         Non-operators get 482, a nick not in the channel 441, a nick nobody

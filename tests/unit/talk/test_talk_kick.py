@@ -166,6 +166,19 @@ class RoomKickTests(TalkTestCase):
             b" (/kill <nick> [reason] ends their session).\r\n",
         )
 
+    def test_leaveWithRefusedCharacters(self) -> None:
+        """
+        C{/leave room reason} with an escape sequence in the reason: the
+        user leaves, and the others read the reason without it.
+        """
+        self.read(self.tt)
+        self.assertEqual(
+            self.send(self.ivo, self.ti, "/leave club bye \x1b[2J"),
+            b"*** You left club; now talking in lobby.\r\n",
+        )
+        self.assertEqual(self.read(self.tt), b"*** ivo has left club (bye [2J)\r\n")
+        self.assertFalse(self.inClub(self.ivo))
+
     def test_leaveWithReason(self) -> None:
         """
         C{/leave room reason}: the room's members read the reason, talk

@@ -205,6 +205,24 @@ class RoomsInStepTests(StoredWebTestCase):
         [left] = [f for f in other.take() if f["type"] == "left"]
         self.assertEqual((left["nick"], left["kind"], left["reason"]), ("pagey", "part", "bye all"))
 
+    def test_leaveWithRefusedCharacters(self) -> None:
+        """
+        A page's C{leave} whose C{reason} holds characters chatd refuses (an
+        escape sequence) leaves all the same; the others read the reason
+        without them.
+        """
+        self.irc("NICK ircy", "USER i 0 * :i", "JOIN #den")
+        page, other = self.signIn("pagey", password=None), self.signIn("other", password=None)
+        for each in (page, other):
+            self.request(each, type="join", room="den")
+        self.web.flush()
+        other.take()
+        reply = self.request(page, type="leave", room="den", reason="bye \x1b[2J")
+        self.assertEqual((reply["type"], reply["room"]), ("leave", "den"))
+        self.web.flush()
+        [left] = [f for f in other.take() if f["type"] == "left"]
+        self.assertEqual((left["nick"], left["reason"]), ("pagey", "bye [2J"))
+
     def test_pageOperatorKicks(self) -> None:
         """
         A page whose user runs a room (it created it) takes someone out of
