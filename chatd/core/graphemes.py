@@ -59,6 +59,8 @@ def clusterCut(data: bytes, limit: int) -> int:
     """
     if len(data) <= limit:
         return len(data)
+    if limit <= 0:  # no room at all (a line whose other parts fill it)
+        return 0
     cut = limit
     while cut > 0 and data[cut] & 0xC0 == 0x80:  # inside a character
         cut -= 1

@@ -57,6 +57,14 @@ class ClusterCutTests(SynchronousTestCase):
         self.assertEqual(cutText(FAMILY, 12), "\U0001f468\u200d\U0001f469")
         self.assertEqual(cutText("e" + "\u0301" * 10, 5), "e\u0301\u0301")
 
+    def test_noRoom(self) -> None:
+        """
+        A budget of nothing, or less (a line whose other parts fill it),
+        keeps nothing, never a piece of a character.
+        """
+        for limit in (0, -1, -7):
+            self.assertEqual(cutText("\u0800", limit), "")
+
     @given(st.text(max_size=40), st.integers(min_value=4, max_value=60))
     def test_budget(self, text: str, limit: int) -> None:
         """
