@@ -52,6 +52,10 @@ class Sanction:
     def activeAt(self, now: float) -> bool:
         return self.until is None or now < self.until
 
+    def row(self) -> tuple[str, str, str, str, str, float, float | None]:
+        """The columns of its row in the table C{sanctions}, in order."""
+        return (self.kind, self.target, self.name, self.reason, self.by, self.at, self.until)
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -220,16 +224,7 @@ class SQLiteModerationStore(Service):
 
         def save(txn: Any) -> None:
             txn.execute(
-                "INSERT OR REPLACE INTO sanctions VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    sanction.kind,
-                    sanction.target,
-                    sanction.name,
-                    sanction.reason,
-                    sanction.by,
-                    sanction.at,
-                    sanction.until,
-                ),
+                "INSERT OR REPLACE INTO sanctions VALUES (?, ?, ?, ?, ?, ?, ?)", sanction.row()
             )
 
         return self._run(save)

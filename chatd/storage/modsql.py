@@ -66,15 +66,7 @@ def saveSanction(txn: Cursor, paramstyle: str, sanction: Sanction, replace: bool
             f" ON CONFLICT (kind, target) {action}",
             paramstyle,
         ),
-        (
-            sanction.kind,
-            sanction.target,
-            sanction.name,
-            sanction.reason,
-            sanction.by,
-            sanction.at,
-            sanction.until,
-        ),
+        sanction.row(),
     )
 
 

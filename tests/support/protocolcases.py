@@ -8,6 +8,7 @@ L{plain}, a SASL PLAIN response.
 from __future__ import annotations
 
 from base64 import b64encode
+from typing import Any
 
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -114,3 +115,21 @@ class ChannelTestCase(IRCTestCase):
 
 def plain(authzid: str, authcid: str, password: str) -> str:
     return b64encode(f"{authzid}\0{authcid}\0{password}".encode()).decode()
+
+
+class FrontEndsTestCase(SynchronousTestCase):
+    """
+    A service with a room C{lobby}, for tests that open any front-end's
+    factory on it with its default limits (L{open}).
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, rooms=["lobby"])
+
+    def open(self, factory: Any, login: bytes) -> tuple[Any, StringTransport]:
+        """Connect a client to C{factory}, send C{login} and take the answer."""
+        proto, t = connect(factory, self.clock)
+        proto.dataReceived(login)
+        output(t, self.clock)
+        return proto, t

@@ -10,31 +10,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.limits import MAX_BODY_LINES
-from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.lines.throttle import WAITING_LINES
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.helpers import connect, output
+from tests.support.helpers import output
+from tests.support.protocolcases import FrontEndsTestCase
 
 #: Lines that may wait beyond the burst: a whole message's and 50.
 WAITING = MAX_BODY_LINES + WAITING_LINES
 
 
-class FloodTestCase(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.service = ChatService(self.clock, rooms=["lobby"])
-
+class FloodTestCase(FrontEndsTestCase):
     def open(self, factory: Any, login: bytes) -> tuple[Any, StringTransport]:
-        proto, t = connect(factory, self.clock)
-        proto.dataReceived(login)
-        output(t, self.clock)
+        proto, t = super().open(factory, login)
         self.clock.advance(60)  # the burst whole again
         output(t, self.clock)
         return proto, t

@@ -9,31 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.helpers import connect, output
+from tests.support.helpers import output
+from tests.support.protocolcases import FrontEndsTestCase
 
 #: A pasted line far past the flood backlog (64 KiB) and the line length.
 HUGE = 200 * 1024
 
 
-class OverlongTestCase(SynchronousTestCase):
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.service = ChatService(self.clock, rooms=["lobby"])
-
-    def open(self, factory: Any, login: bytes) -> tuple[Any, StringTransport]:
-        proto, t = connect(factory, self.clock)
-        proto.dataReceived(login)
-        output(t, self.clock)
-        return proto, t
-
+class OverlongTestCase(FrontEndsTestCase):
     def stream(self, proto: Any, t: StringTransport, start: bytes, end: bytes) -> bytes:
         """
         Send C{start}, L{HUGE} bytes of C{x} in chunks, then C{end}; what
