@@ -110,8 +110,17 @@ class Moderation:
         """
         A new connection: note when it came, refuse it if its address is banned.
 
-        @raise errors.Banned: the address is in a banned network.
+        @raise errors.Banned: the address is in a banned network (logged,
+            as a refused login is: L{refusedLogin}).
         """
+        ban = self.addressBan(participant.address)
+        if ban is not None:
+            self.log.info(
+                "connection from {address} refused: address banned ({network}) {sanction}",
+                address=participant.address or "?",
+                network=ban.name,
+                sanction=describe(ban, self.clock.seconds()),
+            )
         self.checkAddress(participant.address)
         self._connectedAt[participant] = self.clock.seconds()
 

@@ -271,6 +271,28 @@ class ServiceEnforcementTests(SynchronousTestCase):
             refused,
         )
 
+    def test_refusedConnectionsLogged(self) -> None:
+        """
+        A connection from a banned network, refused before any login, is
+        logged too: one line per attempt, with the address and the ban.
+        """
+        self.moderation.banAddress(parseNetwork("203.0.113.0/24"), "abuse", "root", force=True)
+        with capturedLogs() as events:
+            for _ in range(2):
+                self.assertRaises(
+                    errors.Banned, self.service.connect, RecordingParticipant("203.0.113.5")
+                )
+            self.service.connect(RecordingParticipant("192.0.2.7"))
+        refused = [formatEvent(e) for e in events if "refused" in formatEvent(e)]
+        self.assertEqual(
+            [
+                "connection from 203.0.113.5 refused: address banned (203.0.113.0/24)"
+                " for good: abuse"
+            ]
+            * 2,
+            refused,
+        )
+
     def test_mutedCannotSpeak(self) -> None:
         """
         A muted user's room and private messages are refused; others are not.
