@@ -160,7 +160,7 @@ class Approvals:
         """
         Forget C{nick}'s request to enter C{room} in the store, once its own
         write is done, and on every node, saying C{how} it ended
-        (C{refused}: the reason; C{withdrawn}: C{True}).
+        (C{refused}: the reason; C{withdrawn} or C{left}: C{True}).
         """
         request = self.requests.get((key(room), key(nick)))
         if request is not None:
@@ -210,10 +210,22 @@ class Approvals:
         if service.find(nick) is not service.people.personOf(participant):
             return  # not the name's holder (a login that did not finish)
         for room in service.registry.all():
-            if forget(room, key(nick)):
-                request = self.requests.get((key(room.name), key(nick)))
-                forgotten = Deferred.fromCoroutine(self._forget(request, room.name, nick))
-                self.persistence.background(forgotten, "forgetting a guest's request to enter")
+            waited = key(nick) in room.pending
+            if not forget(room, key(nick)):
+                continue
+            if waited:  # its room's operators no longer wait for an answer
+                self.persistence.log.info(
+                    "{nick} left: their request to enter approval room {room} ends",
+                    nick=nick,
+                    room=room.name,
+                )
+                tellRoomOperators(service, room, nick, operatorsText(nick, room.name, left=True))
+                ending = Deferred.fromCoroutine(self._end(room.name, nick, left=True))
+                self.persistence.background(ending, "forgetting a guest's request to enter")
+                continue
+            request = self.requests.get((key(room.name), key(nick)))
+            forgotten = Deferred.fromCoroutine(self._forget(request, room.name, nick))
+            self.persistence.background(forgotten, "forgetting a guest's acceptance")
 
     def guestRenamed(self, old: str, nick: str) -> None:
         """

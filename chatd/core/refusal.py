@@ -36,13 +36,21 @@ class RequestRefused(Notice):
         self.reason = reason
 
 
-def operatorsText(nick: str, room: str, reason: str = "", withdrawn: bool = False) -> str:
+def operatorsText(
+    nick: str, room: str, reason: str = "", withdrawn: bool = False, left: bool = False
+) -> str:
     """
     What a room's operators and founder are told when C{nick}'s request to
-    enter C{room} ends unaccepted.
+    enter C{room} ends unaccepted: refused (C{reason}), C{withdrawn}, or a
+    guest who C{left} the chat.
     """
     if withdrawn:
         return f"{nick} no longer asks to enter {room}: they withdrew their request"
+    if left:
+        return (
+            f"{nick} no longer asks to enter {room}: they left the chat"
+            " (a guest's request ends with them)"
+        )
     return f"an operator refused {nick}'s request to enter {room}" + (
         f": {reason}" if reason else ""
     )

@@ -90,14 +90,18 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
 def endedElsewhere(persistence: Persistence, room: Room, nick: str, fields: dict[str, Any]) -> None:
     """
     A request to enter C{room} ended on another node: refused by an
-    operator there (C{refused}: the reason) or withdrawn (C{withdrawn});
+    operator there (C{refused}: the reason), withdrawn (C{withdrawn}) or
+    its guest left (C{left});
     those served here are told, as if it had ended here.
     """
     service = persistence.service
     if fields.get("refused") is not None:
         tellRefused(service, room, nick, fields["refused"])
-    elif fields.get("withdrawn"):
-        tellRoomOperators(service, room, nick, operatorsText(nick, room.name, withdrawn=True))
+    elif fields.get("withdrawn") or fields.get("left"):
+        text = operatorsText(
+            nick, room.name, withdrawn=bool(fields.get("withdrawn")), left=bool(fields.get("left"))
+        )
+        tellRoomOperators(service, room, nick, text)
 
 
 async def reload(persistence: Persistence) -> None:

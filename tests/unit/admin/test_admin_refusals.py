@@ -189,3 +189,33 @@ class RefusalConsoleTests(ApprovalTestCase):
         again = self.assertRaises(errors.NotMember, self.service.leave, pupil, "Informatique")
         self.assertEqual("you are not in that room", again.text)
         self.assertEqual([], self.refusals(pupil))
+
+    def test_guestLeavesWhileWaiting(self) -> None:
+        """
+        A guest who leaves the chat while waiting ends its request (here,
+        in the store, logged once), and the room's operators are told it
+        no longer waits; an accepted guest's leaving tells them nothing.
+        """
+        teacher = self.login("teacher")
+        self.successResultOf(self.service.register(teacher, "sesame"))
+        self.run_("founder Informatique teacher")
+        kid, accepted = self.login("kid2"), self.login("kid3")
+        self.ask(kid, "Informatique")
+        self.ask(accepted, "Informatique")
+        self.run_("accept pending kid3 Informatique")
+        teacher.events.clear()
+        with capturedLogs() as events:
+            self.service.disconnect(kid)
+            self.service.disconnect(accepted)
+        self.clock.advance(0)
+        self.assertEqual("nobody waits to enter an approval room", self.run_("pending rooms"))
+        self.assertEqual([], self.stored("Informatique"))
+        logged = [e for e in events if "left: their request" in e.get("log_format", "")]
+        self.assertEqual([("kid2", "Informatique")], [(e["nick"], e["room"]) for e in logged])
+        self.assertEqual(
+            [
+                "kid2 no longer asks to enter Informatique: they left the chat"
+                " (a guest's request ends with them)"
+            ],
+            self.notices(teacher),
+        )

@@ -241,6 +241,31 @@ class SharedStoreTests(SynchronousTestCase):
             self.a.outcome(self.a.service.enter, other, "Marketing"), errors.PendingApproval
         )
 
+    def test_guestLeavesWhileWaitingOnEveryNode(self) -> None:
+        """
+        A guest waiting on node B leaves: the request ends on A too, and
+        the room's operators served on A are told it no longer waits.
+        """
+        founder = self.a.user("fran")
+        self.a.service.registry.get("Marketing").settings.founder = "fran"
+        carol = self.b.user("carol")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        founder.events.clear()
+        self.b.service.disconnect(carol)
+        self.settle()
+        self.assertEqual(self.a.service.pendingRequests("Marketing"), [])
+        told = [e.text for e in founder.events if isinstance(e, Notice)]
+        self.assertEqual(
+            [
+                "carol no longer asks to enter Marketing: they left the chat"
+                " (a guest's request ends with them)"
+            ],
+            told,
+        )
+
     def test_reloadAfterGap(self) -> None:
         """
         Changes a node missed while cut off are read from the store when it
