@@ -256,7 +256,7 @@ def withoutForce(rest: str) -> tuple[str, bool]:
     """
     rest = rest.strip()
     if rest.split(None, 1)[:1] == ["--force"]:
-        return rest.removeprefix("--force"), True
+        return rest.removeprefix("--force").strip(), True
     if rest.rsplit(None, 1)[-1:] == ["--force"]:
-        return rest.removesuffix("--force"), True
+        return rest.removesuffix("--force").strip(), True
     return rest, False

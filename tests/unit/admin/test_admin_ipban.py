@@ -110,6 +110,7 @@ class SweepingAddressBanTests(SynchronousTestCase):
         self.assertEqual(
             "banned ::/0; 0 connection(s) closed", self.console.type("ban ip ::/0 all --force")
         )
+        self.assertEqual("ban ip ::/0 all", self.store.audit[-1].what)  # the reason, no space
 
     def test_ownAddressNeedsForce(self) -> None:
         """
