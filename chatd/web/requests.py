@@ -19,14 +19,10 @@ from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
 from chatd.core.interfaces import maybeCall
-from chatd.core.limits import MAX_SEARCH_RESULTS, SEARCH_RESULTS
 from chatd.core.redaction import redact as redactMessage
-from chatd.core.search import Found
-from chatd.core.search import search as searchHistory
 from chatd.core.status import awayOf
 from chatd.core.text import plain
-from chatd.lines.paced import pagesFor
-from chatd.web import history, ignores, readmarks, replay, resend, wire
+from chatd.web import history, ignores, readmarks, replay, resend, searching, wire
 
 if TYPE_CHECKING:
     from chatd.web.socket import WebParticipant
@@ -153,39 +149,6 @@ def _membersOf(web: WebParticipant, room: str) -> Reply:
         "status": {nick: status for nick, status in statuses if status},
         "operator": web.service.isRoomOperator(web, room),
     }
-
-
-def search(web: WebParticipant, request: dict[str, Any]) -> Any:
-    """
-    The messages of the user's rooms and own private conversations whose
-    text holds every word of C{text}, newest first (L{chatd.core.search}):
-    each with C{room}, or C{with} (the other person of a private one).  A
-    long list goes out a page at a time, as a history does, so that a
-    search never exceeds what the page may have waiting.
-    """
-    text = _text(request, "text")
-    limit = request.get("limit", SEARCH_RESULTS)
-    if not isinstance(limit, int) or isinstance(limit, bool):
-        raise InvalidArgument(f"'limit' must be a whole number from 1 to {MAX_SEARCH_RESULTS}")
-
-    def results(found: list[Found]) -> wire.Paged:
-        paged = pagesFor(web.outbox, found, Found.wireSize)
-        pages = ([_result(one) for one in page] for page in paged)
-        return wire.Paged({"text": text}, "results", pages)
-
-    return maybeDeferred(searchHistory, web.service, web, text, limit).addCallback(results)
-
-
-def _result(found: Found) -> Reply:
-    event = found.message
-    entry = wire.markAction(
-        {"from": event.sender, "text": wire.messageText(event.sender, event.lines)},
-        event.lines,
-        event.msgid,
-    )
-    entry["room" if found.isRoom else "with"] = found.conversation
-    entry.update(time=event.when, millis=event.millis)
-    return entry
 
 
 def register(web: WebParticipant, request: dict[str, Any]) -> Any:
@@ -382,7 +345,7 @@ HANDLERS: dict[str, Callable[[WebParticipant, dict[str, Any]], Any]] = {
     "members": members,
     "history": history.history,
     "register": register,
-    "search": search,
+    "search": searching.search,
     "say": say,
     "tell": tell,
     "sent": resend.sent,

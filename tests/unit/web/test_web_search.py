@@ -1,5 +1,5 @@
 """
-The web front-end's C{search} request (L{chatd.web.requests.search}), in
+The web front-end's C{search} request (L{chatd.web.searching.search}), in
 memory: the messages of the user's rooms and own private conversations
 holding the words, newest first, each naming its conversation.
 """
