@@ -275,6 +275,22 @@ class Approvals:
             self.persistence.changed("access", room=room, u=renamed, a=accepted)
 
 
+def waitingFor(service: ChatService, participant: IParticipant) -> list[str]:
+    """
+    The approval rooms C{participant} waits to enter, as its account (a
+    request is the account's, whichever connection made it) or as itself:
+    what a new page of the account, or a reload, shows as waiting.
+    """
+    asker = service.accountName(participant) or participant.nick
+    if asker is None:
+        return []
+    return [
+        room.name
+        for room in service.registry.all()
+        if room.settings.mode == APPROVAL and key(asker) in room.pending
+    ]
+
+
 def holderOf(service: ChatService, name: str) -> IParticipant | None:
     """
     Who asked as C{name}: its holder, or the person signed in here to the

@@ -135,6 +135,25 @@ def test_refused_approval_room(daemon: Daemon) -> None:
         page.quit()
 
 
+def test_waiting_after_reload(daemon: Daemon) -> None:
+    """
+    An account's request to enter an approval room outlives the page: a
+    reload and a new sign-in show the room waiting again, unasked.
+    """
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("waity")
+        page.say("/register waity-pass")
+        page.click('#rooms li[data-room="Informatique"] button')
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+        page.driver.refresh()
+        page.login("waity", "waity-pass")
+        page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+        assert not joined(page, "Informatique")
+    finally:
+        page.quit()
+
+
 def deleteButtons(page: Browser) -> list[str]:
     """Whose messages of the shown conversation have a Delete button."""
     return [

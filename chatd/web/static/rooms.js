@@ -14,6 +14,11 @@ export function refreshRooms() {
   if (!state.nick) return;
   request("rooms", {}).then((reply) => {
     state.rooms = reply.rooms;
+    // Requests made before this page (a reload, another device) wait too.
+    for (const name of reply.waiting || []) {
+      const lower = name.toLowerCase();
+      if (!state.refused.has(lower) && !inRoom(name)) state.waiting.set(lower, name);
+    }
     renderRooms();
   }, complain);
 }

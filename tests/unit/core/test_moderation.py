@@ -285,10 +285,7 @@ class ServiceEnforcementTests(SynchronousTestCase):
             self.service.connect(RecordingParticipant("192.0.2.7"))
         refused = [formatEvent(e) for e in events if "refused" in formatEvent(e)]
         self.assertEqual(
-            [
-                "connection from 203.0.113.5 refused: address banned (203.0.113.0/24)"
-                " for good: abuse"
-            ]
+            ["connection from 203.0.113.5 refused: address banned (203.0.113.0/24) for good: abuse"]
             * 2,
             refused,
         )

@@ -88,6 +88,24 @@ class RoomsInStepTests(StoredWebTestCase):
         members = self.request(page, type="members", room="Marketing")["members"]
         self.assertEqual(members, ["pagey"])
 
+    def test_waitingAfterReload(self) -> None:
+        """
+        An account's request to enter an approval room is the account's:
+        a page signed in later (a reload, another device) reads it in the
+        C{rooms} reply's C{waiting}, until it is answered; a guest's other
+        page, or another person, reads none.
+        """
+        page = self.signIn("alice")
+        refused = self.request(page, type="join", room="marketing")
+        self.assertEqual((refused["type"], refused["code"]), ("error", 37))
+        reloaded = self.signIn("alice")
+        self.assertEqual(self.request(reloaded, type="rooms")["waiting"], ["Marketing"])
+        other = self.signIn("bob", password=None)
+        self.assertEqual(self.request(other, type="rooms")["waiting"], [])
+        self.successResultOf(self.service.refusePending("Marketing", "alice", "full"))
+        self.settle()
+        self.assertEqual(self.request(reloaded, type="rooms")["waiting"], [])
+
     def test_refusedApprovalRoom(self) -> None:
         """
         When an operator refuses a page's request to enter an approval
