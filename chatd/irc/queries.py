@@ -101,8 +101,18 @@ def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
                 mine = {key(room) for room in service.roomsOf(irc.participant)}
             if not any(key(room) in mine for room in rooms):
                 continue  # invisible: shown only to people sharing a room
-        people.append((channelName(rooms[0]) if rooms else "*", person))
+        people.append((shownChannel(irc, rooms), person))
     return people
+
+
+def shownChannel(irc: IRCSession, rooms: list[str]) -> str:
+    """
+    The channel a C{WHO} line names for someone in C{rooms}: the first the
+    asker may see (a secret room only to its members), else C{*}, so that
+    neither the room nor the person's status there shows.
+    """
+    seen = (room for room in rooms if irc.service.canSee(irc.participant, room))
+    return next((channelName(room) for room in seen), "*")
 
 
 def onWho(irc: IRCSession, message: Message) -> None:
@@ -131,8 +141,7 @@ def onWho(irc: IRCSession, message: Message) -> None:
         if "o" not in options:
             nickserv.who(irc, whox)
     elif "*" not in mask and "?" not in mask and (person := service.find(mask)) is not None:
-        rooms = service.roomsOf(person)
-        people.append((channelName(rooms[0]) if rooms else "*", person))
+        people.append((shownChannel(irc, service.roomsOf(person)), person))
     else:
         people = maskedPeople(irc, mask)
     if "o" in options:  # operators only: chatd's operators are its IRC operators

@@ -41,3 +41,21 @@ class OutsiderTests(IRCTestCase):
         self.send(self.erin, self.te, "MODE #pub +s")
         self.assertEqual(self.numerics(self.send(self.carol, self.tc, "WHO #pub")), ["315"])
         self.assertEqual(self.numerics(self.send(self.carol, self.tc, "NAMES #pub")), ["366"])
+
+    def test_whoOfSecretMember(self) -> None:
+        """
+        C{WHO} of someone in a secret channel, by nickname or by mask, names
+        no channel (C{*}) and no status there to someone outside it, for a
+        C{+i} member too; a member of it is shown the channel.
+        """
+        self.send(self.erin, self.te, "MODE #pub +s")
+        for asked in ("WHO erin", "WHO hidden", "WHO *", "WHO 0", "WHO e* %cnf"):
+            for reply in self.messages(self.send(self.carol, self.tc, asked)):
+                if reply.command in ("352", "354") and reply.params[-1] != "carol":
+                    self.assertNotIn("#pub", reply.params, asked)
+                    self.assertNotIn("H@", reply.params, asked)
+        replies = self.messages(self.send(self.carol, self.tc, "WHO erin"))
+        self.assertEqual((replies[0].params[1], replies[0].params[6]), ("*", "H"))
+        mine = self.messages(self.send(self.hidden, self.th, "WHO erin"))
+        who = [m for m in mine if m.command == "352"]
+        self.assertEqual([(m.params[1], m.params[6]) for m in who], [("#pub", "H@")])
