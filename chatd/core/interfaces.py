@@ -205,6 +205,12 @@ class IChatService(IRoomOperations, IStoredChat):
         The rooms C{participant} is in, by display name.
         """
 
+    def roomsAwaited(participant: IParticipant) -> list[str]:
+        """
+        The approval rooms C{participant} (its account, from any
+        connection) asked to enter and waits for.
+        """
+
     def rooms() -> list[tuple[str, int]]:
         """
         Every room's display name and member count, sorted by name.

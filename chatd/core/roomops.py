@@ -15,6 +15,7 @@ from twisted.logger import Logger
 from chatd.core import errors
 from chatd.core.banreach import heldUnseen
 from chatd.core.calls import afterHeard
+from chatd.core.delivery import deliver
 from chatd.core.events import Invitation, Notice, RoomChange
 from chatd.core.founders import aboveBans, runsFromOutside
 from chatd.core.interfaces import IParticipant, MaybeDeferred
@@ -76,7 +77,23 @@ class RoomOps:
                 observer.roomChanged(event)
             if event.modes:
                 self.saveRules(room)
-        afterHeard(observer, lambda: room.broadcast(event, skip))
+        afterHeard(observer, lambda: self._broadcast(room, event, skip))
+
+    def _broadcast(self, room: Room, event: Notice, skip: IParticipant | None) -> None:
+        """
+        L{tellRoom}'s telling: the members, and the connection that asked
+        for a change from outside the room (its founder: L{runsFromOutside}),
+        which would otherwise never see it done.
+        """
+        room.broadcast(event, skip)
+        requester = event.requester if isinstance(event, RoomChange) else None
+        if (
+            requester is not None
+            and requester is not skip
+            and IParticipant.providedBy(requester)
+            and key(requester.nick or "") not in room.members
+        ):
+            deliver([requester], "notice", event)
 
     def heard(self, result: MaybeDeferred[_T]) -> MaybeDeferred[_T]:
         """
@@ -256,6 +273,8 @@ class RoomOps:
 
         def bound(member: IParticipant) -> bool:
             account = people.accounts.key(member)
+            if target.exceptions.matches(people.hosts.masksOf(member)):
+                return False  # a ban exception (+e) lets them through
             return not aboveBans(target, member.nick or "", account, people.isOperator(member))
 
         for change, mask in applied:
@@ -266,8 +285,8 @@ class RoomOps:
             if held:
                 text = (
                     f"{mask} also holds {', '.join(held)}, signed in to accounts from an address"
-                    f" it matches: they may no longer speak in {target.name} nor come back"
-                    " (*!*@user/<account> holds one account)"
+                    f" it matches: they may not come back to {target.name} once they leave, nor"
+                    " speak there unless voiced (*!*@user/<account> holds one account)"
                 )
                 participant.notice(Notice(text, self.service.clock.seconds()))
 

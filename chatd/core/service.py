@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import accountadmin, errors, purge, roomremoval, shutdown
+from chatd.core import accountadmin, approvals, errors, purge, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.adminfacade import AdminFacade
 from chatd.core.administration import Administration
@@ -233,6 +233,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
 
     def roomsJoined(self, participant: IParticipant) -> list[Room]:
         return self.membership.roomsJoined(participant)
+
+    def roomsAwaited(self, participant: IParticipant) -> list[str]:
+        return approvals.waitingFor(self, participant)
 
     def roomsOf(self, participant: IParticipant) -> list[str]:
         return [room.name for room in self.membership.roomsJoined(participant)]

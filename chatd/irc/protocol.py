@@ -318,8 +318,8 @@ class IRCProtocol(IRCConnection):
         if isinstance(event, RoomChange):
             # A channel not shown yet (its JOIN comes after registration)
             # is shown as it is then: its NAMES carries the new status.
-            if key(event.room) in self.shownRooms:
-                self.send(event.wire(self.wire.roomChange))
+            if key(event.room) in self.shownRooms or event.requester is self:
+                self.send(event.wire(self.wire.roomChange))  # (a founder's, from outside)
             return
         if isinstance(event, Wallops):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))

@@ -38,7 +38,7 @@ from chatd.core.errors import (
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import MAX_NAME_LENGTH, isValidName, normalize
 from chatd.core.signin import freedByProof, heldFrom
-from chatd.core.speaking import heardReason
+from chatd.core.speaking import heardReason, partingWords
 from chatd.irc import numerics as N
 from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION
@@ -239,6 +239,8 @@ def registrationRefused(
     failure.trap(ChatError)
     error = failure.value
     assert isinstance(error, ChatError)
+    if isinstance(error, InvalidNick) and irc.pendingNick == nick:
+        irc.pendingNick = None  # never the client's: 432 * as for a malformed one
     irc.refused(error, nick, errors)
     if isinstance(error, (Banned, Kicked)):
         irc.closeLink(error.text)
@@ -347,7 +349,7 @@ def onPong(irc: IRCSession, message: Message) -> None:
 
 
 def onQuit(irc: IRCSession, message: Message) -> None:
-    reason = message.params[0] if message.params else ""
+    reason = partingWords(message.params[0]) if message.params else ""  # as others read it
     if irc.participant.nick:  # a muted person's parting words are not heard
         reason = heardReason(irc.service, irc.participant, reason)
     irc.closeLink(f"Quit: {reason}" if reason else "Quit")

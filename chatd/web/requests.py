@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core.alwayson import alwaysOnOf
-from chatd.core.approvals import waitingFor
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
@@ -90,7 +89,7 @@ def rooms(web: WebParticipant, request: dict[str, Any]) -> Reply:
             {"name": name, "members": count} for name, count in web.service.roomsVisibleTo(web)
         ],
         "joined": web.service.roomsOf(web),
-        "waiting": waitingFor(web.service, web),
+        "waiting": web.service.roomsAwaited(web),
     }
 
 

@@ -682,17 +682,16 @@ class ModerationTests(ChannelTestCase):
         """
         A PART reason holding characters chatd refuses (an escape sequence)
         does not keep the user in: they leave, as with QUIT, and the others
-        read the reason without them.
+        read the reason without them, as the leaver's own PART shows it.
         """
         alice, ta = self.joined("alice")
         bob, tb = self.joined("bob")
         self.read(ta)
-        replies = self.messages(self.send(bob, tb, "PART #lobby :\u202ebye \x1b[2J"))
+        replies = self.messages(self.send(bob, tb, "PART #lobby :\u202ebye \x1b[2J\x00x"))
         self.assertEqual([m.command for m in replies], ["PART"])
-        self.assertEqual(
-            [(m.command, m.params) for m in self.messages(self.read(ta))],
-            [("PART", ["#lobby", "\u202ebye [2J\u202c"])],
-        )
+        others = [(m.command, m.params) for m in self.messages(self.read(ta))]
+        self.assertEqual(others, [("PART", ["#lobby", "\u202ebye [2Jx\u202c"])])
+        self.assertEqual(replies[0].params, others[0][1])  # the leaver reads what they read
         self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
 
     def test_kickErrors(self) -> None:

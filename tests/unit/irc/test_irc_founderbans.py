@@ -46,13 +46,16 @@ class FounderBanTests(IRCStoreTestCase):
     def test_founderLiftsBanFromOutside(self) -> None:
         """
         Outside the channel, its founder lifts the ban (a stranger gets
-        C{482}), and the guest enters again.
+        C{482}), seeing the change made as members do, and the guest enters
+        again.
         """
         alice, ta, bob, tb = self.banned()
         self.send(alice, ta, "PART #fc2")
         self.assertEqual(self.codes(self.send(bob, tb, "MODE #fc2 -b *!*@guest-*")), ["482"])
         told = self.send(alice, ta, "MODE #fc2 -b *!*@guest-*")
-        self.assertNotIn("482", self.codes(told))
+        self.assertEqual(
+            [(m.command, m.params) for m in told], [("MODE", ["#fc2", "-b", "*!*@guest-*"])]
+        )
         self.assertEqual(self.service.roomBans("fc2"), [])
         self.assertEqual(self.codes(self.send(bob, tb, "JOIN #fc2"))[0], "JOIN")
 
@@ -75,3 +78,17 @@ class FounderBanTests(IRCStoreTestCase):
         self.assertIn("*!*@guest-* also holds carol, signed in", notice.params[-1])
         told = self.send(alice, ta, "MODE #fc2 +b *!*@user/carol")
         self.assertEqual(self.codes(told), ["MODE"])
+
+    def test_exemptNotNamed(self) -> None:
+        """
+        A member a ban exception (C{+e}) lets through is not named by the
+        notice of a ban that holds them by their address: it does not.
+        """
+        self.registered("carol", "carolpw")
+        alice, ta = self.client()
+        self.send(alice, ta, "PASS sesame", "NICK alice", "USER alice 0 * :A", "JOIN #fc2")
+        carol, tc = self.client()
+        self.send(carol, tc, "PASS carolpw", "NICK carol", "USER carol 0 * :C", "JOIN #fc2")
+        self.send(alice, ta, "MODE #fc2 +e *!*@user/carol")
+        told = self.send(alice, ta, "MODE #fc2 +b *!*@guest-*")
+        self.assertEqual([m for m in told if m.command == "NOTICE"], [])

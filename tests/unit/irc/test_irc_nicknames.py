@@ -62,13 +62,15 @@ class SpecialNicknameTests(IRCTestCase):
     def test_newNameStartsWithLetter(self) -> None:
         """
         A new nickname starting with a digit or C{-} is C{432} saying so,
-        at registration and in a rename.
+        at registration (addressed to C{*}: the nickname is not the
+        client's) and in a rename.
         """
         proto, t = self.connect()
         self.send(proto, t, "USER u 0 * :U")
         for name in ("-dash", "9lives"):
             (refused,) = self.messages(self.send(proto, t, f"NICK {name}"))
             self.assertEqual(refused.command, "432")
+            self.assertEqual(refused.params[:2], ["*", name])
             self.assertIn(f"{name} starts with {name[0]!r}", refused.params[-1])
         proto, t = self.connect("dash")
         (refused,) = self.messages(self.send(proto, t, "NICK -dash"))
