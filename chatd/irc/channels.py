@@ -28,7 +28,7 @@ from chatd.core.errors import (
 from chatd.core.events import Administrator, Membership
 from chatd.core.masks import globMatch
 from chatd.core.names import hasInvisible, key, roomOfChannel
-from chatd.core.speaking import partingWords
+from chatd.core.speaking import heardReason, partingWords
 from chatd.core.text import ircText, shortened
 from chatd.irc import markread
 from chatd.irc import numerics as N
@@ -243,7 +243,8 @@ def partOne(irc: IRCSession, channel: str, reason: str = "") -> Deferred[Any]:
 
     def left(name: str) -> None:
         unshow(irc, key(name))
-        sendPart(irc, name, partingWords(reason), now)  # as the others read it
+        # as the others read it: cleaned, and nothing while muted
+        sendPart(irc, name, heardReason(irc.service, irc.participant, partingWords(reason)), now)
 
     return irc.call(
         irc.service.leave,

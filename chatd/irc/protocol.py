@@ -291,6 +291,14 @@ class IRCProtocol(IRCConnection):
         if not self._tooEarly(lambda: self.messageRedacted(event)):
             redactedLine(self, event)
 
+    def linesWaiting(self, text: str, when: float) -> None:
+        """
+        Lines waiting for the flood limit go out in turn, silently, as IRC
+        servers' "fake lag" does: IRC clients and bots expect no unsolicited
+        notice for it (a conformance suite's burst of 50 lines would read it
+        instead of its answer); C{Excess Flood} still ends a flood.
+        """
+
     def renamed(self, event: Rename) -> None:
         """
         Someone was renamed: our own C{NICK} is the answer to our command

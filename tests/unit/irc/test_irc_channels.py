@@ -694,6 +694,20 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(replies[0].params, others[0][1])  # the leaver reads what they read
         self.assertEqual(self.service.members(alice, "lobby"), ["alice"])
 
+    def test_mutedPartReason(self) -> None:
+        """
+        A muted member's PART reason is heard by nobody, and their own PART
+        says so: it carries none, as the others' does.
+        """
+        alice, ta = self.joined("alice")
+        bob, tb = self.joined("bob")
+        self.read(ta)
+        self.service.moderation.mute("bob", 300, "shush", "root")
+        replies = self.messages(self.send(bob, tb, "PART #lobby :bye all"))
+        others = [(m.command, m.params) for m in self.messages(self.read(ta))]
+        self.assertEqual(others, [("PART", ["#lobby"])])
+        self.assertEqual([(m.command, m.params) for m in replies], others)
+
     def test_kickErrors(self) -> None:
         """
         Non-operators get 482, a nick not in the channel 441, a nick nobody
