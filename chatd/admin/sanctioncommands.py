@@ -124,15 +124,13 @@ class SanctionCommands(RoomCommands):
             network, reason, self.who, seconds, force, self.address
         )
         span = "" if seconds is None else f" for {formatSpan(seconds)}"
-        dropped = 0
-        for participant in self.service.connections():
-            if self.moderation.addressBan(participant.address) is not None:
-                error = errors.Banned(f"your address was banned by {self.shown}{span}: {reason}")
-                self.service.endSession(participant, error)
-                dropped += 1
+        dropped = self.service.closeBanned(sanction)
         self._audit(f"ban ip {network} {timeout} {reason}".replace("  ", " "))
         until = "" if sanction.until is None else f", until {formatTime(sanction.until)} UTC"
-        return f"banned {network}{span}{until}; {dropped} connection(s) closed"
+        closed = f"{dropped} connection(s) closed"
+        if self.service.observer is not None:  # a cluster: each node closes its own
+            closed = f"{dropped} connection(s) closed here, and the other nodes close theirs"
+        return f"banned {network}{span}{until}; {closed}"
 
     def cmd_unban(self, rest: str) -> str:
         (nick,) = self._split(rest, 1)

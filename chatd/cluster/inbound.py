@@ -32,7 +32,7 @@ from chatd.core.interfaces import connectionsOf
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
-from chatd.modstore import Sanction
+from chatd.modstore import IPBAN, Sanction
 
 #: Room messages held per node until its state says who is in which room.
 HELD_LIMIT = 10000
@@ -310,6 +310,8 @@ class Inbound:
         if sanction is None:
             self.lifts.note(fields["sk"], fields["t"])
         self.service.moderation.replicate(fields["sk"], fields["t"], sanction)
+        if sanction is not None and sanction.kind == IPBAN:  # typed on another node's console
+            self.service.closeBanned(sanction)
 
     def remote_stored(self, node: str, fields: dict[str, Any]) -> None:
         """

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from chatd.core.administration import Administration
     from chatd.core.roomadmin import RoomAdministration
+    from chatd.modstore import Sanction
 
 
 class AdminFacade:
@@ -79,3 +80,6 @@ class AdminFacade:
 
     def setRoomApproval(self, room: str, on: bool) -> Deferred[str]:
         return self.roomAdministration.setApproval(room, on)
+
+    def closeBanned(self, sanction: Sanction) -> int:
+        return self.administration.closeBanned(sanction)

@@ -11,15 +11,17 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred
 
 from chatd.core import errors, roomremoval
-from chatd.core.events import Notice
+from chatd.core.events import Administrator, Notice, shownBy
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.renaming import unknownNick
+from chatd.core.sanctiontext import formatSpan
 from chatd.core.text import checkShortText
 from chatd.storage.interfaces import APPROVAL
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
+    from chatd.modstore import Sanction
 
 
 class Administration:
@@ -118,6 +120,24 @@ class Administration:
             checkShortText(topic, "topic")
         persistence = self.service.requirePersistence()
         return persistence.configureRoom(room, mode, capacity, topic, autojoin)
+
+    def closeBanned(self, sanction: Sanction) -> int:
+        """
+        End the session of every connection served here whose address the
+        address ban C{sanction} holds, saying who banned it, for how long
+        and why; how many.  The console that set the ban asks it, and so
+        does every other node of a cluster when the ban reaches it, so a
+        ban typed on any console closes its connections on every node.
+        """
+        span = "" if sanction.until is None else f" for {formatSpan(sanction.until - sanction.at)}"
+        by = shownBy(Administrator(sanction.by))
+        text = f"your address was banned by {by}{span}: {sanction.reason}"
+        moderation, closed = self.service.moderation, 0
+        for participant in self.service.connections():
+            if moderation.addressBan(participant.address) is not None:
+                self.endSession(participant, errors.Banned(text))
+                closed += 1
+        return closed
 
     def endSession(self, participant: IParticipant, error: errors.ChatError) -> None:
         """

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     )
     from chatd.core.purge import Purged
     from chatd.core.roomremoval import Deleted
+    from chatd.modstore import Sanction
 
 
 class IAdministration(IChatService):
@@ -86,6 +87,12 @@ class IAdministration(IChatService):
     def endSession(participant: IParticipant, error: ChatError) -> None:
         """
         End C{participant}'s session (kick, ban, kill), telling its rooms.
+        """
+
+    def closeBanned(sanction: Sanction) -> int:
+        """
+        End the sessions served here from addresses the address ban
+        C{sanction} holds, saying why; how many.
         """
 
     def addRoom(name: str) -> str:

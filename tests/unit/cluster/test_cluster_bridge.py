@@ -16,6 +16,7 @@ from zope.interface.verify import verifyObject
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.admission import parseNetwork
 from chatd.core.events import Membership, Notice, PrivateMessage, Rename, RoomMessage
 from chatd.core.hooks import IChatObserver
 from chatd.core.interfaces import IParticipant
@@ -365,6 +366,28 @@ class BridgeTests(SynchronousTestCase):
         self.c.service.moderation.lift("ban", "mallory")
         self.settle()
         self.a.user("mallory")
+
+    def test_addressBanClosesEverywhere(self) -> None:
+        """
+        An address ban set on node A (as its console does) closes the
+        connections from that network on every node, each told who banned
+        it and why; other addresses stay.
+        """
+        victimA = self.a.user("victima", address="203.0.113.7")
+        victimB = self.b.user("victimb", address="203.0.113.8")
+        honest = self.b.user("honest", address="198.51.100.1")
+        self.settle()
+        network = parseNetwork("203.0.113.0/24")
+        ban = self.a.service.moderation.banAddress(network, "abuse", "root", 600, force=True)
+        self.assertEqual(self.a.service.closeBanned(ban), 1)
+        self.settle()
+        for victim in (victimA, victimB):
+            self.assertIsInstance(victim.disconnectedWith, errors.Banned)
+            self.assertEqual(
+                str(victim.disconnectedWith),
+                "your address was banned by the administrator root for 10m: abuse",
+            )
+        self.assertIsNone(honest.disconnectedWith)
 
     def test_bridgeKick(self) -> None:
         """
