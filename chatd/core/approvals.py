@@ -249,7 +249,9 @@ class Approvals:
                 else:
                     room.request(key(nick), nick, asked)
             request = self.requests.get((key(room.name), key(old)))
-            moving = Deferred.fromCoroutine(self._forget(request, room.name, old, nick, moved))
+            moving = Deferred.fromCoroutine(
+                self._forget(request, room.name, old, nick, moved, asked)
+            )
             self.persistence.background(moving, "moving a guest's request to enter")
 
     async def _forget(
@@ -259,11 +261,13 @@ class Approvals:
         nick: str,
         renamed: str | None = None,
         accepted: bool | None = None,
+        asked: int | None = None,
     ) -> None:
         """
         Forget C{nick}'s access to C{room} in the store and on every node;
         give C{renamed} C{accepted} (a request or an acceptance) instead, if
-        not C{None}.
+        not C{None}, keeping when it was C{asked} (a request moved by a
+        rename is no new one: nobody is told again).
         """
         if request is not None:
             await whenFired(request)  # the request's write first
@@ -271,8 +275,9 @@ class Approvals:
         await self.store.setAccess(room, nick, None, now)
         self.persistence.changed("access", room=room, u=nick, a=None)
         if renamed is not None and accepted is not None:
-            await self.store.setAccess(room, renamed, accepted, now)
-            self.persistence.changed("access", room=room, u=renamed, a=accepted)
+            since = now if asked is None else asked
+            await self.store.setAccess(room, renamed, accepted, since)
+            self.persistence.changed("access", room=room, u=renamed, a=accepted, t=since, moved=1)
 
 
 def waitingFor(service: ChatService, participant: IParticipant) -> list[str]:

@@ -45,8 +45,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict), C{"access"} (C{room}, C{u}, C{a}: a
     request to enter an approval room, pending, accepted or ended: C{None},
-    with C{refused}, the reason, or C{withdrawn} when it did not end with a
-    guest) or
+    with C{refused}, the reason, C{withdrawn} or C{left}; C{t}: when it was
+    made; C{moved}: a guest's, moved to its new nickname) or
     C{"ignores"} (C{u}: an account whose ignore list changed, read again
     here when next needed).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
@@ -78,7 +78,7 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
             if nickKey not in room.approved:
                 new = nickKey not in room.pending
                 room.request(nickKey, nick, fields.get("t"))
-                if new:
+                if new and not fields.get("moved"):  # (a guest's, renamed: told already)
                     tellRoomOperators(persistence.service, room, nick)
             return
         room.approve(nickKey)

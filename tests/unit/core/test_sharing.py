@@ -266,6 +266,30 @@ class SharedStoreTests(SynchronousTestCase):
             told,
         )
 
+    def test_guestRenamedWhileWaiting(self) -> None:
+        """
+        A guest waiting on node B who renames: node A lists the request
+        under the new name with its first time, and its founder is not told
+        of a new request.
+        """
+        founder = self.a.user("fran")
+        self.a.service.registry.get("Marketing").settings.founder = "fran"
+        hugo = self.b.user("hugo")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, hugo, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        asked = self.a.service.waitingRequests()
+        founder.events.clear()
+        self.clock.advance(2)  # (within the nodes' heartbeats)
+        renaming = settled(self.b.service.rename(hugo, "hugo2"))
+        self.settle()
+        self.successResultOf(renaming)
+        self.assertEqual(self.a.service.waitingRequests(), [("Marketing", "hugo2", asked[0][2])])
+        self.assertEqual(self.b.service.waitingRequests(), [("Marketing", "hugo2", asked[0][2])])
+        told = [e.text for e in founder.events if isinstance(e, Notice)]
+        self.assertEqual([text for text in told if "asks to enter" in text], [])
+
     def test_reloadAfterGap(self) -> None:
         """
         Changes a node missed while cut off are read from the store when it
