@@ -227,6 +227,19 @@ class Approvals:
             forgotten = Deferred.fromCoroutine(self._forget(request, room.name, nick))
             self.persistence.background(forgotten, "forgetting a guest's acceptance")
 
+    def opened(self, room: Room) -> None:
+        """
+        C{room} is an open room now: the requests to enter it end (here,
+        in the store and on every node), each person who waited told they
+        may enter, so that none comes back if it is made an approval room
+        again.
+        """
+        for nickKey, nick in list(room.pending.items()):
+            forget(room, nickKey)
+            tellOpened(self.service, room, nick)
+            ending = Deferred.fromCoroutine(self._end(room.name, nick, opened=True))
+            self.persistence.background(ending, "ending a request to enter an opened room")
+
     def guestRenamed(self, old: str, nick: str) -> None:
         """
         A guest called C{old} is now C{nick}: its requests and acceptances
@@ -314,6 +327,18 @@ def forget(room: Room, nickKey: str) -> bool:
     room.requestedAt.pop(nickKey, None)
     room.approved.discard(nickKey)
     return had
+
+
+def tellOpened(service: ChatService, room: Room, nick: str) -> None:
+    """
+    Tell C{nick}, if served here, that C{room}, which they waited to
+    enter, is open now: their request is over, and they may enter.
+    """
+    persistence = service.persistence
+    user = holderOf(service, nick)
+    if user is not None and (persistence is None or persistence.isLocal(user)):
+        text = f"{room.name} is open now: your request to enter it is over, enter when you like"
+        user.notice(Notice(text, service.clock.seconds()))
 
 
 def tellRefused(service: ChatService, room: Room, nick: str, reason: str) -> None:

@@ -77,11 +77,15 @@ class RoomAdministration:
         Make C{room} an approval room (C{on}: whoever enters it from now on,
         but the accepted and the server's operators, needs an
         administrator's acceptance) or an open one, stored and shared with
-        every cluster node as its other settings are.  Its members stay.
+        every cluster node as its other settings are.  Its members stay;
+        made open, the requests to enter it end (L{Approvals.opened}).
 
         @raise NoSuchGroup: there is no such room.
         """
         persistence = self.service.requirePersistence()
         target = self.service.registry.get(room)
         mode = APPROVAL if on else OPEN
-        return persistence.configureRoom(target.name, mode, None, None, None)
+        configured = persistence.configureRoom(target.name, mode, None, None, None)
+        if not on:  # whoever waited may enter: their requests are over
+            persistence.approvals.opened(target)
+        return configured

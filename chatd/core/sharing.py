@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
-from chatd.core.approvals import forget, holderOf, tellRefused, tellRoomOperators
+from chatd.core.approvals import forget, holderOf, tellOpened, tellRefused, tellRoomOperators
 from chatd.core.ignores import IGNORES
 from chatd.core.names import key
 from chatd.core.refusal import operatorsText
@@ -45,7 +45,8 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict), C{"access"} (C{room}, C{u}, C{a}: a
     request to enter an approval room, pending, accepted or ended: C{None},
-    with C{refused}, the reason, C{withdrawn} or C{left}; C{t}: when it was
+    with C{refused}, the reason, C{withdrawn}, C{left} or C{opened} (the
+    room is open now); C{t}: when it was
     made; C{moved}: a guest's, moved to its new nickname) or
     C{"ignores"} (C{u}: an account whose ignore list changed, read again
     here when next needed).  A user of this
@@ -97,6 +98,8 @@ def endedElsewhere(persistence: Persistence, room: Room, nick: str, fields: dict
     service = persistence.service
     if fields.get("refused") is not None:
         tellRefused(service, room, nick, fields["refused"])
+    elif fields.get("opened"):
+        tellOpened(service, room, nick)
     elif fields.get("withdrawn") or fields.get("left"):
         text = operatorsText(
             nick, room.name, withdrawn=bool(fields.get("withdrawn")), left=bool(fields.get("left"))

@@ -13,6 +13,8 @@ from twisted.logger import LogLevel, capturedLogs
 
 from chatd.admin.commands import AdminConsole
 from chatd.admin.outcome import Refusal
+from chatd.core import errors
+from chatd.core.events import Notice
 from chatd.storage.interfaces import APPROVAL, OPEN
 from tests.support.approvalcase import ApprovalTestCase
 
@@ -146,8 +148,9 @@ class ApprovalConsoleTests(ApprovalTestCase):
         """
         C{set room NAME approval on|off} changes a room's mode, stored and
         audited; setting the mode it has is refused, as is a room that does
-        not exist.  A room made open lets in whoever waited, and its
-        requests are no longer listed.
+        not exist.  A room made open ends its requests, telling whoever
+        waited they may enter; made an approval room again, none comes
+        back (a request is asked anew).
         """
         self.assertEqual(
             "Blabla is now an approval room: whoever enters it needs accepting",
@@ -166,7 +169,15 @@ class ApprovalConsoleTests(ApprovalTestCase):
         stored = {r.name: r.mode for r in self.successResultOf(self.store.load()).rooms}
         self.assertEqual(OPEN, stored["Blabla"])
         self.assertEqual("nobody waits to enter an approval room", self.run_("pending rooms"))
-        self.service.enter(pupil, "Blabla")
+        told = [e.text for e in pupil.events if isinstance(e, Notice)]
+        opened = "Blabla is open now: your request to enter it is over, enter when you like"
+        self.assertIn(opened, told)
+        other = self.login("pupil2")
+        self.service.enter(other, "Blabla")  # in before it is made an approval room again
+        self.run_("set room Blabla approval on")
+        self.assertEqual("nobody waits to enter an approval room", self.run_("pending rooms"))
+        self.assertRaises(errors.PendingApproval, self.service.enter, pupil, "Blabla")
+        self.assertEqual([("Blabla", "pupil1")], self.service.pendingRequests("Blabla"))
 
     def test_requestTimeOutlivesRestart(self) -> None:
         """

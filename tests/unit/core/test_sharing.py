@@ -290,6 +290,29 @@ class SharedStoreTests(SynchronousTestCase):
         told = [e.text for e in founder.events if isinstance(e, Notice)]
         self.assertEqual([text for text in told if "asks to enter" in text], [])
 
+    def test_openedOnEveryNode(self) -> None:
+        """
+        An approval room made open on node A ends the requests made on
+        node B too: the user there is told they may enter, and none comes
+        back when it is an approval room again.
+        """
+        carol = self.b.user("carol")
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, carol, "Marketing"), errors.PendingApproval
+        )
+        self.settle()
+        self.successResultOf(self.a.service.setRoomApproval("Marketing", False))
+        self.settle()
+        self.assertEqual(self.b.service.pendingRequests("Marketing"), [])
+        told = [e.text for e in carol.events if isinstance(e, Notice)]
+        self.assertIn(
+            "Marketing is open now: your request to enter it is over, enter when you like", told
+        )
+        self.successResultOf(self.a.service.setRoomApproval("Marketing", True))
+        self.settle()
+        self.assertEqual(self.b.service.pendingRequests("Marketing"), [])
+        self.assertEqual(self.a.service.pendingRequests("Marketing"), [])
+
     def test_reloadAfterGap(self) -> None:
         """
         Changes a node missed while cut off are read from the store when it
