@@ -213,12 +213,13 @@ class Approvals:
             waited = key(nick) in room.pending
             if not forget(room, key(nick)):
                 continue
-            if waited:  # its room's operators no longer wait for an answer
-                self.persistence.log.info(
-                    "{nick} left: their request to enter approval room {room} ends",
-                    nick=nick,
-                    room=room.name,
-                )
+            if waited:
+                if self.persistence.isLocal(participant):  # logged once, by its node
+                    self.persistence.log.info(
+                        "{nick} left: their request to enter approval room {room} ends",
+                        nick=nick,
+                        room=room.name,
+                    )
                 tellRoomOperators(service, room, nick, operatorsText(nick, room.name, left=True))
                 ending = Deferred.fromCoroutine(self._end(room.name, nick, left=True))
                 self.persistence.background(ending, "forgetting a guest's request to enter")
