@@ -48,7 +48,9 @@ class ListGroupsTests(TchatTestCase):
         self.assertEqual(self.send(alice, ta, "clt: LSGRP"), b"srv: LSGRP 0\nsrv: .\nsrv: OKAY!\n")
 
 
-class TopicTests(TchatTestCase):
+class DenTestCase(TchatTestCase):
+    """alice made the group den and runs it; bob is in it too."""
+
     def setUp(self) -> None:
         super().setUp()
         self.alice, self.ta = self.connect("alice")
@@ -57,6 +59,8 @@ class TopicTests(TchatTestCase):
         self.send(self.bob, self.tb, "clt: ENTER den")
         self.read(self.ta)
 
+
+class TopicTests(DenTestCase):
     def test_setAndClear(self) -> None:
         """
         C{TOPIC <group>} with a one-line body sets the topic (the members
@@ -97,15 +101,7 @@ class TopicTests(TchatTestCase):
         )
 
 
-class KickTests(TchatTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.alice, self.ta = self.connect("alice")
-        self.bob, self.tb = self.connect("bob")
-        self.send(self.alice, self.ta, "clt: CREAT den", "clt: ENTER den")
-        self.send(self.bob, self.tb, "clt: ENTER den")
-        self.read(self.ta)
-
+class KickTests(DenTestCase):
     def test_operatorKicks(self) -> None:
         """
         The group's operator's C{KICK <group> <pseudo> <reason>} takes the
