@@ -119,23 +119,29 @@ async def test_newDatabasesPrivate(tmp_path: Path) -> None:
     folder.mkdir(mode=0o755)
     old = os.umask(0o022)
     try:
-        store = sqliteStore(str(folder / "chatd.sqlite3"), reactor, directory=folder)
-        store.startService()
-        moderation = SQLiteModerationStore(folder / "moderation.sqlite", reactor)
-        moderation.startService()
-        try:
-            await store.load()
-            await moderation.addAudit(AuditEntry(1.0, "root", "ban eve"))
-            made = sorted(path.name for path in folder.iterdir())
-            assert "chatd.sqlite3-wal" in made and "moderation.sqlite-wal" in made
-            assert {name: (folder / name).stat().st_mode & 0o777 for name in made} == {
-                name: 0o600 for name in made
-            }
-        finally:
-            await stop(store)
-            await stop(moderation)
+        modes = await openedModes(folder)
+        assert "chatd.sqlite3-wal" in modes and "moderation.sqlite-wal" in modes
+        assert modes == {name: 0o600 for name in modes}
     finally:
         os.umask(old)
+
+
+async def openedModes(folder: Path) -> dict[str, int]:
+    """
+    The modes of the files in C{folder} once a chat and a moderation
+    database there were opened and written to (and are stopped again).
+    """
+    store = sqliteStore(str(folder / "chatd.sqlite3"), reactor, directory=folder)
+    store.startService()
+    moderation = SQLiteModerationStore(folder / "moderation.sqlite", reactor)
+    moderation.startService()
+    try:
+        await store.load()
+        await moderation.addAudit(AuditEntry(1.0, "root", "ban eve"))
+        return {path.name: path.stat().st_mode & 0o777 for path in folder.iterdir()}
+    finally:
+        await stop(store)
+        await stop(moderation)
 
 
 @pytest_twisted.ensureDeferred
@@ -147,22 +153,11 @@ async def test_olderDatabasesMadePrivate(tmp_path: Path) -> None:
     """
     folder = tmp_path / "data"
     for _ in ("made", "as an older chatd left them"):
-        store = sqliteStore(str(folder / "chatd.sqlite3"), reactor, directory=folder)
-        store.startService()
-        moderation = SQLiteModerationStore(folder / "moderation.sqlite", reactor)
-        moderation.startService()
-        try:
-            await store.load()
-            await moderation.addAudit(AuditEntry(1.0, "root", "ban eve"))
-            made = sorted(path.name for path in folder.iterdir())
-            modes = {name: (folder / name).stat().st_mode & 0o777 for name in made}
-        finally:
-            await stop(store)
-            await stop(moderation)
+        modes = await openedModes(folder)
         for name in ("chatd.sqlite3", "moderation.sqlite"):
             (folder / name).chmod(0o644)  # as an older chatd left them
-    assert "chatd.sqlite3-wal" in made and "moderation.sqlite-shm" in made
-    assert modes == {name: 0o600 for name in made}
+    assert "chatd.sqlite3-wal" in modes and "moderation.sqlite-shm" in modes
+    assert modes == {name: 0o600 for name in modes}
 
 
 class OpeningTests(SynchronousTestCase):
