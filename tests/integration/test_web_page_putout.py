@@ -148,6 +148,46 @@ def test_waiting_ends_with_the_room(daemon: Daemon, console: TelnetConsole) -> N
         page.quit()
 
 
+#: Sends a "rooms" request whose reply the page reads only at window.release().
+HOLD_ROOMS = """
+const done = arguments[arguments.length - 1];
+Promise.all([import("/state.js"), import("/rooms.js")]).then(([{ state }, rooms]) => {
+  rooms.refreshRooms();
+  const waiter = state.pending.get(state.nextId - 1);
+  const resolve = waiter.resolve;
+  let reply = null;
+  waiter.resolve = (message) => { reply = message; };
+  window.release = () => {
+    if (reply === null) return false;
+    resolve(reply);
+    return true;
+  };
+  done(true);
+});
+"""
+
+
+def test_waiting_set_after_the_rooms_request(daemon: Daemon, console: TelnetConsole) -> None:
+    """
+    A request to enter an approval room answered (error 37) while a room
+    list asked before it is on its way: that list, which cannot know of
+    it, does not take its waiting note away.
+    """
+    assert "Vault3" in console.run("add room Vault3 approval")
+    page = Browser(pageURL(daemon))
+    try:
+        page.login("racy")
+        page.driver.execute_async_script(HOLD_ROOMS)
+        page.wait(lambda: page.driver.execute_script("return window.release !== undefined"))
+        page.click('#rooms li[data-room="Vault3"] button')
+        page.wait(lambda: waitingNote(page, "Vault3") == WAITING)
+        page.wait(lambda: page.driver.execute_script("return window.release()"))
+        page.driver.execute_script("return 0")  # the reply read meanwhile
+        assert waitingNote(page, "Vault3") == WAITING
+    finally:
+        page.quit()
+
+
 def test_asked_again_elsewhere(daemon: Daemon, console: TelnetConsole) -> None:
     """
     A refused request asked again from another device of the account: the
