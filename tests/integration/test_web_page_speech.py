@@ -143,7 +143,8 @@ def test_speechAndFocus(daemon: Daemon) -> None:
     burst of messages is summed up; one's own words are never said; /help
     is said; a refused /msg goes back in the box, its error said alone;
     Tab completes a name once, then moves on; Leave leaves the focus in
-    the room list; a kick is said at once and the focus goes to Join.
+    the room list; a kick is said at once and the focus goes to the
+    conversation's heading (keys there press nothing; Tab reaches Join).
     """
     page = Browser(pageURL(daemon))
     carol = irc = None
@@ -207,7 +208,9 @@ def test_speechAndFocus(daemon: Daemon) -> None:
         irc.send("KICK #kicks speaker :too chatty")
         said = ("alert", "you were kicked from #kicks by spop (too chatty)")
         page.wait(lambda: said in heard(page))
-        page.wait(lambda: focused(page, "at.id") == "rejoin")
+        page.wait(lambda: focused(page, "at.id") == "conv-title")
+        press(page, Keys.TAB)
+        assert focused(page, "at.id") == "rejoin"
     finally:
         page.quit()
         for client in (carol, irc):

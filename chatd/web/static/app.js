@@ -4,7 +4,7 @@
 // This module wires the page's controls to the modules that act: the
 // server's events (events.js), the session (session.js), the rooms
 // (rooms.js), what is shown (view.js), sending (send.js, commands.js).
-import { $, showError, currentConvo } from "./state.js";
+import { $, showError, currentConvo, dropLongNotes } from "./state.js";
 import { connect } from "./net.js";
 import { updateTitle } from "./alerts.js";
 import { wireKeys } from "./keys.js";
@@ -35,6 +35,7 @@ $("send-form").addEventListener("submit", (event) => {
   const box = $("text");
   const text = box.value;
   if (!text.trim()) return;
+  dropLongNotes();  // the next thing sent: a long note read (/help's) is over
   const acting = ACTION.test(text);
   if (text.startsWith("/") && !text.startsWith("//") && !acting) {
     box.value = "";

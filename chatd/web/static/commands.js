@@ -91,6 +91,7 @@ export function command(text) {
       return request("topic", { room: convo.name, topic: arg }).catch(complain);
     case "join": {
       const [room, key] = arg.split(/\s+/);
+      if (!bare(room, "#")) return refuse(convo, text, "Usage: /join room [key]");
       return join(bare(room, "#"), undefined, true, key);
     }
     case "create": return create(bare(arg, "#"));
@@ -109,6 +110,7 @@ export function command(text) {
         (r) => showNotice(r.nick + " was disconnected."), complain);
     }
     case "register":
+      if (!arg) return refuse(convo, text, "Usage: /register password");
       return request("register", { password: arg }).then((r) => {
         if (state.wanted) state.wanted.password = arg;
         nowKnownAs(identity(r.account, r.nick));  // what is kept unsure is the account's now

@@ -71,13 +71,13 @@ export function runs(convo, operator) {
 
 // Whether the user runs CONVO (a room) changed, or was just told: its
 // messages shown so far get the button, or, no longer its operator, the
-// user keeps it on their own messages only.
+// user keeps it on their own messages only (in a deleted room, on none).
 export function controlsForOperator(convo) {
   for (const line of convo.log.querySelectorAll("li.msg[data-msgid]")) {
     if (line.classList.contains("deleted")) continue;
-    if (!convo.operator) {
+    if (!convo.operator || convo.deleted) {
       const button = line.querySelector("button.delete");
-      if (button && line.dataset.from !== state.nick) {
+      if (button && (convo.deleted || line.dataset.from !== state.nick)) {
         line.removeAttribute("aria-keyshortcuts");
         button.remove();
       }

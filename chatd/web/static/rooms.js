@@ -8,16 +8,29 @@ import { addEvent } from "./log.js";
 import { dropDraft } from "./compose.js";
 import { controlsForOperator, runs } from "./redact.js";
 import { roomConvo, renderHeader, renderConvos, renderMembers, renderRooms } from "./convos.js";
-import { show, renderAll, focusLost, rescueFocus } from "./view.js";
+import { show, showNotice, renderAll, focusLost, rescueFocus } from "./view.js";
 
+// The room list and the approval rooms we wait for, as the server has
+// them: a waiting note the reply does not list is over (the request ended:
+// a guest's with their session, the room deleted), unless set after this
+// request was sent; a name it lists waits (asked again elsewhere: a
+// refusal noted before is over).
 export function refreshRooms() {
   if (!state.nick) return;
+  const asked = state.waitTick;
   request("rooms", {}).then((reply) => {
     state.rooms = reply.rooms;
-    // Requests made before this page (a reload, another device) wait too.
-    for (const name of reply.waiting || []) {
-      const lower = name.toLowerCase();
-      if (!state.refused.has(lower) && !inRoom(name)) state.waiting.set(lower, name);
+    if (reply.waiting) {
+      const listed = new Set(reply.waiting.map((name) => name.toLowerCase()));
+      for (const lower of [...state.waiting.keys()]) {
+        if (!listed.has(lower) && (state.waitedAt.get(lower) || 0) <= asked) state.waiting.delete(lower);
+      }
+      for (const name of reply.waiting) {
+        const lower = name.toLowerCase();
+        if (inRoom(name)) continue;
+        state.refused.delete(lower);
+        state.waiting.set(lower, name);
+      }
     }
     renderRooms();
   }, complain);
@@ -85,6 +98,9 @@ function awaiting(name) {
   const known = state.rooms.find((room) => room.name.toLowerCase() === name.toLowerCase());
   const room = known ? known.name : name;
   if (!state.waiting.has(room.toLowerCase())) speak("Your request to enter #" + room + " waits for an operator's approval.");
+  else showNotice("Your request to enter #" + room + " still waits for an operator's approval.");
+  state.waitTick += 1;
+  state.waitedAt.set(room.toLowerCase(), state.waitTick);
   state.waiting.set(room.toLowerCase(), room);
   state.refused.delete(room.toLowerCase());  // asked again
   renderRooms();
@@ -112,13 +128,14 @@ export function leave(convo, reason = "") {
 // out, URGENT; not let back in after a reconnect; the room deleted): the
 // page keeps its lines, says why (NOTE; QUIET: only in the room's log, the
 // caller says the rest), and shows the room as one we are not in.  The
-// message box closes: the focus goes to the Join button that opens it
-// again (a deleted room has none: to the room list).
+// message box closes: the focus goes to the conversation's heading, which
+// does nothing on a key press (keys typed on meant for the box act on no
+// button); Tab from there reaches the Join button, if the room has one.
 export function notIn(convo, note, time, { urgent = false, quiet = false } = {}) {
   convo.joined = false;
   convo.members = [];
   convo.operator = false;
-  controlsForOperator(convo);  // others' messages lose their Delete buttons
+  controlsForOperator(convo);  // others' messages (a deleted room's: all) lose their Delete buttons
   convo.unread = 0;
   const shown = convo.key === state.current;
   addEvent(convo, "event", note, time, shown && !quiet ? (urgent ? "urgent" : "polite") : "");
@@ -127,15 +144,14 @@ export function notIn(convo, note, time, { urgent = false, quiet = false } = {})
   const typing = document.activeElement === $("text");
   renderAll();
   refreshRooms();
-  if (!shown || !(typing || focusLost())) return;
-  if (convo.deleted) rescueFocus($("rooms").querySelector("button"), $("new-room"));
-  else $("rejoin").focus();
+  if (shown && (typing || focusLost())) $("conv-title").focus();
 }
 
 // CONVO's room was deleted by an administrator (NOTE says so, with the
 // reason): it leaves the room list, and the page offers no Join.
 export function roomDeleted(convo, note, time) {
   convo.deleted = true;
+  state.waiting.delete(convo.name.toLowerCase());  // a request to enter it is over too
   state.rooms = state.rooms.filter((room) => room.name.toLowerCase() !== convo.name.toLowerCase());
   notIn(convo, note, time, { urgent: true });
 }

@@ -26,6 +26,8 @@ export const state = {
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
   unsure: [],              // messages whose answer the connection lost (unsure.js)
   waiting: new Map(),      // approval rooms asked to enter (lower-case name -> name), until in
+  waitedAt: new Map(),     // lower-case name -> waitTick when the page last asked to enter it
+  waitTick: 0,             // counts the page's requests to enter approval rooms (refreshRooms)
   refused: new Map(),      // approval rooms an operator refused us (lower-case name -> {name, note}), until asked again
 };
 
@@ -108,16 +110,45 @@ export function showError(text, sticky = false) {
 }
 
 // A success or neutral note (TEXT) where errors show, for a few seconds,
-// not looking like one, and said politely: nothing went wrong.
+// not looking like one, and said politely: nothing went wrong.  A long one
+// (/help's list) stays until closed or the next command, scrolled in its
+// own box, which the keyboard reaches (a Tab stop) and closes (Escape).
 export function showNote(text) {
   const box = $("errors");
-  const item = el("div", "note", text);
+  const long = text.split("\n").length > LONG_NOTE;
+  const item = el("div", long ? "note long" : "note");
+  item.appendChild(el("span", "", text));
   item.setAttribute("role", "status");
+  if (long) dropLongNotes();
   box.appendChild(item);
   speak(text);
   while (box.childNodes.length > 3) box.removeChild(box.firstChild);
-  setTimeout(() => item.remove(), 8000);
+  if (!long) {
+    setTimeout(() => item.remove(), 8000);
+    return item;
+  }
+  item.tabIndex = 0;
+  item.setAttribute("aria-label", text.split("\n")[0].replace(/:$/, ""));
+  const close = el("button", "close", "Close");
+  close.type = "button";
+  const shut = () => {
+    const had = item.contains(document.activeElement);
+    item.remove();
+    if (had && $("text") && !$("text").disabled) $("text").focus();
+  };
+  close.addEventListener("click", shut);
+  item.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") shut();
+  });
+  item.prepend(close);
   return item;
+}
+
+// Lines from which a note is long (shown until closed).
+const LONG_NOTE = 3;
+
+export function dropLongNotes() {
+  for (const note of $("errors").querySelectorAll(".note.long")) note.remove();
 }
 
 export function clearErrors() {
