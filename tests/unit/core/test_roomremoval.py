@@ -16,7 +16,7 @@ from twisted.internet.defer import Deferred
 from chatd.core import errors
 from chatd.core.absent import isAbsent
 from chatd.core.alwayson import alwaysOnOf
-from chatd.core.events import KICK, Membership
+from chatd.core.events import KICK, Administrator, Membership, Notice
 from chatd.core.roomremoval import Deleted, RoomDeleted
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
@@ -72,6 +72,21 @@ class RoomRemovalTests(PersistenceTestCase):
         self.assertEqual(self.service.roomsOf(self.bob), [])
         self.assertRaises(errors.NoSuchGroup, self.service.enter, self.bob, "Blabla")
         self.assertTrue(self.stored())
+
+    def test_waitingTold(self) -> None:
+        """
+        Someone waiting to enter an approval room that is deleted is told
+        their request is over, with who deleted it and why.
+        """
+        carol = self.login("carol")
+        self.assertRaises(errors.PendingApproval, self.service.enter, carol, "Marketing")
+        self.service.deleteRoom("Marketing", Administrator("root"), "closed")
+        told = [e.text for e in carol.events if isinstance(e, Notice)]
+        self.assertIn(
+            "Marketing was deleted by the administrator root (closed): your request to enter it"
+            " is over",
+            told,
+        )
 
     def test_reasonOptional(self) -> None:
         """
