@@ -330,28 +330,33 @@ def forget(room: Room, nickKey: str) -> bool:
     return had
 
 
-def tellOpened(service: ChatService, room: Room, nick: str) -> None:
+def tellAsker(service: ChatService, nick: str, notice: Notice) -> None:
     """
-    Tell C{nick}, if served here, that C{room}, which they waited to
-    enter, is open now: their request is over, and they may enter.
+    Tell C{nick}, who asked to enter an approval room, of C{notice} (their
+    request's end), on every connection, if they are served here (every
+    node tells its own).
     """
     persistence = service.persistence
     user = holderOf(service, nick)
     if user is not None and (persistence is None or persistence.isLocal(user)):
-        text = f"{room.name} is open now: your request to enter it is over, enter when you like"
-        user.notice(Notice(text, service.clock.seconds()))
+        user.notice(notice)
+
+
+def tellOpened(service: ChatService, room: Room, nick: str) -> None:
+    """
+    Tell C{nick} that C{room}, which they waited to enter, is open now:
+    their request is over, and they may enter.
+    """
+    text = f"{room.name} is open now: your request to enter it is over, enter when you like"
+    tellAsker(service, nick, Notice(text, service.clock.seconds()))
 
 
 def tellRefused(service: ChatService, room: Room, nick: str, reason: str) -> None:
     """
-    Tell C{nick}, if served here, that an operator refused their request to
-    enter C{room} (every connection of theirs), and the room's operators
-    and founder served here.
+    Tell C{nick} that an operator refused their request to enter C{room},
+    and the room's operators and founder served here.
     """
-    persistence = service.persistence
-    user = holderOf(service, nick)
-    if user is not None and (persistence is None or persistence.isLocal(user)):
-        user.notice(RequestRefused(room.name, reason, service.clock.seconds()))
+    tellAsker(service, nick, RequestRefused(room.name, reason, service.clock.seconds()))
     tellRoomOperators(service, room, nick, operatorsText(nick, room.name, reason))
 
 

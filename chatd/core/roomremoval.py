@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
+from chatd.core.approvals import tellAsker
 from chatd.core.events import KICK, Membership, Notice, shownBy
 from chatd.core.names import isValidRoomName, key, normalize
 from chatd.core.text import checkShortText
@@ -102,16 +103,12 @@ def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
 
 def tellDeleted(service: ChatService, room: str, nick: str, by: str, reason: str) -> None:
     """
-    Tell C{nick}, if served here, who waited to enter the approval room
-    C{room}, that it was deleted, so their request is over.
+    Tell C{nick}, who waited to enter the approval room C{room}, that it
+    was deleted, so their request is over.
     """
-    user = service.find(nick) or service.people.signedInTo(key(nick))
-    persistence = service.persistence
-    if user is None or (persistence is not None and not persistence.isLocal(user)):
-        return
     why = f" ({reason})" if reason else ""
     text = f"{room} was deleted by {shownBy(by)}{why}: your request to enter it is over"
-    user.notice(Notice(text, service.clock.seconds()))
+    tellAsker(service, nick, Notice(text, service.clock.seconds()))
 
 
 def madeAnew(service: ChatService, name: str, millis: int, forgetStored: bool = True) -> None:

@@ -28,6 +28,7 @@ from chatd.core.hosts import Hosts
 from chatd.core.service import ChatService
 from chatd.core.signedin import ProvenAccounts
 from chatd.irc.factory import IRCFactory
+from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
@@ -175,6 +176,15 @@ def accountNodes(
     for node in nodes:
         node.start()
     return nodes[0], nodes[1]
+
+
+def sharedStoreNodes(test: SynchronousTestCase, redis: FakeRedis) -> tuple[FakeNode, FakeNode]:
+    """
+    L{accountNodes} sharing one database in memory, started.
+    """
+    store = MemoryChatStore()
+    store.startService()
+    return accountNodes(test, redis, lambda: store)
 
 
 class TwoNodes(SynchronousTestCase):

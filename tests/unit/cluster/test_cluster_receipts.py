@@ -11,9 +11,8 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.cluster.receipts import NOT_DELIVERED
 from chatd.core.events import Notice, PrivateMessage
 from chatd.core.inbox import Kept
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import accountNodes
+from tests.support.fakenode import sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 
 
@@ -26,9 +25,7 @@ class ReceiptsTests(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
-        store = MemoryChatStore()
-        store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: store)
+        self.a, self.b = sharedStoreNodes(self, self.redis)
         self.settle()
         self.bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(self.bob, "secret1"))

@@ -13,9 +13,8 @@ from twisted.internet.testing import StringTransport
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.irc.factory import IRCFactory
-from chatd.storage.memory import MemoryChatStore
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import IRCClient, accountNodes
+from tests.support.fakenode import IRCClient, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
@@ -31,9 +30,7 @@ class ReprofileTests(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
-        store = MemoryChatStore()
-        store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: store)
+        self.a, self.b = sharedStoreNodes(self, self.redis)
         self.settle()
         mix = self.a.user("mix")
         self.successResultOf(self.a.service.register(mix, "mixpass"))

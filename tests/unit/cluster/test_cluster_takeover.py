@@ -18,10 +18,9 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.remote import RemoteParticipant
 from chatd.irc.factory import IRCFactory
-from chatd.storage.memory import MemoryChatStore
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.support.fakenode import accountNodes
+from tests.support.fakenode import sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
 
@@ -37,9 +36,7 @@ class TakeoverTests(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
-        store = MemoryChatStore()
-        store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: store)
+        self.a, self.b = sharedStoreNodes(self, self.redis)
         self.settle()
         bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(bob, "secret1"))
