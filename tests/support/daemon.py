@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,6 +49,26 @@ class Daemon:
                 self.stop()
                 raise RuntimeError(f"chatd did not start; log:\n{self.logText()}")
             time.sleep(0.05)
+
+    def waitServing(self, timeout: float = 30.0) -> None:
+        """
+        Block until the reactor answers on an HTTP listener (metrics or web).
+
+        Listeners listen before twistd runs the reactor, and the reactor
+        installs its signal handlers only when it runs: a C{SIGTERM} sent in
+        between kills the process without its shutdown, which a loaded
+        machine once made a test see.  Any byte back proves the loop runs.
+        """
+        for name in ("MetricsSite", "GuardedSite"):
+            if name not in self.ports:
+                continue
+            try:
+                with socket.create_connection(("127.0.0.1", self.ports[name]), timeout) as sock:
+                    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                    if sock.recv(1):
+                        return
+            except OSError:
+                continue
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> int:
         """
@@ -102,6 +123,7 @@ def startDaemon(
         )
     daemon = Daemon(process, log)
     daemon.waitFor(factories)
+    daemon.waitServing()
     return daemon
 
 
