@@ -79,11 +79,11 @@ def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
     """
     Who C{WHO mask} shows, each with a channel of theirs: those whose
     nickname, host, real name or server the mask matches (RFC 2812 3.6.1;
-    C{0} and C{*}: everyone), of those the asker is listed (the core's rule,
-    L{chatd.core.listing}: someone with user mode C{+i} only to those
-    sharing a room with them and to chatd operators).  One pass over the
-    people online, each looked at no more than needed: their rooms only
-    once they match.
+    C{0} and C{*}: everyone), those of them listed to the asker (the core's
+    rule, L{chatd.core.listing}: someone with user mode C{+i} only to
+    themselves, to those sharing a room with them and to chatd operators).
+    One pass over the people online, each looked at no more than needed:
+    their rooms only once they match.
     """
     service = irc.service
     everyone = mask in ("0", "*") or globMatch(mask.casefold(), irc.server.casefold())
