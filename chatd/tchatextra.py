@@ -1,11 +1,12 @@
-# -*- test-case-name: tests.unit.test_tchat_extensions -*-
+# -*- test-case-name: tests.unit.test_tchat_extensions,tests.unit.test_listing_frontends -*-
 """
 chatd's TCHAT extension commands, beyond the course's seed: C{LSGRP} (the
-groups one may see), C{TOPIC} (a group's topic, as a one-line body) and
-C{KICK} (a group's operator takes a member out).  Verbs the seed does not
-use, answered in its shapes (a list as a body ended by C{srv: .}, then
-C{OKAY!}; else C{OKAY!} or C{ERROR nn}), each asking the service the
-same thing talk's C{/rooms}, C{/topic} and C{/kick} ask: no rule of its own.
+groups one may see), C{LSUSR} (who is online), C{TOPIC} (a group's topic,
+as a one-line body) and C{KICK} (a group's operator takes a member out).
+Verbs the seed does not use, answered in its shapes (C{LSGRP}'s list as a
+body ended by C{srv: .}, C{LSUSR}'s as C{LSMEM}'s, then C{OKAY!}; else
+C{OKAY!} or C{ERROR nn}), each asking the service the same thing talk's
+C{/rooms}, C{/list}, C{/topic} and C{/kick} ask: no rule of its own.
 """
 
 from __future__ import annotations
@@ -41,6 +42,20 @@ class TchatExtensions:
             topic = plain(service.topic(room))
             lines.append(f"srv: {room} {count} {topic}\n" if topic else f"srv: {room} {count}\n")
         lines.append("srv: .\n")
+        return "".join(lines).encode("utf-8")
+
+    def cmd_LSUSR(self, argument: str) -> bytes:
+        """
+        C{LSUSR}: C{srv: LSUSR <n>}, then C{srv: <pseudo>} for each person
+        online one is shown (L{chatd.core.listing}: someone hidden with
+        IRC's C{+i} only to those sharing a group with them and to chatd
+        operators), in the order they logged in; as C{LSMEM} lists a group.
+        """
+        if argument:
+            raise errors.InvalidArgument()
+        listed = self.factory.service.listedPeople(self)  # type: ignore[arg-type]
+        names = [person.nick for person in listed if person.nick is not None]
+        lines = [f"srv: LSUSR {len(names)}\n"] + [f"srv: {name}\n" for name in names]
         return "".join(lines).encode("utf-8")
 
     def cmd_TOPIC(self, argument: str, lines: tuple[str, ...]) -> Any:

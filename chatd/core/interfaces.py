@@ -19,6 +19,7 @@ from zope.interface import Attribute
 from chatd.core.calls import MaybeDeferred, maybeCall, settled
 from chatd.core.delivery import connectionsOf
 from chatd.core.participant import IParticipant
+from chatd.core.peoplelisting import IPeopleListing
 from chatd.core.roomoperations import IRoomOperations
 from chatd.core.storedchat import IStoredChat
 
@@ -39,7 +40,7 @@ __all__ = [
 ]
 
 
-class IChatService(IRoomOperations, IStoredChat):
+class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
     """
     The one shared chat: people, rooms, membership and messages, with every
     rule.  Methods raise L{chatd.core.errors.ChatError} subclasses to refuse; those

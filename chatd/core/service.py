@@ -15,7 +15,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import accountadmin, approvals, errors, purge, roomremoval, shutdown
+from chatd.core import accountadmin, approvals, errors, listing, purge, roomremoval, shutdown
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.adminfacade import AdminFacade
 from chatd.core.administration import Administration
@@ -178,6 +178,15 @@ class ChatService(RoomFacade, AdminFacade, Service):
 
     def connections(self) -> list[IParticipant]:
         return self.people.connections()
+
+    def isInvisible(self, participant: IParticipant) -> bool:
+        return listing.isInvisible(self, participant)
+
+    def isListed(self, asker: IParticipant, person: IParticipant) -> bool:
+        return listing.isListed(self, asker, person)
+
+    def listedPeople(self, asker: IParticipant) -> list[IParticipant]:
+        return listing.listedPeople(self, asker)
 
     def isOperator(self, participant: IParticipant) -> bool:
         return self.people.isOperator(participant)

@@ -30,7 +30,7 @@ from chatd.irc.identity import accountOf, realNameOf
 from chatd.irc.isupport import VERSION
 from chatd.irc.listreply import sendIsupport, sendList
 from chatd.irc.message import Message
-from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.session import IRCSession
 from chatd.irc.whox import RPL_WHOSPCRPL, parseWhox, whoxFields
 from chatd.irc.wire import channelName
 
@@ -79,14 +79,15 @@ def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
     """
     Who C{WHO mask} shows, each with a channel of theirs: those whose
     nickname, host, real name or server the mask matches (RFC 2812 3.6.1;
-    C{0} and C{*}: everyone), but people with user mode C{+i}, shown only to
-    those sharing a room with them.  One pass over the people online, each
-    looked at no more than needed: their rooms only once they match.
+    C{0} and C{*}: everyone), those of them listed to the asker (the core's
+    rule, L{chatd.core.listing}: someone with user mode C{+i} only to
+    themselves, to those sharing a room with them and to chatd operators).
+    One pass over the people online, each looked at no more than needed:
+    their rooms only once they match.
     """
     service = irc.service
     everyone = mask in ("0", "*") or globMatch(mask.casefold(), irc.server.casefold())
     nickPattern, pattern = key(mask), mask.casefold()
-    mine: set[str] | None = None
     people: list[tuple[str, IParticipant]] = []
     for person in service.users():
         if person.nick is None:
@@ -95,13 +96,8 @@ def maskedPeople(irc: IRCSession, mask: str) -> list[tuple[str, IParticipant]]:
             _, host, realName = describe(irc, person)
             if not any(globMatch(pattern, value.casefold()) for value in (host, realName)):
                 continue
-        rooms = service.roomsOf(person)
-        if isInvisible(person) and person is not irc.participant:
-            if mine is None:
-                mine = {key(room) for room in service.roomsOf(irc.participant)}
-            if not any(key(room) in mine for room in rooms):
-                continue  # invisible: shown only to people sharing a room
-        people.append((shownChannel(irc, rooms), person))
+        if service.isListed(irc.participant, person):
+            people.append((shownChannel(irc, service.roomsOf(person)), person))
     return people
 
 

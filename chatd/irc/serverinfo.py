@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
-from chatd.irc.session import IRCSession, isInvisible
+from chatd.irc.session import IRCSession
 
 
 def onLusers(irc: IRCSession, message: Message) -> None:
@@ -22,12 +22,13 @@ def onLusers(irc: IRCSession, message: Message) -> None:
     online = people.count()
     operators = people.operatorsOnline()
     rooms = len(service.rooms())
-    # A person is invisible as its first connection is (isInvisible).
     persons = {service.people.personOf(each) for each in service.people.invisible}
     invisible = sum(
         1
         for person in persons
-        if isInvisible(person) and person.nick is not None and service.find(person.nick) is person
+        if service.isInvisible(person)  # the core's question
+        and person.nick is not None
+        and service.find(person.nick) is person
     )
     visible = online - invisible
     irc.numeric(

@@ -141,11 +141,3 @@ class IRCSession(Protocol):
     def closeLink(self, reason: str) -> None: ...
 
     def presenceChanged(self, nick: str, online: bool) -> None: ...
-
-
-def isInvisible(person: IParticipant) -> bool:
-    """
-    Whether C{person} set user mode C{+i}: an IRC client only (the other
-    front-ends have no user modes).  WHO masks and LUSERS both ask this.
-    """
-    return "i" in getattr(person, "userModes", ())

@@ -236,8 +236,8 @@ def whoCommand(session: TalkSession, rest: str) -> None:
 
 
 def listCommand(session: TalkSession, rest: str) -> None:
-    users = session.factory.service.users()
-    nicks = [shownNick(session, user.nick) for user in users if user.nick is not None]
+    listed = session.factory.service.listedPeople(session.participant)  # the core's rule
+    nicks = [shownNick(session, user.nick) for user in listed if user.nick is not None]
     session.send(serverLine(f"Online ({len(nicks)}): {', '.join(nicks)}"))
 
 
@@ -296,7 +296,7 @@ COMMANDS = CommandTable(
         TalkCommand("rooms", roomsCommand, "", "list the rooms and how many are in each"),
         TalkCommand("topic", topicCommand, "[text]", "show (or set) the current room's topic"),
         TalkCommand("who", whoCommand, "[room]", "who is in the current (or named) room"),
-        TalkCommand("list", listCommand, "", "everyone online (also /users)", aliases=("users",)),
+        TalkCommand("list", listCommand, "", "who is online (also /users)", aliases=("users",)),
         TalkCommand(
             "name", nameCommand, "<newnick>", "change your nickname (also /nick)", aliases=("nick",)
         ),

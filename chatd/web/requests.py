@@ -94,7 +94,7 @@ def rooms(web: WebParticipant, request: dict[str, Any]) -> Reply:
 
 
 def users(web: WebParticipant, request: dict[str, Any]) -> Reply:
-    return {"users": [user.nick for user in web.service.users()]}
+    return {"users": [user.nick for user in web.service.listedPeople(web)]}
 
 
 def create(web: WebParticipant, request: dict[str, Any]) -> Any:

@@ -133,3 +133,34 @@ class FrontEndsTestCase(SynchronousTestCase):
         proto.dataReceived(login)
         output(t, self.clock)
         return proto, t
+
+
+class MixedFrontEndsTestCase(IRCTestCase):
+    """
+    L{IRCTestCase}'s service (a room C{lobby}) with talk and TCHAT
+    factories on it too, and a way to log a client in on each.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.talkFactory = TalkFactory(self.service, self.clock, floodBurst=None)
+        self.tchatFactory = TchatFactory(self.service, self.clock, floodBurst=None)
+
+    def talk(self, nick: str) -> tuple[TalkProtocol, StringTransport]:
+        """A talk client signed in as C{nick}, its greeting read."""
+        proto, transport = connect(self.talkFactory, self.clock)
+        proto.dataReceived(nick.encode() + b"\r\n")
+        self.assertIn(f"*** Welcome, {nick}!".encode(), output(transport, self.clock))
+        return proto, transport
+
+    def tchat(self, nick: str) -> tuple[TchatProtocol, StringTransport]:
+        """A TCHAT client logged in as C{nick}, its answer read."""
+        proto, transport = connect(self.tchatFactory, self.clock)
+        proto.dataReceived(f"clt: LOGIN {nick}\r\n".encode())
+        self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\nsrv: OKAY!\n")
+        return proto, transport
+
+    def lines(self, proto: Any, transport: StringTransport, line: str) -> bytes:
+        """What C{line}, sent by a talk or TCHAT client, is answered."""
+        proto.dataReceived(line.encode("utf-8") + b"\r\n")
+        return output(transport, self.clock)

@@ -93,6 +93,26 @@ class ProfileTests(TwoNodes):
         self.bob.send("LUSERS")
         self.assertIn("There are 2 users and 0 invisible on 1 servers", self.bob.read())
 
+    def test_whoMaskHidesEveryNodesInvisible(self) -> None:
+        """
+        C{WHO *} on one node lists a user with C{+i} on another only to
+        those sharing a room with them (L{chatd.core.listing}), as their
+        own node does.
+        """
+        self.alice.send("MODE alice +i")
+        self.settle()
+        self.bob.read()
+
+        def who() -> list[str]:
+            self.bob.send("WHO *")
+            return [line.split()[7] for line in self.bob.read().splitlines() if " 352 " in line]
+
+        self.assertEqual(who(), ["alice", "bob"])
+        self.bob.send("PART #lobby")
+        self.settle()
+        self.bob.read()
+        self.assertEqual(who(), ["bob"])
+
     def test_hostmaskTheSameOnEveryNode(self) -> None:
         """
         A channel message from another node's user carries the hostmask it
