@@ -237,9 +237,9 @@ class ServiceEnforcementTests(SynchronousTestCase):
     def test_refusedLoginsLogged(self) -> None:
         """
         Each login a sanction refuses is logged, one line per attempt (the
-        first few from an address), with who, from where and which sanction: refused at once (a ban, a kick
-        of the name) or after a wait (the sanctions loading at start, an
-        address banned meanwhile).
+        first few from an address), with who, from where and which
+        sanction: refused at once (a ban, a kick of the name) or after a
+        wait (the sanctions loading at start, an address banned meanwhile).
         """
         self.moderation.ban("troll", "spam", "root")
         self.moderation.kick("carol", 300, "flood", "root")
