@@ -76,6 +76,7 @@ class Inbound:
     #: When local users were last told they missed what other nodes said.
     _toldMissed: float | None = None
     adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
+    reloadStored: Callable[[], None]  # the console relay's
     lifts: Lifts
     sharedStore: bool
     #: The room message from another node being handed to this node's
@@ -326,6 +327,7 @@ class Inbound:
     def remote_hello(self, node: str, fields: dict[str, Any]) -> None:
         if fields.get("gone") is not None:  # it counted this node dead, and sent nothing
             self.missedSince(fields["gone"])
+            self.reloadStored()  # what it stored meanwhile (an approval ended) too
         self.publishState(node)
         if fields.get("gone") is not None and self.sharedStore:
             # What it kept meanwhile for users here is written once it has

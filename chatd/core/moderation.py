@@ -27,6 +27,7 @@ from chatd.core.banreach import sweepingBan
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.refusallog import RefusalLog
 from chatd.core.sanctionstart import LoadWait, RenamedSource, inForce
 from chatd.core.sanctiontext import describe
 from chatd.core.writes import PendingWrites
@@ -71,6 +72,7 @@ class Moderation:
         self._connectedAt: WeakKeyDictionary[IParticipant, float] = WeakKeyDictionary()
         self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
         self.loading = LoadWait()
+        self.refusals = RefusalLog(clock, self.log)  # a reconnect loop is not a flood of lines
 
     # Start-up
 
@@ -110,17 +112,17 @@ class Moderation:
         """
         A new connection: note when it came, refuse it if its address is banned.
 
-        @raise errors.Banned: the address is in a banned network (logged,
+        @raise errors.Banned: the address is in a banned network (logged
             as a refused login is: L{refusedLogin}).
         """
         ban = self.addressBan(participant.address)
         if ban is not None:
-            self.log.info(
-                "connection from {address} refused: address banned ({network}) {sanction}",
-                address=participant.address or "?",
-                network=ban.name,
-                sanction=describe(ban, self.clock.seconds()),
-            )
+            address = participant.address or "?"
+            what = f"address banned ({ban.name}) {describe(ban, self.clock.seconds())}"
+            if self.refusals.shows("connection", address, f": {what}"):
+                self.log.info(
+                    "connection from {address} refused: {what}", address=address, what=what
+                )
         self.checkAddress(participant.address)
         self._connectedAt[participant] = self.clock.seconds()
 
@@ -171,9 +173,10 @@ class Moderation:
 
     def refusedLogin(self, nick: str, address: str, refused: errors.ChatError) -> None:
         """
-        Log a login that L{checkLogin} or L{checkAddress} C{refused}: one
-        line per attempt, as a wrong password has, with who, from where and
-        which sanction (whatever C{--quiet-connections} says).
+        Log a login that L{checkLogin} or L{checkAddress} C{refused}, with
+        who, from where and which sanction (whatever C{--quiet-connections}
+        says): the first few from an address at once, a count of the rest
+        (L{RefusalLog}).
         """
         if isinstance(refused, errors.Kicked):
             sanction, what = self.active(KICK, nick), "kicked"
@@ -182,13 +185,17 @@ class Moderation:
         else:
             sanction = self.addressBan(address)
             what = "address banned" if sanction is None else f"address banned ({sanction.name})"
-        self.log.info(
-            "login of {nick} from {address} refused: {what} {sanction}",
-            nick=nick,
-            address=address or "?",
-            what=what,
-            sanction=refused.text if sanction is None else describe(sanction, self.clock.seconds()),
+        what += " " + (
+            refused.text if sanction is None else describe(sanction, self.clock.seconds())
         )
+        address = address or "?"
+        if self.refusals.shows("login", address, f", the last as {nick}: {what}"):
+            self.log.info(
+                "login of {nick} from {address} refused: {what}",
+                nick=nick,
+                address=address,
+                what=what,
+            )
 
     # Queries
 

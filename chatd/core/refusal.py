@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_refusals,tests.unit.web.test_web_rooms -*-
+# -*- test-case-name: tests.unit.admin.test_admin_refusals,tests.unit.web.test_web_rooms,tests.unit.cluster.test_cluster_approvals -*-  # noqa: E501
 """
 A request to enter an approval room that ends unaccepted: an operator
 refuses it (the console's C{refuse pending}), or the person withdraws it by
@@ -34,6 +34,25 @@ class RequestRefused(Notice):
         super().__init__(refusalText(room, reason), when)
         self.room = room
         self.reason = reason
+
+
+class RequestEnded(RequestRefused):
+    """
+    The person's request to enter approval room C{room} ended on another
+    node of a cluster, and this node, which serves them, learnt it only from
+    the store, without why (an operator refused it, most likely; or the
+    account withdrew it on another connection).  Shown as a refusal is: the
+    web page drops the room's waiting note and shows the sentence.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, room: str, when: float) -> None:
+        super().__init__(room, "", when)
+        self.text = (
+            f"your request to enter {room} is over (refused, or withdrawn on another"
+            " connection): ask again to enter it"
+        )
 
 
 def operatorsText(

@@ -294,6 +294,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
     def stopService(self) -> Deferred[None]:
         """Say goodbye to every connection; the store, stopped next, keeps their last words."""
         super().stopService()
+        self.moderation.refusals.stop()
         return self.goodbye.say()
 
     def requirePersistence(self) -> Persistence:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_sharing,tests.unit.cluster.test_cluster_ignores -*-
+# -*- test-case-name: tests.unit.core.test_sharing,tests.unit.cluster.test_cluster_ignores,tests.unit.cluster.test_cluster_approvals -*-  # noqa: E501
 """
 Keeping what a node caches from the store (registered names, room settings,
 approvals, ignore lists) in step with other processes that share the store.
@@ -17,11 +17,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
-from chatd.core.approvals import forget, holderOf, tellOpened, tellRefused, tellRoomOperators
+from chatd.core.approvals import (
+    forget,
+    holderOf,
+    tellAsker,
+    tellOpened,
+    tellRefused,
+    tellRoomOperators,
+)
 from chatd.core.ignores import IGNORES
 from chatd.core.names import key
-from chatd.core.refusal import operatorsText
-from chatd.storage.interfaces import RoomSettings
+from chatd.core.refusal import RequestEnded, operatorsText
+from chatd.storage.interfaces import APPROVAL, RoomSettings
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
@@ -112,23 +119,86 @@ async def reload(persistence: Persistence) -> None:
     Re-read registered names, room settings and approvals from the store,
     after this node may have missed changes (Redis was away, events were
     lost); the ignore lists of accounts not signed in here are read again
-    when next needed.  Only additions and changes are applied: an approval only moves
-    from pending to accepted, and a deleted account missed meanwhile stays
-    registered here (refused to guests and to registration) until the
-    node restarts.
+    when next needed.  A request to enter an approval room listed here that
+    the store no longer holds ended on another node (L{endMissed}); one
+    accepted there puts its asker served here in the room, as the change
+    itself would have.  Otherwise only additions and changes are applied: a
+    deleted account missed meanwhile stays registered here (refused to
+    guests and to registration) until the node restarts.
     """
     await persistence.whenReady()
     persistence.service.ignores.dropCopies()
+    listed = requestsListed(persistence)
     snapshot = await persistence.store.load()
     persistence.registered |= snapshot.accounts
     persistence.alwaysOn.adoptAll(await persistence.store.alwaysOnAccounts())
+    accepted: list[tuple[Room, str]] = []
     for settings in snapshot.rooms:
         room = _room(persistence, settings)
         asked = snapshot.requested.get(key(settings.name), {})
-        for nickKey, (nick, approved) in snapshot.access.get(key(settings.name), {}).items():
+        access = snapshot.access.get(key(settings.name), {})
+        for nickKey, (nick, approved) in access.items():
             if nickKey not in snapshot.accounts:
                 continue  # a guest's: it ended with them
             if approved:
+                if nickKey in room.pending:
+                    accepted.append((room, nick))
                 room.approve(nickKey)
             elif nickKey not in room.approved:
                 room.request(nickKey, nick, asked.get(nickKey))
+        endMissed(persistence, room, access, listed.get(key(room.name), {}))
+    for room, nick in accepted:
+        user = holderOf(persistence.service, nick)
+        if user is not None and persistence.isLocal(user):
+            await persistence.approvals.admitAccepted(user, room)
+
+
+def requestsListed(persistence: Persistence) -> dict[str, dict[str, int | None]]:
+    """
+    The requests to enter approval rooms listed here whose write is done:
+    room key -> nick key -> when it was asked.
+    """
+    writing = persistence.approvals.requests
+    return {
+        key(room.name): {
+            nickKey: room.requestedAt.get(nickKey)
+            for nickKey in room.pending
+            if (key(room.name), nickKey) not in writing
+        }
+        for room in persistence.service.registry.all()
+        if room.pending
+    }
+
+
+def endMissed(
+    persistence: Persistence,
+    room: Room,
+    stored: dict[str, tuple[str, bool]],
+    listed: dict[str, int | None],
+) -> None:
+    """
+    End the requests to enter C{room} that were C{listed} here before the
+    store was read, as they still are, and that the store no longer holds
+    (C{stored}): they ended on another node while this one missed it.
+    Their askers served here are told, as the change would have told them:
+    the room is open now, or the request is over.
+    """
+    service = persistence.service
+    for nickKey, asked in listed.items():
+        if nickKey in stored or nickKey not in room.pending:
+            continue
+        if room.requestedAt.get(nickKey) != asked or (key(room.name), nickKey) in (
+            persistence.approvals.requests
+        ):
+            continue  # asked again meanwhile
+        nick = room.pending[nickKey]
+        forget(room, nickKey)
+        persistence.log.info(
+            "{nick}'s request to enter approval room {room} ended on another node",
+            nick=nick,
+            room=room.name,
+        )
+        if room.settings.mode != APPROVAL:
+            tellOpened(service, room, nick)
+        else:
+            tellAsker(service, nick, RequestEnded(room.name, service.clock.seconds()))

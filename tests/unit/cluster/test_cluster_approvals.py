@@ -7,21 +7,33 @@ operators, on the others.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
+from chatd.core.approvals import waitingFor
 from chatd.core.events import Notice
+from chatd.core.refusal import RequestRefused
 from chatd.storage.interfaces import APPROVAL
 from chatd.storage.memory import MemoryChatStore
+from chatd.storage.records import Snapshot
+from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode, accountNodes
 from tests.support.fakeredis import FakeRedis
 
 START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 
+#: The console's C{pending rooms} with no request listed.
+NOBODY = "nobody waits to enter an approval room"
 
-class ClusterApprovalTests(SynchronousTestCase):
+
+class ApprovalNodes(SynchronousTestCase):
+    """
+    Nodes A and B sharing one database, and root's console on either.
+    """
+
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(START)
@@ -41,6 +53,8 @@ class ClusterApprovalTests(SynchronousTestCase):
         text: str = self.successResultOf(reply)
         return text
 
+
+class ClusterApprovalTests(ApprovalNodes):
     def test_setRoomApprovalEverywhere(self) -> None:
         """
         C{set room NAME approval on} on node A makes the room an approval
@@ -87,3 +101,155 @@ class ClusterApprovalTests(SynchronousTestCase):
         told = [e.text for e in helper.events if isinstance(e, Notice)]
         self.assertEqual(1, len(told), told)
         self.assertTrue(told[0].startswith("pupil1 asks to enter Informatique"), told)
+
+
+class MissedEndingTests(ApprovalNodes):
+    """
+    A node that missed how a request ended on another node (the envelope
+    lost, past the sender's resend log) learns it when it re-reads the
+    shared database.
+    """
+
+    def asking(self) -> RecordingParticipant:
+        """
+        C{pupil1}, an account signed in on node A, waits to enter
+        C{Informatique}; both nodes list the request.
+        """
+        pupil = self.a.user("pupil1")
+        self.successResultOf(self.a.service.register(pupil, "sesame"))
+        self.settle()
+        self.failureResultOf(
+            self.a.outcome(self.a.service.enter, pupil, "Informatique"), errors.PendingApproval
+        )
+        self.settle()
+        for node in (self.a, self.b):
+            self.assertIn("pupil1 ", self.run_(node, "pending rooms"))
+        return pupil
+
+    def missing(self, line: str) -> None:
+        """
+        Node B runs console C{line} while node A reads nothing, and then
+        forgets what it sent A: A finds the gap at B's next envelope and
+        re-reads the database.
+        """
+        self.a.alive = False
+        reply = self.b.outcome(AdminConsole(self.b.service, "root").execute, line)
+        self.settle()
+        self.b.bus.sent.forget("a")
+        self.a.alive = True
+        self.b.user("someone")
+        for _ in range(5):
+            self.clock.advance(1)
+            self.settle()
+        self.successResultOf(reply)
+
+    def test_refusalMissed(self) -> None:
+        """
+        A request refused on node B while node A missed it is no longer
+        listed on A once A re-reads the database (C{pending rooms}, the
+        web page's C{waiting}), and its asker, served by A, is told the
+        request is over.
+        """
+        pupil = self.asking()
+        self.missing("refuse pending pupil1 Informatique not this term")
+        self.assertEqual(
+            "nobody waits to enter an approval room", self.run_(self.a, "pending rooms")
+        )
+        self.assertEqual([], waitingFor(self.a.service, pupil))
+        told = [e for e in pupil.events if isinstance(e, RequestRefused)]
+        self.assertEqual(["Informatique"], [e.room for e in told])
+        self.assertIn("your request to enter Informatique is over", told[0].text)
+
+    def test_refusalMissedWhileCountedDead(self) -> None:
+        """
+        A request refused on node B while B counted node A dead (A stalled
+        past the TTL: B sent it nothing meanwhile) ends on A once A is back
+        and B greets it, its asker there told.
+        """
+        pupil = self.asking()
+        self.a.alive = False
+        self.a.presence.stop()
+        for _ in range(8):
+            self.clock.advance(1)
+            self.b.turns()
+        self.assertNotIn("a", self.b.presence.peers)
+        self.run_(self.b, "refuse pending pupil1 Informatique not this term")
+        self.a.alive = True
+        self.a.presence.start()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+        self.assertIn("a", self.b.presence.peers)
+        self.assertEqual(
+            "nobody waits to enter an approval room", self.run_(self.a, "pending rooms")
+        )
+        told = [e for e in pupil.events if isinstance(e, RequestRefused)]
+        self.assertEqual(["Informatique"], [e.room for e in told])
+
+    def test_acceptanceMissed(self) -> None:
+        """
+        A request accepted on node B while node A missed it: once A
+        re-reads the database, the asker, served by A, enters the room and
+        is told, as if the envelope had come.
+        """
+        pupil = self.asking()
+        self.missing("accept pending pupil1 Informatique")
+        self.assertEqual(
+            "nobody waits to enter an approval room", self.run_(self.a, "pending rooms")
+        )
+        self.assertIn("Informatique", self.a.service.roomsOf(pupil))
+        told = [e.text for e in pupil.events if isinstance(e, Notice)]
+        self.assertIn("an operator accepted you in Informatique", told)
+
+    def test_openingMissed(self) -> None:
+        """
+        A room made open on node B while node A missed it: once A re-reads
+        the database, the request ends there too and its asker, served by
+        A, is told they may enter.
+        """
+        pupil = self.asking()
+        self.missing("set room Informatique approval off")
+        self.assertEqual(
+            "nobody waits to enter an approval room", self.run_(self.a, "pending rooms")
+        )
+        told = [e.text for e in pupil.events if isinstance(e, Notice)]
+        self.assertIn(
+            "Informatique is open now: your request to enter it is over, enter when you like", told
+        )
+        self.assertEqual([], [e for e in pupil.events if isinstance(e, RequestRefused)])
+
+    def test_requestMadeMeanwhileKept(self) -> None:
+        """
+        Re-reading the database ends only the requests it no longer
+        holds: one still stored stays, and so does one made on node A
+        while the database was being read (after what the read returns).
+        """
+        pupil = self.asking()
+        other = self.b.user("pupil2")
+        self.successResultOf(self.b.service.register(other, "sesame"))
+        self.settle()
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, other, "Informatique"), errors.PendingApproval
+        )
+        self.settle()
+        reading: Deferred[None] = Deferred()
+        load = self.store.load
+
+        def slowLoad() -> Deferred[Snapshot]:
+            snapshot = self.successResultOf(load())
+            return reading.addCallback(lambda _: snapshot)
+
+        self.store.load = slowLoad  # type: ignore[method-assign]
+        self.missing("refuse pending pupil1 Informatique")
+        late = self.a.user("pupil3")
+        self.failureResultOf(
+            self.a.outcome(self.a.service.enter, late, "Informatique"), errors.PendingApproval
+        )
+        self.store.load = load  # type: ignore[method-assign]
+        reading.callback(None)
+        self.settle()
+        listed = self.run_(self.a, "pending rooms")
+        self.assertIn("pupil2 ", listed)
+        self.assertIn("pupil3 ", listed)
+        self.assertNotIn("pupil1 ", listed)
+        self.assertEqual([], waitingFor(self.a.service, pupil))

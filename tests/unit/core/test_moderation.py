@@ -236,10 +236,10 @@ class ServiceEnforcementTests(SynchronousTestCase):
 
     def test_refusedLoginsLogged(self) -> None:
         """
-        Each login a sanction refuses is logged, one line per attempt, with
-        who, from where and which sanction: refused at once (a ban, a kick
-        of the name) or after a wait (the sanctions loading at start, an
-        address banned meanwhile).
+        Each login a sanction refuses is logged, one line per attempt (the
+        first few from an address), with who, from where and which
+        sanction: refused at once (a ban, a kick of the name) or after a
+        wait (the sanctions loading at start, an address banned meanwhile).
         """
         self.moderation.ban("troll", "spam", "root")
         self.moderation.kick("carol", 300, "flood", "root")
@@ -274,7 +274,8 @@ class ServiceEnforcementTests(SynchronousTestCase):
     def test_refusedConnectionsLogged(self) -> None:
         """
         A connection from a banned network, refused before any login, is
-        logged too: one line per attempt, with the address and the ban.
+        logged too: one line per attempt (the first few), with the address
+        and the ban.
         """
         self.moderation.banAddress(parseNetwork("203.0.113.0/24"), "abuse", "root", force=True)
         with capturedLogs() as events:
