@@ -54,6 +54,7 @@ _STATIC = {
             "compose",
             "convos",
             "events",
+            "fold",
             "goto",
             "keys",
             "log",

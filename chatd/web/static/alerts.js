@@ -2,10 +2,7 @@
 // unread count in the tab's title.
 import { state } from "./state.js";
 import { markMenu } from "./menu.js";
-
-function escaped(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
+import { findFolded } from "./fold.js";
 
 // What a nickname holds: letters (with their marks), digits, _ and -,
 // and IRC's [ ] \ ` ^ { | }.
@@ -55,16 +52,16 @@ function endsBefore(last, rest) {
   return !SPACELESS.test(next) || SUFFIX.test(rest);
 }
 
-// Whether TEXT names NICK (any case) as a word: not inside a longer one
-// (ann in annual, さくら in さくらんぼ); where it starts, a name in a
-// script written without spaces may follow any letter (おはようさくら).
+// Whether TEXT names NICK as a word, spelt as the server takes it for the
+// same name (any case and accents, the Turkish I: fold.js): not inside a
+// longer one (ann in annual, さくら in さくらんぼ); where it starts, a name
+// in a script written without spaces may follow any letter (おはようさくら).
 export function mentions(text, nick) {
   if (!nick) return false;
-  for (const found of text.matchAll(new RegExp(escaped(nick), "giu"))) {
-    const name = [...found[0]];
-    const before = [...text.slice(0, found.index)].pop();
-    const rest = text.slice(found.index + found[0].length);
-    if (!joined(name[0], before) && endsBefore(name[name.length - 1], rest)) return true;
+  for (const [start, end] of findFolded(text, nick)) {
+    const name = [...text.slice(start, end).replace(/\p{M}+$/u, "")];  // its last letter, not its accent
+    const before = [...text.slice(0, start)].pop();
+    if (name.length && !joined(name[0], before) && endsBefore(name[name.length - 1], text.slice(end))) return true;
   }
   return false;
 }

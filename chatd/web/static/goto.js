@@ -8,12 +8,14 @@ import { $, state, complain } from "./state.js";
 import { request } from "./net.js";
 import { speak } from "./speak.js";
 import { actions, privateConvo } from "./convos.js";
+import { fold } from "./fold.js";
 
-// The first of NAMES (with what each stands for) that is WANTED, else the
-// first that starts with it (any case).
+// The first of NAMES (with what each stands for) that is WANTED (folded),
+// else the first that starts with it: any case and accents, the Turkish I
+// (fold.js: gen finds Général).
 function pick(names, wanted) {
-  return names.find(([name]) => name.toLowerCase() === wanted)
-    || names.find(([name]) => name.toLowerCase().startsWith(wanted));
+  return names.find(([name]) => fold(name) === wanted)
+    || names.find(([name]) => fold(name).startsWith(wanted));
 }
 
 // The sidebar's conversations, in the order shown: joined rooms, then people.
@@ -63,7 +65,7 @@ function person(wanted, typed, rooms) {
 function go() {
   const typed = $("switch").value.trim();
   const sign = typed.charAt(0);
-  const wanted = typed.replace(/^[#@]/, "").toLowerCase();
+  const wanted = fold(typed.replace(/^[#@]/, ""));
   if (!wanted) return done(() => $("text").focus());
   const rooms = sign !== "@";
   const people = sign !== "#";

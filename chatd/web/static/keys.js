@@ -6,6 +6,7 @@
 // button).
 import { $, state, currentConvo } from "./state.js";
 import { ordered, openGoto, wireGoto } from "./goto.js";
+import { foldStarts } from "./fold.js";
 
 let cycle = null;   // {start, stem, matches, index} while Tab is pressed again
 
@@ -26,7 +27,8 @@ function complete(box) {
     const stem = box.value.slice(start, caret);
     if (!stem) return false;
     const names = convo.kind === "room" ? convo.members : [convo.name, state.nick];
-    const matches = names.filter((n) => n && n !== state.nick && n.toLowerCase().startsWith(stem.toLowerCase()));
+    // Any case and accents: em completes Émilie, ir İrem (fold.js).
+    const matches = names.filter((n) => n && n !== state.nick && foldStarts(n, stem));
     if (!matches.length) return false;
     cycle = { start, matches, index: 0 };
   }
