@@ -34,6 +34,7 @@ from chatd.core.events import (
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_BODY_BYTES, MAX_BODY_LINES
 from chatd.core.names import MAX_NAME_LENGTH, isValidRoomName, key, normalize
+from chatd.core.speaking import composedLength
 from chatd.lines.factory import ChatFactory
 from chatd.lines.fanout import RoomFanout, TurnBatch
 from chatd.lines.paced import paced, pagesFor
@@ -145,7 +146,7 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
             body.refused = True  # a malformed body is refused as a whole
             return None
         line = text[len(PREFIX) :]
-        body.size += len(line)
+        body.size += composedLength(line)
         if len(body.lines) >= self.factory.maxBodyLines or body.size > self.factory.maxBodyBytes:
             body.refused = True
         else:

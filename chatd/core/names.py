@@ -29,7 +29,7 @@ from importlib.resources import files
 from precis_i18n import get_profile
 
 from chatd.core.scripts import mixedScripts, stackedMarks
-from chatd.core.spelling import pieces
+from chatd.core.spelling import pieces, withoutMarks
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
 #: (C{[a-zA-Z0-9_-]{1,16}}-style) lets a TCHAT client create.
@@ -313,7 +313,7 @@ def computeKey(name: str) -> str:
     ASCII shortcut: each character as it reads (L{_readAs}), case folded,
     without marks, until nothing changes (a fold can make a new look-alike);
     but the marks that make another letter (L{pieces}: C{ゲ} is not C{ケ},
-    C{Й} not C{И}) are kept as they are.
+    C{Й} not C{И}) are kept, case folded.
     """
     try:
         current = _PRESERVED.enforce(name)
@@ -324,7 +324,7 @@ def computeKey(name: str) -> str:
     for plain, kept in pieces(unicodedata.normalize("NFD", current)):
         if plain:
             keyed.append(_untilStill(unicodedata.normalize("NFC", plain), _reading))
-        keyed.append(kept)
+        keyed.append(kept.casefold())
     return unicodedata.normalize("NFC", "".join(keyed))
 
 
@@ -347,7 +347,7 @@ def _readAs(ch: str) -> str:
     if ch.isascii():
         return ch.translate(_asciiKeys())
     for form in (ch.upper(), ch.casefold()):
-        looks = _withoutMarks(skeleton(form))
+        looks = withoutMarks(skeleton(form))
         if looks.isascii():
             return looks.translate(_asciiKeys())
     return _caseless(ch)
@@ -374,19 +374,11 @@ def _untilStill(text: str, reading: Callable[[str], str]) -> str:
     nothing changes: a fold can make a new look-alike.
     """
     for _ in range(6):
-        folded = unicodedata.normalize("NFKC", _withoutMarks(reading(text).casefold()))
+        folded = unicodedata.normalize("NFKC", withoutMarks(reading(text).casefold()))
         if folded == text:
             break
         text = folded
     return text
-
-
-def _withoutMarks(text: str) -> str:
-    """
-    C{text} without its combining marks (accents, cedillas...), which a
-    reader easily overlooks or a keyboard cannot type.
-    """
-    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
 
 
 def _isIgnorable(ch: str) -> bool:

@@ -9,6 +9,12 @@ the stores index, and a query is cut into L{SearchTerm}s
    typed precomposed finds C{cafe} followed by a combining accent, full
    width C{ＡＢＣ} finds C{abc}, C{STRASSE} finds C{straße}
    (NFKC, then full case folding, then NFKC again);
+ - accents and vowel points do not count, as in names (the marks
+   L{chatd.core.spelling.unaccented} drops: one rule for both): C{ecole}
+   finds C{école}, C{שלום} finds C{שָׁלוֹם}, C{محمد} finds C{مُحَمَّد}, and
+   the Arabic tatweel, which only stretches a word, is dropped too
+   (C{محمد} finds C{مـحـمـد}); the marks that make another letter still
+   count (C{ケン} does not find C{ゲン}, nor Thai without its vowels);
  - the four Turkish I's are one letter: C{istanbul} finds C{İstanbul},
    and C{ISIK} finds C{ışık};
  - words of space-separated scripts are matched whole, as each database's
@@ -41,6 +47,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
+from chatd.core.spelling import unaccented
 from chatd.core.text import plain
 
 #: The characters of the scripts written without spaces between words,
@@ -88,8 +95,9 @@ _TWO = re.compile("(?=(..))", re.DOTALL)
 #: capital with a dot, the small one without) are plain C{i}.
 _TURKISH_I = {0x130: "i", 0x131: "i"}
 
-#: The combining dot above, which a lowered İ keeps after its C{i}.
-_DOT_ABOVE = "\u0307"
+#: The Arabic tatweel (kashida), which only stretches a word's joins:
+#: C{مـحـمـد} is C{محمد}.
+_TATWEEL = 0x640
 
 #: A zero-width space separates words, as a space does.
 _ZERO_WIDTH_SPACE = 0x200B
@@ -124,9 +132,11 @@ class _Folding(dict[int, str]):
 def _fold(code: int) -> str:
     """
     One character of NFKC text as the search form has it: ASCII in lower
-    case; letters, digits, marks and private-use characters case-folded;
-    format characters dropped; any other character (punctuation, symbols,
-    spaces, emoji) a space.
+    case; letters, digits, marks and private-use characters case-folded,
+    without the marks that make no other letter (L{unaccented}, applied
+    to each character: NFKC has composed those that make one); format
+    characters and the tatweel dropped; any other character (punctuation,
+    symbols, spaces, emoji) a space.
     """
     char = chr(code)
     if code < 0x80:
@@ -134,10 +144,10 @@ def _fold(code: int) -> str:
     if code in _TURKISH_I:
         return _TURKISH_I[code]
     category = unicodedata.category(char)
-    if category == "Cf":
+    if category == "Cf" or code == _TATWEEL:
         return " " if code == _ZERO_WIDTH_SPACE else ""
     if category[0] in "LNM" or category == "Co":
-        return char.casefold()
+        return unaccented(unicodedata.normalize("NFKC", char.casefold()))
     return " "
 
 
@@ -178,18 +188,17 @@ def ownForm(text: str) -> bool:
 
 def folded(text: str) -> str:
     """
-    L{visible} C{text} in NFKC, case-folded, the Turkish I's plain C{i},
-    punctuation and symbols outside ASCII spaces, format characters dropped
-    (see L{_fold}); for ASCII, its lower case.  What L{searchForm} starts
+    L{visible} C{text} in NFKC, case-folded, without accents and vowel
+    points, the Turkish I's plain C{i}, punctuation and symbols outside
+    ASCII spaces, format characters and the tatweel dropped (see
+    L{_fold}); for ASCII, its lower case.  What L{searchForm} starts
     from, and what a substring search (the memory store's) compares.
     """
     text = visible(text)
     if text.isascii():
         return text.lower()
     form = unicodedata.normalize("NFKC", text).translate(_FOLDING)
-    if _DOT_ABOVE in form:  # a capital İ lowered elsewhere (JavaScript's toLowerCase)
-        form = form.replace("i" + _DOT_ABOVE, "i")
-    # NFKC again after folding: a case folding may decompose (U+01F0).
+    # NFKC again: a mark kept alone (a kana voicing mark) joins its letter.
     return unicodedata.normalize("NFKC", form)
 
 

@@ -9,6 +9,8 @@ others hear of a muted person's reasons (L{heardReason}).
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
@@ -30,8 +32,8 @@ class BodyRule:
     What one message's lines may be, whichever front-end sent them: every
     message passes here, so none reaches others' screens as more lines than
     C{maxLines} (C{--max-body-lines}) or more characters than C{maxSize}
-    (C{--max-body-bytes}, line breaks not counted, as TCHAT counts a body),
-    however its protocol carries them.
+    (C{--max-body-bytes}, line breaks not counted, as TCHAT counts a body:
+    L{bodySize}), however its protocol carries them.
     """
 
     def __init__(self, maxLines: int = MAX_BODY_LINES, maxSize: int = MAX_BODY_BYTES) -> None:
@@ -52,7 +54,7 @@ class BodyRule:
         """
         if len(lines) > self.maxLines:
             raise errors.InvalidArgument(f"too many lines: a message has at most {self.maxLines}")
-        if sum(map(len, lines)) > self.maxSize:
+        if sum(map(len, lines)) > self.maxSize and bodySize(lines) > self.maxSize:
             raise errors.InvalidArgument(
                 f"message too long: a message has at most {self.maxSize} characters"
             )
@@ -63,6 +65,25 @@ class BodyRule:
             raise errors.InvalidArgument(
                 "a line may not start with \\x01 (CTCP is for IRC clients)"
             )
+
+
+def bodySize(lines: Iterable[str]) -> int:
+    """
+    The characters C{lines} count towards a message's length: each line's
+    L{composedLength}.
+    """
+    return sum(map(composedLength, lines))
+
+
+def composedLength(line: str) -> int:
+    """
+    The characters C{line} counts: as many as typed, or as composed (NFC)
+    if fewer, so that C{é} typed as C{e} and a combining accent counts
+    once, as typed precomposed.  ASCII, the common case, is its length.
+    """
+    if line.isascii() or unicodedata.is_normalized("NFC", line):
+        return len(line)
+    return min(len(line), len(unicodedata.normalize("NFC", line)))
 
 
 def _shows(line: str) -> bool:

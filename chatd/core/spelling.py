@@ -1,8 +1,9 @@
-# -*- test-case-name: tests.unit.core.test_scriptnames,tests.unit.core.test_names -*-
+# -*- test-case-name: tests.unit.core.test_scriptnames,tests.unit.core.test_names,tests.unit.core.test_searchform -*-  # noqa: E501
 """
-Which combining marks a name's identity (L{chatd.core.names.key}) keeps:
-those that make another letter, as opposed to accents and points a
-reader overlooks and ordinary writing leaves out.
+Which combining marks count, in a name's identity (L{chatd.core.names.key})
+and in what a search matches (L{chatd.core.searchform}): those that make
+another letter, as opposed to accents and points a reader overlooks and
+ordinary writing (or a pupil's keyboard) leaves out (L{unaccented}).
 
   - Accents on Latin and Greek letters (C{Général} is C{General}, Greek
     C{Νίκος} is C{Νικος}), and the optional vowel points of Hebrew, Arabic
@@ -19,7 +20,7 @@ reader overlooks and ordinary writing leaves out.
     C{परिया}), Thai vowels and tone marks.
 
 Only marks of a nonzero combining class are concerned: the others
-(Devanagari's spacing vowel signs, most Thai vowels) were never dropped.
+(Devanagari's spacing vowel signs, most Thai vowels) are never dropped.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def pieces(text: str) -> Iterator[tuple[str, str]]:
     C{text} (in NFD) as C{(plain, kept)} pairs in order: C{plain} text to
     read as a key reads any text (its marks dropped), then C{kept}, the
     marks that spell a letter (L{spells}) or a Cyrillic letter with its
-    mark (L{cyrillicLetter}, case folded), kept as they are.
+    mark (L{cyrillicLetter}, composed), kept as they are.
     """
     plain = ""
     base = ""  # the letter just before, while no mark followed it
@@ -70,7 +71,7 @@ def pieces(text: str) -> Iterator[tuple[str, str]]:
             continue
         letter = cyrillicLetter(base, ch) if base else None
         if letter is not None:
-            yield plain[: -len(base)], letter.casefold()
+            yield plain[: -len(base)], letter
             plain = ""
         elif spells(ch):
             yield plain, ch
@@ -79,3 +80,26 @@ def pieces(text: str) -> Iterator[tuple[str, str]]:
             plain += ch
         base = ""
     yield plain, ""
+
+
+def withoutMarks(text: str) -> str:
+    """
+    C{text} decomposed (NFD) without any of its combining marks (accents,
+    cedillas...), for text L{pieces} found plain.
+    """
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if not unicodedata.combining(ch))
+
+
+def unaccented(text: str) -> str:
+    """
+    C{text} (in NFC) without the marks that make no other letter
+    (L{pieces}): C{école} is C{ecole}, C{ışık} C{ısık} (without the cedilla),
+    C{مُحَمَّد} C{محمد}, C{שָׁלוֹם} C{שלום}; but C{ゲン}, C{Йосип} and
+    C{प्रिया} keep theirs.
+    """
+    if text.isascii():
+        return text
+    kept = (
+        withoutMarks(plain) + mark for plain, mark in pieces(unicodedata.normalize("NFD", text))
+    )
+    return unicodedata.normalize("NFC", "".join(kept))

@@ -163,7 +163,8 @@ _INVISIBLE_CHARACTERS = (
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8"
     "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
 )
-_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}]*")
+#: What shows nothing, and the braille blank U+2800, drawn as nothing.
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARACTERS}\u2800]*")
 
 #: The widest run of what shows nothing a terminal is shown (L{narrowBlanks}):
 #: a TAB's.
@@ -177,12 +178,17 @@ _BLANK_RUN = re.compile(f"[{_INVISIBLE_CHARACTERS}\u2800]{{5,}}")
 
 def isBlank(text: str) -> bool:
     """
-    Whether C{text} shows nothing: only whitespace and invisible characters
-    (a zero-width space, a BOM...).  The one test of an empty message or
-    line, so that a message of zero-width characters is refused as one of
-    spaces is, not delivered as an invisible message.
+    Whether C{text} shows nothing: only whitespace, invisible characters
+    (a zero-width space, a BOM...), braille blanks, and combining marks
+    with no letter to sit on.  The one test of an empty message or line,
+    so that a message of zero-width characters is refused as one of spaces
+    is, not delivered as an invisible message.
     """
-    return _INVISIBLE.fullmatch(text) is not None
+    if _INVISIBLE.fullmatch(text) is not None:
+        return True
+    return not text.isascii() and all(
+        unicodedata.category(ch) == "Mn" or _INVISIBLE.fullmatch(ch) for ch in text
+    )
 
 
 def narrowBlanks(text: str, most: int = MAX_BLANK_COLUMNS) -> str:

@@ -25,6 +25,7 @@ from chatd.storage.search import (
     foldedSearchIndex,
     lighterSearchIndex,
     searchIndex,
+    unaccentedSearchText,
     visibleSearchText,
 )
 from chatd.storage.uniquemsgid import uniqueMsgids
@@ -281,6 +282,10 @@ MIGRATIONS: list[list[Statement]] = [
     # secret, chatd.storage.storedcloak), if a node's start did not make
     # the table already.
     [SETTINGS_TABLE],
+    # 27: search finds a word without its accents or vowel points, as names
+    # do (chatd.core.searchform): the search form of each message in other
+    # text than ASCII made again (chatd.storage.search.unaccentedSearchText).
+    [unaccentedSearchText],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -14,11 +14,13 @@ which both tokenizers make of it themselves, so such a message costs
 nothing more (L{chatd.core.searchform.ownForm}).  Migration 24
 (L{visibleSearchText}) gives the ASCII messages stored before with
 formatting codes their search form, and makes the others' again without
-the codes.  On SQLite an external-content FTS5 table, C{messages_fts},
-reads it through the view C{messages_searched}, is filled by the message
-writer (each batch, see L{INDEX_BATCH}) and kept in step by triggers
-(deletions and edits); on
-PostgreSQL a GIN expression index on C{to_tsvector('simple', ...)} of it.
+the codes; migration 27 (L{unaccentedSearchText}) makes those of the
+messages in other text than ASCII again without accents and vowel points.
+On SQLite an external-content FTS5 table, C{messages_fts}, reads it
+through the view C{messages_searched}, is filled by the message writer
+(each batch, see L{INDEX_BATCH}) and kept in step by triggers (deletions
+and edits); on PostgreSQL a GIN expression index on
+C{to_tsvector('simple', ...)} of it.
 
 Migrations 10 (L{searchIndex}) and 14 (L{lighterSearchIndex}) made the index
 over the body itself, as shipped; 21 makes it again.
@@ -183,13 +185,27 @@ def visibleSearchText(txn: Any, paramstyle: str) -> None:
     fillSearchText(txn, paramstyle, hasCodes)
 
 
+def unaccentedSearchText(txn: Any, paramstyle: str) -> None:
+    """
+    Migration 27: the search form of every stored message whose text is
+    not ASCII made again without accents, vowel points and tatweel
+    (L{fillSearchText}: only the forms that change are written); on SQLite
+    the update trigger reindexes each.
+    """
+    fillSearchText(txn, paramstyle, _notASCII)
+
+
+def _notASCII(body: str) -> bool:
+    return not body.isascii()
+
+
 def fillSearchText(txn: Any, paramstyle: str, which: Callable[[str], bool] = ownForm) -> None:
     """
     Write the search form of every stored message whose body is C{which}
-    (by default, each that has one: L{searchText}), L{FILL_CHUNK} messages
-    at a time.
+    (by default, each that has one: L{searchText}) and whose stored one
+    differs, L{FILL_CHUNK} messages at a time.
     """
-    select = "SELECT id, body FROM messages WHERE id > ? ORDER BY id LIMIT ?"
+    select = "SELECT id, body, search_text FROM messages WHERE id > ? ORDER BY id LIMIT ?"
     update = "UPDATE messages SET search_text = ? WHERE id = ?"
     if paramstyle == "format":
         select, update = select.replace("?", "%s"), update.replace("?", "%s")
@@ -199,9 +215,10 @@ def fillSearchText(txn: Any, paramstyle: str, which: Callable[[str], bool] = own
         rows = txn.fetchall()
         if not rows:
             return
-        forms = [(searchForm(body), id) for id, body in rows if which(body)]
-        if forms:
-            txn.executemany(update, forms)
+        forms = ((searchForm(body), id, stored) for id, body, stored in rows if which(body))
+        changed = [(form, id) for form, id, stored in forms if form != stored]
+        if changed:
+            txn.executemany(update, changed)
         last = rows[-1][0]
 
 

@@ -158,7 +158,8 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
             }
             if version is None or version < len(MIGRATIONS):
                 rekeyAll(cursor, "format")  # keys of an older rule: made again, as in place
-                # and search forms: none before 21, IRC formatting codes in them before 24
+                # and search forms: none before 21, IRC formatting codes in them before 24,
+                # accents in them before 27
                 fillSearchText(cursor, "format")
             for table, count in read.items():
                 cursor.execute(f"SELECT COUNT(*) FROM {table}")

@@ -1,11 +1,13 @@
 """
-Searching stored messages in any Unicode form and case, and inside the
-text of scripts written without spaces (L{chatd.core.searchform}), on
-every store: text sent decomposed is found by a query typed precomposed
-and the reverse, C{istanbul} finds C{İstanbul}, C{東京} finds
+Searching stored messages in any Unicode form and case, without accents
+or vowel points, and inside the text of scripts written without spaces
+(L{chatd.core.searchform}), on every store: text sent decomposed is found
+by a query typed precomposed and the reverse, C{ecole} finds C{école},
+C{istanbul} finds C{İstanbul}, C{محمد} finds C{مُحَمَّد}, C{東京} finds
 C{明日東京に行きます}; IRC formatting codes are not searched, so C{red}
 finds C{\x0304,12red}; and on SQLite and PostgreSQL, the messages stored
-before migration 21 (and with codes before 24) are found too.
+before migration 21 (with codes before 24, with accents before 27) are
+found too.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import pytest_twisted
 from chatd.storage.sql import SQLChatStore
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import (
+    OLDER_KINDS,
     backend,
     loaded,
     olderStore,
@@ -56,16 +59,54 @@ async def _found(store: Any, *words: str) -> list[str]:
 async def test_anyForm(store: Any) -> None:
     """
     A word is found in either Unicode form (composed or decomposed
-    accents), in any case, the Turkish I's as one letter; its accents
-    still count.
+    accents), in any case, with or without its accents, the Turkish I's as
+    one letter.
     """
     _international(store)
     for cafe in ("caf\u00e9", "cafe\u0301", "CAF\u00c9", "CAFE\u0301"):
         assert await _found(store, cafe) == [NFC_CAFE, NFD_CAFE], ascii(cafe)
-    assert await _found(store, "cafe") == []
+    assert await _found(store, "cafe") == [NFC_CAFE, NFD_CAFE]
+    assert await _found(store, "ferme") == [NFC_CAFE]
     for istanbul in ("istanbul'da", "ISTANBUL'DA", "\u0130stanbul'da", "i\u0307stanbul'da"):
         assert await _found(store, istanbul) == [ISTANBUL], ascii(istanbul)
     assert await _found(store, "I\u015eIK") == [ISTANBUL]  # IŞIK, ışık in capitals
+    assert await _found(store, "ISIK") == await _found(store, "isik") == [ISTANBUL]
+
+
+#: Messages with accents and vowel points, and an ASCII one.
+ECOLE = "L'\u00e9cole est ferm\u00e9e"  # L'école est fermée
+HARAKAT = "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f \u0647\u0646\u0627"  # مُحَمَّد هنا
+TATWEEL = "\u0645\u0640\u062d\u0640\u0645\u0640\u062f"  # مـحـمـد
+NIQQUD = "\u05e9\u05c1\u05b8\u05dc\u05d5\u05b9\u05dd"  # שָׁלוֹם
+PLAIN = "plain ascii"
+ACCENTED = (ECOLE, HARAKAT, TATWEEL, NIQQUD, PLAIN)
+
+
+async def _checkAccents(store: Any) -> None:
+    """
+    C{store}, holding L{ACCENTED} in Blabla, finds each by its words typed
+    without accents, vowel points or tatweel, or with them.
+    """
+    assert await _found(store, "ecole", "FERMEE") == [ECOLE]
+    assert await _found(store, "\u00c9COLE") == [ECOLE]  # ÉCOLE
+    muhammad = "\u0645\u062d\u0645\u062f"  # محمد
+    assert await _found(store, muhammad) == [TATWEEL, HARAKAT]
+    assert await _found(store, HARAKAT.split()[0]) == [TATWEEL, HARAKAT]
+    assert await _found(store, "\u05e9\u05dc\u05d5\u05dd") == [NIQQUD]  # שלום
+    assert await _found(store, "plain") == [PLAIN]
+    if isinstance(store, SQLChatStore) and store.paramstyle == "qmark":
+        await store.database.run(_integrityCheck)
+
+
+@pytest_twisted.ensureDeferred
+async def test_accents(store: Any) -> None:
+    """
+    Accents, Hebrew and Arabic vowel points and the Arabic tatweel do not
+    count: a word is found as a pupil types it, without them.
+    """
+    for second, text in enumerate(ACCENTED, 1):
+        store.addMessage("Blabla", "x", None, (text,), second, millis=second * 1000)
+    await _checkAccents(store)
 
 
 @pytest_twisted.ensureDeferred
@@ -233,3 +274,47 @@ async def test_codesMigrated(kind: str, request: pytest.FixtureRequest, tmp_path
     and reindexes them by it.
     """
     await _checkVisible(await olderStore(kind, request, tmp_path, _olderCodes))
+
+
+def _olderAccents(execute: Callable[..., Any], paramstyle: str) -> None:
+    """
+    Set a database of today's schema back to version 26 and store
+    L{ACCENTED} in Blabla as that version did: no search form for the ASCII
+    body, the accents in the others'.
+    """
+    setBack(execute, 26)
+    mark = "?" if paramstyle == "qmark" else "%s"
+    for second, text in enumerate(ACCENTED, 1):
+        execute(
+            "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid, sent_ms,"
+            f" sender_key, search_text) VALUES ('blabla', 'Blabla', 'x', {mark}, {second}, 0,"
+            f" 'm{second}', {second * 1000}, 'x', {mark})",
+            (text, None if text.isascii() else text.lower()),
+        )
+
+
+async def _checkUnaccented(store: SQLChatStore) -> None:
+    """
+    C{store}, just migrated from version 26, finds the messages stored
+    before without their accents; the ASCII one still has no search form.
+    """
+
+    def formless(txn: Any) -> list[str]:
+        txn.execute("SELECT body FROM messages WHERE search_text IS NULL")
+        return [row[0] for row in txn.fetchall()]
+
+    async with loaded(store):
+        await _checkAccents(store)
+        assert await store.database.run(formless) == [PLAIN]
+
+
+@pytest.mark.parametrize("kind", OLDER_KINDS)
+@pytest_twisted.ensureDeferred
+async def test_accentsMigrated(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """
+    Migration 27 makes the search form of the messages an SQLite or
+    PostgreSQL database stored before it again without accents, vowel
+    points and tatweel, and reindexes them by it; so does the copy of an
+    older SQLite database to PostgreSQL.
+    """
+    await _checkUnaccented(await olderStore(kind, request, tmp_path, _olderAccents))

@@ -423,6 +423,22 @@ class LimitTests(TchatTestCase):
         alice.dataReceived(line + b"X\r\n" + line + b"X\n")
         self.assertEqual(self.read(ta), b"srv: ERROR 10\n" * 2)
 
+    def test_composedLength(self) -> None:
+        """
+        A body's characters are counted composed (NFC): C{é} typed as C{e}
+        and a combining accent counts once, as typed precomposed, in the
+        body TCHAT reads and in the service's rule; one more is ERROR 10.
+        """
+        self.factory.maxBodyBytes = self.service.messages.body.maxSize = 10
+        alice, ta = self.connect("alice")
+        alice.dataReceived(b"clt: CREAT g\nclt: ENTER g\n")
+        self.read(ta)
+        for accents, answer in ((10, b"srv: OKAY!\n"), (11, b"srv: ERROR 10\n")):
+            for e in ("\u00e9", "e\u0301"):
+                lines = f"clt: {e * (accents - 4)}\nclt: {e * 4}\n".encode()
+                alice.dataReceived(b"clt: SPEAK g\n" + lines + b"clt: .\n")
+                self.assertEqual(self.read(ta), answer, (accents, ascii(e)))
+
     def test_invalidUTF8(self) -> None:
         """
         A line that is not UTF-8 gets ERROR 10; inside a body, it spoils the

@@ -28,8 +28,12 @@ UNSAFE = [bytes([c]) for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F]]
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"
 
 #: Bodies that show nothing: zero-width and other invisible characters,
-#: alone or with spaces (a body of spaces was always empty).
-INVISIBLE = ["\u200b", "\u200c\u200d", " \u2060 ", "\ufeff", "\u200b\u3000\u200b", "\u3164"]
+#: alone or with spaces (a body of spaces was always empty), braille
+#: blanks, combining marks on nothing.
+INVISIBLE = [
+    *("\u200b", "\u200c\u200d", " \u2060 ", "\ufeff", "\u200b\u3000\u200b", "\u3164"),
+    *("\u2800", "\u2800\u200b", "\u0301", " \u0308\u0301 "),
+]
 
 
 class FrontEndTestCase(PersistenceTestCase):

@@ -226,8 +226,10 @@ class ChatServiceTests(ServiceTestCase):
         """
         A message of more characters than the body rule's C{maxSize}
         (C{--max-body-bytes}, 16384 by default; line breaks not counted, as
-        TCHAT counts a body) is refused, to a room, to a room's operators
-        or to one person, whichever front-end sent it: nobody gets it.
+        TCHAT counts a body; characters counted composed, so that C{é}
+        typed decomposed counts once) is refused, to a room, to a room's
+        operators or to one person, whichever front-end sent it: nobody
+        gets it.
         """
         alice, bob = self.user("alice"), self.user("bob")
         self.service.createRoom(alice, "lobby")
@@ -236,13 +238,15 @@ class ChatServiceTests(ServiceTestCase):
         bob.events.clear()
         self.assertEqual(self.service.messages.body.maxSize, 16384)
         self.service.say(alice, "lobby", ("é" * 16384,))
+        self.service.say(alice, "lobby", ("e\u0301" * 16384,))  # counted composed
         self.service.messages.body.maxSize = 10
         self.service.say(alice, "lobby", ("12345", "😀😀😀😀😀"))
         self.service.tell(alice, "bob", ("1234567890",))
-        self.assertEqual(len(bob.events), 3)
+        self.assertEqual(len(bob.events), 4)
         bob.events.clear()
         for send in (
             lambda: self.service.say(alice, "lobby", ("12345", "678901")),
+            lambda: self.service.say(alice, "lobby", ("e\u0301" * 11,)),
             lambda: self.service.tell(alice, "bob", ("x" * 11,)),
             lambda: self.service.messages.sayAmong(
                 alice, "lobby", ("😀" * 11,), False, (), "@", lambda room: [bob]

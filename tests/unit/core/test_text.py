@@ -93,15 +93,19 @@ class RuleTests(SynchronousTestCase):
 
     def test_blank(self) -> None:
         """
-        L{isBlank}: whitespace of any kind and default ignorable code points
+        L{isBlank}: whitespace of any kind, default ignorable code points
         (zero-width characters, BOM, bidi marks, variation selectors, Hangul
-        fillers, tags) show nothing; a visible character, or a format
-        character that shows (an Arabic number sign), does.
+        fillers, tags), braille blanks and combining marks with no letter
+        show nothing; a visible character, or a format character that shows
+        (an Arabic number sign), does, with its marks.
         """
         blank = " \t\u00a0\u3000\u200b\u200c\u200d\u2060\ufeff\u200e\u00ad\ufe0f\u3164\U000e0041"
         self.assertTrue(isBlank(blank))
         self.assertTrue(isBlank(""))
-        for shows in ["a", "\u200bx", "\u0600", "\u2800x", "\u0301", "\U0001f600"]:
+        for nothing in ["\u2800", "\u2800\u200b", "\u0301", " \u0308\u0301", "\u2800" + blank]:
+            self.assertTrue(isBlank(nothing), ascii(nothing))
+            self.assertTrue(isBlank(blank + nothing), ascii(nothing))
+        for shows in ["a", "\u200bx", "\u0600", "\u2800x", "e\u0301", "\U0001f600"]:
             self.assertFalse(isBlank(blank + shows), ascii(shows))
 
     def test_scrub(self) -> None:

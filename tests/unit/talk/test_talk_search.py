@@ -114,3 +114,43 @@ class FormattingCodesSQLiteTests(FormattingCodesTests):
 
     def makeStore(self) -> Any:
         return inlineSQLiteStore(self.clock)
+
+
+class AccentsTests(TalkStoreTestCase):
+    """
+    C{/search} finds a word typed without its accents, vowel points or
+    tatweel (L{chatd.core.searchform}), as a pupil types it.
+    """
+
+    def found(self, alice: TalkProtocol, ta: StringTransport, words: str) -> list[str]:
+        """The messages C{/search words} lists, without their room and time."""
+        lines = self.type(alice, ta, f"/search {words}").decode().split("\r\n")
+        return [line.split("> ", 1)[1] for line in lines if line.startswith("[lobby ")]
+
+    def test_withoutAccents(self) -> None:
+        """
+        C{ecole} finds C{école}, C{ISIK} finds C{ışık}, C{محمد} finds
+        C{مُحَمَّد} and C{مـحـمـد}, C{שלום} finds C{שָׁלוֹם}.
+        """
+        alice, ta = self.talk("alice")
+        ecole = "L'\u00e9cole du caf\u00e9"
+        turkish = "\u0131\u015f\u0131k var"  # ışık var
+        harakat = "\u0645\u064f\u062d\u064e\u0645\u0651\u064e\u062f"  # مُحَمَّد
+        tatweel = "\u0645\u0640\u062d\u0640\u0645\u0640\u062f"  # مـحـمـد
+        niqqud = "\u05e9\u05c1\u05b8\u05dc\u05d5\u05b9\u05dd"  # שָׁלוֹם
+        for text in (ecole, turkish, harakat, tatweel, niqqud):
+            self.store.addMessage("lobby", "bob", None, (text,), int(self.clock.seconds()))
+            self.clock.advance(1)
+        self.assertEqual(self.found(alice, ta, "ecole cafe"), [ecole])
+        self.assertEqual(self.found(alice, ta, "ISIK"), [turkish])
+        self.assertEqual(self.found(alice, ta, "\u0645\u062d\u0645\u062f"), [tatweel, harakat])
+        self.assertEqual(self.found(alice, ta, "\u05e9\u05dc\u05d5\u05dd"), [niqqud])
+
+
+class AccentsSQLiteTests(AccentsTests):
+    """
+    The same on SQLite (FTS5).
+    """
+
+    def makeStore(self) -> Any:
+        return inlineSQLiteStore(self.clock)
