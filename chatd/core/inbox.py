@@ -23,24 +23,23 @@ counts are read from the store (L{chatd.core.waitcounts}).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TypeVar, cast
+from typing import TypeVar
 
 from twisted.internet.defer import Deferred, DeferredList
 from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
-from chatd.core import errors
 from chatd.core.absent import Absent
 from chatd.core.calls import whenFired
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_SHARE, MAX_WAITING, PAGE_BYTES
+from chatd.core.limits import PAGE_BYTES
 from chatd.core.names import key
 from chatd.core.pacing import LINE_OVERHEAD, pages, wireSize
 from chatd.core.storeretry import Retries
-from chatd.core.waitcounts import WaitCounts
+from chatd.core.waitcounts import InboxCounts
 from chatd.storage.interfaces import IChatStore
 
 __all__ = ["FETCH", "LINE_OVERHEAD", "Inbox", "Kept", "wireSize"]
@@ -103,21 +102,7 @@ class Inbox:
         self.shared = shared
         self.retries = Retries(clock)
         self.pageBytes = PAGE_BYTES
-        # Waiting counts by recipient, and by recipient and sender.
-        self._totals: WaitCounts[str] = WaitCounts(
-            lambda nick: self.store.waitingCount(nick),
-            key,
-            _full,
-            lambda: self.shared(),
-            MAX_WAITING,
-        )
-        self._shares: WaitCounts[tuple[str, str]] = WaitCounts(
-            lambda pair: self.store.waitingFrom(*pair),
-            _pairKey,
-            _shareReached,
-            lambda: self.shared(),
-            MAX_SHARE,
-        )
+        self.counts = InboxCounts(store.waitingCount, store.waitingFrom, lambda: self.shared())
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}
         self._keeping: set[Deferred[None]] = set()  # kept, and not yet queued for the store
@@ -128,11 +113,11 @@ class Inbox:
         """
         Messages that may wait for one recipient (C{None}: no limit).
         """
-        return self._totals.limit
+        return self.counts.totals.limit
 
     @maxWaiting.setter
     def maxWaiting(self, limit: int | None) -> None:
-        self._totals.limit = limit
+        self.counts.totals.limit = limit
 
     @property
     def maxPerSender(self) -> int | None:
@@ -140,11 +125,11 @@ class Inbox:
         Messages from one sender that may wait for one recipient (C{None}:
         no share but the whole inbox).
         """
-        return self._shares.limit
+        return self.counts.shares.limit
 
     @maxPerSender.setter
     def maxPerSender(self, limit: int | None) -> None:
-        self._shares.limit = limit
+        self.counts.shares.limit = limit
 
     # Keeping
 
@@ -173,22 +158,26 @@ class Inbox:
         """
 
         async def kept() -> None:
-            await self._admit(recipient, sender)
-            if stored and msgid and await self.store.keepWaiting(msgid):
-                return
-            self.store.addMessage(  # queued: the writer stores it
-                None,
-                sender,
-                recipient,
-                lines,
-                when,
-                pending=True,
-                msgid=msgid,
-                millis=millis,
-                accounts=(senderRegistered, True),
-                notice=notice,
-                userhost=userhost,
-            )
+            giveBack = await self._admit(recipient, sender)
+            try:
+                if stored and msgid and await self.store.keepWaiting(msgid):
+                    return
+                self.store.addMessage(  # queued: the writer stores it
+                    None,
+                    sender,
+                    recipient,
+                    lines,
+                    when,
+                    pending=True,
+                    msgid=msgid,
+                    millis=millis,
+                    accounts=(senderRegistered, True),
+                    notice=notice,
+                    userhost=userhost,
+                )
+            except BaseException:  # refused (its journal's disk full): it takes no place
+                giveBack()
+                raise
             if msgid and self.shared():
                 # The sender's node may have stored it as sent first (a
                 # message is stored once, so this copy is then skipped):
@@ -225,30 +214,15 @@ class Inbox:
         self.retries.wake()  # a mark waiting for the store ends if its connection closed
         return DeferredList(marking).addCallback(lambda _: None)
 
-    async def _admit(self, recipient: str, sender: str) -> None:
+    def _admit(self, recipient: str, sender: str) -> Deferred[Callable[[], None]]:
         """
-        Count one more message from C{sender} for C{recipient}, or refuse
-        it: first against the sender's share, then against the inbox.  A
-        message sent while the recipient's last page is being handed over
-        is counted once it is marked delivered.
+        Count one more message from C{sender} for C{recipient}, or refuse it
+        (L{InboxCounts.admit}), once the recipient's last page being handed
+        over, if any, is marked delivered.  Gives what uncounts it.
         """
         after = self._delivering.get(key(recipient))
         self.retries.wake(key(recipient))  # away: their delivery waits for the store no more
-        epoch = self._shares.epoch
-        await self._shares.take((recipient, sender), after)
-        try:
-            await self._totals.take(recipient, after)
-        except BaseException:
-            self._shares.give((recipient, sender), epoch)
-            raise
-
-    def _forget(self, nick: str) -> None:
-        """
-        Messages for C{nick} were delivered: read their counts afresh.
-        """
-        nickKey = key(nick)
-        self._totals.forget(lambda countKey: countKey == nickKey)
-        self._shares.forget(lambda countKey: cast(tuple[str, str], countKey)[0] == nickKey)
+        return Deferred.fromCoroutine(self.counts.admit(recipient, sender, after))
 
     # Delivering
 
@@ -365,29 +339,11 @@ class Inbox:
                 if not await participant.whenDrained():
                     return  # closed: what it did not take waits for next time
                 ids = [id for id, _ in page]
-                self._forget(nick)  # a sender now waits for the count to be read again
+                self.counts.forget(nick)  # a sender now waits for the count to be read again
                 await self._mark(ids, participant, nick)
-                self._forget(nick)  # and a count read meanwhile is not kept
+                self.counts.forget(nick)  # and a count read meanwhile is not kept
             if complete:
                 return
-
-
-def _full(recipient: str, count: int) -> errors.InboxFull:
-    return errors.InboxFull(
-        f"{recipient}'s inbox is full ({count} messages wait):"
-        " it takes more once they log in and read it"
-    )
-
-
-def _shareReached(pair: tuple[str, str], count: int) -> errors.InboxFull:
-    return errors.InboxFull(
-        f"you have {count} messages waiting for {pair[0]} already:"
-        " they take more from you once they log in and read them"
-    )
-
-
-def _pairKey(pair: tuple[str, str]) -> tuple[str, str]:
-    return key(pair[0]), key(pair[1])
 
 
 def _failed(failure: Failure, nick: str) -> None:

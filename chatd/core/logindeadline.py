@@ -5,7 +5,8 @@ C{--login-timeout} seconds after it connected, on any front-end (TCHAT,
 talk, IRC, the web page, IRC over WebSocket), is told so and closed, so
 that silent connections cannot hold every C{--max-clients} place.  A login
 still under way at the deadline (a password being checked, a cluster's
-claim) is waited for: the connection ends only if it fails.
+claim) is waited for: the connection ends only if it fails, and one that
+closes meanwhile (its peer gone, a keepalive) was not timed out.
 
 The rule is the service's: it starts the clock when a participant
 connects (L{LoginDeadlines.connected}), stops it when it is given a name
@@ -48,6 +49,8 @@ class LoginDeadlines:
         self.service = service
         self.timeout = timeout
         self._timers: dict[IParticipant, IDelayedCall] = {}
+        #: connections past their deadline whose login is waited for
+        self._waited: set[IParticipant] = set()
 
     def connected(self, participant: IParticipant) -> None:
         """C{participant} connected: it must log in within L{timeout} seconds."""
@@ -64,6 +67,7 @@ class LoginDeadlines:
 
     def closed(self, participant: IParticipant) -> None:
         """C{participant}'s connection closed: its deadline goes with it."""
+        self._waited.discard(participant)  # (closed otherwise: not for want of a login)
         timer = self._timers.pop(participant, None)
         if timer is not None and timer.active():
             timer.cancel()
@@ -80,9 +84,12 @@ class LoginDeadlines:
             return
 
         def settled(result: _T) -> _T:
-            self._end(participant, timeout)
+            if participant in self._waited:
+                self._waited.discard(participant)
+                self._end(participant, timeout)
             return result
 
+        self._waited.add(participant)
         waiting.addBoth(settled)
 
     def _end(self, participant: IParticipant, timeout: float) -> None:

@@ -124,9 +124,13 @@ class Membership:
 
     def createNow(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
         """
-        L{createRoom}, claimed.
+        L{createRoom}, claimed.  A lasting room (a registered user's, an
+        operator's) is answered once stored; one the store could not keep
+        is not made (L{roomremoval.unmake}), and its creator gets the
+        store's error.
 
         @raise TooManyRooms: the server's or the user's limit is reached.
+        @raise StoreUnavailable: (in the L{Deferred}) the room could not be stored.
         """
         creator = self.requireLogin(participant)
         operator = self.service.isOperator(participant)
@@ -147,11 +151,24 @@ class Membership:
         elif guest:
             created.makeEphemeral(participant)
         self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
+        persistence = self.service.storeOf(created)
+        if persistence is None:
+            return self._made(participant, created)
+        stored = persistence.newRoom(created)  # a lasting room is made once stored
+        return stored.addCallbacks(
+            lambda _: self._made(participant, created),
+            self._unmade,
+            errbackArgs=(created, creator),
+        )
+
+    def _made(self, participant: IParticipant, created: Room) -> MaybeDeferred[str]:
         if self.service.observer is not None:
             self.service.observer.roomCreated(participant, created.name)
-        persistence = self.service.storeOf(created)
-        made = created.name if persistence is None else persistence.roomCreated(created)
-        return afterHeard(self.service.observer, lambda: made)
+        return afterHeard(self.service.observer, lambda: created.name)
+
+    def _unmade(self, failure: Failure, created: Room, creator: str) -> Failure:
+        roomremoval.unmake(self.service, created, creator)
+        return failure
 
     def enter(
         self,

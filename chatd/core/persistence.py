@@ -254,6 +254,25 @@ class Persistence:
     def roomCreated(self, room: Room) -> Deferred[str]:
         return self._saveRoom(room.stored(), room)
 
+    def newRoom(self, room: Room) -> Deferred[str]:
+        """
+        Store C{room}, which a user has just created; fails as the write did
+        (L{errors.StoreUnavailable} in an outage): the room is not made
+        then (L{chatd.core.membership.Membership.createNow}).
+        """
+        saving = self.store.saveRoom(room.stored(), self.service.now())
+        stored: Deferred[str] = Deferred()
+
+        def ended(result: object) -> object:
+            if isinstance(result, Failure):
+                stored.errback(result)
+            else:
+                stored.callback(self._roomSaved(None, room))
+            return result  # (counted by the writes as any)
+
+        self.writes.keep(saving.addBoth(ended))
+        return stored
+
     def _saveRoom(self, settings: Any, room: Room) -> Deferred[str]:
         """
         Store C{room}'s C{settings}; fires with its name once the write has

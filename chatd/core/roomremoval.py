@@ -101,6 +101,18 @@ def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:
     return len(members)
 
 
+def unmake(service: ChatService, room: Room, creator: str) -> None:
+    """
+    C{room}, which C{creator} has just created, could not be stored: it is
+    not made after all, nor counted among their rooms.  Whoever entered it
+    meanwhile is taken out, told why.
+    """
+    founder, room.settings.founder = room.settings.founder, ""  # (counted as created)
+    removeRoom(service, room, service.serverName, "it could not be stored")
+    room.settings.founder = founder
+    service.roomLimits.deleted(creator)
+
+
 def tellDeleted(service: ChatService, room: str, nick: str, by: str, reason: str) -> None:
     """
     Tell C{nick}, who waited to enter the approval room C{room}, that it

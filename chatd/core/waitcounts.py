@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_inbox -*-
+# -*- test-case-name: tests.unit.core.test_inbox,tests.unit.test_inbox_outage -*-
 """
 How many private messages wait, counted by some key (a recipient, or a
 recipient and one sender), read from the store once then kept up to date
@@ -9,15 +9,17 @@ while the count is known.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.core.calls import whenFired
+from chatd.core.limits import MAX_SHARE, MAX_WAITING
+from chatd.core.names import key
 
-__all__ = ["WaitCounts"]
+__all__ = ["InboxCounts", "WaitCounts"]
 
 Label = TypeVar("Label")
 
@@ -125,3 +127,73 @@ class WaitCounts(Generic[Label]):
             # while it was read: this count served the callers that waited
             # for it, and the next caller reads it again.
             del self._counts[countKey]
+
+
+class InboxCounts:
+    """
+    The counts L{chatd.core.inbox.Inbox} keeps: how many private messages
+    wait for each recipient (C{totals}), and from each sender for each
+    recipient (C{shares}), each under its limit, read from the store
+    (C{waitingCount(recipient)}, C{waitingFrom(recipient, sender)}).
+    """
+
+    def __init__(
+        self,
+        waitingCount: Callable[[str], Deferred[int]],
+        waitingFrom: Callable[[str, str], Deferred[int]],
+        shared: Callable[[], bool],
+    ) -> None:
+        self.totals: WaitCounts[str] = WaitCounts(waitingCount, key, _full, shared, MAX_WAITING)
+        self.shares: WaitCounts[tuple[str, str]] = WaitCounts(
+            lambda pair: waitingFrom(*pair), _pairKey, _shareReached, shared, MAX_SHARE
+        )
+
+    async def admit(
+        self, recipient: str, sender: str, after: Deferred[None] | None
+    ) -> Callable[[], None]:
+        """
+        Count one more message from C{sender} for C{recipient}, or refuse
+        it (L{errors.InboxFull}): first against the sender's share, then
+        against the inbox, each read after C{after} if given.  Gives what
+        counts it no more, for a message not kept after all (the store
+        refused it).
+        """
+        pair, epoch, total = (recipient, sender), self.shares.epoch, self.totals.epoch
+        await self.shares.take(pair, after)
+        try:
+            await self.totals.take(recipient, after)
+        except BaseException:
+            self.shares.give(pair, epoch)
+            raise
+
+        def giveBack() -> None:
+            self.shares.give(pair, epoch)
+            self.totals.give(recipient, total)
+
+        return giveBack
+
+    def forget(self, nick: str) -> None:
+        """
+        Messages for C{nick} were delivered: read their counts afresh.
+        """
+        nickKey = key(nick)
+        self.totals.forget(lambda countKey: countKey == nickKey)
+        self.shares.forget(lambda countKey: cast(tuple[str, str], countKey)[0] == nickKey)
+
+
+def _full(recipient: str, count: int) -> errors.InboxFull:
+    return errors.InboxFull(
+        f"{recipient}'s inbox is full ({count} messages wait):"
+        " it takes more once they log in and read it"
+    )
+
+
+def _shareReached(pair: tuple[str, str], count: int) -> errors.InboxFull:
+    return errors.InboxFull(
+        f"you have {count} messages waiting for {pair[0]} already:"
+        " they take more from you once they log in and read them"
+    )
+
+
+def _pairKey(pair: tuple[str, str]) -> tuple[str, str]:
+    return key(pair[0]), key(pair[1])

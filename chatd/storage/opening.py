@@ -139,17 +139,32 @@ def _mayWriteIn(folder: Path) -> bool:
     return os.access(folder, os.R_OK | os.W_OK | os.X_OK)
 
 
+def _readOnly(folder: Path) -> bool:
+    """Whether C{folder} is on a file system mounted read-only."""
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
 def checkDataDirectory(dataDir: Path) -> None:
     """
-    Refuse a data directory the daemon could not make or write in.  It is
+    Refuse a data directory the daemon could not make or write in, saying
+    why (a read-only file system, or permissions).  It is
     not made here: under C{twistd --uid} this runs as root, and the store
     makes it (mode 0700) once running as the daemon's user.
     """
     where = _existing(dataDir)
     if not where.is_dir():
         raise StoreOpenError(f"cannot make the data directory {dataDir}: {where} is no directory")
+    doing = "write in" if where == dataDir else f"make (in {where})"
+    if _readOnly(where):
+        on = "it" if where == dataDir else str(where)
+        raise StoreOpenError(
+            f"cannot {doing} the data directory {dataDir}: {on} is on a read-only file system"
+            f" (mount it read-write, or give --data-dir a directory on one that is)"
+        )
     if not _mayWriteIn(where):
-        doing = "write in" if where == dataDir else f"make (in {where})"
         raise StoreOpenError(
             f"cannot {doing} the data directory {dataDir}: permission denied (it must belong to"
             f" the user the daemon runs as)"

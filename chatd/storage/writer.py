@@ -208,8 +208,9 @@ class MessageWriter:
             self._queue((self._queued + 1, *currentRow(row)))
         self._journal.forgetLeftovers()
         self.log.warn(
-            "{count} messages acknowledged before the last run ended unexpectedly were not"
-            " yet stored: they are written now",
+            "{count} messages acknowledged before the last run ended (it did not stop"
+            " cleanly, or this data directory was restored from a backup taken while it ran)"
+            " were not yet stored: they are written now",
             count=len(missing),
         )
 

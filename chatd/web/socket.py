@@ -386,12 +386,15 @@ class WebParticipant:
         """
         if not self._open or self.transport is None:
             return
-        if self._awaitingPong:
+        if self._busy:  # nothing is read while an answer is awaited, a pong neither:
+            self._awaitingPong = False  # it is judged again once answered
+        elif self._awaitingPong:
             self.close(CLOSE_GOING_AWAY, "timeout: no pong")
             return
-        self._awaitingPong = True
-        try:
-            self.transport.ping(b"chatd")
-        except LocalProtocolError:
-            return
+        else:
+            self._awaitingPong = True
+            try:
+                self.transport.ping(b"chatd")
+            except LocalProtocolError:
+                return
         self._scheduleKeepalive()

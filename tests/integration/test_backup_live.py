@@ -185,6 +185,8 @@ def test_backupWhileWritingThenRestore(tmp_path: Path) -> None:
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()
+    if waiting:  # the backup's journal, written at the first start: said as a restore's
+        assert "or this data directory was restored from a backup" in daemon.logText()
 
 
 @needsSSH

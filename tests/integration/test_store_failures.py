@@ -160,6 +160,13 @@ async def test_olderDatabasesMadePrivate(tmp_path: Path) -> None:
     assert modes == {name: 0o600 for name in modes}
 
 
+class ReadOnly:
+    """What C{os.statvfs} says of a directory on a file system mounted read-only."""
+
+    def __init__(self, real: os.statvfs_result) -> None:
+        self.f_flag = real.f_flag | os.ST_RDONLY
+
+
 class OpeningTests(SynchronousTestCase):
     """
     L{checkDatabaseFile} and the files the options make the daemon open.
@@ -243,6 +250,26 @@ class OpeningTests(SynchronousTestCase):
         self.assertIn("cannot write in the data directory", str(error))
         error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir / "new")
         self.assertIn(f"cannot make (in {self.dir}) the data directory", str(error))
+
+    def test_readOnlyDataDirectory(self) -> None:
+        """
+        A data directory on a file system mounted read-only is refused as
+        such, not blamed on its owner.
+        """
+        statvfs = os.statvfs
+        self.patch(os, "access", lambda path, mode: False)  # (as os.access says on one)
+        self.patch(os, "statvfs", lambda path: ReadOnly(statvfs(path)))
+        error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir)
+        self.assertEqual(
+            str(error),
+            f"cannot write in the data directory {self.dir}: it is on a read-only file system"
+            " (mount it read-write, or give --data-dir a directory on one that is)",
+        )
+        error = self.assertRaises(StoreOpenError, checkDataDirectory, self.dir / "new")
+        self.assertIn(
+            f"the data directory {self.dir / 'new'}: {self.dir} is on a read-only", str(error)
+        )
+        self.assertNotIn("permission denied", str(error))
 
     def test_unwritableFile(self) -> None:
         """

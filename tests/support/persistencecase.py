@@ -95,7 +95,8 @@ class PersistenceTestCase(SynchronousTestCase):
 class OutageStore(MemoryChatStore):
     """
     A L{MemoryChatStore} whose database is unavailable for the methods
-    named in C{down}; it counts its marks and deletions in C{calls}.
+    named in C{down} (C{addMessage}: its journal cannot be written); it
+    counts its marks and deletions in C{calls}.
     """
 
     def __init__(self) -> None:
@@ -151,6 +152,12 @@ class OutageStore(MemoryChatStore):
         return self._unless(
             "waitingFrom", lambda: super(OutageStore, self).waitingFrom(nick, sender)
         )
+
+    def addMessage(self, *args: Any, **kwargs: Any) -> None:
+        """Queued as SQL's writer queues it; refused as when its journal's disk is full."""
+        if "addMessage" in self.down:
+            raise errors.StoreUnavailable()
+        super().addMessage(*args, **kwargs)
 
     def keepWaiting(self, msgid: str) -> Deferred[bool]:
         return self._unless("keepWaiting", lambda: super(OutageStore, self).keepWaiting(msgid))

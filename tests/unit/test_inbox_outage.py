@@ -149,3 +149,44 @@ class MarkOutageTests(PersistenceTestCase):
         self.wait(LONGEST)
         self.assertEqual(self.received(tb2), [f"m{i}" for i in range(2, COUNT)])
         self.assertEqual(self.waiting(), 0)
+
+
+class KeepRefusedTests(PersistenceTestCase):
+    """
+    Alice tells bob, registered and away, private messages over TCHAT
+    while the store refuses them (its journal's disk full).
+    """
+
+    def makeStore(self) -> OutageStore:
+        self.outage = OutageStore()
+        self.outage.startService()
+        return self.outage
+
+    def test_refusedTakesNoPlace(self) -> None:
+        """
+        A message refused with ERROR 03 takes no place in bob's inbox nor
+        in alice's share of it: once the store writes again, as many are
+        kept as before the outage, then ERROR 28.
+        """
+        assert self.service.persistence is not None
+        self.service.persistence.inbox.maxWaiting = 2
+        self.registered("bob", "sesame")
+        factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
+        alice = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 4321))
+        assert isinstance(alice, TchatProtocol)
+        transport = StringTransport()
+        alice.makeConnection(transport)
+        alice.dataReceived(b"clt: LOGIN alice\r\n")
+        output(transport, self.clock)
+
+        def tell(text: str) -> bytes:
+            alice.dataReceived(f"clt: MSGPV bob\r\nclt: {text}\r\nclt: .\r\n".encode())
+            return output(transport, self.clock)
+
+        self.outage.down.add("addMessage")
+        for i in range(3):
+            self.assertEqual(tell(f"lost{i}"), b"srv: ERROR 03\n")
+        self.outage.down.clear()
+        self.assertEqual([tell("m0"), tell("m1")], [b"srv: OKAY!\n"] * 2)
+        self.assertTrue(tell("m2").startswith(b"srv: ERROR 28"))
+        self.assertEqual(self.successResultOf(self.outage.waitingCount("bob")), 2)

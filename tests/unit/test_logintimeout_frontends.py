@@ -17,7 +17,7 @@ from chatd.irc.factory import IRCFactory
 from tests.support.irchelpers import IRCTestCase
 from tests.support.ircwsclient import connectIRC
 from tests.support.protocolcases import TalkTestCase, TchatTestCase
-from tests.support.webclient import WebTestCase
+from tests.support.webclient import JSONClient, StoredWebTestCase, WebTestCase
 
 TIMEOUT = 60.0
 CLOSED = Failure(ConnectionDone())
@@ -191,6 +191,40 @@ class WebLoginTimeoutTests(WebTestCase):
         client.transport.loseConnection(1000)
         self.web.flush()
         self.assertEqual(self.service.loginDeadlines.pending(), 0)
+
+
+class WebLoginWaitedTests(StoredWebTestCase):
+    def pass_(self, seconds: int, client: JSONClient) -> list[dict[str, Any]]:
+        """
+        Let C{seconds} go by a second at a time, every page answering the
+        server's pings; what C{client} was sent meanwhile.
+        """
+        frames = []
+        for _ in range(seconds):
+            self.reactor.advance(1)
+            self.web.flush()
+            frames += client.take()
+        return frames
+
+    def test_ownerWaitedPastDeadline(self) -> None:
+        """
+        While guesses at alice's password from the same address hold her own
+        check back past the deadline, her page's login is waited for (the
+        page answering pings all along, unread while it waits) and
+        succeeds; her page stays open.
+        """
+        self.service.loginDeadlines.timeout = TIMEOUT
+        guesses = [self.web.connect() for _ in range(10)]
+        for guess in guesses:
+            guess.send(type="login", nick="alice", password="guess")
+        owner = self.web.connect()
+        owner.send(type="login", nick="alice", password="sesame")
+        self.assertEqual(self.pass_(int(TIMEOUT) + 1, owner), [])
+        self.assertIsNone(owner.lost)
+        [reply] = self.pass_(90, owner)  # (its turn came after about two minutes)
+        self.assertEqual((reply["type"], reply["nick"]), ("login", "alice"))
+        self.assertEqual(self.pass_(120, owner), [])
+        self.assertIsNone(owner.lost)
 
 
 class IRCWebSocketLoginTimeoutTests(WebTestCase):

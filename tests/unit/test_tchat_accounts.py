@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred
 
+from chatd.core.errors import StoreUnavailable
 from chatd.core.limits import HISTORY_COUNT
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
+from tests.support.persistencecase import OutageStore
 from tests.support.tchatstorecase import TchatStoreTestCase
 
 
@@ -304,3 +306,31 @@ class TchatAccountTests(TchatStoreTestCase):
         reply = self.send(bob, tb, "clt: LOGIN bob sesame")
         self.assertTrue(reply.startswith(b"srv: OKAY!\n"), reply)
         self.assertTrue(reply.endswith(b"srv: MSGPV alice 1700000000\nsrv: hi\nsrv: .\n"), reply)
+
+
+class TchatRoomNotStoredTests(TchatStoreTestCase):
+    def makeStore(self) -> OutageStore:
+        self.outage = OutageStore()
+        self.outage.startService()
+        return self.outage
+
+    def test_createRefused(self) -> None:
+        """
+        A registered user's CREAT while the store cannot keep rooms is
+        ERROR 03 (try again later), and no room is made: entering it is
+        ERROR 31, it is not listed, and it counts against nobody's rooms.
+        Once the store is back, the same CREAT is OKAY! and the room kept.
+        """
+        self.registered("alice", "sesame")
+        alice, ta = self.connectAs("alice", "sesame")
+        output(ta, self.clock)
+        self.outage.down.add("saveRoom")
+        self.assertEqual(self.send(alice, ta, "clt: CREAT fullroom"), b"srv: ERROR 03\n")
+        self.flushLoggedErrors(StoreUnavailable)
+        self.assertEqual(self.send(alice, ta, "clt: ENTER fullroom"), b"srv: ERROR 31\n")
+        self.assertNotIn("fullroom", [name for name, _ in self.service.rooms()])
+        self.assertEqual(self.service.roomLimits.createdBy(alice, "alice"), 0)
+        self.outage.down.clear()
+        self.assertEqual(self.send(alice, ta, "clt: CREAT fullroom"), b"srv: OKAY!\n")
+        stored = self.successResultOf(self.outage.load())
+        self.assertIn("fullroom", [room.name for room in stored.rooms])

@@ -124,3 +124,32 @@ class SecondConnectionTests(PersistenceTestCase):
         self.assertEqual(self.service.loginDeadlines.pending(), 0)
         self.clock.advance(60)
         self.assertEqual((phone.disconnectedWith, laptop.disconnectedWith), (None, None))
+
+    def test_closedWhileLoginWaited(self) -> None:
+        """
+        A connection that closes (its keepalive, its peer gone) while its
+        password check is waited for past the deadline did not time out:
+        its session is not ended again, nor counted or logged as a login
+        timeout.
+        """
+        self.service.loginDeadlines.timeout = 60.0
+        self.registered("alice", "sesame")
+        assert self.service.persistence is not None
+        gate = self.service.persistence.accounts.gate
+        gate.base = gate.maximum = 100.0  # the owner's turn comes after the deadline
+        for _ in range(3):
+            guess = RecordingParticipant("10.6.6.6")
+            self.service.connect(guess)
+            self.refused(self.service.login(guess, "alice", "guess"), errors.BadPassword)
+        owner = RecordingParticipant("10.1.1.1", protocolName="web")
+        self.service.connect(owner)
+        login = self.service.login(owner, "alice", "sesame")
+        self.clock.advance(60)
+        self.assertIsNone(owner.disconnectedWith)
+        logged: list[str] = []
+        self.patch(self.service.loginDeadlines.log, "info", lambda *a, **kw: logged.append(a[0]))
+        self.service.disconnect(owner, "timeout: no pong")
+        self.refused(login, errors.NotLoggedIn)
+        self.assertIsNone(owner.disconnectedWith)
+        self.assertEqual(logged, [])
+        self.assertEqual(self.service.stats.disconnects["web", "timeout"], 1)
