@@ -281,7 +281,8 @@ class Options(LoggingOptions):
             None,
             [],
             "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
-            " rights by password login under that name only; the log warns of one unregistered.",
+            " rights by password login under that name only; one unregistered is logged and"
+            " no user may register it (the console's add account creates it).",
             nameList,
         ],
         [
