@@ -642,17 +642,26 @@ class BackupTests(TestCase):
     def test_copyRefusesWhatOnlyTheJournalHolds(self) -> None:
         """
         Messages left in the journal by a daemon that did not stop cleanly
-        are not in the database yet: C{chatd-admin copy} refuses, saying how
-        many and what to do, rather than leave them behind.
+        (or by one a restored backup was taken from while it ran) are not
+        in the database yet: C{chatd-admin copy} refuses, saying how many,
+        both causes and what to do, rather than leave them behind.
         """
         pytest.importorskip("psycopg")
         journal = self.data / "journal"
         journal.mkdir(mode=0o700, exist_ok=True)
         (journal / "00000001.jsonl").write_text('["x"]\n["y"]\n')
-        status, _, err = run("copy", str(self.data), "postgresql://chatd@127.0.0.1:1/chatd")
-        self.assertEqual(status, 1)
-        self.assertIn("2 messages wait in", err)
-        self.assertIn("start the daemon on this data directory once and stop it", err)
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        self.assertEqual(run("restore", str(self.backup), str(self.restored))[0], 0)
+        for data in (self.data, self.restored):  # left by the daemon, or by the backup's
+            status, _, err = run("copy", str(data), "postgresql://chatd@127.0.0.1:1/chatd")
+            self.assertEqual(status, 1)
+            self.assertIn(f"2 messages in {data / 'journal'} are not yet in", err)
+            self.assertIn(
+                "(the daemon did not stop cleanly, or the backup restored here was taken while"
+                " it ran)",
+                err,
+            )
+            self.assertIn("start the daemon on this data directory once and stop it", err)
 
     def test_copyPostgresUnreachable(self) -> None:
         """
