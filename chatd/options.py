@@ -31,6 +31,7 @@ from chatd.optionvalues import (
     checkBounds,
     clusterURL,
     endpoint,
+    localEndpoint,
     nameList,
     optionalInt,
     passwordLength,
@@ -213,10 +214,10 @@ class Options(LoggingOptions):
         [
             "metrics",
             None,
-            endpoint("tcp:9464:interface=127.0.0.1"),
-            "Prometheus /metrics (and /healthz) listener, local by default: a port"
-            " number or an endpoint string ('off': none).",
-            endpoint,
+            localEndpoint("9464"),
+            "Prometheus /metrics (and /healthz) listener: a port number (on 127.0.0.1)"
+            " or an endpoint string ('off': none).",
+            localEndpoint,
         ],
         [
             "http-header-timeout",
@@ -281,7 +282,8 @@ class Options(LoggingOptions):
             None,
             [],
             "Registered accounts allowed to kick, comma-separated, none reserved (admin, root):"
-            " rights by password login under that name only; the log warns of one unregistered.",
+            " rights by password login under that name only; one unregistered is logged and"
+            " no user may register it (the console's add account creates it).",
             nameList,
         ],
         [

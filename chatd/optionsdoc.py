@@ -34,7 +34,9 @@ line naming the file and the key.
 [`example.toml`](../example.toml) lists every option with its default.
 
 Every listener takes a port number or a Twisted endpoint string (`tcp:6667:interface=127.0.0.1`,
-`ssl:6697:privateKey=key.pem:certKey=cert.pem`), and `off` switches it off; a `tcp:`, `tcp6:`,
+`ssl:6697:privateKey=key.pem:certKey=cert.pem`), and `off` switches it off. A bare port listens on
+every interface, except for `--metrics`, the consoles and the manhole, whose bare port listens on
+127.0.0.1 only (an endpoint string chooses). A `tcp:`, `tcp6:`,
 `ssl:` or `unix:` endpoint without its own `backlog=` gets a listen backlog of 1024, as a bare port
 does.
 

@@ -51,6 +51,17 @@ def endpoint(description: str) -> str:
     return description
 
 
+def localEndpoint(description: str) -> str:
+    """
+    L{endpoint}, but a bare port number means that port on 127.0.0.1: the
+    listeners that are local unless said otherwise (the admin consoles,
+    the manhole, C{/metrics}); an endpoint string chooses freely.
+    """
+    if description.strip().isdigit():
+        description = f"tcp:{description.strip()}:interface=127.0.0.1"
+    return endpoint(description)
+
+
 def optionalInt(value: str) -> int | None:
     number = int(value)
     if number < 0:

@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from chatd.admin.backup import BackupError, backupDataDir, restoreDataDir
-from chatd.admin.credentials import setPassword
+from chatd.admin.credentials import ADMIN_PASSWORD_MIN, setPassword
 from chatd.admin.wiring import PASSWORDS
 from chatd.storage.opening import IMPORTED
 from chatd.storage.sqlite import DATABASE_NAME
@@ -130,7 +130,8 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
     pw = commands.add_parser(
         "password",
-        help="add an administrator of the password file, or change its password",
+        help="add an administrator of the password file, or change its password"
+        f" (at least {ADMIN_PASSWORD_MIN} characters)",
         description="Add an administrator, or change one's password (asked twice).",
     )
     pw.add_argument("name", help="the administrator's login name")

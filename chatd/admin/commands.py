@@ -164,8 +164,8 @@ class AdminConsole(AccountCommands):
         reply = announceOp(self.service, nick, self.shown, shown)
         if self.service.persistence is not None and not await self.service.isRegistered(nick):
             reply += (
-                f"\nnote: nobody has registered {nick}: whoever registers it first gets these"
-                " rights; register it now"
+                f"\nnote: nobody has registered {nick}: no user may register it now; nobody gets"
+                f" these rights until you create the account: add account {nick}"
             )
         return reply
 

@@ -38,6 +38,10 @@ from chatd.core.gate import PasswordGate
 _hasher = PasswordHasher()
 log = Logger()
 
+#: The fewest characters of an administrator's password (the password file's):
+#: it opens the consoles and the manhole, a Python shell in the daemon.
+ADMIN_PASSWORD_MIN = 8
+
 
 def readPasswords(path: Path) -> dict[str, str]:
     """
@@ -82,12 +86,22 @@ def setPassword(path: Path, name: str, password: str) -> None:
     owner of its directory when root writes it (L{matchOwner}).
 
     @raise ValueError: C{name} is empty or has a colon or whitespace, or the
-        password is empty.
+        password is shorter than L{ADMIN_PASSWORD_MIN} characters.
     """
     if not name or ":" in name or any(c.isspace() for c in name):
         raise ValueError("an administrator name has no colon and no whitespace")
-    if not password:
-        raise ValueError("the password is empty")
+    if len(passwordForm(password)) < ADMIN_PASSWORD_MIN:
+        raise ValueError(
+            f"an administrator's password is at least {ADMIN_PASSWORD_MIN} characters"
+            " (it opens the consoles and the manhole)"
+        )
+    _save(path, name, password)
+
+
+def _save(path: Path, name: str, password: str) -> None:
+    """
+    Write C{name}'s hash of C{password} in the file at C{path} (L{setPassword}).
+    """
     entries = readPasswords(path)
     entries.pop(recorded(entries, name) or name, None)  # (the spelling given now stays)
     entries[name] = _hasher.hash(passwordForm(password))
@@ -136,7 +150,7 @@ def _hashAgain(path: Path, name: str, password: str) -> None:
     still opens.
     """
     try:
-        setPassword(path, name, password)
+        _save(path, name, password)  # (one set before the minimum was asked opens still)
     except OSError as error:
         log.info(
             "could not update the hash of administrator {name} in {path}: {error}",

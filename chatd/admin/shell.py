@@ -26,6 +26,9 @@ from chatd.admin.commands import AdminConsole
 
 BANNER = "chatd admin console; 'help' lists the commands, 'quit' leaves."
 QUIT = {"quit", "exit", "logout"}
+#: What C{quit} on the daemon's own terminal (C{--console}) says: the
+#: terminal takes no more commands, and the daemon goes on.
+CLOSED = "console closed; the daemon keeps running: Ctrl+C or SIGTERM stops it"
 #: The answers to a password asked on a terminal that was not given.
 MISMATCH = "the two passwords differ: nothing was done"
 GAVE_UP = "no password given: nothing was done"
@@ -58,6 +61,7 @@ class ConsoleLineProtocol(LineReceiver):
             self.transport.write(NOT_UTF8.encode() + b"\n" + self.prompt)  # type: ignore[union-attr]
             return
         if text.lower() in QUIT:
+            self.transport.write(CLOSED.encode() + b"\n")  # type: ignore[union-attr]
             self.transport.loseConnection()  # type: ignore[union-attr]
             return
         self.pauseProducing()  # later lines wait for this reply

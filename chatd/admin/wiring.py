@@ -33,7 +33,7 @@ from chatd.core.gate import PasswordGate
 from chatd.core.roles import IAdministration
 from chatd.listeners import MANHOLE, SSH_CONSOLE, TELNET_CONSOLE, listen
 from chatd.modstore import IModerationStore, SQLiteModerationStore
-from chatd.optionvalues import endpoint
+from chatd.optionvalues import localEndpoint
 from chatd.storage.modsql import SQLModerationStore
 from chatd.storage.opening import MODERATION_DB
 from chatd.storage.renamedkeys import RenamedKeys
@@ -47,17 +47,6 @@ SHUTDOWN_GRACE = 1.0
 PASSWORDS = "admin-passwords"
 
 log = Logger()
-
-
-def adminEndpoint(description: str) -> str:
-    """
-    A bare port number means that port on 127.0.0.1 (admin listeners are
-    local unless said otherwise); C{""} or C{off} switches the listener off;
-    the listen backlog is the chat listeners' (L{endpoint}).
-    """
-    if description.isdigit():
-        description = f"tcp:{description}:interface=127.0.0.1"
-    return endpoint(description)
 
 
 def _positive(value: str) -> float:
@@ -78,23 +67,23 @@ OPTIONS: list[Any] = [
     [
         "admin",
         None,
-        adminEndpoint("2300"),
+        localEndpoint("2300"),
         "Moderation console over telnet (clear text: keep it local); 'off' to disable.",
-        adminEndpoint,
+        localEndpoint,
     ],
     [
         "admin-ssh",
         None,
         "",
         "Moderation console over SSH, e.g. tcp:2322:interface=127.0.0.1 (default: off).",
-        adminEndpoint,
+        localEndpoint,
     ],
     [
         "manhole",
         None,
         "",
         "Python shell in the daemon over SSH, e.g. tcp:2324:interface=127.0.0.1 (default: off).",
-        adminEndpoint,
+        localEndpoint,
     ],
     [
         "admin-passwords",

@@ -108,6 +108,10 @@ def passwordForms(password: str) -> tuple[str, ...]:
     return (form,) if form == password else (form, password)
 
 
+#: Why a guest may not register an operator's name that has no account.
+OPERATOR_NAME = "this name is reserved for an operator: an administrator creates its account"
+
+
 @dataclass(frozen=True)
 class Registered:
     """
@@ -120,23 +124,32 @@ class Registered:
     created: bool
 
 
-def registering(nick: str, signedInTo: str | None, registered: Collection[str]) -> Registered:
+def registering(
+    nick: str, signedInTo: str | None, registered: Collection[str], reserved: Collection[str] = ()
+) -> Registered:
     """
     Which account a registration asked by a connection called C{nick} is
     about, the one rule of every front-end: signed in to an account (under
     any nickname), that account's password changes; a guest registers its
-    nickname.  A connection never makes a second account out of the
-    nickname it has at the moment, nor moves to one.
+    nickname, unless it is an operator's name (C{--operators}, the
+    console's C{op}) that has no account yet: whoever registered it would
+    get the operator's rights, so an administrator creates that account
+    (the console's C{add account}).  A connection never makes a second
+    account out of the nickname it has at the moment, nor moves to one.
 
     @param signedInTo: the account the connection proved, or C{None}.
     @param registered: the keys of the registered accounts.
+    @param reserved: the keys of the operators' names.
     @raise NotPermitted: a guest whose nickname is registered (meanwhile,
-        elsewhere): only its password may change that account's password.
+        elsewhere): only its password may change that account's password;
+        or whose nickname is an operator's.
     """
     if signedInTo is not None:
         return Registered(signedInTo, created=False)
     if key(nick) in registered:
         raise errors.NotPermitted(f"{nick} is registered: sign in with its password first")
+    if key(nick) in reserved:
+        raise errors.NotPermitted(OPERATOR_NAME)
     return Registered(nick, created=True)
 
 

@@ -3,13 +3,16 @@
 Chatd operators for a session (IRC's C{OPER}): who holds the rights, and
 through which administrator's name and password, so that the console can
 show them, take them away (C{deop}), and end them with that
-administrator's flag (C{admin revoke}).
+administrator's flag (C{admin revoke}).  And the configured operator
+names (C{--operators}) a reload sets, warning of those without an account.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
+
+from twisted.logger import Logger
 
 from chatd.core import status
 from chatd.core.events import OperatorRightsEnded
@@ -20,6 +23,9 @@ from chatd.core.usermodes import setUserModes, userModesOf
 if TYPE_CHECKING:
     from chatd.core.interfaces import IChatService
     from chatd.core.roles import IAdministration
+    from chatd.core.service import ChatService
+
+log = Logger()
 
 
 class SessionOperators:
@@ -119,10 +125,41 @@ def describeSessionOperator(service: IAdministration, participant: IParticipant)
     return None
 
 
-def configureOperators(service: IAdministration, names: Iterable[str]) -> None:
+def configureOperators(service: ChatService, names: Iterable[str]) -> None:
     """
     A reload's operator names: the configured list is one source of
     operator names, the console's C{op} grants (kept as sanctions) the
     other; a name taken out of the list keeps a grant the console made.
+    A newly listed name without an account is warned of (L{warnUnregistered}).
     """
+    names = list(names)
+    before = {key(name) for name in service.operatorNames}
     service.people.configureOperators(names, service.moderation.granted())
+    persistence = service.persistence
+    if persistence is None or persistence.loaded:  # (else its load warns of every name)
+        warnUnregistered(service, [name for name in names if key(name) not in before])
+
+
+def warnUnregistered(service: ChatService, names: Iterable[str]) -> None:
+    """
+    Warn of each operator name of C{names} that has no account, at start
+    (the configured names) and on a reload (those newly listed): nobody
+    gets its rights until an administrator creates the account, which no
+    user may register (L{chatd.core.accounts.registering}); a server with
+    no store has no accounts at all.
+    """
+    persistence = service.persistence
+    for name in names:
+        if persistence is None:
+            log.warn(
+                "operator {name} has no registered account (this server keeps no"
+                " accounts): the name gives no rights; use IRC OPER",
+                name=name,
+            )
+        elif key(name) not in persistence.registered:
+            log.warn(
+                "operator {name} has no registered account: nobody gets its rights until"
+                " an administrator creates it, and no user may register it; create it now"
+                " on the admin console: add account {name}",
+                name=name,
+            )

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from twisted.logger import Logger
-
 from chatd.core.absent import Absent
 from chatd.core.activity import Activity
 from chatd.core.hosts import Hosts
@@ -38,8 +36,6 @@ class People:
         and freed).
     @ivar activity: when each connection signed on and last spoke.
     """
-
-    log = Logger()
 
     def __init__(
         self, operators: Iterable[str] = (), maxConnections: int = MAX_CONNECTIONS_PER_ACCOUNT
@@ -283,18 +279,6 @@ class People:
         self.operatorKeys.difference_update(key(nick) for nick in self.operatorNames)
         self.operatorNames[:] = names
         self.operatorKeys.update(granted, (key(nick) for nick in self.operatorNames))
-
-    def warnWithoutAccounts(self) -> None:
-        """
-        The server keeps no accounts (no store): operator names can never
-        be proven, which an administrator should hear of.
-        """
-        for name in self.operatorNames:
-            self.log.warn(
-                "operator {name} has no registered account (this server keeps no"
-                " accounts): the name gives no rights; use IRC OPER",
-                name=name,
-            )
 
     def grantOperator(self, participant: IParticipant, through: str = "") -> None:
         """

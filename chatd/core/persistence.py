@@ -32,6 +32,7 @@ from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key, normalize
+from chatd.core.operators import warnUnregistered
 from chatd.core.readmarkers import ReadMarkers
 from chatd.core.storedlogin import StoredLogin
 from chatd.core.writes import PendingWrites
@@ -145,13 +146,7 @@ class Persistence:
                 roomremoval.madeAnew(service, room.name, room.settings.created * 1000)
                 await self.store.saveRoom(room.settings, service.now())
         self.registered = snapshot.accounts
-        for name in service.operatorNames:
-            if key(name) not in self.registered:
-                self.log.warn(
-                    "operator {name} has no registered account: nobody gets its rights"
-                    " until someone registers it, and anyone may; register it now",
-                    name=name,
-                )
+        warnUnregistered(service, service.operatorNames)
         await self.alwaysOn.restore(await self.store.alwaysOnAccounts())  # before any login
 
     def _loaded(self, result: object) -> None:
@@ -179,6 +174,11 @@ class Persistence:
             waiter.errback(errors.StoreUnavailable())
         else:
             waiter.callback(None)
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the store is loaded (L{registered} holds every account)."""
+        return self._ready and self._loadFailure is None
 
     def whenReady(self) -> Deferred[None]:
         """
@@ -220,7 +220,8 @@ class Persistence:
 
     async def _register(self, participant: IParticipant, shown: str, password: str) -> Registered:
         await self.whenReady()
-        done = registering(shown, self.service.accountName(participant), self.registered)
+        signedIn = self.service.accountName(participant)
+        done = registering(shown, signedIn, self.registered, self.service.people.operatorKeys)
         nick, new = done.account, done.created
         await self.accounts.register(nick, password, participant.address, new)
         self.registered.add(key(nick))

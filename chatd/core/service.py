@@ -33,6 +33,7 @@ from chatd.core.membership import Membership
 from chatd.core.messages import Messages, Told
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
+from chatd.core.operators import warnUnregistered
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
@@ -129,9 +130,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
     def startService(self) -> None:
         super().startService()
         if self.persistence is not None:
-            self.persistence.start()
+            self.persistence.start()  # warns of operators without an account once loaded
         else:
-            self.people.warnWithoutAccounts()
+            warnUnregistered(self, self.operatorNames)
 
     # Connections, logins and names (L{Logins})
 

@@ -129,9 +129,9 @@ def copyToPostgres(source: str, dsn: str, batch: int = 5000) -> dict[str, tuple[
     waiting = waitingInJournal(Path(source).parent / JOURNAL)
     if waiting:
         raise RuntimeError(
-            f"{waiting} messages wait in {Path(source).parent / JOURNAL}, not yet in {source}"
-            " (the daemon did not stop cleanly): start the daemon on this data directory once"
-            " and stop it, then copy"
+            f"{waiting} messages in {Path(source).parent / JOURNAL} are not yet in {source}"
+            " (the daemon did not stop cleanly, or the backup restored here was taken while it"
+            " ran): start the daemon on this data directory once and stop it, then copy"
         )
     try:
         checkSchema(Path(source))  # a newer chatd's: this one would misread it

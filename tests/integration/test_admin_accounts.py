@@ -131,7 +131,7 @@ class ConsoleTests(AccountsTestCase):
         self.assertEqual(
             "password file: nobody\naccounts flagged admin: Alice", self.run_("admins")
         )
-        setPassword(self.passwords, "root", "sesame")
+        setPassword(self.passwords, "root", "open-sesame")
         self.successResultOf(self.store.setAdmin("alice", False))
         self.assertEqual("password file: root\naccounts flagged admin: none", self.run_("admins"))
 
@@ -286,7 +286,7 @@ class TelnetTests(AccountsTestCase):
         self.assertEqual(1, len(rootConsole.sessions))
         # root is in the password file and an account flagged admin: revoking
         # the account leaves root's session open.
-        setPassword(passwords, "root", "sesame")
+        setPassword(passwords, "root", "open-sesame")
         self.successResultOf(self.service.persistence.accounts.register("root", "rootpw"))  # type: ignore[union-attr]
         self.successResultOf(self.store.setAdmin("root", True))
         self.assertEqual(

@@ -90,7 +90,7 @@ class PasswordTests(TestCase):
         daemon's checker accepts it and refuses another.
         """
         status, out, _ = run(
-            "password", "root", "--stdin", "--data-dir", str(self.dataDir), stdin="s3cret\n"
+            "password", "root", "--stdin", "--data-dir", str(self.dataDir), stdin="s3cret-pass\n"
         )
         self.assertEqual(status, 0)
         path = self.dataDir / "admin-passwords"
@@ -98,7 +98,7 @@ class PasswordTests(TestCase):
         self.assertEqual(path.stat().st_mode & 0o777, 0o600)
         self.assertIn("root:$argon2id$", path.read_text())
         checker = AdminChecker(path, Clock(), verifier=lambda *args: succeed(verify(*args)))
-        good = checker.requestAvatarId(AddressedCredentials(b"root", b"s3cret", "127.0.0.1"))
+        good = checker.requestAvatarId(AddressedCredentials(b"root", b"s3cret-pass", "127.0.0.1"))
         self.assertEqual(self.successResultOf(good), b"root")
         bad = checker.requestAvatarId(AddressedCredentials(b"root", b"wrong", "127.0.0.1"))
         self.failureResultOf(bad)
@@ -111,13 +111,13 @@ class PasswordTests(TestCase):
         in, recorded as the file spells it.
         """
         path = self.dataDir / "admin-passwords"
-        for name, secret in [("root", "old-pw"), ("ROOT", "new-pw")]:
+        for name, secret in [("root", "old-password"), ("ROOT", "new-password")]:
             run("password", name, "--stdin", "--data-dir", str(self.dataDir), stdin=secret + "\n")
         lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
         self.assertEqual([line.partition(":")[0] for line in lines], ["ROOT"])
-        self.assertFalse(verify(path, "root", "old-pw"))
+        self.assertFalse(verify(path, "root", "old-password"))
         checker = AdminChecker(path, Clock(), verifier=lambda *args: succeed(verify(*args)))
-        good = checker.requestAvatarId(AddressedCredentials(b"Root", b"new-pw", "127.0.0.1"))
+        good = checker.requestAvatarId(AddressedCredentials(b"Root", b"new-password", "127.0.0.1"))
         self.assertEqual(self.successResultOf(good), b"ROOT")
 
     def test_bareName(self) -> None:
@@ -126,16 +126,16 @@ class PasswordTests(TestCase):
         names the file itself; the password is asked twice.
         """
         path = Path(self.mktemp())
-        with mock.patch("getpass.getpass", side_effect=["pw1", "pw1"]):
+        with mock.patch("getpass.getpass", side_effect=["password1", "password1"]):
             status, _, _ = run("ops", "--file", str(path))
         self.assertEqual(status, 0)
-        self.assertTrue(verify(path, "ops", "pw1"))
+        self.assertTrue(verify(path, "ops", "password1"))
 
     def test_differ(self) -> None:
         """
         Two different answers: nothing is written, status 1.
         """
-        with mock.patch("getpass.getpass", side_effect=["pw1", "pw2"]):
+        with mock.patch("getpass.getpass", side_effect=["password1", "password2"]):
             status, _, err = run("root", "--data-dir", str(self.dataDir))
         self.assertEqual((status, err), (1, "chatd-admin: the passwords differ\n"))
         self.assertEqual([], list(self.dataDir.iterdir()))
@@ -152,12 +152,14 @@ class PasswordTests(TestCase):
         status, out, err = run("password", "root", "--stdin", "--data-dir", str(missing))
         self.assertEqual((status, out), (1, ""))
         self.assertEqual(err, f"chatd-admin: no data directory's parent {self.dataDir / 'no'}\n")
-        status, _, err = run("root", "--stdin", "--file", str(missing / "pw"), stdin="pw\n")
+        status, _, err = run("root", "--stdin", "--file", str(missing / "pw"), stdin="password\n")
         self.assertEqual(status, 1)
         self.assertIn(f"no directory {missing}", err)
         self.assertFalse((self.dataDir / "no").exists())
         fresh = self.dataDir / "fresh"
-        status, _, err = run("password", "root", "--stdin", "--data-dir", str(fresh), stdin="pw\n")
+        status, _, err = run(
+            "password", "root", "--stdin", "--data-dir", str(fresh), stdin="password\n"
+        )
         self.assertEqual((status, err), (0, ""))
         self.assertTrue((fresh / "admin-passwords").exists())
         self.assertEqual(fresh.stat().st_mode & 0o777, 0o700)  # its owner's only, as the daemon's
@@ -204,14 +206,24 @@ class PasswordTests(TestCase):
 
     def test_refused(self) -> None:
         """
-        A name with a colon, an empty password, or both C{--file} and
-        C{--data-dir}: a clear error, nothing written.
+        A name with a colon, a password shorter than 8 characters, or both
+        C{--file} and C{--data-dir}: a clear error, nothing written.
         """
-        status, _, err = run("a:b", "--stdin", "--data-dir", str(self.dataDir), stdin="pw\n")
+        status, _, err = run("a:b", "--stdin", "--data-dir", str(self.dataDir), stdin="password\n")
         self.assertEqual(status, 1)
         self.assertIn("no colon", err)
-        status, _, err = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="\n")
-        self.assertEqual((status, err), (1, "chatd-admin: the password is empty\n"))
+        for typed in ("", "seven77"):  # at least 8 characters: it opens the consoles
+            status, _, err = run(
+                "root", "--stdin", "--data-dir", str(self.dataDir), stdin=typed + "\n"
+            )
+            self.assertEqual(
+                (status, err),
+                (
+                    1,
+                    "chatd-admin: an administrator's password is at least 8 characters"
+                    " (it opens the consoles and the manhole)\n",
+                ),
+            )
         status, _, err = run("root", "--file", "f", "--data-dir", "d")
         self.assertEqual(status, 2)
         self.assertIn("not allowed with argument", err)
@@ -252,7 +264,7 @@ class OwnerTests(TestCase):
         """
         The admin password file belongs to the directory's owner.
         """
-        status, _, _ = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="pw\n")
+        status, _, _ = run("root", "--stdin", "--data-dir", str(self.dataDir), stdin="password\n")
         self.assertEqual(status, 0)
         self.assertEqual(self.owner(self.dataDir / "admin-passwords"), (4321, 4322))
 
@@ -630,17 +642,26 @@ class BackupTests(TestCase):
     def test_copyRefusesWhatOnlyTheJournalHolds(self) -> None:
         """
         Messages left in the journal by a daemon that did not stop cleanly
-        are not in the database yet: C{chatd-admin copy} refuses, saying how
-        many and what to do, rather than leave them behind.
+        (or by one a restored backup was taken from while it ran) are not
+        in the database yet: C{chatd-admin copy} refuses, saying how many,
+        both causes and what to do, rather than leave them behind.
         """
         pytest.importorskip("psycopg")
         journal = self.data / "journal"
         journal.mkdir(mode=0o700, exist_ok=True)
         (journal / "00000001.jsonl").write_text('["x"]\n["y"]\n')
-        status, _, err = run("copy", str(self.data), "postgresql://chatd@127.0.0.1:1/chatd")
-        self.assertEqual(status, 1)
-        self.assertIn("2 messages wait in", err)
-        self.assertIn("start the daemon on this data directory once and stop it", err)
+        self.assertEqual(run("backup", str(self.data), str(self.backup))[0], 0)
+        self.assertEqual(run("restore", str(self.backup), str(self.restored))[0], 0)
+        for data in (self.data, self.restored):  # left by the daemon, or by the backup's
+            status, _, err = run("copy", str(data), "postgresql://chatd@127.0.0.1:1/chatd")
+            self.assertEqual(status, 1)
+            self.assertIn(f"2 messages in {data / 'journal'} are not yet in", err)
+            self.assertIn(
+                "(the daemon did not stop cleanly, or the backup restored here was taken while"
+                " it ran)",
+                err,
+            )
+            self.assertIn("start the daemon on this data directory once and stop it", err)
 
     def test_copyPostgresUnreachable(self) -> None:
         """

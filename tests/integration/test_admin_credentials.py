@@ -27,7 +27,13 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin import credentials
 from chatd.admin.commands import Consoles
-from chatd.admin.credentials import AdminChecker, readPasswords, setPassword, verify
+from chatd.admin.credentials import (
+    ADMIN_PASSWORD_MIN,
+    AdminChecker,
+    readPasswords,
+    setPassword,
+    verify,
+)
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.service import ChatService
 from chatd.storage.sqlite import DATABASE_NAME
@@ -72,14 +78,14 @@ class PasswordFileTests(SynchronousTestCase):
         the old hash, which still opens.
         """
         path = Path(self.mktemp()) / "admin-passwords"
-        setPassword(path, "ops", "other")
+        setPassword(path, "ops", "other-pass")
         typed = "cafe\u0301-pass"
         path.write_text(path.read_text() + f"Root:{PasswordHasher().hash(typed)}\n")
         self.assertFalse(verify(path, "root", "caf\u00e9-pass"))
         self.assertTrue(verify(path, "root", typed))
         self.assertTrue(verify(path, "root", "caf\u00e9-pass"))
         self.assertEqual(["Root", "ops"], sorted(readPasswords(path)))
-        self.assertTrue(verify(path, "ops", "other"))
+        self.assertTrue(verify(path, "ops", "other-pass"))
         old = f"Root:{PasswordHasher().hash(typed)}\n"
         path.write_text(old)
         self.patch(os, "replace", self._refuse)
@@ -98,29 +104,39 @@ class PasswordFileTests(SynchronousTestCase):
         changes the password and keeps other administrators.
         """
         path = Path(self.mktemp()) / "admin-passwords"
-        setPassword(path, "root", "sesame")
-        setPassword(path, "ops", "other")
+        setPassword(path, "root", "open-sesame")
+        setPassword(path, "ops", "other-pass")
         self.assertEqual(0o600, path.stat().st_mode & 0o777)
         text = path.read_text()
-        self.assertNotIn("sesame", text)
+        self.assertNotIn("open-sesame", text)
         self.assertTrue(readPasswords(path)["root"].startswith("$argon2id$"))
-        self.assertTrue(verify(path, "root", "sesame"))
-        self.assertFalse(verify(path, "root", "Sesame"))
-        self.assertFalse(verify(path, "nobody", "sesame"))
-        setPassword(path, "root", "new one")
-        self.assertFalse(verify(path, "root", "sesame"))
-        self.assertTrue(verify(path, "root", "new one"))
-        self.assertTrue(verify(path, "ops", "other"))
+        self.assertTrue(verify(path, "root", "open-sesame"))
+        self.assertFalse(verify(path, "root", "Open-sesame"))
+        self.assertFalse(verify(path, "nobody", "open-sesame"))
+        setPassword(path, "root", "a new one")
+        self.assertFalse(verify(path, "root", "open-sesame"))
+        self.assertTrue(verify(path, "root", "a new one"))
+        self.assertTrue(verify(path, "ops", "other-pass"))
 
     def test_badEntries(self) -> None:
         """
-        Names with colons or spaces and empty passwords are refused; a
-        missing file means no administrators; a corrupt hash verifies nothing.
+        Names with colons or spaces and passwords shorter than 8 characters
+        (they open the consoles and the manhole) are refused; a missing
+        file means no administrators; a corrupt hash verifies nothing.
         """
         path = Path(self.mktemp())
-        for name, password in (("a:b", "x"), ("a b", "x"), ("", "x"), ("a", "")):
+        long = "x" * ADMIN_PASSWORD_MIN
+        for name, password in (("a:b", long), ("a b", long), ("", long), ("a", ""), ("a", "x")):
             self.assertRaises(ValueError, setPassword, path, name, password)
+        short = self.assertRaises(ValueError, setPassword, path, "root", long[1:])
+        self.assertEqual(
+            str(short),
+            "an administrator's password is at least 8 characters"
+            " (it opens the consoles and the manhole)",
+        )
         self.assertEqual({}, readPasswords(path))
+        setPassword(path, "root", long)
+        self.assertTrue(verify(path, "root", long))
         path.write_text("# comment\nroot:not-a-hash\n\n")
         self.assertEqual({"root": "not-a-hash"}, readPasswords(path))
         self.assertFalse(verify(path, "root", "anything"))
@@ -136,13 +152,13 @@ class PasswordFileTests(SynchronousTestCase):
         script = [str(ROOT / "scripts" / "chatd-admin")]
         done = subprocess.run(
             [*script, "root", "--stdin", "--data-dir", dataDir.name],
-            input=b"sesame\n",
+            input=b"open-sesame\n",
             capture_output=True,
             cwd=dataDir.parent,
             timeout=30,
         )
         self.assertEqual(0, done.returncode, done.stderr)
-        self.assertTrue(verify(dataDir / "admin-passwords", "root", "sesame"))
+        self.assertTrue(verify(dataDir / "admin-passwords", "root", "open-sesame"))
         bad = subprocess.run(
             [*script, "a:b", "--stdin", "--data-dir", str(dataDir)],
             input=b"x\n",
@@ -162,13 +178,13 @@ class PasswordFileTests(SynchronousTestCase):
         here.mkdir(parents=True)
         added = subprocess.run(
             [str(ROOT / "scripts" / "chatd-admin"), "root", "--stdin"],
-            input=b"sesame\n",
+            input=b"open-sesame\n",
             capture_output=True,
             cwd=here,
             timeout=30,
         )
         self.assertEqual(0, added.returncode, added.stderr)
-        self.assertTrue(verify(here / "chatd-data" / "admin-passwords", "root", "sesame"))
+        self.assertTrue(verify(here / "chatd-data" / "admin-passwords", "root", "open-sesame"))
         loopback = "tcp:0:interface=127.0.0.1"
         command = [str(ROOT / "scripts" / "serve"), "--port", loopback, "--admin", loopback]
         command += ["--talk", "", "--web", "", "--irc", "", "--metrics", ""]
@@ -255,9 +271,9 @@ async def test_threadedArgon2(tmp_path: Path) -> None:
     from twisted.internet import reactor
 
     path = tmp_path / "admin-passwords"
-    setPassword(path, "root", "sesame")
+    setPassword(path, "root", "open-sesame")
     checker = AdminChecker(path, reactor)
-    d = checker.requestAvatarId(UsernamePassword(b"root", b"sesame"))
+    d = checker.requestAvatarId(UsernamePassword(b"root", b"open-sesame"))
     d.addTimeout(10, reactor)
     assert await d == b"root"
     refused = checker.requestAvatarId(UsernamePassword(b"root", b"wrong"))

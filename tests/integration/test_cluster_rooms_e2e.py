@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest_twisted
 from twisted.internet import reactor
+from twisted.internet.threads import deferToThread
 
+from tests.support.blockingclients import addAccount
 from tests.support.clusterlive import DEADLINE, GUEST_HOST, ircUser, nodes, waitForLine, waitForLog
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient, connectLines
@@ -35,24 +38,18 @@ async def names(client: LineClient) -> list[str]:
 
 
 @pytest_twisted.ensureDeferred
-async def test_operatorOnOtherNode(nodes: Callable[..., Daemon]) -> None:
+async def test_operatorOnOtherNode(nodes: Callable[..., Daemon], tmp_path: Path) -> None:
     """
     op (IRC, node A) sets C{+m} on #lobby: bob (IRC, node B) sees the MODE
     line and may no longer speak there.  op kicks bob: bob sees the KICK,
     is out of the room on both nodes, and op's NAMES no longer lists him.
     """
-    a, b = nodes("a", irc=True), nodes("b", irc=True)
+    a, b = nodes("a", irc=True, console=True), nodes("b", irc=True)
     await waitForLog(a, "connected to Redis")
     await waitForLog(b, "connected to Redis")
     bob = await ircUser(b, "bob")
-    owner = await connectLines(reactor, a.ports["TchatFactory"])  # op's account on node A
-    owner.send("clt: LOGIN op", "clt: REGIS op-secret")
-    replies: list[str] = []
-    while len(replies) < 2:
-        line = await owner.line()
-        assert not line.startswith("srv: ERROR"), line
-        replies += [line] if line == "srv: OKAY!" else []
-    await owner.close()
+    # op's account, which no user may register: made on node A's console.
+    await deferToThread(addAccount, a, tmp_path / "a" / "chatd-data", "op", "op-secret")
     op = await ircUser(a, "op", "op-secret")
     try:
         bob.send("JOIN #lobby")

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest_twisted
 from twisted.internet import reactor
 
+from tests.support.blockingclients import addAccount
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.e2eclients import command, connect
 from tests.support.lineclient import LineClient, connectLines
@@ -47,7 +48,8 @@ def waitForLog(daemon: Daemon, text: str, timeout: float = 10.0) -> None:
 async def test_operatorNeedsPasswordLogin(tmp_path: Path) -> None:
     """
     C{--operators alice} without an account: the log warns, and whoever
-    takes the name (over IRC) gets 481 on KILL.  Once the account exists,
+    takes the name (over IRC) gets 481 on KILL; a guest may not register it
+    (TCHAT REGIS: 12).  Once the console created the account,
     its password login (IRC PASS) may KILL, and a login without the
     password is refused.  Meanwhile C{АLICE} is taken over TCHAT (23) and
     C{NICK АLICE} over IRC is 433.
@@ -79,8 +81,9 @@ async def test_operatorNeedsPasswordLogin(tmp_path: Path) -> None:
 
         owner = await connect(daemon)
         assert (await command(owner, "clt: LOGIN alice"))[-1] == "srv: OKAY!"
-        assert (await command(owner, "clt: REGIS sesame-42"))[-1] == "srv: OKAY!"
+        assert (await command(owner, "clt: REGIS sesame-42"))[-1] == "srv: ERROR 12"
         await owner.close()
+        addAccount(daemon, tmp_path / "data", "alice", "sesame-42")
         again = await connect(daemon)
         assert (await command(again, "clt: LOGIN alice"))[-1] == "srv: ERROR 22"
         root, welcome = await ircLogin(daemon, "PASS sesame-42", "NICK alice", "USER a 0 * :A")

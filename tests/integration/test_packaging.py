@@ -106,9 +106,9 @@ def test_pipInstall(tmp_path: Path) -> None:
     assert helped.returncode == 0, helped.stderr
     assert "password" in helped.stdout and "backup" in helped.stdout
     (tmp_path / "chatd-data").mkdir()  # as the daemon makes it at its start
-    admin = run(venv / "bin" / "chatd-admin", "root", "--stdin", cwd=tmp_path, stdin="pw\n")
+    admin = run(venv / "bin" / "chatd-admin", "root", "--stdin", cwd=tmp_path, stdin="password\n")
     assert admin.returncode == 0, admin.stderr
-    assert verify(tmp_path / "chatd-data" / "admin-passwords", "root", "pw")
+    assert verify(tmp_path / "chatd-data" / "admin-passwords", "root", "password")
 
     twistd = "import sys; from twisted.scripts.twistd import run; sys.argv[0] = 'twistd'; run()"
     helped = run(python, "-c", twistd, "chatd", "--help", cwd=tmp_path)

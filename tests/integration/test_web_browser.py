@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.blockingclients import addAccount
 from tests.support.daemon import Daemon, startDaemon
 
 pytest.importorskip("selenium")
@@ -99,17 +100,13 @@ def test_reconnects(tmp_path: Path) -> None:
         daemon.stop()
 
 
-def test_kicked(daemon: Daemon) -> None:
+def test_kicked(daemon: Daemon, tmp_path: Path) -> None:
     """
     An operator (logged in to the account named in C{--operators} with its
     password) ends a session from the page (C{/kill}); the kicked page says
     why, goes back to the login form and does not reconnect by itself.
     """
-    owner = TchatClient(daemon.ports["TchatFactory"])
-    owner.send("LOGIN moder", "REGIS moder-secret")
-    owner.expect("srv: OKAY!")
-    owner.expect("srv: OKAY!")
-    owner.close()
+    addAccount(daemon, tmp_path / "chatd-data", "moder", "moder-secret")  # no user may register it
     moder, bob = Browser(url(daemon)), Browser(url(daemon))
     try:
         moder.login("moder", "moder-secret")

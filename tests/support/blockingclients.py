@@ -343,3 +343,27 @@ def register(port: int, nick: str, password: str) -> None:
         assert client.reply() == "srv: OKAY!"
     finally:
         client.close()
+
+
+def addAccount(daemon: Daemon, dataDir: Path, nick: str, password: str) -> None:
+    """
+    Create the chat account C{nick} with C{password} on C{daemon}'s telnet
+    console, as an administrator creates an operator's (a name in
+    C{--operators}, which no user may register); its data directory
+    C{dataDir} is given an administrator C{root} for it.
+    """
+    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", PASSWORD)
+    try:
+        assert f"account {nick} created" in console.run(f"add account {nick} {password}")
+    finally:
+        console.close()
+
+
+def dataDirOf(workdir: Path, storage: list[str]) -> Path:
+    """
+    The data directory of a daemon run in C{workdir} with the options
+    C{storage} (C{--data-dir DIR}, or the default one, C{chatd-data}).
+    """
+    given = storage.index("--data-dir") + 1 if "--data-dir" in storage else None
+    return Path(storage[given]) if given is not None else workdir / "chatd-data"

@@ -16,6 +16,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.accounts import Accounts, PasswordChecker
+from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.modstore import IModerationStore
 from chatd.storage.memory import MemoryChatStore
@@ -87,6 +88,14 @@ class PersistenceTestCase(SynchronousTestCase):
         return delayedMemberships(self.store, self.patch)
 
     def registered(self, nick: str, password: str) -> None:
+        """
+        Make the account C{nick} as its owner does (a guest registers its
+        name), or, an operator's name no user may register, as an
+        administrator does (the console's C{add account}).
+        """
+        if key(nick) in self.service.people.operatorKeys:
+            self.successResultOf(self.service.createAccount(nick, password))
+            return
         user = self.login(nick)
         self.successResultOf(self.service.register(user, password))
         self.service.disconnect(user)

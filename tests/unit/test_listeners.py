@@ -1,6 +1,7 @@
 """
 Tests for L{chatd.listeners.Listener}'s warning when a listener is open
-beyond this host: one rule for every listener, louder for an admin console.
+beyond this host: one rule for every listener, louder for an admin console;
+and for the listeners local by default (L{chatd.optionvalues.localEndpoint}).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.listeners import CHAT, MANHOLE, SSH_CONSOLE, TELNET_CONSOLE, Exposure, Listener
+from chatd.options import Options
 
 
 class FakePort:
@@ -88,3 +90,22 @@ class OpenListenerTests(SynchronousTestCase):
         """
         self.assertEqual(self.warnings("manhole (SSH)", "tcp:0", MANHOLE, "127.0.0.1"), [])
         self.assertEqual(self.warnings("IRC", "tcp:0", None), [])
+
+
+class LocalByDefaultTests(SynchronousTestCase):
+    def test_barePortIsLocal(self) -> None:
+        """
+        A bare port for C{--metrics} listens on 127.0.0.1, as one for the
+        consoles and the manhole does; an endpoint string chooses freely,
+        and C{off} switches it off.
+        """
+        for name in ("metrics", "admin", "admin-ssh", "manhole"):
+            options = Options()
+            options.parseOptions([f"--{name}", "21735"])
+            self.assertEqual(options[name], "tcp:21735:interface=127.0.0.1:backlog=1024")
+            options = Options()
+            options.parseOptions([f"--{name}", "tcp:21735"])
+            self.assertEqual(options[name], "tcp:21735:backlog=1024")
+            options = Options()
+            options.parseOptions([f"--{name}", "off"])
+            self.assertEqual(options[name], "")

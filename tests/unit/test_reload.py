@@ -29,7 +29,7 @@ from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.irc.factory import IRCFactory
 from chatd.irc.listener import DEFAULT_MOTD
-from chatd.live import LIVE, liveRooms, readMotd
+from chatd.live import LIVE, liveChat, liveRooms, readMotd
 from chatd.options import Options
 from chatd.reload import Reloader
 from chatd.storage.memory import MemoryChatStore
@@ -434,6 +434,30 @@ class ReloadLogRoomsWebTests(ReloadCase):
         self.assertEqual(reloader.reload(), [])
         self.assertIn("reload failed", self.logged())
         self.assertEqual(reloader.options["rooms"], ["lobby", "garden"])
+
+    def test_newOperatorWithoutAccount(self) -> None:
+        """
+        A reload that lists an operator name without an account warns of
+        it as the start does (create it on the console), once: not of a
+        name that has one, nor of a name listed already.
+        """
+        store = MemoryChatStore()
+        store.startService()
+        self.successResultOf(store.saveAccount("alice", "hash", 0))
+        chat = ChatService(self.reactor, store=store, operators=["alice"])
+        chat.startService()
+        reloader = Reloader(self.reloader.options, self.reactor)
+        liveChat(reloader, chat, chat.admission)
+        self.config.write_text('operators = ["alice", "eve"]\n')
+        reloader.reload()
+        self.config.write_text('operators = ["eve", "alice"]\n')
+        reloader.reload()
+        warned = [e for e in self.events if "has no registered account" in e.get("log_format", "")]
+        self.assertEqual([e["name"] for e in warned], ["eve"])
+        self.assertIn(
+            "nobody gets its rights until an administrator creates it", formatEvent(warned[0])
+        )
+        self.assertIn("add account eve", formatEvent(warned[0]))
 
 
 class ByteOrderMarkTests(ReloadCase):

@@ -44,6 +44,16 @@ class TchatAccountTests(TchatStoreTestCase):
         self.assertTrue(reply.startswith(b"srv: OKAY!\nsrv: NOTICE "), reply)
         self.assertIn("Général".encode(), reply)
 
+    def test_operatorName(self) -> None:
+        """
+        REGIS of the configured operator name C{moder}, which has no
+        account, is refused (ERROR 12): whoever registered it would get
+        its rights.
+        """
+        moder, tm = self.connectAs("moder")
+        self.assertEqual(self.send(moder, tm, "clt: REGIS moderpass"), b"srv: ERROR 12\n")
+        self.assertFalse(self.successResultOf(self.service.isRegistered("moder")))
+
     def test_smallLookAlikesAreTheName(self) -> None:
         """
         A name written with small letters of other scripts that read as the

@@ -653,10 +653,16 @@ class CommandTests(ConsoleTestCase):
 
     def test_quit(self) -> None:
         """
-        C{quit} closes the console connection.
+        C{quit} closes the console connection (on the daemon's own
+        terminal, C{--console}) and says that the daemon runs on, and how
+        to stop it.
         """
         self.protocol.dataReceived(b"quit\n")
         self.assertTrue(self.transport.disconnecting)
+        self.assertEqual(
+            self.transport.value(),
+            b"console closed; the daemon keeps running: Ctrl+C or SIGTERM stops it\n",
+        )
 
 
 class TchatModerationTests(SynchronousTestCase):

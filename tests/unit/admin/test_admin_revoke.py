@@ -121,7 +121,7 @@ class RevokeTests(AccountsTestCase):
         As on the node where it was typed, a name also in the password file
         keeps its sessions: its file password still lets it in.
         """
-        setPassword(self.passwords, "alice", "sesame")
+        setPassword(self.passwords, "alice", "open-sesame")
         transport = self.openManhole("alice")
         self.consoles.peerModeration(REVOKE_ADMIN, {"nick": "alice"})
         self.assertFalse(transport.disconnecting)

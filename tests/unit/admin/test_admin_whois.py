@@ -78,9 +78,10 @@ class SeveralConnectionsWhoisTests(PersistenceTestCase):
 class OpOfAnAccountTests(PersistenceTestCase):
     def test_unregisteredName(self) -> None:
         """
-        C{op} of a name nobody registered warns that whoever registers it
-        first gets the rights (as C{--operators} does at start); of a
-        registered one, it does not.
+        C{op} of a name nobody registered warns that nobody has the rights
+        until the administrator creates the account, which no user may
+        register (as C{--operators} warns at start); of a registered one,
+        it does not.
         """
         console = AdminConsole(self.service, "root", lambda: None)
         reply = self.successResultOf(console.execute("op ghost"))
@@ -88,8 +89,8 @@ class OpOfAnAccountTests(PersistenceTestCase):
             reply.splitlines(),
             [
                 "ghost is now an operator",
-                "note: nobody has registered ghost: whoever registers it first gets these rights;"
-                " register it now",
+                "note: nobody has registered ghost: no user may register it now; nobody gets"
+                " these rights until you create the account: add account ghost",
             ],
         )
         self.registered("alice", "sesame")

@@ -157,7 +157,7 @@ class FounderTests(SynchronousTestCase):
         to itself once in; a member who does not run the room cannot, nor
         can a user outside it.
         """
-        self.register("moder")
+        self.successResultOf(self.service.createAccount("moder", "sesame"))  # an operator's name
         root = self.login("moder", "sesame")
         bob = self.login("bob")
         eve = self.login("eve")

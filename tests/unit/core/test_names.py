@@ -16,6 +16,7 @@ from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
+from chatd.core.accounts import OPERATOR_NAME
 from chatd.core.masks import matches
 from chatd.core.moderation import Moderation
 from chatd.core.names import (
@@ -715,22 +716,24 @@ class StoredNameTests(PersistenceTestCase):
     def test_operatorAccount(self) -> None:
         """
         With a store, C{--operators moder} warns at start while C{moder} has
-        no account, and a guest named C{moder} may not kick; once it has
-        registered the name it may (it is signed in to the account), the
-        password login may, a login without it is refused, and the warning
-        is gone.
+        no account, and a guest named C{moder} may not kick, nor register
+        the name (it would get the rights): an administrator creates that
+        account; then the password login may kick, a login without it is
+        refused, and the warning is gone.
         """
         with capturedLogs() as events:
             self.service = self.makeService()
-        self.assertEqual(
-            [e["name"] for e in events if "operator" in e.get("log_format", "")], ["moder"]
-        )
+        warned = [e for e in events if "operator" in e.get("log_format", "")]
+        self.assertEqual([e["name"] for e in warned], ["moder"])
+        self.assertIn("add account {name}", warned[0]["log_format"])
         guest, bob = self.login("moder"), self.login("bob")
         self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
-        self.successResultOf(self.service.register(guest, "moderpass"))
-        self.service.kick(guest, "bob", "registered")
-        self.assertIsNotNone(bob.disconnectedWith)
+        refused = self.failureResultOf(self.service.register(guest, "moderpass"))
+        self.assertEqual(refused.value.text, OPERATOR_NAME)
+        self.assertIsNone(self.service.accountName(guest))
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
         self.service.disconnect(guest)
+        self.successResultOf(self.service.createAccount("moder", "moderpass"))
         with capturedLogs() as events:
             self.service = self.makeService()
         self.assertFalse([e for e in events if "operator" in e.get("log_format", "")])
@@ -740,6 +743,17 @@ class StoredNameTests(PersistenceTestCase):
         root, bob = self.login("moder", "moderpass"), self.login("bob")
         self.service.kick(root, "bob", "enough")
         self.assertIsNotNone(bob.disconnectedWith)
+
+    def test_consoleOperatorName(self) -> None:
+        """
+        A name the console made an operator (C{op}) that has no account is
+        an operator's name too: no guest may register it.
+        """
+        self.service = self.makeService()
+        self.service.moderation.op("ghost", "root")
+        guest = self.login("ghost")
+        refused = self.failureResultOf(self.service.register(guest, "ghostpass"))
+        self.assertEqual(refused.value.text, OPERATOR_NAME)
 
     def test_invalidStoredRoom(self) -> None:
         """

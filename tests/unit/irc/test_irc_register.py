@@ -56,6 +56,30 @@ class RegisterTests(IRCStoreTestCase):
             self.successResultOf(settled(self.service.login(other, "bob", "passphrase"))), "bob"
         )
 
+    def test_operatorName(self) -> None:
+        """
+        The configured operator name C{moder}, which has no account, is
+        not registered by a guest holding it, with C{REGISTER} or
+        NickServ's: whoever did would get its rights.
+        """
+        proto, t = self.connected("moder")
+        (reply,) = self.send(proto, t, "REGISTER * * passphrase")
+        self.assertEqual(
+            (reply.command, reply.params[1], reply.params[-1]),
+            (
+                "FAIL",
+                "BAD_ACCOUNT_NAME",
+                "this name is reserved for an operator: an administrator creates its account",
+            ),
+        )
+        replies = self.send(proto, t, "PRIVMSG NickServ :REGISTER passphrase")
+        self.assertIn(
+            "this name is reserved for an operator: an administrator creates its account",
+            replies[-1].params[-1],
+        )
+        self.assertFalse(self.successResultOf(self.service.isRegistered("moder")))
+        self.assertFalse(self.service.isOperator(proto.participant))
+
     def test_refusals(self) -> None:
         """
         Another account name, a second registration, a password the core's

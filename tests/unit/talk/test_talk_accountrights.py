@@ -12,6 +12,21 @@ from tests.support.talkstorecase import TalkStoreTestCase
 
 
 class OperatorByAccountTests(TalkStoreTestCase):
+    def test_operatorNameNotRegistered(self) -> None:
+        """
+        A guest who took the configured operator name C{moder}, which has
+        no account, may not C{/register} it (whoever did would get its
+        rights): told why, it stays a guest without them.
+        """
+        moder, tm = self.talk("moder")
+        self.assertEqual(
+            self.type(moder, tm, "/register moderpass"),
+            b"*** Sorry, this name is reserved for an operator: an administrator creates its"
+            b" account.\r\n",
+        )
+        self.assertFalse(self.successResultOf(self.service.isRegistered("moder")))
+        self.assertFalse(self.service.isOperator(moder))
+
     def test_killUnderAnotherName(self) -> None:
         """
         An account the console made an operator, renamed with C{/name}, may
