@@ -146,6 +146,12 @@ class Preparations:
         preparation.addBoth(settled)
         return preparation
 
+    def protocols(self) -> list[CommandConnection]:
+        """
+        The connections being prepared.
+        """
+        return list(self._pending)
+
     def abandon(self, timeout: float) -> Deferred[None]:
         """
         Close every connection being prepared; fires once each preparation

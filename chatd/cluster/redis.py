@@ -46,7 +46,8 @@ from chatd.cluster.connections import (
     Retries,
     whenReady,
 )
-from chatd.cluster.sentinel import endpointFor
+from chatd.cluster.masterwatch import MasterWatch
+from chatd.cluster.sentinel import SentinelEndpoint, endpointFor
 
 __all__ = ["REPLY_TIMEOUT", "RedisAddress", "RedisLink", "RedisUnavailable"]
 
@@ -130,6 +131,8 @@ class RedisLink(MultiService):
             QuietClientService(
                 endpoint, ConnectionFactory(self, protocol), policy, self.clock, prepare
             ).setServiceParent(self)
+        if isinstance(endpoint, SentinelEndpoint):  # and follows their failovers
+            MasterWatch(reactor, endpoint, self.connections).setServiceParent(self)
 
     def whenUp(self, listener: Callable[[], None]) -> None:
         """
@@ -312,6 +315,13 @@ class RedisLink(MultiService):
             )
         for listener in list(self._downListeners):
             listener()
+
+    def connections(self) -> list[CommandConnection]:
+        """
+        The link's connections, those still being prepared included.
+        """
+        made = [self._commands, self._reader, *self._preparations.protocols()]
+        return [proto for proto in made if proto is not None]
 
     def messageArrived(self, channel: str, message: str) -> None:
         """
