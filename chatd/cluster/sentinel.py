@@ -152,6 +152,8 @@ class SentinelEndpoint:
             return proto
 
         def toMaster(master: tuple[str, int]) -> Deferred[Any]:
+            if self.announced is not None and self.announced[0] != master:
+                raise NoMaster(string=f"a Sentinel names another master than {master} now")
             return self.endpointFor(*master).connect(protocolFactory).addCallback(made, master)
 
         d: Deferred[Any] = self.findMaster()

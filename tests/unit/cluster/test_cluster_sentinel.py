@@ -9,7 +9,10 @@ question over a L{StringTransport}.
 
 from __future__ import annotations
 
+from typing import Any
+
 from twisted.application.internet import ClientService
+from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.interfaces import IProtocol
@@ -219,6 +222,22 @@ class EndpointTests(SynchronousTestCase):
         self.endpoint.connect(Factory.forProtocol(Protocol))
         self.assertEqual(self.connected(), [("127.0.0.1", 6381)])
         self.assertIsNone(self.endpoint.announced)
+
+    def test_announcedWhileSearching(self) -> None:
+        """
+        A master announced while the Sentinels were being asked wins: the
+        old master found meanwhile is not connected to, and the attempt
+        fails (the next one tries the announced master first).
+        """
+        role: Deferred[Any] = Deferred()
+        self.servers.sentinel(1, ("127.0.0.1", 6379))
+        ask = self.servers.ask
+        self.endpoint.ask = lambda *args: role if args[-1] == "ROLE" else ask(*args)
+        d = self.endpoint.connect(Factory.forProtocol(Protocol))
+        self.endpoint.announce(("127.0.0.1", 6380), "127.0.0.1:2")
+        role.callback(["master", 0, []])
+        self.failureResultOf(d).trap(NoMaster)
+        self.assertEqual(self.connected(), [])
 
     def accept(self, index: int) -> IProtocol:
         """
