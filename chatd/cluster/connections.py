@@ -7,10 +7,11 @@ C{ClientService} that keeps each connected without a log line per retry.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import txredisapi
-from twisted.application.internet import ClientService
+from twisted.application.internet import ClientService, backoffPolicy
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.protocol import Factory
@@ -145,6 +146,12 @@ class Preparations:
         preparation.addBoth(settled)
         return preparation
 
+    def protocols(self) -> list[CommandConnection]:
+        """
+        The connections being prepared.
+        """
+        return list(self._pending)
+
     def abandon(self, timeout: float) -> Deferred[None]:
         """
         Close every connection being prepared; fires once each preparation
@@ -171,6 +178,58 @@ class Preparations:
         if waiter in self._waiters:
             self._waiters.remove(waiter)
             waiter.callback(None)
+
+
+class Retries:
+    """
+    How a link's connections retry through an outage.  The delay before
+    each connection's next attempt (its C{ClientService} retry L{policy})
+    grows with each attempt that failed since the link was last up
+    (L{reset}): C{ClientService} counts from the last connection it made,
+    but a connection made and lost before it was ready (a proxy that
+    accepts and resets, a hung Redis) is a failed attempt too, and counted
+    C{ClientService}'s way the back-off would start over after each.  And
+    the outage is logged once, not once per attempt.
+    """
+
+    log = Logger()
+
+    def __init__(self, link: RedisLink, maxDelay: float) -> None:
+        self.link = link
+        self.backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
+        self.failed: dict[str, int] = {}
+        self.warned = self.unready = False
+
+    def policy(self, name: str) -> Callable[[int], float]:
+        """
+        The retry policy of the connection called C{name}.
+        """
+        self.failed[name] = 0
+
+        def delay(attempt: int) -> float:
+            self.failed[name] += 1
+            if not self.link.up and not self.warned:
+                self.warned = True
+                address = self.link.address
+                self.log.warn("cannot reach Redis at {address}; retrying", address=address)
+            return self.backoff(self.failed[name])
+
+        return delay
+
+    def notReady(self, why: str) -> None:
+        """
+        A new connection failed before it was ready, because of C{why}.
+        """
+        if not self.unready:
+            self.unready = True
+            self.log.info("a new connection to Redis was not ready: {why}", why=why)
+
+    def reset(self) -> None:
+        """
+        The link is up: the next outage starts afresh.
+        """
+        self.failed = dict.fromkeys(self.failed, 0)
+        self.warned = self.unready = False
 
 
 class QuietClientService(ClientService):

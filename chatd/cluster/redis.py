@@ -29,7 +29,6 @@ from collections.abc import Callable
 from typing import Any
 
 import txredisapi
-from twisted.application.internet import backoffPolicy
 from twisted.application.service import MultiService
 from twisted.internet.defer import CancelledError, Deferred, fail, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
@@ -44,9 +43,11 @@ from chatd.cluster.connections import (
     Preparations,
     QuietClientService,
     ReaderConnection,
+    Retries,
     whenReady,
 )
-from chatd.cluster.sentinel import endpointFor
+from chatd.cluster.masterwatch import MasterWatch
+from chatd.cluster.sentinel import SentinelEndpoint, endpointFor
 
 __all__ = ["REPLY_TIMEOUT", "RedisAddress", "RedisLink", "RedisUnavailable"]
 
@@ -111,7 +112,6 @@ class RedisLink(MultiService):
         self.lastId: str | None = None
         self.up = False
         self._everUp = False
-        self._warned = False
         self._commands: CommandConnection | None = None
         self._reader: ReaderConnection | None = None
         self._watchdog: IDelayedCall | None = None
@@ -121,22 +121,18 @@ class RedisLink(MultiService):
         self._preparations = Preparations(self.clock)
         self._stopping = False
         self.handshake: Callable[[Callable[..., Deferred[Any]]], Deferred[Any]] = succeed
-        backoff = backoffPolicy(initialDelay=0.1, maxDelay=maxDelay, factor=2.0)
-
-        def policy(attempt: int) -> float:
-            if not self.up and not self._warned:
-                self._warned = True
-                self.log.warn("cannot reach Redis at {address}; retrying", address=self.address)
-            return backoff(attempt)
-
+        self._retries = Retries(self, maxDelay)
         endpoint = endpointFor(reactor, address)  # asks the Sentinels first, if any
         for protocol, prepare in (
             (CommandConnection, self._prepareCommands),
             (ReaderConnection, self._prepareReader),
         ):
+            policy = self._retries.policy(protocol.__name__)
             QuietClientService(
                 endpoint, ConnectionFactory(self, protocol), policy, self.clock, prepare
             ).setServiceParent(self)
+        if isinstance(endpoint, SentinelEndpoint):  # and follows their failovers
+            MasterWatch(reactor, endpoint, self.connections).setServiceParent(self)
 
     def whenUp(self, listener: Callable[[], None]) -> None:
         """
@@ -214,7 +210,8 @@ class RedisLink(MultiService):
     def _unprepared(self, failure: Failure, proto: Any) -> None:
         """
         A new connection could not be made ready (a hung Redis did not
-        answer): it is closed, and the link goes on waiting for Redis.
+        answer): it is closed, and the link goes on waiting for Redis, the
+        attempt counted as failed for the back-off (L{Retries}).
         Reported to C{ClientService} as made, so that the close is what it
         hears and it tries again: a preparation that fails while its
         connection closes leaves C{ClientService} in a state where the close
@@ -223,9 +220,7 @@ class RedisLink(MultiService):
         if failure.check(CancelledError) or not self.running:
             failure.raiseException()  # the link is stopping, and so is ClientService
         if not self._stopping:
-            self.log.info(
-                "a new connection to Redis was not ready: {why}", why=failure.getErrorMessage()
-            )
+            self._retries.notReady(failure.getErrorMessage())
         transport = proto.transport
         if transport is not None and transport.connected:
             transport.abortConnection()
@@ -285,7 +280,7 @@ class RedisLink(MultiService):
         if self.up or self._stopping or self._commands is None or self._reader is None:
             return
         self.up = True
-        self._warned = False
+        self._retries.reset()
         if self._everUp:
             self.log.info("Redis at {address} is back; resynchronising", address=self.address)
         else:
@@ -320,6 +315,13 @@ class RedisLink(MultiService):
             )
         for listener in list(self._downListeners):
             listener()
+
+    def connections(self) -> list[CommandConnection]:
+        """
+        The link's connections, those still being prepared included.
+        """
+        made = [self._commands, self._reader, *self._preparations.protocols()]
+        return [proto for proto in made if proto is not None]
 
     def messageArrived(self, channel: str, message: str) -> None:
         """

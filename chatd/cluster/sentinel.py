@@ -14,15 +14,20 @@ of a failover) is skipped too, so the link never writes to a replica.
 When no Sentinel names a reachable master, the attempt fails and the
 C{ClientService} tries again after its back-off.
 
-Sentinel closes the clients of a Redis it demotes, and a dead master
-closes them too, so after a failover both connections are lost and made
-again, to the new master.
+A dead master closes its connections, but a master demoted alive (a
+manual C{SENTINEL FAILOVER}) stays a writable master, its clients
+connected, for about 10 s after the Sentinels name the new one: the
+link's L{chatd.cluster.masterwatch.MasterWatch} hears the Sentinels'
+announcement and drops the connections still on the old master, and the
+endpoint tries the master announced (L{SentinelEndpoint.announce}) first,
+so that a Sentinel not yet told does not send them back to the old one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import txredisapi
 from twisted.internet.defer import Deferred, inlineCallbacks
@@ -110,6 +115,8 @@ class SentinelEndpoint:
     Connects to the master that the Sentinels of C{address} name.
 
     @ivar master: the (host, port) of the master last connected to, or C{None}.
+    @ivar announced: the (host, port) of the master a Sentinel announced
+        last, tried first, and the Sentinel's (host:port), or C{None}.
     """
 
     log = Logger()
@@ -132,23 +139,55 @@ class SentinelEndpoint:
             lambda host, port: HostnameEndpoint(reactor, host, port, timeout=5)
         )
         self.master: tuple[str, int] | None = None
+        self.announced: tuple[tuple[str, int], str] | None = None
+        self._masters: WeakKeyDictionary[Any, tuple[str, int]] = WeakKeyDictionary()
 
     def connect(self, protocolFactory: IProtocolFactory) -> Deferred[Any]:
         """
         Find the master, then connect C{protocolFactory} to it.
         """
+
+        def made(proto: Any, master: tuple[str, int]) -> Any:
+            self._masters[proto.transport] = master
+            return proto
+
+        def toMaster(master: tuple[str, int]) -> Deferred[Any]:
+            if self.announced is not None and self.announced[0] != master:
+                raise NoMaster(string=f"a Sentinel names another master than {master} now")
+            return self.endpointFor(*master).connect(protocolFactory).addCallback(made, master)
+
         d: Deferred[Any] = self.findMaster()
-        d.addCallback(lambda master: self.endpointFor(*master).connect(protocolFactory))
-        return d
+        return d.addCallback(toMaster)
+
+    def masterOf(self, proto: Any) -> tuple[str, int] | None:
+        """
+        The (host, port) of the master C{proto}, a protocol this endpoint
+        connected, was connected to.
+        """
+        return self._masters.get(proto.transport) if proto.transport is not None else None
+
+    def announce(self, master: tuple[str, int], sentinel: str) -> None:
+        """
+        The Sentinel C{sentinel} (host:port) names C{master} now: the next
+        connections try it first.
+        """
+        self.announced = (master, sentinel)
 
     @inlineCallbacks
     def findMaster(self) -> Any:
         """
-        The (host, port) of the master, from the first Sentinel that names
-        one whose C{ROLE} is master.
+        The (host, port) of the master: the one last announced, if its
+        C{ROLE} is master, else the first one a Sentinel names whose
+        C{ROLE} is master.
 
         @raise NoMaster: none did.
         """
+        announced = self.announced
+        if announced is not None:
+            if (yield self._isMaster(*announced)):
+                return self._found(*announced)
+            if self.announced == announced:
+                self.announced = None  # a later failover, not heard of: ask
         name = self.address.master
         for host, port in self.address.sentinels:
             sentinel = f"{host}:{port}"
@@ -162,24 +201,32 @@ class SentinelEndpoint:
             except Exception as e:
                 self.log.debug("Sentinel {sentinel}: {e}", sentinel=sentinel, e=e)
                 continue
-            try:
-                role = yield self.ask(*master, self.address.password, "ROLE")
-            except Exception as e:
-                self.log.debug(
-                    "{master} (from {sentinel}): {e}", master=master, sentinel=sentinel, e=e
-                )
-                continue
-            if isinstance(role, list) and role and role[0] == "master":
-                if master != self.master:
-                    self.log.info(
-                        "Sentinel {sentinel} names {master} as master {name}",
-                        sentinel=sentinel,
-                        master="{}:{}".format(*master),
-                        name=name,
-                    )
-                    self.master = master
-                return master
+            if (yield self._isMaster(master, sentinel)):
+                return self._found(master, sentinel)
         raise NoMaster(string=f"no Sentinel of {self.address!r} names a reachable master")
+
+    @inlineCallbacks
+    def _isMaster(self, master: tuple[str, int], sentinel: str) -> Any:
+        """
+        Whether C{master}, named by C{sentinel}, answers C{ROLE} as a master.
+        """
+        try:
+            role = yield self.ask(*master, self.address.password, "ROLE")
+        except Exception as e:
+            self.log.debug("{master} (from {sentinel}): {e}", master=master, sentinel=sentinel, e=e)
+            return False
+        return isinstance(role, list) and bool(role) and role[0] == "master"
+
+    def _found(self, master: tuple[str, int], sentinel: str) -> tuple[str, int]:
+        if master != self.master:
+            self.log.info(
+                "Sentinel {sentinel} names {master} as master {name}",
+                sentinel=sentinel,
+                master="{}:{}".format(*master),
+                name=self.address.master,
+            )
+            self.master = master
+        return master
 
 
 def endpointFor(reactor: Any, address: ClusterAddress) -> IStreamClientEndpoint:

@@ -1,12 +1,14 @@
 """
-A Redis Sentinel failover under two real nodes (C{twistd chatd --cluster
+Redis Sentinel failovers under two real nodes (C{twistd chatd --cluster
 redis+sentinel://...}): a real master, its replica and three real
 Sentinels (L{tests.support.sentinels}); the master is killed (C{SIGKILL})
 mid-conversation between TCHAT users on both nodes.  Both nodes reconnect
 to the promoted replica; every room message acknowledged before, around
 and during the failover arrives on the other node, private messages sent
 while there is no master are refused (C{ERROR 03}), and messages after it
-cross nodes.
+cross nodes.  And a manual C{SENTINEL FAILOVER}, whose old master stays a
+writable master for a while: both nodes move to the new one as soon as
+the Sentinels name it, together, and neither counts the other dead.
 """
 
 from __future__ import annotations
@@ -16,10 +18,17 @@ from collections.abc import Callable
 
 import pytest_twisted
 
-from tests.support.clusterlive import DEADLINE, login, sentinelNodes, waitForLog, waitForMembers
+from tests.support.clusterlive import (
+    DEADLINE,
+    login,
+    sentinelNodes,
+    sleep,
+    waitForLog,
+    waitForMembers,
+)
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient
-from tests.support.sentinels import Sentinels, sentinels
+from tests.support.sentinels import MASTER, Sentinels, command, sentinels
 
 __all__ = ["sentinelNodes", "sentinels"]
 
@@ -28,6 +37,10 @@ QUIET = ("--alive-after", "0")
 
 #: Seconds from killing the master to both nodes being back, at most.
 FAILOVER_BOUND = 20.0
+
+#: Seconds from the Sentinels naming a new master to both nodes being on it,
+#: at most (the link's first back-off is 0.2 s plus up to 1 s of jitter).
+MOVE_BOUND = 4.0
 
 
 class User:
@@ -142,6 +155,58 @@ async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sen
     assert await bob.heard(1, private=True) == ["pv after"]
     assert await bob.tell("alice", "pv back") == "srv: OKAY!"
     assert await alice.heard(1, private=True) == ["pv back"]
+    assert (alice.said, alice.told, bob.said, bob.told) == ([], [], [], []), "heard twice"
+    for user in (alice, bob):
+        await user.client.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_manualFailover(sentinelNodes: Callable[..., Daemon], sentinels: Sentinels) -> None:
+    """
+    A manual C{SENTINEL FAILOVER}: the old master stays a writable master
+    for a while, its clients connected, but each node hears the Sentinels'
+    C{+switch-master} and moves to the new master within L{MOVE_BOUND}
+    of its being named, not when the old one is demoted.  Neither node
+    counts the other dead, and messages cross both ways afterwards.
+    """
+    a = sentinelNodes("a", False, False, False, *QUIET)
+    b = sentinelNodes("b", False, False, False, *QUIET)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = User(await login(a, "alice", "lobby"))
+    bob = User(await login(b, "bob", "lobby"))
+    await waitForMembers(alice.client, "lobby", ["alice", "bob"])
+    await waitForMembers(bob.client, "lobby", ["alice", "bob"])
+    await sleep(1.0)  # the nodes' watches have subscribed
+
+    first = sentinels.sentinels[0]
+    assert command(first.port, "SENTINEL", "FAILOVER", MASTER) == ["OK"]
+    deadline = time.monotonic() + FAILOVER_BOUND
+    while first.masterPort() != sentinels.replica.port:
+        assert time.monotonic() < deadline, "the Sentinels never named the replica"
+        await sleep(0.02)
+    named = time.monotonic()
+    promoted = f"127.0.0.1:{sentinels.replica.port} as master"
+    await waitForLog(a, promoted, timeout=MOVE_BOUND)
+    await waitForLog(b, promoted, timeout=MOVE_BOUND)
+    await waitForLog(a, "is back; resynchronising", timeout=MOVE_BOUND)
+    await waitForLog(b, "is back; resynchronising", timeout=MOVE_BOUND)
+    moved = time.monotonic() - named
+    role = command(sentinels.master.port, "ROLE")[:1]
+    print(f"both nodes moved {moved:.1f} s after the Sentinels named the new master; old: {role}")
+    assert moved < MOVE_BOUND
+
+    await alice.speak("after")
+    assert await bob.heard(1) == ["after"]
+    await bob.speak("bob after")
+    assert await alice.heard(1) == ["bob after"]
+    assert await alice.tell("bob", "pv after") == "srv: OKAY!"
+    assert await bob.heard(1, private=True) == ["pv after"]
+    await sleep(6.0)  # past the TTL: a node cut off from the other would count it dead
+    for node in (a, b):
+        assert "stopped beating" not in node.logText()
+    assert await bob.tell("alice", "pv later") == "srv: OKAY!"
+    assert await alice.heard(1, private=True) == ["pv later"]
     assert (alice.said, alice.told, bob.said, bob.told) == ([], [], [], []), "heard twice"
     for user in (alice, bob):
         await user.client.close()

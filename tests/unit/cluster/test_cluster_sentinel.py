@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.application.internet import ClientService
-from twisted.internet.defer import Deferred, fail, succeed
+from twisted.internet.defer import Deferred
 from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectionRefusedError
 from twisted.internet.interfaces import IProtocol
@@ -24,6 +24,7 @@ from twisted.trial.unittest import SynchronousTestCase
 from chatd.cluster.address import RedisAddress, SentinelAddress, parseAddress
 from chatd.cluster.sentinel import QUERY_TIMEOUT, NoMaster, SentinelEndpoint, askRedis
 from chatd.optionvalues import clusterURL
+from tests.support.fakesentinels import FakeServers
 
 URL = "redis+sentinel://10.0.0.1:26379,10.0.0.2:26380,10.0.0.3/chat/2"
 
@@ -86,31 +87,6 @@ class AddressTests(SynchronousTestCase):
             with self.assertRaises(ValueError, msg=bad):
                 clusterURL(bad)
         self.assertEqual(clusterURL(URL), URL)
-
-
-class FakeServers:
-    """
-    Sentinels and Redis servers by (host, port): each answers commands
-    from a table; one not in the table refuses the connection.
-    """
-
-    def __init__(self) -> None:
-        self.replies: dict[tuple[str, int], dict[str, Any]] = {}
-        self.asked: list[tuple[str, int, str | None, str]] = []
-
-    def sentinel(self, port: int, master: tuple[str, int] | None) -> None:
-        named = [master[0], str(master[1])] if master else None
-        self.replies[("127.0.0.1", port)] = {"SENTINEL": named}
-
-    def redis(self, port: int, role: str) -> None:
-        self.replies[("127.0.0.1", port)] = {"ROLE": [role, 0, []]}
-
-    def ask(self, host: str, port: int, password: str | None, *command: str) -> Deferred[Any]:
-        self.asked.append((host, port, password, command[0]))
-        server = self.replies.get((host, port))
-        if server is None:
-            return fail(ConnectionRefusedError())
-        return succeed(server[command[0]])
 
 
 class EndpointTests(SynchronousTestCase):
@@ -215,6 +191,53 @@ class EndpointTests(SynchronousTestCase):
         self.assertEqual(self.connected()[1:], [("127.0.0.1", 6380)])
         self.accept(-1)
         self.assertEqual(self.endpoint.master, ("127.0.0.1", 6380))
+
+    def test_announcedFirst(self) -> None:
+        """
+        A master announced by a Sentinel (L{SentinelEndpoint.announce}) is
+        tried first: a Sentinel not yet told of the failover, naming the
+        old master (demoted alive, still a master for a while), is not
+        asked.  Each connection's master is known (L{masterOf}).
+        """
+        self.servers.sentinel(1, ("127.0.0.1", 6379))  # not yet told
+        self.servers.redis(6379, "master")  # the old master, not yet demoted
+        self.servers.redis(6380, "master")
+        self.endpoint.announce(("127.0.0.1", 6380), "127.0.0.1:2")
+        d = self.endpoint.connect(Factory.forProtocol(Protocol))
+        self.assertEqual(self.connected(), [("127.0.0.1", 6380)])
+        self.assertEqual(self.servers.asked, [("127.0.0.1", 6380, "pw", "ROLE")])
+        self.accept(-1)
+        self.assertEqual(self.endpoint.masterOf(self.successResultOf(d)), ("127.0.0.1", 6380))
+        self.assertEqual(self.endpoint.masterOf(Protocol()), None)  # not connected
+
+    def test_announcedGoneAsksTheSentinels(self) -> None:
+        """
+        An announced master that is no longer one (a later failover, not
+        heard of) is forgotten, and the Sentinels are asked.
+        """
+        self.servers.sentinel(1, ("127.0.0.1", 6381))
+        self.servers.redis(6380, "slave")
+        self.servers.redis(6381, "master")
+        self.endpoint.announce(("127.0.0.1", 6380), "127.0.0.1:2")
+        self.endpoint.connect(Factory.forProtocol(Protocol))
+        self.assertEqual(self.connected(), [("127.0.0.1", 6381)])
+        self.assertIsNone(self.endpoint.announced)
+
+    def test_announcedWhileSearching(self) -> None:
+        """
+        A master announced while the Sentinels were being asked wins: the
+        old master found meanwhile is not connected to, and the attempt
+        fails (the next one tries the announced master first).
+        """
+        role: Deferred[Any] = Deferred()
+        self.servers.sentinel(1, ("127.0.0.1", 6379))
+        ask = self.servers.ask
+        self.endpoint.ask = lambda *args: role if args[-1] == "ROLE" else ask(*args)
+        d = self.endpoint.connect(Factory.forProtocol(Protocol))
+        self.endpoint.announce(("127.0.0.1", 6380), "127.0.0.1:2")
+        role.callback(["master", 0, []])
+        self.failureResultOf(d).trap(NoMaster)
+        self.assertEqual(self.connected(), [])
 
     def accept(self, index: int) -> IProtocol:
         """
