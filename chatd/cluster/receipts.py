@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -21,6 +21,13 @@ A message the dead node handled in the moment before it died, whose
 C{told} never left, is kept a second time: at least once, never silently
 lost.  A typing notice (client tags alone) is for now or never, and not
 tracked.
+
+A message refused to its sender because Redis did not answer in time (a
+hung Redis: the command was sent, and the connection given up on) may
+still be run by Redis when it resumes, and reach its recipient.  Such a
+message is remembered, per node, until that node's C{told} or its end: a
+C{told} for it means it reached them after all, so it is stored as sent,
+as it would have been, and its sender told it arrived late (L{LATE}).
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
 from chatd.cluster.unsent import Unsent
@@ -59,6 +67,12 @@ UNSENT = (
 )
 LEFT = "{to} left before your private message{what} reached them: not delivered"
 #: ... and it could not be kept for them (C{why}) either.
+#: What a sender is told of a message refused to them (Redis did not
+#: answer in time) that its recipient's node handled after all.
+LATE = (
+    "your private message{what} to {to} reached them after all, late (you were told"
+    " it was not delivered: no need to send it again)"
+)
 UNKEPT = (
     "{to} left before your private message{what} reached them, and it could not be kept"
     " for them ({why}): not delivered"
@@ -93,6 +107,9 @@ class Receipts:
         self.unsent = Unsent(service)
         #: Per node, each waiting message by id, with the number of its envelope.
         self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
+        #: Per node, by id, the messages refused to their senders that Redis
+        #: may have taken all the same (it answered too late).
+        self._refused: dict[str, dict[str, PrivateMessage]] = {}
         bus.on("told", self._told)
         bus.on("missed", self._missed)
 
@@ -103,7 +120,7 @@ class Receipts:
         (then its sender is refused, and nothing waits).
         """
         sending = self.bus.sendTo(node, "tell", **tellFields(event))
-        if not event.lines or not event.msgid:
+        if not event.lines or not event.msgid or sending.called:  # (refused at once: not sent)
             return sending
         waiting = self._waiting.setdefault(node, {})
         waiting[event.msgid] = (self.bus.numbered(node), event)
@@ -112,6 +129,11 @@ class Receipts:
 
         def unsent(failure: Failure) -> Failure:
             waiting.pop(event.msgid, None)
+            if failure.check(RedisUnavailable):  # sent: Redis may run it late
+                refused = self._refused.setdefault(node, {})
+                refused[event.msgid] = event
+                if len(refused) > self.limit:
+                    del refused[next(iter(refused))]
             return failure
 
         return sending.addErrback(unsent)
@@ -124,7 +146,12 @@ class Receipts:
             self.bus.publishTo(node, "told", id=fields["id"])
 
     def _told(self, node: str, fields: dict[str, Any]) -> None:
-        self.waiting(node, fields.get("id", ""))
+        msgid = fields.get("id", "")
+        if self.waiting(node, msgid) is None:
+            late = self._refused.get(node, {}).pop(msgid, None)
+            if late is not None:  # refused, and delivered (or kept) all the same
+                self.service.messages.reachedLate(late)
+                self._tell(late, LATE.format(to=late.recipient, what=which(late)))
 
     def waiting(self, node: str, msgid: str) -> PrivateMessage | None:
         """
@@ -133,6 +160,14 @@ class Receipts:
         """
         waiting = self._waiting.get(node, {}).pop(msgid, None)
         return None if waiting is None else waiting[1]
+
+    def bounced(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} sent to C{node} reached nobody there: taken out
+        of the waiting ones, or of those refused to their senders (C{None}:
+        neither), since its C{told}, which follows, says nothing more.
+        """
+        return self.waiting(node, msgid) or self._refused.get(node, {}).pop(msgid, None)
 
     def _missed(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -154,6 +189,7 @@ class Receipts:
         """
         C{node} is gone: handle here what it never said it handled.
         """
+        self._refused.pop(node, None)  # (their senders were told)
         for _, event in self._waiting.pop(node, {}).values():
             self._handle(event)
 
@@ -163,6 +199,7 @@ class Receipts:
             kept.addErrback(self._notKept, event)
             return
         self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+        self.unsent.forget(event.msgid)  # (stored as sent: it would look delivered)
 
     def _notKept(self, failure: Failure, event: PrivateMessage) -> None:
         """
