@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -110,6 +110,10 @@ class Receipts:
         #: Per node, by id, the messages refused to their senders that Redis
         #: may have taken all the same (it answered too late).
         self._refused: dict[str, dict[str, PrivateMessage]] = {}
+        #: The messages whose command Redis has not answered yet, by id,
+        #: with what their recipient's node said meanwhile ("told",
+        #: "bounced"; "": nothing).
+        self._unanswered: dict[str, str] = {}
         bus.on("told", self._told)
         bus.on("missed", self._missed)
 
@@ -117,7 +121,8 @@ class Receipts:
         """
         Send C{event} to C{node}'s inbox, and keep it until C{node} says it
         handled it; fires once Redis has it, fails if Redis did not take it
-        (then its sender is refused, and nothing waits).
+        or did not answer in time (then its sender is refused, and nothing
+        waits, but one Redis took all the same is found out: L{LATE}).
         """
         sending = self.bus.sendTo(node, "tell", **tellFields(event))
         if not event.lines or not event.msgid or sending.called:  # (refused at once: not sent)
@@ -126,17 +131,22 @@ class Receipts:
         waiting[event.msgid] = (self.bus.numbered(node), event)
         if len(waiting) > self.limit:
             del waiting[next(iter(waiting))]
+        self._unanswered[event.msgid] = ""
 
-        def unsent(failure: Failure) -> Failure:
-            waiting.pop(event.msgid, None)
-            if failure.check(RedisUnavailable):  # sent: Redis may run it late
-                refused = self._refused.setdefault(node, {})
-                refused[event.msgid] = event
-                if len(refused) > self.limit:
-                    del refused[next(iter(refused))]
-            return failure
+        def answered(result: object) -> object:
+            news = self._unanswered.pop(event.msgid, "")
+            if isinstance(result, Failure):
+                waiting.pop(event.msgid, None)
+                if news == "told":  # it reached them before Redis's answer came: late
+                    self.service.clock.callLater(0, self._late, event)  # after the refusal
+                elif not news and result.check(RedisUnavailable):  # Redis may run it later
+                    refused = self._refused.setdefault(node, {})
+                    refused[event.msgid] = event
+                    if len(refused) > self.limit:
+                        del refused[next(iter(refused))]
+            return result
 
-        return sending.addErrback(unsent)
+        return sending.addBoth(answered)
 
     def handled(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -147,11 +157,20 @@ class Receipts:
 
     def _told(self, node: str, fields: dict[str, Any]) -> None:
         msgid = fields.get("id", "")
+        if self._unanswered.get(msgid) == "":
+            self._unanswered[msgid] = "told"
         if self.waiting(node, msgid) is None:
             late = self._refused.get(node, {}).pop(msgid, None)
             if late is not None:  # refused, and delivered (or kept) all the same
-                self.service.messages.reachedLate(late)
-                self._tell(late, LATE.format(to=late.recipient, what=which(late)))
+                self._late(late)
+
+    def _late(self, event: PrivateMessage) -> None:
+        """
+        C{event} was refused to its sender, but its recipient's node
+        handled it all the same: stored as sent, and its sender told.
+        """
+        self.service.messages.reachedLate(event)
+        self._tell(event, LATE.format(to=event.recipient, what=which(event)))
 
     def waiting(self, node: str, msgid: str) -> PrivateMessage | None:
         """
@@ -167,6 +186,8 @@ class Receipts:
         of the waiting ones, or of those refused to their senders (C{None}:
         neither), since its C{told}, which follows, says nothing more.
         """
+        if msgid in self._unanswered:
+            self._unanswered[msgid] = "bounced"
         return self.waiting(node, msgid) or self._refused.get(node, {}).pop(msgid, None)
 
     def _missed(self, node: str, fields: dict[str, Any]) -> None:
