@@ -23,11 +23,13 @@ lost.  A typing notice (client tags alone) is for now or never, and not
 tracked.
 
 A message refused to its sender because Redis did not answer in time (a
-hung Redis: the command was sent, and the connection given up on) may
-still be run by Redis when it resumes, and reach its recipient.  Such a
-message is remembered, per node, until that node's C{told} or its end: a
-C{told} for it means it reached them after all, so it is stored as sent,
-as it would have been, and its sender told it arrived late (L{LATE}).
+slow or hung Redis: the command was sent, and this node gave up waiting)
+may still be run by Redis, late, and reach its recipient.  The last
+L{LIMIT} such messages are remembered (also past their node's loss: one
+that only stalled reads its inbox late): a C{told} for one means it
+reached them after all, so it is stored as sent, as it would have been,
+and its sender told it arrived late (L{LATE}); one its C{told} came for
+before Redis's answer is told so after the refusal.
 """
 
 from __future__ import annotations
@@ -107,9 +109,10 @@ class Receipts:
         self.unsent = Unsent(service)
         #: Per node, each waiting message by id, with the number of its envelope.
         self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
-        #: Per node, by id, the messages refused to their senders that Redis
-        #: may have taken all the same (it answered too late).
-        self._refused: dict[str, dict[str, PrivateMessage]] = {}
+        #: By id, the messages refused to their senders that Redis may have
+        #: taken all the same (it answered too late), with their node: kept
+        #: past that node's loss (one that only stalled reads them late).
+        self._refused: dict[str, tuple[str, PrivateMessage]] = {}
         #: The messages whose command Redis has not answered yet, by id,
         #: with what their recipient's node said meanwhile ("told",
         #: "bounced"; "": nothing).
@@ -140,10 +143,9 @@ class Receipts:
                 if news == "told":  # it reached them before Redis's answer came: late
                     self.service.clock.callLater(0, self._late, event)  # after the refusal
                 elif not news and result.check(RedisUnavailable):  # Redis may run it later
-                    refused = self._refused.setdefault(node, {})
-                    refused[event.msgid] = event
-                    if len(refused) > self.limit:
-                        del refused[next(iter(refused))]
+                    self._refused[event.msgid] = (node, event)
+                    if len(self._refused) > self.limit:
+                        del self._refused[next(iter(self._refused))]
             return result
 
         return sending.addBoth(answered)
@@ -160,9 +162,18 @@ class Receipts:
         if self._unanswered.get(msgid) == "":
             self._unanswered[msgid] = "told"
         if self.waiting(node, msgid) is None:
-            late = self._refused.get(node, {}).pop(msgid, None)
+            late = self._wasRefused(node, msgid)
             if late is not None:  # refused, and delivered (or kept) all the same
                 self._late(late)
+
+    def _wasRefused(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} to C{node} refused to its sender, taken out of
+        those (C{None}: none).
+        """
+        if self._refused.get(msgid, ("",))[0] != node:
+            return None
+        return self._refused.pop(msgid)[1]
 
     def _late(self, event: PrivateMessage) -> None:
         """
@@ -188,7 +199,7 @@ class Receipts:
         """
         if msgid in self._unanswered:
             self._unanswered[msgid] = "bounced"
-        return self.waiting(node, msgid) or self._refused.get(node, {}).pop(msgid, None)
+        return self.waiting(node, msgid) or self._wasRefused(node, msgid)
 
     def _missed(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -210,7 +221,6 @@ class Receipts:
         """
         C{node} is gone: handle here what it never said it handled.
         """
-        self._refused.pop(node, None)  # (their senders were told)
         for _, event in self._waiting.pop(node, {}).values():
             self._handle(event)
 

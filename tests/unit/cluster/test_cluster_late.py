@@ -132,6 +132,28 @@ class LateTests(LateCase):
         self.assertEqual([e.lines for e in found], [("see you at 5",)])
         self.assertEqual(self.flushLoggedErrors(), [])
 
+    def test_readByANodeCountedDead(self) -> None:
+        """
+        The recipient's node, stalled long enough to be counted dead, reads
+        a refused message when it runs again: its sender is still told it
+        reached them, and it is stored.
+        """
+        self.hang()
+        sent = self.refused("bob", "still there?")
+        self.a.bridge.linkUp()
+        self.b.presence.stop()
+        for _ in range(6):
+            self.clock.advance(1)
+            self.settle()
+        self.assertNotIn("b", self.a.presence.peers)
+        self.b.presence.start()
+        self.b.release()
+        for _ in range(3):
+            self.clock.advance(1)
+            self.settle()
+        self.assertIn(LATE.format(to="bob", what=which(sent)), self.notices(self.alice))
+        self.assertIsNotNone(self.stored(sent.msgid))
+
     def test_refusedAndBouncedNotLate(self) -> None:
         """
         A message refused to alice that Redis ran late, when gus had left
