@@ -69,15 +69,15 @@ UNSENT = (
 )
 LEFT = "{to} left before your private message{what} reached them: not delivered"
 #: ... and it could not be kept for them (C{why}) either.
+UNKEPT = (
+    "{to} left before your private message{what} reached them, and it could not be kept"
+    " for them ({why}): not delivered"
+)
 #: What a sender is told of a message refused to them (Redis did not
 #: answer in time) that its recipient's node handled after all.
 LATE = (
     "your private message{what} to {to} reached them after all, late (you were told"
     " it was not delivered: no need to send it again)"
-)
-UNKEPT = (
-    "{to} left before your private message{what} reached them, and it could not be kept"
-    " for them ({why}): not delivered"
 )
 
 
