@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
 """
 The event bus between chatd nodes: compact JSON envelopes in Redis
 streams, one inbox stream per node.
@@ -33,8 +33,9 @@ away, envelopes wait in a bounded queue, in order, and go out when the link
 is back, before anything newer: a gap delays them.  One whose command
 failed with the connection goes back in the queue (sent again, a receiver
 drops it as a duplicate by its number).  A private message is not queued:
-L{Bus.sendTo} answers at once, so its sender is told to try again rather
-than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
+L{Bus.sendTo} answers at once while Redis is away, and within
+L{chatd.cluster.latency.ACK_WAIT} while it is slow, so its sender is told
+to try again rather than told it was sent.  The queue's bound (L{QUEUE_LIMIT})
 is what L{Bus.hasRoom} reports; the bridge refuses a room message when the
 queue is full, and other envelopes beyond it are not sent then (the gap
 they leave makes the other nodes ask for them again).
@@ -53,6 +54,7 @@ from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.envelopes import Entry, dumps, kindJSON, pack
+from chatd.cluster.latency import ACK_WAIT, Latency
 from chatd.cluster.receiving import Handler, Receiving
 from chatd.cluster.replay import Holds, SentLog
 
@@ -133,6 +135,7 @@ class Bus(Receiving):
         self._runs: dict[str, tuple[str, list[Any]]] = {}
         self._flushing = False  # a flush is scheduled
         self._holds = Holds(clock, self._giveUp)
+        self.latency = Latency(clock)
         nothing: Handler = lambda node, fields: None  # noqa: E731
         self.handlers.update(resume=self._resume, noreplay=nothing, void=nothing, missed=nothing)
 
@@ -214,15 +217,32 @@ class Bus(Receiving):
         """
         Publish one event for C{node} now, not queued: fires once Redis has
         it, fails with L{RedisUnavailable} if it cannot take it (at once
-        while the link is down or the queue not yet sent).
+        while the link is down or the queue not yet sent), or has not
+        answered within L{ACK_WAIT} (it may still take it: the command went).
         """
         if not self.up or self._waiting:
             return fail(RedisUnavailable("Redis is unreachable"))
         entry = self._numbered(node, kind, dumps(fields))
         ack = self._acks[entry[0]] = Deferred()
         self._send(entry)
+        late = self.clock.callLater(ACK_WAIT, self._ackLate, ack)
+
+        def answered(result: object) -> object:
+            if late.active():
+                late.cancel()
+            return result
+
+        ack.addBoth(answered)
         # If refused, its sender is told so: a resend must not deliver it after all.
         return ack.addErrback(self.sent.voided, node, self._seqTo[node], self._head)
+
+    def _ackLate(self, ack: Deferred[None]) -> None:
+        """
+        Redis did not answer a private message in time: its sender is
+        refused now rather than held longer (its later lines wait behind
+        it); the command's own end, later, changes nothing.
+        """
+        ack.errback(RedisUnavailable(f"Redis did not answer within {ACK_WAIT:g} s"))
 
     def numbered(self, node: str) -> int:
         """The number of the last envelope numbered for C{node}."""
@@ -277,11 +297,12 @@ class Bus(Receiving):
                 self._unsent(Failure(RedisUnavailable("Redis is unreachable")), chunk)
                 continue
             d = self._publish(pack(chunk, self.inbox))
+            self.latency.watch(d)
             d.addCallbacks(self._sent, self._unsent, callbackArgs=(chunk,), errbackArgs=(chunk,))
 
     def _sent(self, _: object, chunk: list[Entry]) -> None:
         for entry in chunk:
-            if (ack := self._acks.pop(entry[0], None)) is not None:
+            if (ack := self._acks.pop(entry[0], None)) is not None and not ack.called:
                 ack.callback(None)
 
     def _unsent(self, failure: Failure, chunk: list[Entry]) -> None:
@@ -296,7 +317,8 @@ class Bus(Receiving):
             self.log.failure("publishing {count} events failed", failure, count=len(chunk))
         for entry in chunk:
             if (ack := self._acks.pop(entry[0], None)) is not None:
-                ack.errback(failure)
+                if not ack.called:  # (else refused already: L{_ackLate})
+                    ack.errback(failure)
             elif lost:
                 insort(self._waiting, entry)
             else:

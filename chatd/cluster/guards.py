@@ -48,8 +48,11 @@ class Guards:
     def registered(self, address: str) -> None:
         self.bus.publish("registered", ip=address)
 
-    def changed(self, accountKey: str, address: str) -> None:
-        self.bus.publish("changed", u=accountKey, ip=address)
+    def changed(self, accountKey: str, address: str, back: bool) -> None:
+        if back:  # a change refused for the store: given back everywhere
+            self.bus.publish("changed", u=accountKey, ip=address, b=1)
+        else:
+            self.bus.publish("changed", u=accountKey, ip=address)
 
     def remote_guess(self, node: str, fields: dict[str, Any]) -> None:
         nameKey, address = fields.get("u"), fields.get("ip")
@@ -64,4 +67,4 @@ class Guards:
     def remote_changed(self, node: str, fields: dict[str, Any]) -> None:
         accountKey, address = fields.get("u"), fields.get("ip")
         if self.changes is not None and isinstance(accountKey, str) and isinstance(address, str):
-            self.changes.heard(accountKey, address)
+            self.changes.heard(accountKey, address, bool(fields.get("b")))

@@ -272,14 +272,14 @@ class Inbound:
     def remote_bounce(self, node: str, fields: dict[str, Any]) -> None:
         """
         A private message a local user sent reached nobody on its
-        recipient's node: the sender is told, by a server notice.  One that
-        could not be kept for them (C{r}: why) is deleted as sent.
+        recipient's node (C{r}: it could not be kept for them, and why):
+        the sender is told, by a server notice, and its copy is deleted as
+        sent.
         """
-        if fields.get("r"):
-            self.receipts.unsent.forget(fields.get("id", ""))
+        self.receipts.unsent.forget(fields.get("id", ""))
+        event = self.receipts.bounced(node, fields.get("id", ""))  # (its told comes next)
         sender = self.service.find(fields["u"])
         if sender is not None and not isinstance(sender, RemoteParticipant):
-            event = self.receipts.waiting(node, fields.get("id", ""))  # (its told comes next)
             template = UNKEPT if fields.get("r") else LEFT
             text = template.format(to=fields["to"], what=which(event), why=fields.get("r"))
             self.service.notify(sender, text)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -21,6 +21,15 @@ A message the dead node handled in the moment before it died, whose
 C{told} never left, is kept a second time: at least once, never silently
 lost.  A typing notice (client tags alone) is for now or never, and not
 tracked.
+
+A message refused to its sender because Redis did not answer in time (a
+slow or hung Redis: the command was sent, and this node gave up waiting)
+may still be run by Redis, late, and reach its recipient.  The last
+L{LIMIT} such messages are remembered (also past their node's loss: one
+that only stalled reads its inbox late): a C{told} for one means it
+reached them after all, so it is stored as sent, as it would have been,
+and its sender told it arrived late (L{LATE}); one its C{told} came for
+before Redis's answer is told so after the refusal.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
 from chatd.cluster.unsent import Unsent
@@ -63,6 +73,12 @@ UNKEPT = (
     "{to} left before your private message{what} reached them, and it could not be kept"
     " for them ({why}): not delivered"
 )
+#: What a sender is told of a message refused to them (Redis did not
+#: answer in time) that its recipient's node handled after all.
+LATE = (
+    "your private message{what} to {to} reached them after all, late (you were told"
+    " it was not delivered: no need to send it again)"
+)
 
 
 def which(event: PrivateMessage | None) -> str:
@@ -93,6 +109,14 @@ class Receipts:
         self.unsent = Unsent(service)
         #: Per node, each waiting message by id, with the number of its envelope.
         self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
+        #: By id, the messages refused to their senders that Redis may have
+        #: taken all the same (it answered too late), with their node: kept
+        #: past that node's loss (one that only stalled reads them late).
+        self._refused: dict[str, tuple[str, PrivateMessage]] = {}
+        #: The messages whose command Redis has not answered yet, by id,
+        #: with what their recipient's node said meanwhile ("told",
+        #: "bounced"; "": nothing).
+        self._unanswered: dict[str, str] = {}
         bus.on("told", self._told)
         bus.on("missed", self._missed)
 
@@ -100,21 +124,31 @@ class Receipts:
         """
         Send C{event} to C{node}'s inbox, and keep it until C{node} says it
         handled it; fires once Redis has it, fails if Redis did not take it
-        (then its sender is refused, and nothing waits).
+        or did not answer in time (then its sender is refused, and nothing
+        waits, but one Redis took all the same is found out: L{LATE}).
         """
         sending = self.bus.sendTo(node, "tell", **tellFields(event))
-        if not event.lines or not event.msgid:
+        if not event.lines or not event.msgid or sending.called:  # (refused at once: not sent)
             return sending
         waiting = self._waiting.setdefault(node, {})
         waiting[event.msgid] = (self.bus.numbered(node), event)
         if len(waiting) > self.limit:
             del waiting[next(iter(waiting))]
+        self._unanswered[event.msgid] = ""
 
-        def unsent(failure: Failure) -> Failure:
-            waiting.pop(event.msgid, None)
-            return failure
+        def answered(result: object) -> object:
+            news = self._unanswered.pop(event.msgid, "")
+            if isinstance(result, Failure):
+                waiting.pop(event.msgid, None)
+                if news == "told":  # it reached them before Redis's answer came: late
+                    self.service.clock.callLater(0, self._late, event)  # after the refusal
+                elif not news and result.check(RedisUnavailable):  # Redis may run it later
+                    self._refused[event.msgid] = (node, event)
+                    if len(self._refused) > self.limit:
+                        del self._refused[next(iter(self._refused))]
+            return result
 
-        return sending.addErrback(unsent)
+        return sending.addBoth(answered)
 
     def handled(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -124,7 +158,30 @@ class Receipts:
             self.bus.publishTo(node, "told", id=fields["id"])
 
     def _told(self, node: str, fields: dict[str, Any]) -> None:
-        self.waiting(node, fields.get("id", ""))
+        msgid = fields.get("id", "")
+        if self._unanswered.get(msgid) == "":
+            self._unanswered[msgid] = "told"
+        if self.waiting(node, msgid) is None:
+            late = self._wasRefused(node, msgid)
+            if late is not None:  # refused, and delivered (or kept) all the same
+                self._late(late)
+
+    def _wasRefused(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} to C{node} refused to its sender, taken out of
+        those (C{None}: none).
+        """
+        if self._refused.get(msgid, ("",))[0] != node:
+            return None
+        return self._refused.pop(msgid)[1]
+
+    def _late(self, event: PrivateMessage) -> None:
+        """
+        C{event} was refused to its sender, but its recipient's node
+        handled it all the same: stored as sent, and its sender told.
+        """
+        self.service.messages.reachedLate(event)
+        self._tell(event, LATE.format(to=event.recipient, what=which(event)))
 
     def waiting(self, node: str, msgid: str) -> PrivateMessage | None:
         """
@@ -133,6 +190,16 @@ class Receipts:
         """
         waiting = self._waiting.get(node, {}).pop(msgid, None)
         return None if waiting is None else waiting[1]
+
+    def bounced(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} sent to C{node} reached nobody there: taken out
+        of the waiting ones, or of those refused to their senders (C{None}:
+        neither), since its C{told}, which follows, says nothing more.
+        """
+        if msgid in self._unanswered:
+            self._unanswered[msgid] = "bounced"
+        return self.waiting(node, msgid) or self._wasRefused(node, msgid)
 
     def _missed(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -163,6 +230,7 @@ class Receipts:
             kept.addErrback(self._notKept, event)
             return
         self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
+        self.unsent.forget(event.msgid)  # (stored as sent: it would look delivered)
 
     def _notKept(self, failure: Failure, event: PrivateMessage) -> None:
         """

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_accounts,tests.unit.core.test_persistence -*-
+# -*- test-case-name: tests.integration.test_accounts,tests.unit.core.test_persistence,tests.unit.core.test_registrations -*-  # noqa: E501
 """
 Registered nicknames: argon2 password hashes, checked off the reactor
 thread, through the L{PasswordGate} that slows password guessing.
@@ -298,7 +298,8 @@ class Accounts:
         Register C{nick} with C{password} (C{new}), or change its password;
         asked from C{address}, a new account is counted against it
         (L{pace}), a change against the account and it (L{changes}), before
-        anything is hashed.
+        anything is hashed; a change the store refused (it is away) is
+        given back.
 
         @raise InvalidArgument: the password breaks L{rules}.
         @raise TooManyRegistrations: that address registered enough lately.
@@ -308,10 +309,16 @@ class Accounts:
         self.rules.check(password)
         if address is not None and new and self.pace is not None:
             self.pace.take(address)
-        if address is not None and not new and self.changes is not None:
-            self.changes.take(nick, address)
+        changes = None if new or address is None else self.changes
+        if changes is not None and address is not None:
+            changes.take(nick, address)
         passwordHash = await self.checker.hash(password)
-        await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
+        try:
+            await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
+        except errors.StoreUnavailable:  # refused, nothing changed: it does not count
+            if changes is not None and address is not None:
+                changes.giveBack(nick, address)
+            raise
         await self.keepVerifier(nick, passwordHash, password)
 
     def scramVerifier(self, nick: str) -> Deferred[str | None]:

@@ -246,6 +246,18 @@ class Messages:
         self.stats.messageIn(participant.protocolName, "private", 1)
         return event
 
+    def reachedLate(self, event: PrivateMessage) -> None:
+        """
+        C{event} was refused to its sender (the relay did not take it in
+        time) but reached its recipient after all: stored as L{_told}
+        would have, under the names its two parties are known by now.
+        """
+        if self.persistence is not None and hasText(event):
+            sender = self.people.find(event.sender)
+            userhost = "" if sender is None else self.userhostOf(sender)
+            names = keptAs(self.people, event.sender), keptAs(self.people, event.recipient)
+            storePrivate(self.persistence, event, *names, userhost)
+
     def answerCtcp(
         self, asker: IParticipant | None, recipient: IParticipant, event: PrivateMessage
     ) -> None:

@@ -108,16 +108,25 @@ class PasswordChangePace:
         self.perHour = perHour
         self._byAccount: dict[str, TokenBucket] = {}
         self._byGroup: dict[str, TokenBucket] = {}
-        self._listeners: list[Callable[[str, str], None]] = []
+        self._listeners: list[Callable[[str, str, bool], None]] = []
 
-    def reportTo(self, listener: Callable[[str, str], None]) -> None:
-        """Tell C{listener(accountKey, address)} each change counted here (L{heard})."""
+    def reportTo(self, listener: Callable[[str, str, bool], None]) -> None:
+        """
+        Tell C{listener(accountKey, address, back)} each change counted here
+        (L{heard}), and each given back (C{back}: L{giveBack}).
+        """
         self._listeners.append(listener)
 
-    def heard(self, accountKey: str, address: str) -> None:
-        """Count a change another node of a cluster made, as if made here."""
+    def heard(self, accountKey: str, address: str, back: bool = False) -> None:
+        """
+        Count a change another node of a cluster made, as if made here, or
+        give it back (C{back}) as that node did.
+        """
         for bucket in self._buckets(accountKey, address):
-            bucket.take()
+            if back:
+                bucket.give()
+            else:
+                bucket.take()
 
     def _buckets(self, accountKey: str, address: str) -> list[TokenBucket]:
         if not self.perHour:
@@ -141,4 +150,15 @@ class PasswordChangePace:
         for bucket in buckets:
             bucket.take()
         for listener in self._listeners if buckets else ():
-            listener(key(account), address)
+            listener(key(account), address, False)
+
+    def giveBack(self, account: str, address: str) -> None:
+        """
+        The change of C{account}'s password L{take} counted did not happen
+        (the store was away): it no longer counts, here or on other nodes.
+        """
+        buckets = self._buckets(key(account), address)
+        for bucket in buckets:
+            bucket.give()
+        for listener in self._listeners if buckets else ():
+            listener(key(account), address, True)

@@ -117,6 +117,13 @@ class TokenBucket:
         """
         self._tokens = self.available() - tokens
 
+    def give(self, tokens: float = 1.0) -> None:
+        """
+        Give back C{tokens} taken for an action that did not happen after
+        all (never beyond C{burst}).
+        """
+        self._tokens = min(self.burst, self.available() + tokens)
+
     def full(self) -> bool:
         """
         Whether the bucket is full again: as good as a new one, so a table

@@ -103,3 +103,17 @@ class GuardsTests(TwoNodes):
             errors.TooManyPasswordChanges, self.changes[self.b].take, "KID", "198.51.100.1"
         )
         self.changes[self.b].take("other", "198.51.100.1")
+
+    def test_passwordChangeGivenBackOnEveryNode(self) -> None:
+        """
+        A change node A counted, then gave back (the store refused it), no
+        longer counts on node B either.
+        """
+        for address in ("192.0.2.7", "192.0.2.8"):
+            self.changes[self.a].take("kid", address)
+        self.changes[self.a].giveBack("kid", "192.0.2.8")
+        self.settle()
+        self.changes[self.b].take("KID", "198.51.100.1")
+        self.assertRaises(
+            errors.TooManyPasswordChanges, self.changes[self.b].take, "KID", "198.51.100.2"
+        )

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from ipaddress import ip_network
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.testing import StringTransport
 
+from chatd.core import errors
 from chatd.core.registrations import PasswordChangePace, RegistrationPace
 from chatd.irc.factory import IRCFactory
 from chatd.talk.protocol import TalkFactory
@@ -133,6 +134,22 @@ class PasswordChangeTests(PersistenceTestCase):
         self.assertEqual(self.hashed, ["first-pw", "second-pw", "third-pw"])
         self.clock.advance(3600)
         self.assertEqual(self.regis(proto, transport, "fourth-pw"), b"srv: OKAY!")
+
+    def test_refusedForTheStoreNotCounted(self) -> None:
+        """
+        A change refused with C{ERROR 03} (the database is away) does not
+        count: once it is back, the account changes its password as often
+        as if those had not been asked, then gets C{ERROR 04}.
+        """
+        proto, transport = self.tchatAs("amy")
+        self.assertEqual(self.regis(proto, transport, "first-pw"), b"srv: OKAY!")  # registered
+        self.patch(self.store, "saveAccount", lambda *a: fail(errors.StoreUnavailable()))
+        for password in ("second-pw", "third-pw", "fourth-pw"):
+            self.assertEqual(self.regis(proto, transport, password), b"srv: ERROR 03")
+        del self.store.saveAccount  # the database is back
+        for password in ("second-pw", "third-pw"):
+            self.assertEqual(self.regis(proto, transport, password), b"srv: OKAY!")
+        self.assertEqual(self.regis(proto, transport, "fourth-pw"), b"srv: ERROR 04")
 
     def test_perAddress(self) -> None:
         """
