@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred, succeed
-from twisted.logger import Logger
 from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
@@ -76,7 +75,6 @@ class WebParticipant:
     """
 
     protocolName = "web"
-    log = Logger()
 
     # One per connection: slots instead of a dict (the rooms' weak references included).
     __slots__ = (
@@ -387,7 +385,8 @@ class WebParticipant:
         if not self._open or self.transport is None:
             return
         if self._busy:  # nothing is read while an answer is awaited, a pong neither:
-            self._awaitingPong = False  # it is judged again once answered
+            self._awaitingPong = False  # it is judged again once answered, and
+            self._send(wire.STILL_WAITING)  # the page hears that its answer is coming
         elif self._awaitingPong:
             self.close(CLOSE_GOING_AWAY, "timeout: no pong")
             return

@@ -105,6 +105,13 @@ def dumps(message: dict[str, Any]) -> bytes:
     return frame(payload)
 
 
+#: Sent at each keepalive while one of the page's requests waits for the
+#: server (a login held back by the password gate): nothing the page sends
+#: is read meanwhile, its own pings neither, and a page that gives a silent
+#: connection up would drop it and lose its place (C{docs/WEB.md}, Events).
+STILL_WAITING = dumps({"type": "waiting"})
+
+
 def messageText(sender: str, lines: tuple[str, ...]) -> str:
     """
     A message's lines as one L{plain} text, lines separated by C{\\n}: what

@@ -211,7 +211,8 @@ class WebLoginWaitedTests(StoredWebTestCase):
         While guesses at alice's password from the same address hold her own
         check back past the deadline, her page's login is waited for (the
         page answering pings all along, unread while it waits) and
-        succeeds; her page stays open.
+        succeeds; her page stays open, and hears at each keepalive that its
+        answer is coming (a page gives up a connection silent for 40 s).
         """
         self.service.loginDeadlines.timeout = TIMEOUT
         guesses = [self.web.connect() for _ in range(10)]
@@ -219,9 +220,11 @@ class WebLoginWaitedTests(StoredWebTestCase):
             guess.send(type="login", nick="alice", password="guess")
         owner = self.web.connect()
         owner.send(type="login", nick="alice", password="sesame")
-        self.assertEqual(self.pass_(int(TIMEOUT) + 1, owner), [])
+        waited = self.pass_(int(TIMEOUT) + 1, owner)
+        self.assertEqual(waited, [{"type": "waiting"}] * int(TIMEOUT // 30))
         self.assertIsNone(owner.lost)
-        [reply] = self.pass_(90, owner)  # (its turn came after about two minutes)
+        frames = self.pass_(90, owner)  # (its turn came after about two minutes)
+        [reply] = [frame for frame in frames if frame["type"] != "waiting"]
         self.assertEqual((reply["type"], reply["nick"]), ("login", "alice"))
         self.assertEqual(self.pass_(120, owner), [])
         self.assertIsNone(owner.lost)
