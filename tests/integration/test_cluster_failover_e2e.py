@@ -101,6 +101,20 @@ class User:
         return texts
 
 
+async def _inLobby(a: Daemon, b: Daemon) -> tuple[User, User]:
+    """
+    Once nodes C{a} and C{b} are connected to Redis: alice on C{a} and bob
+    on C{b}, both in lobby and each seeing the other there.
+    """
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    alice = User(await login(a, "alice", "lobby"))
+    bob = User(await login(b, "bob", "lobby"))
+    await waitForMembers(alice.client, "lobby", ["alice", "bob"])
+    await waitForMembers(bob.client, "lobby", ["alice", "bob"])
+    return alice, bob
+
+
 @pytest_twisted.ensureDeferred
 async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sentinels) -> None:
     """
@@ -115,12 +129,7 @@ async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sen
     master = f"127.0.0.1:{sentinels.master.port} as master"
     await waitForLog(a, master)
     await waitForLog(b, master)
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = User(await login(a, "alice", "lobby"))
-    bob = User(await login(b, "bob", "lobby"))
-    await waitForMembers(alice.client, "lobby", ["alice", "bob"])
-    await waitForMembers(bob.client, "lobby", ["alice", "bob"])
+    alice, bob = await _inLobby(a, b)
     await alice.speak("before")
     assert await bob.heard(1) == ["before"]
     assert await alice.tell("bob", "pv before") == "srv: OKAY!"
@@ -171,12 +180,7 @@ async def test_manualFailover(sentinelNodes: Callable[..., Daemon], sentinels: S
     """
     a = sentinelNodes("a", False, False, False, *QUIET)
     b = sentinelNodes("b", False, False, False, *QUIET)
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    alice = User(await login(a, "alice", "lobby"))
-    bob = User(await login(b, "bob", "lobby"))
-    await waitForMembers(alice.client, "lobby", ["alice", "bob"])
-    await waitForMembers(bob.client, "lobby", ["alice", "bob"])
+    alice, bob = await _inLobby(a, b)
     await sleep(1.0)  # the nodes' watches have subscribed
 
     first = sentinels.sentinels[0]

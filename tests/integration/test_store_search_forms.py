@@ -239,21 +239,25 @@ async def test_migrated(kind: str, request: pytest.FixtureRequest, tmp_path: Pat
     await _checkFolded(await olderStore(kind, request, tmp_path, _olderMessages))
 
 
-def _olderCodes(execute: Callable[..., Any], paramstyle: str) -> None:
+def _storedAt(version: int, texts: tuple[str, ...]) -> Callable[[Callable[..., Any], str], None]:
     """
-    Set a database of today's schema back to version 23 and store L{CODED}
-    in Blabla as that version did: no search form for an ASCII body, the
-    codes in the others'.
+    What sets a database of today's schema back to C{version} and stores
+    C{texts} in Blabla as that version did: no search form for an ASCII
+    body, the body lowered for the others (their codes and accents kept).
     """
-    setBack(execute, 23)
-    mark = "?" if paramstyle == "qmark" else "%s"
-    for second, text in enumerate(CODED, 1):
-        execute(
-            "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid, sent_ms,"
-            f" sender_key, search_text) VALUES ('blabla', 'Blabla', 'x', {mark}, {second}, 0,"
-            f" 'm{second}', {second * 1000}, 'x', {mark})",
-            (text, None if text.isascii() else text.lower()),
-        )
+
+    def setUp(execute: Callable[..., Any], paramstyle: str) -> None:
+        setBack(execute, version)
+        mark = "?" if paramstyle == "qmark" else "%s"
+        for second, text in enumerate(texts, 1):
+            execute(
+                "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid,"
+                f" sent_ms, sender_key, search_text) VALUES ('blabla', 'Blabla', 'x', {mark},"
+                f" {second}, 0, 'm{second}', {second * 1000}, 'x', {mark})",
+                (text, None if text.isascii() else text.lower()),
+            )
+
+    return setUp
 
 
 async def _checkVisible(store: SQLChatStore) -> None:
@@ -273,24 +277,7 @@ async def test_codesMigrated(kind: str, request: pytest.FixtureRequest, tmp_path
     stored before it with formatting codes their search form without them,
     and reindexes them by it.
     """
-    await _checkVisible(await olderStore(kind, request, tmp_path, _olderCodes))
-
-
-def _olderAccents(execute: Callable[..., Any], paramstyle: str) -> None:
-    """
-    Set a database of today's schema back to version 26 and store
-    L{ACCENTED} in Blabla as that version did: no search form for the ASCII
-    body, the accents in the others'.
-    """
-    setBack(execute, 26)
-    mark = "?" if paramstyle == "qmark" else "%s"
-    for second, text in enumerate(ACCENTED, 1):
-        execute(
-            "INSERT INTO messages (room_key, room, sender, body, sent, pending, msgid, sent_ms,"
-            f" sender_key, search_text) VALUES ('blabla', 'Blabla', 'x', {mark}, {second}, 0,"
-            f" 'm{second}', {second * 1000}, 'x', {mark})",
-            (text, None if text.isascii() else text.lower()),
-        )
+    await _checkVisible(await olderStore(kind, request, tmp_path, _storedAt(23, CODED)))
 
 
 async def _checkUnaccented(store: SQLChatStore) -> None:
@@ -317,4 +304,4 @@ async def test_accentsMigrated(kind: str, request: pytest.FixtureRequest, tmp_pa
     points and tatweel, and reindexes them by it; so does the copy of an
     older SQLite database to PostgreSQL.
     """
-    await _checkUnaccented(await olderStore(kind, request, tmp_path, _olderAccents))
+    await _checkUnaccented(await olderStore(kind, request, tmp_path, _storedAt(26, ACCENTED)))

@@ -187,6 +187,35 @@ def sharedStoreNodes(test: SynchronousTestCase, redis: FakeRedis) -> tuple[FakeN
     return accountNodes(test, redis, lambda: store)
 
 
+class PrivateAcrossNodes(SynchronousTestCase):
+    """
+    Nodes C{a} and C{b} sharing one database in memory (C{store}), bob
+    registered and gus a guest, both on C{b}; alice on C{a}: private
+    messages from one node to the other.
+    """
+
+    #: When the test starts (its nodes' clock).
+    started = 1_700_000_000
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(self.started)
+        self.redis = FakeRedis(self.clock)
+        self.store = MemoryChatStore()
+        self.store.startService()
+        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
+        self.settle()
+        self.bob = self.b.user("bob")
+        self.successResultOf(self.b.service.register(self.bob, "secret1"))
+        self.gus = self.b.user("gus")
+        self.alice = self.a.user("alice")
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.clock.advance(0)
+
+
 class TwoNodes(SynchronousTestCase):
     """
     Nodes C{a} and C{b} on one fake Redis, with a switch for an outage.

@@ -11,47 +11,25 @@ from __future__ import annotations
 
 import json
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.receipts import LATE, LEFT, NOT_DELIVERED, which
 from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage
 from chatd.irc.factory import IRCFactory
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import accountNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import PrivateAcrossNodes
 from tests.support.helpers import connect, output
 
 #: When the messages of these tests are sent (their nodes' clock).
 SENT = 1_700_000_000
 
 
-class LateCase(SynchronousTestCase):
+class LateCase(PrivateAcrossNodes):
     """
-    Nodes C{a} and C{b} sharing one database, bob registered and gus a
-    guest, both on C{b}; alice on C{a}.
+    L{PrivateAcrossNodes} with the messages sent at L{SENT}.
     """
 
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(SENT)
-        self.redis = FakeRedis(self.clock)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
-        self.settle()
-        self.bob = self.b.user("bob")
-        self.successResultOf(self.b.service.register(self.bob, "secret1"))
-        self.gus = self.b.user("gus")
-        self.alice = self.a.user("alice")
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
+    started = SENT
 
     def hang(self) -> None:
         """

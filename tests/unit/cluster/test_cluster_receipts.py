@@ -5,38 +5,14 @@ sender is not lost when its recipient's node dies before reading it.
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.cluster.receipts import NOT_DELIVERED
 from chatd.core.events import Notice, PrivateMessage
 from chatd.core.inbox import Kept
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import PrivateAcrossNodes
 
 
-class ReceiptsTests(SynchronousTestCase):
-    """
-    Nodes C{a} and C{b} sharing one database, bob registered and on C{b}.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a, self.b = sharedStoreNodes(self, self.redis)
-        self.settle()
-        self.bob = self.b.user("bob")
-        self.successResultOf(self.b.service.register(self.bob, "secret1"))
-        self.gus = self.b.user("gus")
-        self.alice = self.a.user("alice")
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
-
+class ReceiptsTests(PrivateAcrossNodes):
     def tell(self, to: str, text: str) -> None:
         told = settled(self.a.service.tell(self.alice, to, (text,)))
         self.settle()
