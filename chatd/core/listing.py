@@ -59,3 +59,20 @@ def listedPeople(service: ChatService, asker: IParticipant) -> list[IParticipant
         for person in service.users()
         if person.nick is not None and isListed(service, asker, person)
     ]
+
+
+def invisibleCount(service: ChatService) -> int:
+    """
+    L{IPeopleListing.invisibleCount}: counted from the few people who set
+    themselves invisible, never by looking at everyone online, so that
+    C{LUSERS} in every welcome costs the same however many are here.
+    """
+    people = service.people
+    persons = {people.personOf(each) for each in people.invisible}
+    return sum(
+        1
+        for person in persons
+        if isInvisible(service, person)
+        and person.nick is not None
+        and service.find(person.nick) is person
+    )

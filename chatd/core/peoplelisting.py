@@ -38,3 +38,9 @@ class IPeopleListing(Interface):
         order they signed in: what talk's C{/list}, TCHAT's C{LSUSR} and the
         web page's C{users} list.
         """
+
+    def invisibleCount() -> int:
+        """
+        How many people online are invisible (L{isInvisible}), each person
+        once: what IRC's C{LUSERS} tells apart from the others.
+        """

@@ -189,6 +189,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
     def listedPeople(self, asker: IParticipant) -> list[IParticipant]:
         return listing.listedPeople(self, asker)
 
+    def invisibleCount(self) -> int:
+        return listing.invisibleCount(self)
+
     def isOperator(self, participant: IParticipant) -> bool:
         return self.people.isOperator(participant)
 

@@ -14,22 +14,16 @@ from chatd.irc.session import IRCSession
 def onLusers(irc: IRCSession, message: Message) -> None:
     """
     C{LUSERS}, also part of every welcome: counted from running totals and
-    the few invisible or operator people, never by looking at everyone
-    online, so a login costs the same however many are here.
+    the few invisible (the core's count) or operator people, never by
+    looking at everyone online, so a login costs the same however many are
+    here.
     """
     service = irc.service
     people = service.people
     online = people.count()
     operators = people.operatorsOnline()
     rooms = len(service.rooms())
-    persons = {service.people.personOf(each) for each in service.people.invisible}
-    invisible = sum(
-        1
-        for person in persons
-        if service.isInvisible(person)  # the core's question
-        and person.nick is not None
-        and service.find(person.nick) is person
-    )
+    invisible = service.invisibleCount()  # the core's rule
     visible = online - invisible
     irc.numeric(
         N.RPL_LUSERCLIENT, f"There are {visible} users and {invisible} invisible on 1 servers"
