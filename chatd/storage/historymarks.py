@@ -27,6 +27,20 @@ if TYPE_CHECKING:
     from chatd.storage.rowshapes import MessageRow
 
 
+class _Asked:
+    """
+    A high-water mark asked of the database: the last ticket queued then,
+    and the id of the first later message written meanwhile.  Compared by
+    identity: two asked with the same messages queued are two.
+    """
+
+    __slots__ = ("ticket", "later")
+
+    def __init__(self, ticket: int) -> None:
+        self.ticket = ticket
+        self.later: list[int] = []
+
+
 class HistoryMarks:
     """
     The marks of one message writer, which tells it of each batch written
@@ -40,9 +54,8 @@ class HistoryMarks:
         self.lastId = 0
         #: Marks waiting for the batch of a ticket: (ticket, waiter).
         self._waiting: list[tuple[int, Deferred[int]]] = []
-        #: High-water marks asked of the database: (last ticket queued
-        #: then, the id of the first later message written meanwhile).
-        self._asking: list[tuple[int, list[int]]] = []
+        #: High-water marks asked of the database, not yet answered.
+        self._asking: list[_Asked] = []
 
     def mark(self, queued: int, writtenTicket: int) -> Deferred[int]:
         """
@@ -53,16 +66,18 @@ class HistoryMarks:
             waiter: Deferred[int] = Deferred()
             self._waiting.append((queued, waiter))
             return waiter
-        last, later = self.lastId, list[int]()
-        asking = (queued, later)
+        last, asking = self.lastId, _Asked(queued)
         self._asking.append(asking)
 
+        def forget() -> None:
+            self._asking = [each for each in self._asking if each is not asking]
+
         def answered(rows: list[tuple[Any, ...]]) -> int:
-            self._asking.remove(asking)
-            return min([max(int(rows[0][0] or 0), last) + 1, *later])
+            forget()
+            return min([max(int(rows[0][0] or 0), last) + 1, *asking.later])
 
         def failed(failure: Failure) -> Failure:
-            self._asking.remove(asking)
+            forget()
             return failure
 
         d = self.database.select(HIGHEST_ID[self.database.paramstyle])
@@ -75,9 +90,9 @@ class HistoryMarks:
         """
         first, last = rows[0][0], rows[-1][0]
         self.lastId = ids[-1]
-        for ticket, later in self._asking:
-            if not later and last > ticket:
-                later.append(ids[max(ticket + 1, first) - first])
+        for asked in self._asking:
+            if not asked.later and last > asked.ticket:
+                asked.later.append(ids[max(asked.ticket + 1, first) - first])
         waiting, self._waiting = self._waiting, []
         for ticket, waiter in waiting:
             if ticket <= last:

@@ -76,3 +76,18 @@ class HistoryMarkTests(SynchronousTestCase):
         later = self.marks.mark(queued=1, writtenTicket=1)
         self.database.asked[1].callback([(1,)])
         self.assertEqual(self.successResultOf(later), 2)
+
+    def test_twoAskedAlike(self) -> None:
+        """
+        Two marks asked with the same messages queued are two: the second
+        answered first forgets itself, not the first, which a message
+        written meanwhile still stops (once a C{ValueError} in the replay of
+        an entry, the other mark lost).
+        """
+        first = self.marks.mark(queued=3, writtenTicket=3)
+        second = self.marks.mark(queued=3, writtenTicket=3)
+        self.database.asked[1].callback([(40,)])
+        self.assertEqual(self.successResultOf(second), 41)
+        self.marks.written([50, 51], rows(4, 5))
+        self.database.asked[0].callback([(51,)])
+        self.assertEqual(self.successResultOf(first), 50)
