@@ -217,11 +217,14 @@ class Bus(Receiving):
         """
         Publish one event for C{node} now, not queued: fires once Redis has
         it, fails with L{RedisUnavailable} if it cannot take it (at once
-        while the link is down or the queue not yet sent), or has not
-        answered within L{ACK_WAIT} (it may still take it: the command went).
+        while the link is down, the queue not yet sent, or Redis is known to
+        be slow: L{Latency.stalled}), or has not answered within
+        L{ACK_WAIT} (it may still take it: the command went).
         """
         if not self.up or self._waiting:
             return fail(RedisUnavailable("Redis is unreachable"))
+        if self.latency.stalled():  # it would wait, and its sender's later lines behind it
+            return fail(RedisUnavailable("Redis is slow to answer"))
         entry = self._numbered(node, kind, dumps(fields))
         ack = self._acks[entry[0]] = Deferred()
         self._send(entry)

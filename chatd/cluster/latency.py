@@ -9,7 +9,9 @@ wrong until the heartbeat's reply times out and the link is dropped
 (L{chatd.cluster.redis}: about 5 s).  Meanwhile room messages are
 acknowledged and wait, but a private message to another node waits for
 Redis's answer (L{chatd.cluster.bus.Bus.sendTo}, at most L{ACK_WAIT}), and
-its sender's later lines wait behind it.  L{Latency} logs once per such
+its sender's later lines wait behind it; once the spell is known
+(L{Latency.stalled}), a further one is refused at once, so no line waits
+more than L{ACK_WAIT} in all.  L{Latency} logs once per such
 spell that a publication has waited past L{SLOW_AFTER}, and once more when
 Redis answers again (after a reconnection, if the link was dropped).
 """
@@ -58,6 +60,13 @@ class Latency:
             self._timer = self.clock.callLater(self.after, self._check)
         publishing.addBoth(self._answered)
 
+    def stalled(self) -> bool:
+        """
+        Whether a publication has waited past L{SLOW_AFTER} and Redis has
+        not answered since (it answers in order): a slow spell is known.
+        """
+        return bool(self._sent) and self.clock.seconds() - self._sent[0] >= self.after
+
     def _answered(self, result: object) -> object:
         self._sent.popleft()  # answers come in order
         if self.slowSince is not None and not isinstance(result, Failure):
@@ -81,9 +90,7 @@ class Latency:
             self.slowSince = self._sent[0]
             self.log.warn(
                 "Redis is slow to answer: a publication has waited {seconds:.1f} s; private"
-                " messages to other nodes wait for it ({wait:g} s at most), and their senders'"
-                " later lines behind them",
+                " messages to other nodes are refused until it answers",
                 seconds=waited,
-                wait=ACK_WAIT,
             )
         self._timer = self.clock.callLater(self.after, self._check)

@@ -8,23 +8,29 @@ the new one, its clients still connected: a node whose connections drop
 then (a blip, a restart) would reach the new master while the others stay
 on the old one, and the cluster would split.  So, as Sentinel clients do,
 L{MasterWatch} keeps a subscription to the C{+switch-master} channel of
-one Sentinel at a time (the next in the URL's order once it is lost or
-cannot be made) and, when it names a new master for this link's, tells the
+every Sentinel in the URL at once, so that one down or hung (C{kill -STOP}:
+its connection open, nothing coming) does not hold the news back; each one
+lost, or that cannot be made, is made again on its own after a back-off
+(L{RESUBSCRIBE_AFTER}, doubled each time in a row, L{RESUBSCRIBE_MAX} at
+most).  When any of them names a new master for this link's, it tells the
 endpoint (L{SentinelEndpoint.announce}) and drops each of the link's
 connections not made to it: they are made again, to the new master.
 
 Every L{CHECK_EVERY} seconds, and on each new subscription (a switch may
-have gone unheard), it also asks that Sentinel which master it names: one
-that names, twice in a row, another master than a connection's is
-followed the same way (twice: another Sentinel, not yet told of a
-failover, may have named the old one a moment ago).  A Sentinel that does
-not answer loses the subscription to the next one.
+have gone unheard), it also asks each Sentinel subscribed to which master
+it names: one that names, twice in a row, another master than a
+connection's is followed the same way (twice: a Sentinel not yet told of
+a failover may have named the old one a moment ago).  A Sentinel that does
+not answer loses its subscription, made again as above.  A Sentinel that
+cannot be reached or does not answer is logged once (a warning) until it
+answers again (logged too).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from typing import Any
+from weakref import WeakSet
 
 import txredisapi
 from twisted.application.service import Service
@@ -44,8 +50,15 @@ CHANNEL = "+switch-master"
 #: Seconds between two questions to the Sentinel subscribed to.
 CHECK_EVERY = 5.0
 
-#: Seconds before subscribing to the next Sentinel after one was lost.
+#: Seconds before subscribing to a Sentinel again after its subscription was
+#: lost or could not be made; doubled each time in a row.
 RESUBSCRIBE_AFTER = 1.0
+
+#: Seconds between two attempts to subscribe to one Sentinel, at most.
+RESUBSCRIBE_MAX = 10.0
+
+#: A Sentinel's (host, port).
+Where = tuple[str, int]
 
 
 class Listener(txredisapi.SubscriberProtocol):  # type: ignore[misc]
@@ -54,7 +67,7 @@ class Listener(txredisapi.SubscriberProtocol):  # type: ignore[misc]
     """
 
     watch: MasterWatch
-    where: tuple[str, int]
+    where: Where
 
     @property
     def sentinel(self) -> str:
@@ -72,7 +85,7 @@ class _ListenerFactory(Factory):
     noisy = False
     isLazy = True
 
-    def __init__(self, watch: MasterWatch, where: tuple[str, int]) -> None:
+    def __init__(self, watch: MasterWatch, where: Where) -> None:
         self.watch, self.where = watch, where
 
     def buildProtocol(self, addr: object) -> Listener:
@@ -92,6 +105,8 @@ class MasterWatch(Service):
     """
     Keeps C{connections()} (a link's connections, made with C{endpoint})
     on the master the Sentinels name.
+
+    @ivar listeners: the subscriptions made, by Sentinel (host, port).
     """
 
     log = Logger()
@@ -112,40 +127,43 @@ class MasterWatch(Service):
         self.endpointFor = endpointFor or (
             lambda host, port: HostnameEndpoint(reactor, host, port, timeout=QUERY_TIMEOUT)
         )
-        self.listener: Listener | None = None
-        self._next = 0  # the index of the Sentinel to subscribe to next
-        self._retry: IDelayedCall | None = None
-        self._odd: tuple[str, int] | None = None  # named once, not by a connection
+        self.listeners: dict[Where, Listener] = {}
+        self._retries: dict[Where, IDelayedCall] = {}
+        self._backoff: dict[Where, float] = {}  # the next delay, after a failure in a row
+        self._odd: dict[Where, tuple[str, int]] = {}  # named once, not by a connection
+        self._silent: set[Where] = set()  # logged as not answering
+        self._dropped: WeakSet[Any] = WeakSet()  # transports dropped, not yet lost
         self._checks = LoopingCall(self.check)
         self._checks.clock = reactor
 
     def startService(self) -> None:
         super().startService()
-        self.subscribe()
+        for where in self.endpoint.address.sentinels:
+            self.subscribe(where)
         self._checks.start(CHECK_EVERY, now=False)
 
     def stopService(self) -> None:
         super().stopService()
         if self._checks.running:
             self._checks.stop()
-        if self._retry is not None and self._retry.active():
-            self._retry.cancel()
-        listener, self.listener = self.listener, None
-        if listener is not None and listener.transport is not None:
-            listener.transport.loseConnection()
+        retries, self._retries = self._retries, {}
+        for retry in retries.values():
+            if retry.active():
+                retry.cancel()
+        listeners, self.listeners = self.listeners, {}
+        for listener in listeners.values():
+            if listener.transport is not None:
+                listener.transport.loseConnection()
 
-    def subscribe(self) -> None:
+    def subscribe(self, where: Where) -> None:
         """
-        Subscribe to the next Sentinel's L{CHANNEL}.
+        Subscribe to the L{CHANNEL} of the Sentinel at C{where}.
         """
-        self._retry = None
-        sentinels = self.endpoint.address.sentinels
-        host, port = sentinels[self._next % len(sentinels)]
-        self._next += 1
-        connecting = self.endpointFor(host, port).connect(_ListenerFactory(self, (host, port)))
+        self._retries.pop(where, None)
+        connecting = self.endpointFor(*where).connect(_ListenerFactory(self, where))
         d: Deferred[Any] = connecting.addTimeout(QUERY_TIMEOUT, self.clock)
         d.addCallback(self._subscribing)
-        d.addErrback(self._failed, f"{host}:{port}")
+        d.addErrback(self._failed, where)
 
     def _subscribing(self, listener: Listener) -> Deferred[Any]:
         def subscribed(_: object) -> None:
@@ -153,8 +171,10 @@ class MasterWatch(Service):
                 listener.transport.loseConnection()
                 return
             self.log.debug("following {sentinel}'s failovers", sentinel=listener.sentinel)
-            self.listener = listener
-            self.check()  # a switch may have gone unheard meanwhile
+            self.listeners[listener.where] = listener
+            self._backoff.pop(listener.where, None)
+            self._answers(listener.where)
+            self._ask(listener)  # a switch may have gone unheard meanwhile
 
         ready: Deferred[Any] = listener.whenConnected()
         ready.addCallback(lambda _: listener.subscribe(CHANNEL))
@@ -162,68 +182,98 @@ class MasterWatch(Service):
         ready.addErrback(lambda f: listener.transport.abortConnection() or f)
         return ready
 
-    def _failed(self, failure: Failure, sentinel: str) -> None:
-        self.log.debug("cannot follow {sentinel}: {why}", sentinel=sentinel, why=failure.value)
-        self._later()
+    def _failed(self, failure: Failure, where: Where) -> None:
+        self._unanswering(where, failure)
+        self._later(where)
+
+    def _unanswering(self, where: Where, failure: Failure) -> None:
+        """
+        The Sentinel at C{where} cannot be reached or does not answer:
+        logged once until it answers again.
+        """
+        if where not in self._silent and self.running:
+            self._silent.add(where)
+            self.log.warn(
+                "Sentinel {sentinel} does not answer: {why}",
+                sentinel="{}:{}".format(*where),
+                why=failure.value,
+            )
+
+    def _answers(self, where: Where) -> None:
+        if where in self._silent:
+            self._silent.discard(where)
+            self.log.info("Sentinel {sentinel} answers again", sentinel="{}:{}".format(*where))
 
     def lost(self, listener: Listener) -> None:
         """
-        C{listener}'s connection is lost: subscribe to the next Sentinel.
+        C{listener}'s connection is lost: subscribe to its Sentinel again.
         """
-        if listener is self.listener:
-            self.listener = None
-            self._later()
+        if self.listeners.get(listener.where) is listener:
+            del self.listeners[listener.where]
+            self._odd.pop(listener.where, None)
+            self._later(listener.where)
 
-    def _later(self) -> None:
-        if self.running and self._retry is None:
-            self._retry = self.clock.callLater(RESUBSCRIBE_AFTER, self.subscribe)
+    def _later(self, where: Where) -> None:
+        if self.running and where not in self._retries:
+            delay = self._backoff.get(where, RESUBSCRIBE_AFTER)
+            self._backoff[where] = min(delay * 2, RESUBSCRIBE_MAX)
+            self._retries[where] = self.clock.callLater(delay, self.subscribe, where)
 
     def announced(self, listener: Listener, message: str) -> None:
         """
         C{listener}'s Sentinel announced a failover in C{message}.
         """
         parts = message.split()
-        if listener is self.listener and len(parts) == 5 and parts[0] == self.masterName:
+        current = self.listeners.get(listener.where) is listener
+        if current and len(parts) == 5 and parts[0] == self.masterName:
             self.switch((parts[3], int(parts[4])), listener.sentinel)
 
     def check(self) -> None:
         """
-        Ask the Sentinel subscribed to which master it names.
+        Ask each Sentinel subscribed to which master it names.
         """
-        listener = self.listener
-        if listener is None:
-            return
-        host, port = listener.where
+        for listener in list(self.listeners.values()):
+            self._ask(listener)
+
+    def _ask(self, listener: Listener) -> None:
         d = self.endpoint.ask(
-            host, port, None, "SENTINEL", "get-master-addr-by-name", self.masterName
+            *listener.where, None, "SENTINEL", "get-master-addr-by-name", self.masterName
         )
         d.addCallback(self._named, listener).addErrback(self._unanswered, listener)
 
     def _named(self, named: object, listener: Listener) -> None:
-        if listener is not self.listener or not isinstance(named, list) or len(named) != 2:
+        where = listener.where
+        if self.listeners.get(where) is not listener:
+            return
+        self._answers(where)
+        if not isinstance(named, list) or len(named) != 2:
             return
         master = (str(named[0]), int(named[1]))
         using = {self.endpoint.masterOf(proto) for proto in self.connections()}
         if using <= {master, None}:
-            self._odd = None
-        elif self._odd == master:
+            self._odd.pop(where, None)
+        elif self._odd.get(where) == master:
             self.switch(master, listener.sentinel)
         else:
-            self._odd = master
+            self._odd[where] = master
 
     def _unanswered(self, failure: Failure, listener: Listener) -> None:
-        if listener is self.listener and listener.transport is not None:
-            self.log.debug("{sentinel}: {why}", sentinel=listener.sentinel, why=failure.value)
-            listener.transport.abortConnection()  # and subscribe to the next one
+        if self.listeners.get(listener.where) is listener and listener.transport is not None:
+            self._unanswering(listener.where, failure)
+            listener.transport.abortConnection()  # and subscribe to it again later
 
     def switch(self, master: tuple[str, int], sentinel: str) -> None:
         """
         The Sentinel C{sentinel} names C{master}: drop the connections to
-        any other.
+        any other (each once, though every Sentinel announces it).
         """
-        self._odd = None
+        self._odd.clear()
         self.endpoint.announce(master, sentinel)
-        stale = [p for p in self.connections() if self.endpoint.masterOf(p) not in (master, None)]
+        stale = [
+            p
+            for p in self.connections()
+            if self.endpoint.masterOf(p) not in (master, None) and p.transport not in self._dropped
+        ]
         if stale:
             self.log.info(
                 "Sentinel {sentinel} names {master} as master {name}: moving to it",
@@ -232,4 +282,5 @@ class MasterWatch(Service):
                 name=self.masterName,
             )
         for proto in stale:
+            self._dropped.add(proto.transport)
             proto.transport.abortConnection()

@@ -8,14 +8,17 @@ and during the failover arrives on the other node, private messages sent
 while there is no master are refused (C{ERROR 03}), and messages after it
 cross nodes.  And a manual C{SENTINEL FAILOVER}, whose old master stays a
 writable master for a while: both nodes move to the new one as soon as
-the Sentinels name it, together, and neither counts the other dead.
+the Sentinels name it, together, and neither counts the other dead, even
+with the first Sentinel of the URL hung (C{SIGSTOP}) meanwhile.
 """
 
 from __future__ import annotations
 
+import signal
 import time
 from collections.abc import Callable
 
+import pytest
 import pytest_twisted
 
 from tests.support.clusterlive import (
@@ -28,7 +31,7 @@ from tests.support.clusterlive import (
 )
 from tests.support.daemon import Daemon
 from tests.support.lineclient import LineClient
-from tests.support.sentinels import MASTER, Sentinels, command, sentinels
+from tests.support.sentinels import MASTER, Sentinel, Sentinels, command, sentinels
 
 __all__ = ["sentinelNodes", "sentinels"]
 
@@ -169,24 +172,50 @@ async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sen
         await user.client.close()
 
 
+@pytest.mark.parametrize("hung", [False, True], ids=["allSentinels", "firstSentinelHung"])
 @pytest_twisted.ensureDeferred
-async def test_manualFailover(sentinelNodes: Callable[..., Daemon], sentinels: Sentinels) -> None:
+async def test_manualFailover(
+    sentinelNodes: Callable[..., Daemon], sentinels: Sentinels, hung: bool
+) -> None:
     """
     A manual C{SENTINEL FAILOVER}: the old master stays a writable master
     for a while, its clients connected, but each node hears the Sentinels'
     C{+switch-master} and moves to the new master within L{MOVE_BOUND}
     of its being named, not when the old one is demoted.  Neither node
-    counts the other dead, and messages cross both ways afterwards.
+    counts the other dead, and messages cross both ways afterwards.  With
+    C{hung}, the first Sentinel of the URL is stopped (C{SIGSTOP}: its
+    connections open, nothing answered) before the failover: the others'
+    announcements are heard all the same, and each node logs once that it
+    does not answer.
     """
     a = sentinelNodes("a", False, False, False, *QUIET)
     b = sentinelNodes("b", False, False, False, *QUIET)
     alice, bob = await _inLobby(a, b)
     await sleep(1.0)  # the nodes' watches have subscribed
+    frozen = sentinels.sentinels[0]
+    if hung:
+        assert frozen.process is not None
+        frozen.process.send_signal(signal.SIGSTOP)
+    try:
+        await _failover(a, b, alice, bob, sentinels, sentinels.sentinels[1 if hung else 0])
+        if hung:
+            for node in (a, b):
+                await waitForLog(node, f"Sentinel 127.0.0.1:{frozen.port} does not answer")
+                assert node.logText().count(f"127.0.0.1:{frozen.port} does not answer") == 1
+    finally:
+        if hung and frozen.process is not None:
+            frozen.process.send_signal(signal.SIGCONT)
 
-    first = sentinels.sentinels[0]
-    assert command(first.port, "SENTINEL", "FAILOVER", MASTER) == ["OK"]
+
+async def _failover(
+    a: Daemon, b: Daemon, alice: User, bob: User, sentinels: Sentinels, via: Sentinel
+) -> None:
+    """
+    The rest of L{test_manualFailover}: a failover asked of C{via}.
+    """
+    assert command(via.port, "SENTINEL", "FAILOVER", MASTER) == ["OK"]
     deadline = time.monotonic() + FAILOVER_BOUND
-    while first.masterPort() != sentinels.replica.port:
+    while via.masterPort() != sentinels.replica.port:
         assert time.monotonic() < deadline, "the Sentinels never named the replica"
         await sleep(0.02)
     named = time.monotonic()

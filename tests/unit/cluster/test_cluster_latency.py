@@ -202,6 +202,35 @@ class PrivateWaitTests(TwoNodes):
         self.redis.answerHeld()
         self.redis.holding = False
 
+    def test_tchatPipelinedPrivateMessagesTwoSecondsInAll(self) -> None:
+        """
+        Three C{MSGPV} to another node, pipelined, while Redis hangs: the
+        first waits C{ACK_WAIT} seconds and is refused; Redis being known
+        slow by then, the others are refused at once, not sent, so no line
+        waits more than C{ACK_WAIT} in all.
+        """
+        self.b.user("bob", "lobby")
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        assert isinstance(proto, TchatProtocol)
+        self.addCleanup(proto.connectionLost, None)
+        proto.dataReceived(b"clt: LOGIN alice\r\nclt: ENTER lobby\r\n")
+        self.settle()
+        output(transport, self.clock)
+        self.b.hold()
+        self.redis.holding = True
+        proto.dataReceived(b"clt: MSGPV bob\r\nclt: hi\r\nclt: .\r\n" * 3)
+        self.settle()
+        self.clock.advance(ACK_WAIT - 0.1)
+        self.assertEqual(output(transport, self.clock), b"")
+        self.clock.advance(0.1)
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"srv: ERROR 03\n" * 3)
+        tells = [m for e in self.redis.streams.values() for _, m in e if '"k":"tell"' in m]
+        self.assertEqual(len(tells), 1)  # the other two were not sent
+        self.redis.answerHeld()
+        self.redis.holding = False
+
     def test_slowRedisLoggedOnce(self) -> None:
         """
         A node whose publications Redis is slow to answer logs it once, a

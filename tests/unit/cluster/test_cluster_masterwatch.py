@@ -1,9 +1,10 @@
 """
-Tests for L{MasterWatch}: the subscription to the Sentinels'
-C{+switch-master} channel (one Sentinel at a time, the next one when it is
-lost), the connections it drops when a new master is named, and the
-periodic question to the Sentinel, on a L{MemoryReactorClock} with fake
-Sentinels and the real RESP client over L{StringTransport}s.
+Tests for L{MasterWatch}: the subscriptions to the Sentinels'
+C{+switch-master} channel (every Sentinel at once, each made again on its
+own when lost), the connections it drops when a new master is named, the
+periodic question to the Sentinels, and what it logs of a Sentinel that
+does not answer, on a L{MemoryReactorClock} with fake Sentinels and the
+real RESP client over L{StringTransport}s.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from twisted.internet.endpoints import TCP4ClientEndpoint
 from twisted.internet.error import ConnectionDone, ConnectionRefusedError
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.testing import MemoryReactorClock, StringTransport
-from twisted.logger import capturedLogs, formatEvent
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.address import SentinelAddress
 from chatd.cluster.masterwatch import CHECK_EVERY, RESUBSCRIBE_AFTER, MasterWatch
-from chatd.cluster.sentinel import SentinelEndpoint
+from chatd.cluster.sentinel import QUERY_TIMEOUT, SentinelEndpoint
 from tests.support.fakesentinels import FakeServers
 
 OLD, NEW = ("127.0.0.1", 6379), ("127.0.0.1", 6380)
@@ -60,27 +61,40 @@ class MasterWatchTests(SynchronousTestCase):
         One connection of the link, made through the endpoint; its transport.
         """
         d = self.endpoint.connect(Factory.forProtocol(Protocol))
-        transport = self.accept()[1]
+        transport = self.accept(self.reactor.tcpClients[-1][1])[1]
         self.links.append(self.successResultOf(d))
         return transport
 
-    def accept(self) -> tuple[Any, StringTransport]:
+    def attempts(self, port: int) -> int:
+        """How many TCP connections to C{port} the reactor was asked for."""
+        return sum(1 for client in self.reactor.tcpClients if client[1] == port)
+
+    def accept(self, port: int) -> tuple[Any, StringTransport]:
         """
-        Complete the last TCP connection the reactor was asked for.
+        Complete the last TCP connection to C{port} the reactor was asked for.
         """
-        protocol = self.reactor.tcpClients[-1][2].buildProtocol(None)
+        [factory] = [c[2] for c in self.reactor.tcpClients if c[1] == port][-1:]
+        protocol = factory.buildProtocol(None)
         assert protocol is not None
         transport = StringTransport()
         protocol.makeConnection(transport)
         return protocol, transport
+
+    def refuse(self, port: int) -> None:
+        """
+        Refuse the last TCP connection to C{port} the reactor was asked for.
+        """
+        [index] = [i for i, c in enumerate(self.reactor.tcpClients) if c[1] == port][-1:]
+        self.reactor.tcpClients[index][2].clientConnectionFailed(
+            self.reactor.connectors[index], Failure(ConnectionRefusedError())
+        )
 
     def subscribe(self, port: int = 1) -> tuple[Any, StringTransport]:
         """
         Accept the watch's connection to the Sentinel on C{port} and
         confirm its subscription.
         """
-        self.assertEqual(self.reactor.tcpClients[-1][:2], ("127.0.0.1", port))
-        protocol, transport = self.accept()
+        protocol, transport = self.accept(port)
         self.assertEqual(transport.value(), SUBSCRIBE)
         protocol.dataReceived(SUBSCRIBED)
         return protocol, transport
@@ -122,28 +136,81 @@ class MasterWatchTests(SynchronousTestCase):
         listener.dataReceived(published("m 127.0.0.1 6379 127.0.0.1 6380"))
         self.assertFalse(link.disconnecting)
 
-    def test_nextSentinelWhenLost(self) -> None:
+    def test_silentSentinelAnotherAnnounces(self) -> None:
         """
-        A subscription lost, or one that cannot be made, is made again
-        after L{RESUBSCRIBE_AFTER} to the next Sentinel, around the list;
-        a switch heard there is followed.
+        Every Sentinel is subscribed to at once: with one silent (hung:
+        its connection open, nothing coming), another's announcement
+        moves the link at once, without waiting for a question to time out.
+        """
+        link = self.connectLink()
+        self.watch.startService()
+        self.subscribe(1)  # then silent
+        listener, _ = self.subscribe(2)
+        self.subscribe(3)
+        self.servers.redis(NEW[1], "master")
+        listener.dataReceived(published("m 127.0.0.1 6379 127.0.0.1 6380"))
+        self.assertTrue(link.disconnecting)
+        self.assertEqual(self.endpoint.announced, (NEW, "127.0.0.1:2"))
+
+    def test_everyAnnouncementDropsOnce(self) -> None:
+        """
+        Every Sentinel announcing the same switch drops a connection once
+        and logs the move once.
+        """
+        self.connectLink()
+        self.watch.startService()
+        listeners = [self.subscribe(port)[0] for port in (1, 2, 3)]
+        with capturedLogs() as events:
+            for listener in listeners:
+                listener.dataReceived(published("m 127.0.0.1 6379 127.0.0.1 6380"))
+        self.assertEqual(len(events), 1)
+
+    def test_eachSubscriptionMadeAgainOnItsOwn(self) -> None:
+        """
+        A subscription lost, or one that cannot be made, is made again to
+        the same Sentinel after L{RESUBSCRIBE_AFTER}, doubled each time in
+        a row, while the others stay; a switch heard on any is followed.
         """
         link = self.connectLink()
         self.watch.startService()
         listener, _ = self.subscribe(1)
+        self.subscribe(2)
+        self.refuse(3)  # the third Sentinel is down
         listener.connectionLost(Failure(ConnectionDone()))
         self.reactor.advance(RESUBSCRIBE_AFTER)
-        connector = self.reactor.connectors[-1]
-        self.reactor.tcpClients[-1][2].clientConnectionFailed(
-            connector, Failure(ConnectionRefusedError())
-        )  # the second Sentinel is down
+        self.assertEqual([self.attempts(port) for port in (1, 2, 3)], [2, 1, 2])
+        self.refuse(3)
+        self.reactor.advance(RESUBSCRIBE_AFTER)
+        self.assertEqual(self.attempts(3), 2)  # twice as long now
         self.reactor.advance(RESUBSCRIBE_AFTER)
         listener, _ = self.subscribe(3)
-        listener.connectionLost(Failure(ConnectionDone()))
-        self.reactor.advance(RESUBSCRIBE_AFTER)
-        listener, _ = self.subscribe(1)
         listener.dataReceived(published("m 127.0.0.1 6379 127.0.0.1 6380"))
         self.assertTrue(link.disconnecting)
+
+    def test_silentSentinelLoggedOnce(self) -> None:
+        """
+        A Sentinel that does not answer is logged once, a warning, however
+        often it fails in a row, and once when it answers again.
+        """
+        with capturedLogs() as events:
+            self.watch.startService()
+            self.refuse(1)
+            for port in (2, 3):
+                self.subscribe(port)
+            self.reactor.advance(RESUBSCRIBE_AFTER)
+            self.refuse(1)
+            self.reactor.advance(RESUBSCRIBE_AFTER * 2)
+            self.subscribe(1)
+        self.assertEqual(
+            [(e["log_level"], formatEvent(e)) for e in events if e["log_level"] > LogLevel.debug],
+            [
+                (
+                    LogLevel.warn,
+                    "Sentinel 127.0.0.1:1 does not answer: Connection was refused by other side.",
+                ),
+                (LogLevel.info, "Sentinel 127.0.0.1:1 answers again"),
+            ],
+        )
 
     def test_namedTwiceFollowed(self) -> None:
         """
@@ -167,35 +234,41 @@ class MasterWatchTests(SynchronousTestCase):
         self.assertTrue(link.disconnecting)
         self.assertEqual(self.endpoint.announced, (NEW, "127.0.0.1:1"))
 
-    def test_unansweredQuestionNextSentinel(self) -> None:
+    def test_unansweredQuestionSubscribedAgain(self) -> None:
         """
-        A Sentinel that does not answer the question loses the
-        subscription to the next one.
+        A Sentinel that does not answer the question loses its
+        subscription, made again later.
         """
         self.watch.startService()
         del self.servers.replies[("127.0.0.1", 1)]
-        _, transport = self.subscribe(1)
+        listener, transport = self.subscribe(1)
         self.assertTrue(transport.disconnecting)
+        listener.connectionLost(Failure(ConnectionDone()))
+        self.reactor.advance(RESUBSCRIBE_AFTER)
+        self.assertEqual(self.attempts(1), 2)
 
     def test_hungSentinel(self) -> None:
         """
         A Sentinel that accepts the connection but never confirms the
-        subscription is left for the next one.
+        subscription is left, and tried again later; the others are kept.
         """
         self.watch.startService()
-        protocol, transport = self.accept()
-        self.reactor.advance(2.0)
+        protocol, transport = self.accept(1)
+        others = [self.subscribe(port)[1] for port in (2, 3)]
+        self.reactor.advance(QUERY_TIMEOUT)
         self.assertTrue(transport.disconnecting)
         protocol.connectionLost(Failure(ConnectionDone()))
         self.reactor.advance(RESUBSCRIBE_AFTER)
-        self.subscribe(2)
+        self.subscribe(1)
+        self.assertEqual([t.disconnecting for t in others], [False, False])
 
     def test_stop(self) -> None:
         """
-        Stopping closes the subscription and subscribes no more.
+        Stopping closes the subscriptions and subscribes no more.
         """
         self.watch.startService()
         listener, transport = self.subscribe()
+        self.refuse(2)
         self.watch.stopService()
         self.assertTrue(transport.disconnecting)
         listener.connectionLost(Failure(ConnectionDone()))
