@@ -6,6 +6,9 @@ rule: a registered account reads its own private conversations only).
 
 from __future__ import annotations
 
+import re
+
+from chatd.core.allowance import HistoryAllowance
 from chatd.core.limits import HISTORY_COUNT
 from tests.support.helpers import connect, output
 from tests.support.tchatstorecase import TchatStoreTestCase
@@ -105,3 +108,48 @@ class HistpTests(TchatStoreTestCase):
             self.assertEqual(self.send(alice, ta, f"clt: {bad}"), b"srv: ERROR 10\n")
         for bad in ("bob x", "bob -1", "bob 2 3", "bob ２"):
             self.assertEqual(self.send(alice, ta, f"clt: HISTP {bad}"), b"srv: ERROR 10\n")
+
+
+class HistpAllowanceTests(TchatStoreTestCase):
+    """
+    C{HISTP} under its person's allowance of history, as C{HISTO}.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registered("alice", "sesame")
+        self.registered("bob", "sesame")
+        self.registered("carol", "sesame")
+        self.alice, self.ta = self.connectAs("alice", "sesame")
+
+    def test_tooMuchRefused(self) -> None:
+        """
+        A C{HISTP} that would wait too long for the allowance is ERROR 29.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=1000, rate=1000, patience=2
+        )
+        self.send(self.alice, self.ta, "clt: MSGPV bob", "clt: " + "x" * 3872, "clt: .")
+        self.assertIn(b"srv: OKAY!\n", self.send(self.alice, self.ta, "clt: HISTP bob 5"))
+        self.assertEqual(self.send(self.alice, self.ta, "clt: HISTP bob 5"), b"srv: ERROR 29\n")
+
+    def test_largeAnswerPaced(self) -> None:
+        """
+        An answer larger than the allowance holds arrives whole, in order,
+        at the allowance's pace; OKAY! after the last.
+        """
+        self.service.allowances.history = HistoryAllowance(
+            self.clock, burst=4000, rate=4000, patience=60
+        )
+        self.factory.maxOutput = 16000  # pages of 4000 bytes: 4 messages of 1000
+        carol, tc = self.connectAs("carol", "sesame")  # (the limit is a new connection's)
+        for n in range(20):
+            self.send(self.alice, self.ta, "clt: MSGPV carol", f"clt: {n:03}" + "x" * 869, "clt: .")
+        output(tc, self.clock)
+        answer = self.send(carol, tc, "clt: HISTP alice 20")
+        self.assertEqual(answer.count(b"srv: MSGPV "), 8)  # the 4000 held, and the page after
+        self.clock.advance(3)
+        answer += output(tc, self.clock)
+        self.assertEqual(answer.count(b"srv: MSGPV "), 20)
+        self.assertEqual(re.findall(rb"srv: (\d+)x", answer), [b"%03d" % n for n in range(20)])
+        self.assertTrue(answer.endswith(b"srv: .\nsrv: OKAY!\n"), answer)
