@@ -44,6 +44,8 @@ from chatd.tchatalive import TchatLiveness
 from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
 from chatd.tchatextra import TchatExtensions
 from chatd.tchatwire import (
+    ANSWERED,
+    OKAY,
     encodeError,
     encodeMembership,
     encodeNotice,
@@ -51,10 +53,6 @@ from chatd.tchatwire import (
     encodeSpeak,
     speakOrNothing,
 )
-
-OKAY = b"srv: OKAY!\n"
-#: What a command answers that sent its reply itself, C{OKAY!} included.
-ANSWERED = object()
 
 
 @implementer(IParticipant)

@@ -1,22 +1,33 @@
-# -*- test-case-name: tests.unit.test_tchat_extensions,tests.unit.test_listing_frontends -*-
+# -*- test-case-name: tests.unit.test_tchat_extensions,tests.unit.test_listing_frontends,tests.unit.test_tchat_histp -*-  # noqa: E501
 """
 chatd's TCHAT extension commands, beyond the course's seed: C{LSGRP} (the
 groups one may see), C{LSUSR} (who is online), C{TOPIC} (a group's topic,
-as a one-line body) and C{KICK} (a group's operator takes a member out).
+as a one-line body), C{KICK} (a group's operator takes a member out) and
+C{HISTP} (one's private conversation with someone, as C{HISTO} a group's).
 Verbs the seed does not use, answered in its shapes (C{LSGRP}'s list as a
-body ended by C{srv: .}, C{LSUSR}'s as C{LSMEM}'s, then C{OKAY!}; else
-C{OKAY!} or C{ERROR nn}), each asking the service the same thing talk's
-C{/rooms}, C{/list}, C{/topic} and C{/kick} ask: no rule of its own.
+body ended by C{srv: .}, C{LSUSR}'s as C{LSMEM}'s, C{HISTP}'s as the MSGPV
+blocks a recipient gets, then C{OKAY!}; else C{OKAY!} or C{ERROR nn}), each
+asking the service the same thing talk's C{/rooms}, C{/list}, C{/topic},
+C{/kick} and C{/pmhistory} ask: no rule of its own.
 """
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import TYPE_CHECKING, Any
 
+from twisted.internet.defer import Deferred, maybeDeferred
+
 from chatd.core import errors
+from chatd.core.allowance import keep
+from chatd.core.ctcp import hasText
+from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.text import plain
+from chatd.lines.paced import paced, pagesFor
+from chatd.tchatwire import ANSWERED, OKAY, encodePrivate
 
 if TYPE_CHECKING:
+    from chatd.lines.outbox import Outbox
     from chatd.tchat import TchatFactory
 
 
@@ -26,6 +37,7 @@ class TchatExtensions:
     """
 
     factory: TchatFactory
+    outbox: Outbox | None
 
     def cmd_LSGRP(self, argument: str) -> bytes:
         """
@@ -78,3 +90,29 @@ class TchatExtensions:
             raise errors.InvalidArgument()
         service = self.factory.service
         return service.kickFromRoom(self, room, nick, reason)  # type: ignore[arg-type]
+
+    def cmd_HISTP(self, argument: str) -> Any:
+        """
+        C{HISTP <pseudo> [<n>]}: the last n messages of one's private
+        conversation with C{pseudo}, oldest first, as C{HISTO} a group's.
+        """
+        nick, _, count = argument.partition(" ")
+        if not nick or (count and not (count.isascii() and count.isdigit())):
+            raise errors.InvalidArgument()
+        service = self.factory.service
+        asked = int(count) if count else None
+        d = maybeDeferred(service.privateHistory, self, nick, asked)  # type: ignore[call-overload]
+        return d.addCallback(self._privateHistory)
+
+    def _privateHistory(self, events: list[RoomMessage | PrivateMessage]) -> Deferred[object]:
+        """
+        The MSGPV blocks of C{events} (those with text, as they came live)
+        and C{OKAY!}, a page at a time as the reader takes them, as
+        C{HISTO}'s SPEAK blocks.
+        """
+        said = [e for e in events if isinstance(e, PrivateMessage) and hasText(e)]
+        shown: list[PrivateMessage] = keep(events, said)  # type: ignore[arg-type]
+        pages = (
+            b"".join(e.wire(encodePrivate) for e in page) for page in pagesFor(self.outbox, shown)
+        )
+        return paced(self.outbox, chain(pages, [OKAY])).addCallback(lambda _: ANSWERED)

@@ -12,6 +12,10 @@ from chatd.core.events import Membership, Notice, PrivateMessage, RoomMessage, t
 from chatd.core.graphemes import clusterCut
 from chatd.core.text import plain, plainLine, textLines
 
+OKAY = b"srv: OKAY!\n"
+#: What a command answers that sent its reply itself, C{OKAY!} included.
+ANSWERED = object()
+
 
 def bodyLine(line: str) -> str:
     """

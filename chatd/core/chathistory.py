@@ -30,6 +30,7 @@ from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
+from chatd.core.names import isValidName, normalize
 from chatd.core.signedin import keptAs
 from chatd.storage.conversations import Bound, Conversation
 from chatd.storage.interfaces import IChatStore
@@ -156,6 +157,21 @@ class ChatHistory:
             raise errors.InvalidArgument(f"ask for 1 to {MAX_HISTORY} messages")
         whose, turn = self._turn(participant)
         return Deferred.fromCoroutine(self._latest(whose, turn, target.name, count))
+
+    def private(self, participant: IParticipant, nick: str, count: int) -> Deferred[Messages]:
+        """
+        The last C{count} messages of C{participant}'s own private
+        conversation with C{nick}, oldest first (TCHAT's C{HISTP}, talk's
+        C{/pmhistory}): a L{LATEST} L{window}, under the same rule.
+
+        @raise NotLoggedIn, NotPermitted: as for L{conversation}.
+        @raise InvalidNick: nobody can be called C{nick}.
+        @raise InvalidArgument: C{count} is not 1 to L{MAX_HISTORY}.
+        """
+        self.conversation(participant, nick, False)
+        if not isValidName(normalize(nick)):
+            raise errors.InvalidNick(f"that is not a valid nickname: {errors.InvalidNick.reason}")
+        return self.window(participant, nick, False, HistoryQuery(LATEST, None, count))
 
     def _turn(self, participant: IParticipant) -> tuple[Whose | None, Deferred[None] | None]:
         """

@@ -339,6 +339,12 @@ class ChatService(RoomFacade, AdminFacade, Service):
         count = historyLimit(self.historyCount, count)
         return self.requirePersistence().chathistory.latest(participant, room, count)
 
+    def privateHistory(
+        self, participant: IParticipant, nick: str, count: int | None = None
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        count = historyLimit(self.historyCount, count)
+        return self.requirePersistence().chathistory.private(participant, nick, count)
+
     # Administration (L{Administration}: the admin console's needs)
 
     def kick(self, participant: IParticipant, nick: str, reason: str = "") -> None:

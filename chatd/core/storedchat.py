@@ -94,3 +94,18 @@ class IStoredChat(Interface):
         @raise NoSuchGroup, NotMember: as their names say.
         @raise InvalidArgument: C{count} is not 1 to 1000.
         """
+
+    def privateHistory(
+        participant: IParticipant, nick: str, count: int | None = None
+    ) -> Deferred[list[RoomMessage | PrivateMessage]]:
+        """
+        A L{Deferred} firing with the last C{count} (default:
+        L{chatd.core.chathistory.historyLimit}) messages of
+        C{participant}'s own private conversation with C{nick}, oldest
+        first (see L{chatd.core.chathistory.ChatHistory.private}).
+
+        @raise NotPermitted: no store, or a name without an account (no
+            private history is kept for it).
+        @raise InvalidNick: nobody can be called C{nick}.
+        @raise InvalidArgument: C{count} is not 1 to 1000.
+        """

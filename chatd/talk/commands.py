@@ -43,6 +43,8 @@ from chatd.talk.moderation import (
     kickCommand,
     killCommand,
 )
+from chatd.talk.privatehistory import ARGS as PMHISTORY_ARGS
+from chatd.talk.privatehistory import pmhistoryCommand
 from chatd.talk.registration import registerCommand
 from chatd.talk.rooms import currentRoom, enter, roomArgument, say, shownNick, topicCommand
 from chatd.talk.session import TalkSession, UsageError
@@ -307,7 +309,14 @@ COMMANDS = CommandTable(
             "alwayson", alwaysonCommand, "[on|off]", "stay in your rooms while not connected"
         ),
         TalkCommand(
-            "history", historyCommand, "[n]", "the current room's recent (or last n) messages"
+            "history", historyCommand, "[n]", "this room's last n messages; /pmhistory nick [n]"
+        ),
+        TalkCommand(
+            "pmhistory",
+            pmhistoryCommand,
+            PMHISTORY_ARGS,
+            "your private messages with nick",
+            listed=False,
         ),
         TalkCommand(
             "search", searchCommand, "<words>", "your rooms' and private messages with the words"
