@@ -300,6 +300,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         """Say goodbye to every connection; the store, stopped next, keeps their last words."""
         super().stopService()
         self.moderation.refusals.stop()
+        self.admission.refusals.stop()
         return self.goodbye.say()
 
     def requirePersistence(self) -> Persistence:
