@@ -20,7 +20,7 @@ import warnings
 from pathlib import Path
 
 from chatd.admin.backup import BackupError, backupDataDir, restoreDataDir
-from chatd.admin.credentials import ADMIN_PASSWORD_MIN, setPassword
+from chatd.admin.credentials import ADMIN_PASSWORD_MIN, checkAdminPassword, setPassword
 from chatd.admin.wiring import PASSWORDS
 from chatd.storage.opening import IMPORTED
 from chatd.storage.sqlite import DATABASE_NAME
@@ -53,13 +53,14 @@ def password(args: argparse.Namespace) -> str:
             missing = path.parent if args.file else path.parent.parent
             raise Failed(f"no {what} {missing}")
         path.parent.mkdir(mode=0o700)  # password hashes: for its owner only
-    if args.stdin:
-        secret = sys.stdin.readline().rstrip("\r\n")
-    else:
-        secret = ask(f"Password for {args.name}: ")
-        if ask("Again: ") != secret:
-            raise Failed("the passwords differ")
     try:
+        if args.stdin:
+            secret = sys.stdin.readline().rstrip("\r\n")
+        else:
+            secret = ask(f"Password for {args.name}: ")
+            checkAdminPassword(secret)  # before asking it again
+            if ask("Again: ") != secret:
+                raise Failed("the passwords differ")
         setPassword(path, args.name, secret)
     except ValueError as error:
         raise Failed(str(error)) from error

@@ -86,16 +86,29 @@ def setPassword(path: Path, name: str, password: str) -> None:
     owner of its directory when root writes it (L{matchOwner}).
 
     @raise ValueError: C{name} is empty or has a colon or whitespace, or the
-        password is shorter than L{ADMIN_PASSWORD_MIN} characters.
+        password breaks L{checkAdminPassword}.
     """
     if not name or ":" in name or any(c.isspace() for c in name):
         raise ValueError("an administrator name has no colon and no whitespace")
+    checkAdminPassword(password)
+    _save(path, name, password)
+
+
+def checkAdminPassword(password: str) -> None:
+    """
+    The rule of an administrator's password (it opens the consoles and the
+    manhole), which C{chatd-admin password} checks before asking it again.
+
+    @raise ValueError: it is shorter than L{ADMIN_PASSWORD_MIN} characters,
+        or has nothing but spaces (or other blanks).
+    """
     if len(passwordForm(password)) < ADMIN_PASSWORD_MIN:
         raise ValueError(
             f"an administrator's password is at least {ADMIN_PASSWORD_MIN} characters"
             " (it opens the consoles and the manhole)"
         )
-    _save(path, name, password)
+    if not password.strip():
+        raise ValueError("an administrator's password is more than spaces")
 
 
 def _save(path: Path, name: str, password: str) -> None:

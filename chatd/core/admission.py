@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_admission -*-
+# -*- test-case-name: tests.unit.core.test_admission,tests.unit.core.test_admissionlog -*-
 """
 Which new chat connections the daemon accepts: the one admission policy
 every listener asks (TCHAT, talk and IRC before any byte of the connection is
@@ -39,6 +39,7 @@ from zope.interface import Interface
 
 from chatd.core import errors
 from chatd.core.commalist import parseEach
+from chatd.core.refusallog import RefusalLog
 from chatd.lines.throttle import TokenBucket
 
 #: An address ban's or an exemption's network.
@@ -98,12 +99,11 @@ class _Host:
     One address group's open connections and its new connections' bucket.
     """
 
-    __slots__ = ("open", "bucket", "refusing")
+    __slots__ = ("open", "bucket")
 
     def __init__(self, bucket: TokenBucket) -> None:
         self.open = 0
         self.bucket = bucket
-        self.refusing = False
 
 
 class Admission:
@@ -139,6 +139,8 @@ class Admission:
         self._emptyWaiters: list[Deferred[None]] = []
         #: Whether the server is refusing everyone for being full (logged once).
         self._refusingAll = False
+        #: An address's refusals are logged as a banned one's are: a loop is not a flood of lines.
+        self.refusals = RefusalLog(clock, self.log)
 
     def group(self, address: str) -> str:
         """
@@ -203,33 +205,33 @@ class Admission:
             return None
         host = self._hostFor(key)
         if self.perAddress and host.open >= self.perAddress:
-            self._refuse(key, host, "address")
+            self._refuse(key, "address", f"--max-per-address {self.perAddress} open")
             raise errors.TooManyConnections()
         if self.perMinute and not host.bucket.ready():
-            self._refuse(key, host, "rate")
+            self._refuse(key, "rate", f"--connects-per-minute {self.perMinute}")
             raise errors.TooManyNewConnections()
         return host
 
     def _take(self, host: _Host | None) -> None:
         if host is not None:
             host.open += 1
-            host.refusing = False
             if self.perMinute:
                 host.bucket.take()
 
-    def _refuse(self, key: str, host: _Host, reason: str) -> None:
+    def _refuse(self, key: str, reason: str, limit: str) -> None:
         """
-        Count a refusal; log the first of a run from one address group
-        only, so that a flood of connections is not a flood of log lines.
+        Count a refusal for C{reason} (C{"address"}, C{"rate"}), over
+        C{limit}; log it as L{RefusalLog} says (the first few of a minute
+        from one address group, then how many more), so that a reconnect
+        loop is not a flood of log lines.  The lines do not read as a
+        sanction's refusal (C{connection from ... refused}): a limit is no
+        abuse by itself, and fail2ban's filter is not to match them.
         """
         self.refused[reason] += 1
-        if not host.refusing:
-            host.refusing = True
+        kind = f"{reason}-limited connection"
+        if self.refusals.shows(kind, key, f" ({limit})"):
             self.log.info(
-                "refusing new connections from {group} ({reason} limit);"
-                " not logged again until one is admitted",
-                group=key,
-                reason=reason,
+                "{kind} from {group} refused ({limit})", kind=kind, group=key, limit=limit
             )
 
     def _refuseAll(self, address: str) -> None:

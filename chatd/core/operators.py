@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_oper -*-
+# -*- test-case-name: tests.unit.irc.test_irc_oper,tests.unit.core.test_operatorreserve -*-
 """
 Chatd operators for a session (IRC's C{OPER}): who holds the rights, and
 through which administrator's name and password, so that the console can
@@ -140,10 +140,37 @@ def configureOperators(service: ChatService, names: Iterable[str]) -> None:
         warnUnregistered(service, [name for name in names if key(name) not in before])
 
 
+def reservedNames(service: ChatService) -> set[str]:
+    """
+    The keys of the operators' names, asked afresh each time (the rule of
+    L{chatd.core.accounts.registering}: one without an account is
+    reserved): the configured ones (C{--operators}), even when the
+    console's C{deop} or C{account delete} took their rights away until the
+    next reload (a restart gives them back), and the console's C{op} grants.
+    """
+    configured = {key(name) for name in service.operatorNames}
+    return configured | service.people.operatorKeys | set(service.moderation.granted())
+
+
+def warnUnregisteredGrants(service: ChatService) -> None:
+    """
+    At start, warn of the console's C{op} grants that have no account, as
+    L{warnUnregistered} does of the configured names; called once the
+    accounts are loaded and once the sanctions are: the second to be done
+    warns.
+    """
+    persistence = service.persistence
+    if not service.moderation.loading.loaded or (persistence and not persistence.loaded):
+        return
+    configured = {key(name) for name in service.operatorNames}
+    warnUnregistered(service, [g for g in service.moderation.granted() if g not in configured])
+
+
 def warnUnregistered(service: ChatService, names: Iterable[str]) -> None:
     """
     Warn of each operator name of C{names} that has no account, at start
-    (the configured names) and on a reload (those newly listed): nobody
+    (the configured names, and the console's grants:
+    L{warnUnregisteredGrants}) and on a reload (those newly listed): nobody
     gets its rights until an administrator creates the account, which no
     user may register (L{chatd.core.accounts.registering}); a server with
     no store has no accounts at all.

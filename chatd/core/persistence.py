@@ -32,7 +32,7 @@ from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key, normalize
-from chatd.core.operators import warnUnregistered
+from chatd.core.operators import reservedNames, warnUnregistered, warnUnregisteredGrants
 from chatd.core.readmarkers import ReadMarkers
 from chatd.core.storedlogin import StoredLogin
 from chatd.core.writes import PendingWrites
@@ -164,6 +164,8 @@ class Persistence:
         waiters, self._waiters = self._waiters, []
         for waiter in waiters:
             self._fireWaiter(waiter)
+        if self.loaded:
+            warnUnregisteredGrants(self.service)
 
     def _retryLoad(self) -> None:
         if self.service.running and self._loadFailure is not None:
@@ -221,7 +223,7 @@ class Persistence:
     async def _register(self, participant: IParticipant, shown: str, password: str) -> Registered:
         await self.whenReady()
         signedIn = self.service.accountName(participant)
-        done = registering(shown, signedIn, self.registered, self.service.people.operatorKeys)
+        done = registering(shown, signedIn, self.registered, reservedNames(self.service))
         nick, new = done.account, done.created
         await self.accounts.register(nick, password, participant.address, new)
         self.registered.add(key(nick))

@@ -1,6 +1,8 @@
-# -*- test-case-name: tests.unit.core.test_refusallog -*-
+# -*- test-case-name: tests.unit.core.test_refusallog,tests.unit.core.test_admissionlog -*-
 """
-Log lines for refused logins and connections, bounded per address.
+Log lines for refused logins and connections, bounded per address: those a
+sanction refuses (L{chatd.core.moderation}) and those over a per-address
+limit (L{chatd.core.admission}).
 
 A banned user's reconnect loop, or a script trying names from a banned
 network, is refused hundreds of times a minute; one line each would fill the

@@ -66,6 +66,10 @@ class LoadWait:
     def __init__(self) -> None:
         self._waiters: list[Deferred[None]] | None = None  # while a load runs
         self._failed = False
+        #: Whether a load succeeded (the sanctions are the stored ones).
+        self.loaded = False
+        #: Called after each load that succeeded.
+        self.afterLoad: Callable[[], None] | None = None
 
     async def during(self, load: Coroutine[Any, Any, int]) -> int:
         """
@@ -73,7 +77,7 @@ class LoadWait:
         """
         self._waiters, self._failed = self._waiters or [], False
         try:
-            return await load
+            count = await load
         except BaseException:
             self._failed = True
             raise
@@ -81,6 +85,10 @@ class LoadWait:
             waiters, self._waiters = self._waiters, None
             for waiter in waiters:
                 self._fire(waiter)
+        self.loaded = True
+        if self.afterLoad is not None:
+            self.afterLoad()
+        return count
 
     def whenLoaded(self) -> Deferred[None] | None:
         """

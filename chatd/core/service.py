@@ -33,7 +33,7 @@ from chatd.core.membership import Membership
 from chatd.core.messages import Messages, Told
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
-from chatd.core.operators import warnUnregistered
+from chatd.core.operators import warnUnregistered, warnUnregisteredGrants
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
@@ -106,6 +106,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
             self.registry.create(name)
         self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
+        self.moderation.loading.afterLoad = lambda: warnUnregisteredGrants(self)
         self.historyCount = historyCount
         self.goodbye = shutdown.Goodbye(self)
         # A line per login and disconnect is ~40% of a login's CPU: busy sites may do without.
@@ -299,6 +300,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         """Say goodbye to every connection; the store, stopped next, keeps their last words."""
         super().stopService()
         self.moderation.refusals.stop()
+        self.admission.refusals.stop()
         return self.goodbye.say()
 
     def requirePersistence(self) -> Persistence:

@@ -229,6 +229,42 @@ class PasswordTests(TestCase):
         self.assertIn("not allowed with argument", err)
         self.assertEqual([], list(self.dataDir.iterdir()))
 
+    def test_blank(self) -> None:
+        """
+        A password of nothing but spaces or other blanks is refused, however
+        long, from standard input and from the terminal; nothing written.
+        """
+        for typed in (" " * 8, "\t \u3000" * 4):
+            status, _, err = run(
+                "root", "--stdin", "--data-dir", str(self.dataDir), stdin=typed + "\n"
+            )
+            self.assertEqual(
+                (status, err), (1, "chatd-admin: an administrator's password is more than spaces\n")
+            )
+            with mock.patch("getpass.getpass", side_effect=[typed, typed]) as asked:
+                status, _, err = run("root", "--data-dir", str(self.dataDir))
+            self.assertEqual(status, 1)
+            self.assertEqual(asked.call_count, 1)
+        self.assertEqual([], list(self.dataDir.iterdir()))
+
+    def test_shortRefusedBeforeAgain(self) -> None:
+        """
+        On the terminal, a password too short is refused at once: it is not
+        asked again first.
+        """
+        with mock.patch("getpass.getpass", side_effect=["seven77", "seven77"]) as asked:
+            status, _, err = run("root", "--data-dir", str(self.dataDir))
+        self.assertEqual(
+            (status, err),
+            (
+                1,
+                "chatd-admin: an administrator's password is at least 8 characters"
+                " (it opens the consoles and the manhole)\n",
+            ),
+        )
+        self.assertEqual([each.args for each in asked.call_args_list], [("Password for root: ",)])
+        self.assertEqual([], list(self.dataDir.iterdir()))
+
     def test_help(self) -> None:
         """
         C{--help} lists every command; no command is a usage error.

@@ -101,8 +101,9 @@ def test_perAddressLimit(limited: Daemon) -> None:
     assert b"chatd_admitted_connections 9.0" in scraped  # 3 + 1 + 5: not the scrape
     for connection in [*held, other, *exempt]:
         connection.close()
-    # One log line for the run of refusals, not one per refusal.
-    assert limited.logText().count("refusing new connections from 127.0.0.1 (address limit)") == 1
+    # A line each for the first refusals of a minute (then one of how many more).
+    text = "address-limited connection from 127.0.0.1 refused (--max-per-address 3 open)"
+    assert limited.logText().count(text) == 4
 
 
 def test_newConnectionsPerMinute(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_eachClientCountedUnderItsAddress(balanced: tuple[Daemon, dict[str, int]
         other.sendall(b"clt: LOGIN bob\n")
         assert firstLine(other) == b"srv: OKAY!\n"
     assert "bob logged in from 127.0.0.6 over tchat" in daemon.logText()
-    assert "refusing new connections from 127.0.0.5 (address limit)" in daemon.logText()
+    assert "address-limited connection from 127.0.0.5 refused" in daemon.logText()
     for connection in held:
         connection.close()
 

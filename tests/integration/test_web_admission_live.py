@@ -81,5 +81,5 @@ def test_twoBrowsersOneAddress(tmp_path: Path) -> None:
             ws.close()
         daemon.stop()
     log = daemon.logText()
-    assert "refusing new connections" not in log
+    assert "limited connection from" not in log
     assert "Traceback" not in log

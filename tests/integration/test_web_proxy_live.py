@@ -86,7 +86,7 @@ def test_webBehindHTTPProxy(tmp_path: Path) -> None:
         assert "webby logged in from 127.0.0.7 over web" in log
         assert "other logged in from 127.0.0.8 over web" in log
         assert "direct logged in from 127.0.0.9 over web" in log
-        assert "refusing new connections from 127.0.0.7 (address limit)" in log
+        assert "address-limited connection from 127.0.0.7 refused" in log
     finally:
         daemon.stop()
     assert "Traceback" not in daemon.logText()

@@ -1,0 +1,97 @@
+"""
+An operator's name without an account is reserved however it came to have
+none (L{chatd.core.operators.reservedNames}): never registered, or its
+account deleted on the console; and the start-up log warns of the console's
+C{op} grants without an account as of the configured names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from twisted.internet.defer import Deferred
+from twisted.logger import capturedLogs
+
+from chatd.core import errors
+from chatd.core.accounts import OPERATOR_NAME
+from chatd.modstore import MemoryModerationStore
+from chatd.testing import RecordingParticipant
+from tests.support.tchatstorecase import TchatStoreTestCase
+
+
+class DeletedOperatorAccountTests(TchatStoreTestCase):
+    def deleteOperatorAccount(self) -> None:
+        """The administrator creates C{moder}'s account, then deletes it."""
+        self.successResultOf(self.service.createAccount("moder", "moderpass"))
+        self.successResultOf(self.service.deleteAccount("moder", "root", "left the club"))
+        self.assertFalse(self.successResultOf(self.service.isRegistered("moder")))
+
+    def test_deletedAccountStaysReserved(self) -> None:
+        """
+        After C{account delete} of the configured operator C{moder}, a
+        guest's TCHAT C{REGIS} of the name is refused (ERROR 12) as before
+        the account existed: whoever registered it would get its rights.
+        """
+        self.deleteOperatorAccount()
+        moder, tm = self.connectAs("moder")
+        self.assertEqual(self.send(moder, tm, "clt: REGIS Secretpw1"), b"srv: ERROR 12\n")
+        self.assertFalse(self.successResultOf(self.service.isRegistered("moder")))
+
+    def test_noRightsAfterRestart(self) -> None:
+        """
+        Started again on the same store, the service gives the name's
+        rights to nobody: no stranger's account holds the name, and a
+        guest may not register it then either.
+        """
+        self.deleteOperatorAccount()
+        stranger = self.login("moder", address="192.0.2.9")
+        self.failureResultOf(self.service.register(stranger, "Secretpw1"), errors.NotPermitted)
+        self.service.disconnect(stranger)
+        self.service.stopService()
+        self.service = self.makeService()
+        stranger = RecordingParticipant("192.0.2.9")
+        self.service.connect(stranger)
+        self.failureResultOf(self.service.login(stranger, "moder", "Secretpw1"), errors.BadPassword)
+        self.service.disconnect(stranger)
+        guest = self.login("moder")
+        self.login("bob")
+        self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
+        refused = self.failureResultOf(self.service.register(guest, "Secretpw1"))
+        self.assertEqual(refused.value.text, OPERATOR_NAME)
+
+
+class ConsoleGrantWarningTests(TchatStoreTestCase):
+    def warned(self, events: Sequence[dict[str, Any]]) -> list[object]:
+        text = "has no registered account"
+        return [e["name"] for e in events if text in str(e.get("log_format"))]
+
+    def test_consoleGrantWarnedAtStart(self) -> None:
+        """
+        A name the console made an operator (C{op}) that has no account is
+        warned of at start, as a configured one is, whichever of the
+        sanctions and the accounts loads first.
+        """
+        sanctions = MemoryModerationStore()
+        self.successResultOf(Deferred.fromCoroutine(self.service.moderation.restore(sanctions)))
+        self.service.moderation.op("ghost", "root")
+        self.service.stopService()
+        with capturedLogs() as events:
+            self.service = self.makeService(sanctions=sanctions)
+        self.assertEqual(self.warned(events), ["moder", "ghost"])
+        self.service.stopService()
+        with capturedLogs() as events:
+            self.service = self.makeService()
+            self.successResultOf(Deferred.fromCoroutine(self.service.moderation.restore(sanctions)))
+        self.assertEqual(self.warned(events), ["moder", "ghost"])
+
+    def test_consoleGrantWithAccountNotWarned(self) -> None:
+        """A console grant whose account exists is not warned of."""
+        sanctions = MemoryModerationStore()
+        self.successResultOf(Deferred.fromCoroutine(self.service.moderation.restore(sanctions)))
+        self.service.moderation.op("ghost", "root")
+        self.successResultOf(self.service.createAccount("ghost", "ghostpass"))
+        self.service.stopService()
+        with capturedLogs() as events:
+            self.service = self.makeService(sanctions=sanctions)
+        self.assertEqual(self.warned(events), ["moder"])
