@@ -69,6 +69,9 @@ class Latency:
 
     def _answered(self, result: object) -> object:
         self._sent.popleft()  # answers come in order
+        if not self._sent and self._timer is not None:
+            self._timer.cancel()  # nothing waits: nothing to check, no timer left behind
+            self._timer = None
         if self.slowSince is not None and not isinstance(result, Failure):
             self.log.info(
                 "Redis answers again, {seconds:.1f} s after the first publication it was slow to"

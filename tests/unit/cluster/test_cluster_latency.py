@@ -66,6 +66,24 @@ class LatencyTests(SynchronousTestCase):
             again.callback(None)
         self.assertEqual(levels(events), [LogLevel.warn, LogLevel.info] * 2)
 
+    def test_noTimerWhenNothingWaits(self) -> None:
+        """
+        Once every publication is answered, no check is left waiting on the
+        clock (a stopped node leaves no timer behind); a new one starts it
+        again.
+        """
+        answered: Deferred[None] = Deferred()
+        self.latency.watch(answered)
+        self.assertEqual(len(self.clock.getDelayedCalls()), 1)
+        answered.callback(None)
+        self.assertEqual(self.clock.getDelayedCalls(), [])
+        slow: Deferred[None] = Deferred()
+        with capturedLogs() as events:
+            self.latency.watch(slow)
+            self.clock.advance(1.5)
+        self.assertEqual(levels(events), [LogLevel.warn])
+        slow.callback(None)
+
     def test_answeredInTimeNotLogged(self) -> None:
         """
         Publications answered within a second, one after the other, log
