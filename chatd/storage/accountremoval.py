@@ -28,6 +28,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.health import WRITE
 
 if TYPE_CHECKING:
     from chatd.storage.database import Cursor, Database
@@ -61,7 +62,7 @@ class SQLAccountRemoval:
                 txn.execute(self.database.sql(statement), (key(nick),))
             return bool(txn.rowcount)
 
-        return await self.database.run(run)
+        return await self.database.run(run, what=WRITE)
 
     def deleteAccount(self, nick: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteAccount(nick))

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred
 
 from chatd.core.names import key
+from chatd.storage.health import WRITE
 
 if TYPE_CHECKING:
     from chatd.storage.database import Cursor, Database
@@ -78,7 +79,7 @@ class SQLAccounts:
         return bool(row[0])
 
     def setAdmin(self, nick: str, admin: bool) -> Deferred[bool | None]:
-        return self.database.run(self._setAdmin, nick, admin)
+        return self.database.run(self._setAdmin, nick, admin, what=WRITE)
 
     async def _admins(self) -> list[str]:
         rows = await self.database.select(

@@ -4,7 +4,8 @@ L{Database}: the plumbing every SQL store shares.  Queries run in
 L{twisted.enterprise.adbapi}'s threads, written once with C{?} placeholders
 for both drivers, and a database that does not answer becomes
 L{errors.StoreUnavailable} (users see "try again later") and is reported
-through L{StoreHealth}.
+through L{StoreHealth}, by kind: L{QUERY} for what only reads, L{WRITE}
+for what changes the database.
 """
 
 from __future__ import annotations
@@ -18,11 +19,14 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from chatd.core import errors
-from chatd.storage.health import StoreHealth, isOutage
+from chatd.storage.health import QUERY, WRITE, StoreHealth, isOutage
 from chatd.storage.migration import convert
 
 T = TypeVar("T")
 Cursor = Any
+
+#: The C{settings} row L{Database.probeWrite} writes and removes again.
+PROBE_SETTING = "chatd health probe"
 
 
 class Database:
@@ -44,6 +48,8 @@ class Database:
         self.pool = pool
         self.paramstyle = paramstyle
         self.health = StoreHealth(clock, logEvery)
+        self.health.recheck(QUERY, self.probeQuery)
+        self.health.recheck(WRITE, self.probeWrite)
         self._probe: Deferred[str | None] | None = None
 
     def sql(self, query: str) -> str:
@@ -52,13 +58,14 @@ class Database:
         """
         return convert(query, self.paramstyle)
 
-    def run(self, fn: Callable[..., T], *args: Any, what: str | None = "query") -> Deferred[T]:
+    def run(self, fn: Callable[..., T], *args: Any, what: str | None) -> Deferred[T]:
         """
         C{fn(cursor, *args)} in one transaction on a pool thread (adbapi is
         unannotated; this is its one typed entry).  If the database is
         unavailable the result fails with L{errors.StoreUnavailable} (the
         driver's error is its C{__cause__}), and L{health} hears that it
-        could not C{what} (unless C{None}: the message writer tells it).
+        could not C{what}: L{QUERY} if C{fn} only reads, L{WRITE} if it
+        changes anything (C{None}: the caller tells L{health} itself).
         """
         d: Deferred[T] = self.pool.runInteraction(fn, *args)
         return d.addCallbacks(
@@ -87,7 +94,7 @@ class Database:
         def run(txn: Cursor) -> None:
             txn.execute(self.sql(query), args)
 
-        return self.run(run)
+        return self.run(run, what=WRITE)
 
     def select(self, query: str, *args: Any) -> Deferred[list[tuple[Any, ...]]]:
         """
@@ -98,28 +105,57 @@ class Database:
             txn.execute(self.sql(query), args)
             return list(txn.fetchall())
 
-        return self.run(run)
+        return self.run(run, what=QUERY)
+
+    def probeQuery(self, what: str | None = None) -> Deferred[None]:
+        """
+        Whether the database answers a trivial query now (reported as
+        C{what}; L{health} calls this while L{QUERY} fails, and reports it
+        itself).
+        """
+
+        def probe(txn: Cursor) -> None:
+            txn.execute("SELECT 1")
+
+        return self.run(probe, what=what)
+
+    def probeWrite(self) -> Deferred[None]:
+        """
+        Whether the database takes writes now: one transaction that adds a
+        row and removes it again, committed (a transaction rolled back may
+        never reach the disk, so a full disk would go unseen).  Reported by
+        L{health}, which calls this while L{WRITE} fails.
+        """
+
+        def probe(txn: Cursor) -> None:
+            txn.execute(self.sql("DELETE FROM settings WHERE name = ?"), (PROBE_SETTING,))
+            txn.execute(
+                self.sql("INSERT INTO settings (name, value) VALUES (?, ?)"), (PROBE_SETTING, "")
+            )
+            txn.execute(self.sql("DELETE FROM settings WHERE name = ?"), (PROBE_SETTING,))
+
+        return self.run(probe, what=None)
 
     def check(self) -> Deferred[str | None]:
         """
         Try the database now with a trivial query (one at a time); fires
         with L{StoreHealth.problem} afterwards.
         """
-        if self._probe is None:
+        running = self._probe
+        if running is None:
+            started: Deferred[str | None] = Deferred()
+            running = self._probe = started
 
-            def probe(txn: Cursor) -> None:
-                txn.execute("SELECT 1")
-
-            def done(result: object) -> str | None:
+            def done(result: object) -> None:
                 self._probe = None
-                return self.health.problem
+                started.callback(self.health.problem)
 
-            self._probe = self.run(probe).addBoth(done)
+            self.probeQuery(QUERY).addBoth(done)
         d: Deferred[str | None] = Deferred()
 
         def share(problem: str | None) -> str | None:
             d.callback(problem)
             return problem
 
-        self._probe.addCallback(share)
+        running.addCallback(share)
         return d

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.storage.test_batch -*-
+# -*- test-case-name: tests.unit.storage.test_batch,tests.unit.storage.test_health -*-
 """
 How the store is doing, for the operator: whether its database answers,
 how many messages it refused, and a log that says so at a bounded rate.
@@ -8,11 +8,20 @@ would grow the log by kilobytes a second and bury the first, useful error.
 L{StoreHealth} logs the first failure of an outage with its traceback, then
 at most one line every C{logEvery} seconds with a count, and one line when
 the store works again.  C{/healthz} and C{/metrics} read L{StoreHealth.problem}.
+
+Each kind of use (L{QUERY}, L{WRITE}, writing messages, keeping them in the
+journal) fails and recovers on its own: a full disk stops writes while
+reads go on, and a read that works says nothing of writes.  A kind that
+failed and has a probe (L{StoreHealth.recheck}) is tried again every
+C{recheckEvery} seconds, so health recovers without waiting for a user.
 """
 
 from __future__ import annotations
 
-from twisted.internet.interfaces import IReactorTime
+from collections.abc import Callable
+
+from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -22,6 +31,13 @@ from chatd.core import errors
 #: database now": a lost connection, a locked or full database, a server
 #: shutting down.  The same request may succeed later.
 OUTAGE_ERRORS = frozenset({"OperationalError", "InterfaceError", "ConnectionLost"})
+
+#: The kinds of use L{StoreHealth} follows for every SQL store: reading, and
+#: writing anything but chat messages (rooms, memberships, accounts...).
+QUERY, WRITE = "query", "save changes"
+
+#: How often, in seconds, a kind that failed is tried again by its probe.
+RECHECK_EVERY = 5.0
 
 #: The longest error text L{oneLine} gives (one line for /healthz and the log).
 MAX_REASON = 200
@@ -101,13 +117,20 @@ class StoreHealth:
     @ivar refused: messages the database refused (and that were skipped)
         since the daemon started.
     @ivar failures: failed attempts to reach the database since start.
+    @ivar recheckEvery: seconds between two tries of a failed kind's probe.
     """
 
     log = Logger()
 
-    def __init__(self, clock: IReactorTime, logEvery: float = 60.0) -> None:
+    def __init__(
+        self, clock: IReactorTime, logEvery: float = 60.0, recheckEvery: float = RECHECK_EVERY
+    ) -> None:
         self.clock = clock
         self.logEvery = logEvery
+        self.recheckEvery = recheckEvery
+        self._probes: dict[str, Callable[[], object]] = {}
+        self._timers: dict[str, IDelayedCall] = {}
+        self._probing: set[str] = set()
         self.refused = 0
         self.failures = 0
         self._problems: dict[str, str] = {}
@@ -135,6 +158,7 @@ class StoreHealth:
         """
         self.failures += 1
         self._problems[what] = oneLine(failure.value)
+        self._scheduleRecheck(what)
         now = self.clock.seconds()
         if self._lastLog is not None and now - self._lastLog < self.logEvery:
             self._unlogged += 1
@@ -169,6 +193,45 @@ class StoreHealth:
                 unlogged=self._unlogged,
             )
             self._loggedDown, self._unlogged = False, 0
+
+    def recheck(self, what: str, probe: Callable[[], object]) -> None:
+        """
+        While C{what} fails, call C{probe} every L{recheckEvery} seconds: a
+        cheap use of that kind (a L{Deferred} or a plain return: it works;
+        a failure or an exception: it still fails), whose outcome is
+        reported as L{recovered} or L{failed}.
+        """
+        self._probes[what] = probe
+
+    def stop(self) -> None:
+        """
+        Try nothing more (the store is closing).
+        """
+        self._probes.clear()
+        for timer in self._timers.values():
+            if timer.active():
+                timer.cancel()
+        self._timers.clear()
+
+    def _scheduleRecheck(self, what: str) -> None:
+        if what in self._probes and what not in self._timers and what not in self._probing:
+            self._timers[what] = self.clock.callLater(self.recheckEvery, self._probe, what)
+
+    def _probe(self, what: str) -> None:
+        del self._timers[what]
+        probe = self._probes.get(what)
+        if probe is None or what not in self._problems:
+            return
+        self._probing.add(what)
+        d: Deferred[object] = maybeDeferred(probe)
+        d.addBoth(self._probed, what)
+
+    def _probed(self, result: object, what: str) -> None:
+        self._probing.discard(what)
+        if isinstance(result, Failure):
+            self.failed(what, result)
+        else:
+            self.recovered(what)
 
     def rowRefused(self) -> None:
         """

@@ -35,6 +35,14 @@ _SUFFIX = ".jsonl"
 _PER_QUERY = 500
 
 
+#: How many bytes L{Journal.probe} writes: a whole page, so that the room
+#: left in the file's last block does not pass for free space.
+PROBE_BYTES = 4096
+
+#: What L{Journal.probe} writes (a blank line, skipped if ever read back).
+PROBE_LINE = b" " * (PROBE_BYTES - 1) + b"\n"
+
+
 class Journal:
     """
     The files of one daemon's unwritten messages: rows in, by ticket (the
@@ -99,6 +107,19 @@ class Journal:
             raise
         self._size += len(line)
         self._last = ticket
+
+    def probe(self) -> None:
+        """
+        Whether the journal can keep messages now: L{PROBE_BYTES} appended
+        to the current file and cut off again (a disk that is full raises
+        L{OSError}).
+        """
+        try:
+            if os.write(self._fd, PROBE_LINE) != len(PROBE_LINE):
+                raise OSError(errno.ENOSPC, "short write: the disk is full")
+        finally:
+            with suppress(OSError):
+                os.ftruncate(self._fd, self._size)
 
     def written(self, ticket: int) -> None:
         """
@@ -181,6 +202,8 @@ class Journal:
         """
         rows, damaged = [], 0
         for line in path.read_bytes().splitlines():
+            if not line.strip():
+                continue  # (what L{probe} wrote, if it could not cut it off)
             try:
                 row = orjson.loads(line)
             except orjson.JSONDecodeError:

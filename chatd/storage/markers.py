@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.names import key
+from chatd.storage.health import WRITE
 
 if TYPE_CHECKING:
     from chatd.storage.database import Database
@@ -60,7 +61,7 @@ class SQLReadMarkers:
             txn.execute(database.sql(READ_MARKER), where)
             return int(txn.fetchone()[0])
 
-        return database.run(run)
+        return database.run(run, what=WRITE)
 
 
 class MemoryReadMarkers:

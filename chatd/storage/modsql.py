@@ -27,6 +27,7 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.modstore import AuditEntry, IModerationStore, Sanction
+from chatd.storage.health import QUERY, WRITE
 from chatd.storage.migration import convert, migrate
 from chatd.storage.opening import IMPORTED
 from chatd.storage.sql import SQLChatStore
@@ -140,7 +141,7 @@ class SQLModerationStore(Service):
         return [Sanction(*row) for row in txn.fetchall()], imported
 
     async def _loadSanctions(self) -> list[Sanction]:
-        sanctions, imported = await self.store.database.run(self._load)
+        sanctions, imported = await self.store.database.run(self._load, what=QUERY)
         if imported is not None and self.legacy is not None:
             markImported(self.legacy)
             self.log.info(
@@ -154,7 +155,7 @@ class SQLModerationStore(Service):
         return Deferred.fromCoroutine(self._loadSanctions())
 
     def saveSanction(self, sanction: Sanction) -> Deferred[None]:
-        return self.store.database.run(saveSanction, self.store.paramstyle, sanction)
+        return self.store.database.run(saveSanction, self.store.paramstyle, sanction, what=WRITE)
 
     def deleteSanction(self, kind: str, target: str) -> Deferred[None]:
         return self.store.database.execute(
@@ -162,7 +163,7 @@ class SQLModerationStore(Service):
         )
 
     def addAudit(self, entry: AuditEntry) -> Deferred[None]:
-        return self.store.database.run(addAudit, self.store.paramstyle, entry)
+        return self.store.database.run(addAudit, self.store.paramstyle, entry, what=WRITE)
 
     def lastAudit(self, limit: int) -> Deferred[list[AuditEntry]]:
         d = self.store.database.select(

@@ -24,6 +24,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.storage.conversations import WINDOW_COLUMNS, rowToEvent
+from chatd.storage.health import QUERY, WRITE
 from chatd.storage.journal import storedMsgids
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class SQLRedaction:
 
     async def _storedMsgids(self, msgids: list[str]) -> set[str]:
         await self.flush()
-        return await self.database.run(storedMsgids, self.database.sql, msgids)
+        return await self.database.run(storedMsgids, self.database.sql, msgids, what=QUERY)
 
     def storedMsgids(self, msgids: list[str]) -> Deferred[set[str]]:
         return Deferred.fromCoroutine(self._storedMsgids(msgids))
@@ -62,7 +63,7 @@ class SQLRedaction:
             txn.execute(self.database.sql("DELETE FROM messages WHERE msgid = ?"), (msgid,))
             return bool(txn.rowcount)
 
-        return await self.database.run(run)
+        return await self.database.run(run, what=WRITE)
 
     def deleteMessage(self, msgid: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteMessage(msgid))

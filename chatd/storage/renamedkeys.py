@@ -13,6 +13,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 
 from chatd.core.sanctionstart import Renamed, Renames
+from chatd.storage.health import QUERY
 from chatd.storage.migration import migrate
 from chatd.storage.rekey import RENAMED_TABLE
 from chatd.storage.sql import SQLChatStore
@@ -38,7 +39,7 @@ class RenamedKeys:
         return renames
 
     def load(self) -> Deferred[Renames]:
-        return self.store.database.run(self._load)
+        return self.store.database.run(self._load, what=QUERY)
 
     def forget(self) -> Deferred[None]:
         return self.store.database.execute("DELETE FROM renamed_keys")

@@ -23,6 +23,7 @@ from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.health import WRITE
 from chatd.storage.interfaces import RoomSettings
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class SQLRoomRemoval:
                 txn.execute(self.database.sql(statement), (key(room),))
             return bool(txn.rowcount)
 
-        return await self.database.run(run)
+        return await self.database.run(run, what=WRITE)
 
     def deleteRoom(self, room: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteRoom(room))
@@ -66,7 +67,7 @@ class SQLRoomRemoval:
         def run(txn: Cursor) -> None:
             txn.execute(self.database.sql(statement), (key(room), beforeMillis))
 
-        await self.database.run(run)
+        await self.database.run(run, what=WRITE)
 
     def forgetHistory(self, room: str, beforeMillis: int) -> Deferred[None]:
         return Deferred.fromCoroutine(self._forgetHistory(room, beforeMillis))

@@ -33,6 +33,7 @@ from chatd.storage.conversations import (
     windowQuery,
 )
 from chatd.storage.database import Cursor, Database
+from chatd.storage.health import QUERY, WRITE
 from chatd.storage.ignores import SQLIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
@@ -117,6 +118,7 @@ class SQLChatStore(
             await self.writer.drain()
         finally:
             self._closed = True
+            self.health.stop()
             self.writer.stop()
             self.pool.close()
 
@@ -157,7 +159,7 @@ class SQLChatStore(
         return snapshot
 
     async def _loadAsync(self) -> Snapshot:
-        snapshot = await self.database.run(self._load)
+        snapshot = await self.database.run(self._load, what=QUERY)
         await self.writer.replayJournal()  # before any login can speak
         self._loaded = True
         return snapshot
@@ -168,7 +170,7 @@ class SQLChatStore(
     # Rooms
 
     def saveRoom(self, room: RoomSettings, when: int) -> Deferred[None]:
-        return self.database.run(saveRoomRow, self.paramstyle, room, when)
+        return self.database.run(saveRoomRow, self.paramstyle, room, when, what=WRITE)
 
     async def _memberships(self, nick: str) -> list[str]:
         rows = await self.database.select(
@@ -369,7 +371,7 @@ class SQLChatStore(
                 txn.execute(self.database.sql(KEEP_WAITING), (msgid,))
                 return bool(txn.rowcount)
 
-            return bool(await self.database.run(update))
+            return bool(await self.database.run(update, what=WRITE))
 
         return Deferred.fromCoroutine(run())
 
@@ -381,4 +383,4 @@ class SQLChatStore(
                 update = f"UPDATE messages SET pending = 0 WHERE id IN ({marks})"
                 txn.execute(self.database.sql(update), tuple(some))
 
-        return self.database.run(run)
+        return self.database.run(run, what=WRITE)

@@ -20,7 +20,7 @@ from chatd.core import errors
 from chatd.core.names import key
 from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
-from chatd.storage.health import isRefusal, oneLine
+from chatd.storage.health import QUERY, WRITE, isRefusal, oneLine
 from chatd.storage.historymarks import HistoryMarks
 from chatd.storage.journal import Journal, storedMsgids
 from chatd.storage.rowshapes import (
@@ -179,6 +179,8 @@ class MessageWriter:
         (L{replayJournal} takes back what an unexpected end left there).
         """
         self._spool, self._journal = spool, journal
+        if journal is not None:
+            self.database.health.recheck(JOURNALING, journal.probe)
         for row in spool.read():
             self._queued += 1
             self._batch.add((self._queued, *row))
@@ -202,7 +204,7 @@ class MessageWriter:
             return
         rows = self._journal.leftovers
         msgids = [row[KEPT_MSGID] for row in rows if row[KEPT_MSGID] is not None]
-        stored = await self.database.run(storedMsgids, self.database.sql, msgids)
+        stored = await self.database.run(storedMsgids, self.database.sql, msgids, what=QUERY)
         missing = [row for row in rows if row[KEPT_MSGID] is None or row[KEPT_MSGID] not in stored]
         for row in missing:
             self._queue((self._queued + 1, *currentRow(row)))
@@ -281,7 +283,8 @@ class MessageWriter:
         ticket it holds.
         """
         ids, skipped = written
-        self.database.health.recovered("query")  # what writes, answers
+        for what in (QUERY, WRITE):  # the batch's transaction read and wrote
+            self.database.health.recovered(what)
         if skipped:
             self.log.info(
                 "{count} of a batch of {size} messages were stored already (by another"

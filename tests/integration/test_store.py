@@ -18,6 +18,7 @@ from chatd.core import errors
 from chatd.core.names import key
 from chatd.storage import openStore
 from chatd.storage.conversations import Conversation
+from chatd.storage.health import QUERY
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore, RoomSettings
 from chatd.storage.sql import SQLChatStore
 from chatd.storage.sqlite import backup, sqliteStore
@@ -242,7 +243,7 @@ async def test_lowParameterLimit(tmp_path: Path) -> None:
             txn.connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)
             return int(txn.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
-        lowered = await opened.database.run(lower)
+        lowered = await opened.database.run(lower, what=QUERY)
         assert lowered == 30  # two messages of 14 columns per statement
         for i in range(5):
             opened.addMessage("Blabla", "alice", None, (f"m{i}",), 1 + i)

@@ -16,6 +16,7 @@ import pytest_twisted
 from twisted.logger import capturedLogs, formatEvent
 
 from chatd.storage import openStore
+from chatd.storage.health import WRITE
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import sqliteStore
 from chatd.storage.uniquemsgid import uniqueMsgids
@@ -196,7 +197,7 @@ async def test_copiesDeletedSQLite(tmp_path: Path) -> None:
             with pytest.raises(sqlite3.IntegrityError):
                 txn.execute(ANOTHER_COPY)
 
-        await opened.database.run(inspect)
+        await opened.database.run(inspect, what=WRITE)
     finally:
         await stop(opened)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest_twisted
 
+from chatd.storage.health import WRITE
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.search import SQLITE_INDEX
 from chatd.storage.sqlite import sqliteStore
@@ -188,7 +189,7 @@ async def test_lighterIndexMigrated(tmp_path: Path) -> None:
             txn.execute("SELECT sql FROM sqlite_master WHERE name = 'messages_fts'")
             return triggers, [row[0] for row in txn.fetchall()]
 
-        triggers, table = await second.database.run(inspect)
+        triggers, table = await second.database.run(inspect, what=WRITE)
         assert triggers == ["messages_fts_delete", "messages_fts_update"]
         assert "columnsize=0" in table[0]
         found = await second.search("x", ["Blabla"], ["lantern"], 10)

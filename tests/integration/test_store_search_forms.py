@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import pytest_twisted
 
+from chatd.storage.health import QUERY, WRITE
 from chatd.storage.sql import SQLChatStore
 from tests.support.pgserver import postgresServer
 from tests.support.storefixtures import (
@@ -95,7 +96,7 @@ async def _checkAccents(store: Any) -> None:
     assert await _found(store, "\u05e9\u05dc\u05d5\u05dd") == [NIQQUD]  # שלום
     assert await _found(store, "plain") == [PLAIN]
     if isinstance(store, SQLChatStore) and store.paramstyle == "qmark":
-        await store.database.run(_integrityCheck)
+        await store.database.run(_integrityCheck, what=WRITE)
 
 
 @pytest_twisted.ensureDeferred
@@ -153,7 +154,7 @@ async def test_deletedNotFound(store: Any) -> None:
     assert await store.deleteMessage("last") is True
     assert await _found(store, "\u0e2a\u0e27\u0e22") == []
     if isinstance(store, SQLChatStore) and store.paramstyle == "qmark":
-        await store.database.run(_integrityCheck)
+        await store.database.run(_integrityCheck, what=WRITE)
 
 
 #: Messages with IRC formatting codes: colours with their numbers, bold
@@ -180,7 +181,7 @@ async def _checkCodes(store: Any) -> None:
     if isinstance(store, SQLChatStore):  # whole words
         assert await _found(store, "gras") == []
         if store.paramstyle == "qmark":
-            await store.database.run(_integrityCheck)
+            await store.database.run(_integrityCheck, what=WRITE)
 
 
 @pytest_twisted.ensureDeferred
@@ -226,7 +227,7 @@ async def _checkFolded(store: SQLChatStore) -> None:
         assert await _found(store, "caf\u00e9") == [NFD_CAFE]
         assert await _found(store, "istanbul'da") == [ISTANBUL]
         if store.paramstyle == "qmark":
-            await store.database.run(_integrityCheck)
+            await store.database.run(_integrityCheck, what=WRITE)
 
 
 @pytest.mark.parametrize("kind", ["SQLite", "PostgreSQL"])
@@ -292,7 +293,7 @@ async def _checkUnaccented(store: SQLChatStore) -> None:
 
     async with loaded(store):
         await _checkAccents(store)
-        assert await store.database.run(formless) == [PLAIN]
+        assert await store.database.run(formless, what=QUERY) == [PLAIN]
 
 
 @pytest.mark.parametrize("kind", OLDER_KINDS)

@@ -2,7 +2,8 @@
 An SQLite store for synchronous unit tests: L{inlineSQLiteStore} is the
 daemon's SQL store on an SQLite database in memory whose transactions run
 at once, in the test's thread, so its Deferreds have fired when a call
-returns and a L{Clock} drives its message writer.
+returns and a L{Clock} drives its message writer.  On a L{FullDiskPool} it
+reads but cannot write while its disk is full, and does neither while down.
 """
 
 from __future__ import annotations
@@ -44,13 +45,57 @@ class InlinePool:
         self.connection.close()
 
 
-def inlineSQLiteStore(clock: Clock, path: str = ":memory:") -> SQLChatStore:
+class FullCursor:
     """
-    A started and loaded SQL store on an L{InlinePool} of the database
-    C{path} (a file: another store opens it again, as a restart does), its
-    writer timed by C{clock}.
+    A cursor whose statements that write fail as SQLite's do on a full disk
+    (all of them, if C{down}: the database file cannot be opened).
     """
-    store = SQLChatStore(InlinePool(path), clock, "qmark")  # type: ignore[arg-type]
+
+    def __init__(self, cursor: sqlite3.Cursor, down: bool = False) -> None:
+        self.cursor = cursor
+        self.down = down
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if self.down:
+            raise sqlite3.OperationalError("unable to open database file")
+        if sql.lstrip().split(None, 1)[0].upper() in WRITING:
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.cursor.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
+
+#: The statements L{FullCursor} refuses.
+WRITING = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER"})
+
+
+class FullDiskPool(InlinePool):
+    """
+    An L{InlinePool} whose disk can be filled (L{full}): every statement
+    that writes then fails, while reads go on; or whose database cannot be
+    reached at all (L{down}).
+    """
+
+    full = down = False
+
+    def runInteraction(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        if not (self.full or self.down):
+            return super().runInteraction(fn, *args)
+        down = self.down
+        return super().runInteraction(lambda cursor: fn(FullCursor(cursor, down), *args))
+
+
+def inlineSQLiteStore(
+    clock: Clock, path: str = ":memory:", pool: InlinePool | None = None
+) -> SQLChatStore:
+    """
+    A started and loaded SQL store on C{pool} (by default an L{InlinePool}
+    of the database C{path}: a file, another store opens it again, as a
+    restart does), its writer timed by C{clock}.
+    """
+    pool = InlinePool(path) if pool is None else pool
+    store = SQLChatStore(pool, clock, "qmark")  # type: ignore[arg-type]
     store.startService()
     loaded = store.load()
     failures: list[Any] = []

@@ -1,7 +1,9 @@
 """
 An in-memory WebSocket test harness for the web front-end: the whole site on
 a L{MemoryReactorClock}, JSON clients connected through
-L{WebSocketClientEndpoint} and pumped with L{twisted.test.iosim}.
+L{WebSocketClientEndpoint} and pumped with L{twisted.test.iosim}; and
+plain HTTP requests (L{get}, L{split}), such as the metrics listener's
+C{/healthz} (L{metricsHealthz}).
 """
 
 from __future__ import annotations
@@ -10,7 +12,9 @@ import json
 from typing import Any
 
 from argon2 import PasswordHasher
+from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.error import ConnectionDone
 from twisted.internet.interfaces import IAddress
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
@@ -23,6 +27,7 @@ from chatd.core.interfaces import IChatService
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
 from chatd.web.guard import GuardedSite, GuardProtocol
+from chatd.web.metrics import makeMetricsSite
 from chatd.web.site import makeSite
 
 HANDSHAKE = (
@@ -244,3 +249,34 @@ class StoredWebTestCase(WebTestCase):
         self.web.flush()
         client.take()
         return client
+
+
+def get(path: bytes, host: bytes = b"localhost") -> bytes:
+    return b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"
+
+
+def split(response: bytes) -> tuple[bytes, dict[bytes, bytes], bytes]:
+    """
+    Status line, headers (lower-case names) and body of one HTTP response.
+    """
+    head, _, body = response.partition(b"\r\n\r\n")
+    status, *lines = head.split(b"\r\n")
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(b": ")
+        headers[name.lower()] = value
+    return status, headers, body
+
+
+def metricsHealthz(service: ChatService) -> tuple[bytes, dict[str, object]]:
+    """
+    The status line and JSON body of C{/healthz} on the metrics listener.
+    """
+    protocol = makeMetricsSite(service).buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
+    assert protocol is not None
+    transport = StringTransport()
+    protocol.makeConnection(transport)
+    protocol.dataReceived(get(b"/healthz"))
+    status, _, body = split(transport.value())
+    protocol.connectionLost(Failure(ConnectionDone()))
+    return status, json.loads(body)

@@ -145,9 +145,9 @@ class OutageLogTests(SynchronousTestCase):
         self.assertEqual(len(self.flushLoggedErrors(OperationalError)), 1)
         critical = [formatEvent(e) for e in events if e["log_level"] == LogLevel.critical]
         self.assertEqual(len(critical), 1, critical)
-        self.assertIn("the chat database is unavailable: cannot query", critical[0])
+        self.assertIn("the chat database is unavailable: cannot save changes", critical[0])
         [later] = [formatEvent(e) for e in events if e["log_level"] == LogLevel.error]
-        self.assertIn("still unavailable: cannot query: OperationalError: connection", later)
+        self.assertIn("still unavailable: cannot save changes: OperationalError: connection", later)
         self.assertNotIn("moderation store failed", "\n".join(map(formatEvent, events)))
 
 

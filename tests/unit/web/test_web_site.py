@@ -10,10 +10,9 @@ import re
 from importlib.resources import files
 
 from prometheus_client.parser import text_string_to_metric_families
-from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, fail
-from twisted.internet.error import ConnectionDone, ConnectionLost
-from twisted.internet.testing import MemoryReactorClock, StringTransport
+from twisted.internet.error import ConnectionLost
+from twisted.internet.testing import MemoryReactorClock
 from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -23,27 +22,10 @@ from chatd.core.service import ChatService
 from chatd.storage.interfaces import Snapshot
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
-from chatd.web.metrics import UNREACHABLE, makeMetricsSite
+from chatd.web.metrics import UNREACHABLE
 from chatd.web.site import CONTENT_SECURITY_POLICY
 from chatd.web.socket import WebParticipant
-from tests.support.webclient import WebHarness, handshake
-
-
-def get(path: bytes, host: bytes = b"localhost") -> bytes:
-    return b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\n\r\n"
-
-
-def split(response: bytes) -> tuple[bytes, dict[bytes, bytes], bytes]:
-    """
-    Status line, headers (lower-case names) and body of one HTTP response.
-    """
-    head, _, body = response.partition(b"\r\n\r\n")
-    status, *lines = head.split(b"\r\n")
-    headers = {}
-    for line in lines:
-        name, _, value = line.partition(b": ")
-        headers[name.lower()] = value
-    return status, headers, body
+from tests.support.webclient import WebHarness, get, handshake, metricsHealthz, split
 
 
 class SiteTestCase(SynchronousTestCase):
@@ -314,20 +296,6 @@ class MetricsTests(SiteTestCase):
             self.assertEqual(status, b"HTTP/1.1 200 OK")
             self.assertEqual(json.loads(body)["cluster"], said)
             self.assertEqual(self.scrape()["chatd_cluster_up{}"], int(up))
-
-
-def metricsHealthz(service: ChatService) -> tuple[bytes, dict[str, object]]:
-    """
-    The status line and JSON body of C{/healthz} on the metrics listener.
-    """
-    protocol = makeMetricsSite(service).buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
-    assert protocol is not None
-    transport = StringTransport()
-    protocol.makeConnection(transport)
-    protocol.dataReceived(get(b"/healthz"))
-    status, _, body = split(transport.value())
-    protocol.connectionLost(Failure(ConnectionDone()))
-    return status, json.loads(body)
 
 
 class StoreHealthTests(SynchronousTestCase):
