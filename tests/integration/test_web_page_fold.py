@@ -4,7 +4,9 @@ the Turkish I (chatd/web/static/fold.js), in a real browser against the
 real daemon: a mention of C{İrem} spelt C{irem} or C{IREM} is highlighted,
 one of C{Noël} spelt C{noel} or with a combining accent too; Tab completes
 C{em} to C{Émilie}, C{ip} to C{İpek}, C{om} to C{Ömer}; Ctrl+K's C{gen}
-goes to C{#Général}, C{@il} to C{İlker}.
+goes to C{#Général}, C{@il} to C{İlker}.  A mark that spells a letter is
+part of it: C{ケ} (or a half-width C{ｹ}) neither completes C{ゲンタ} nor goes
+to C{ゲン}, whose C{ゲ} is C{ケ} and a voicing mark.
 """
 
 from __future__ import annotations
@@ -88,9 +90,10 @@ def test_mentions_in_any_case_and_accents(daemon: Daemon) -> None:
 
 def test_tab_completes_in_any_case_and_accents(daemon: Daemon) -> None:
     """
-    Tab completes C{em} to C{Émilie}, C{ip} to C{İpek}, C{om} to C{Ömer}.
+    Tab completes C{em} to C{Émilie}, C{ip} to C{İpek}, C{om} to C{Ömer},
+    C{ゲ} (or half-width C{ｹﾞ}) to C{ゲンタ}; C{ケ} and C{ｹ} complete nothing.
     """
-    names = ("Émilie", "İpek", "Ömer")
+    names = ("Émilie", "İpek", "Ömer", "ゲンタ")
     members = [IrcClient(daemon.ports["IRCFactory"], name) for name in names]
     page = Browser(pageURL(daemon))
     try:
@@ -100,10 +103,16 @@ def test_tab_completes_in_any_case_and_accents(daemon: Daemon) -> None:
             member.send("JOIN #ders")
         page.wait(lambda: all(name in page.find("#members").text for name in names))
         box = page.shown("#text")
-        for stem, name in (("em", "Émilie"), ("ip", "İpek"), ("om", "Ömer"), ("EM", "Émilie")):
+        completed = [("em", "Émilie"), ("ip", "İpek"), ("om", "Ömer"), ("EM", "Émilie")]
+        completed += [("ゲ", "ゲンタ"), ("ｹﾞ", "ゲンタ")]
+        for stem, name in completed:
             box.clear()
             box.send_keys(stem, Keys.TAB)
             assert box.get_attribute("value") == f"{name}: "
+        for stem in ("ケ", "ｹ"):
+            box.clear()
+            box.send_keys(stem, Keys.TAB)
+            assert box.get_attribute("value") == stem
     finally:
         page.quit()
         for member in members:
@@ -113,12 +122,14 @@ def test_tab_completes_in_any_case_and_accents(daemon: Daemon) -> None:
 def test_goto_in_any_case_and_accents(daemon: Daemon) -> None:
     """
     Ctrl+K then C{gen} goes to C{#Général}, a room of the list not joined
-    yet; C{@il} to someone online called C{İlker}.
+    yet; C{@il} to someone online called C{İlker}.  C{ケ} does not go to
+    C{ゲン} (said in the box), C{ゲ} does.
     """
     founder = IrcClient(daemon.ports["IRCFactory"], "Ayse")
     founder.send("JOIN #Général")
     founder.expect("JOIN")
     ilker = IrcClient(daemon.ports["IRCFactory"], "İlker")
+    gen = IrcClient(daemon.ports["IRCFactory"], "ゲン")
     page = Browser(pageURL(daemon))
     try:
         page.login("gezgin")
@@ -133,7 +144,18 @@ def test_goto_in_any_case_and_accents(daemon: Daemon) -> None:
 
         goTo("gen", "#Général")
         goTo("@il", "Private: İlker")
+
+        ActionChains(page.driver).key_down(Keys.CONTROL).send_keys("k").key_up(
+            Keys.CONTROL
+        ).perform()
+        page.shown("#switch").send_keys("ケ", Keys.ENTER)
+        note = page.shown("#switch-note")
+        assert note.text == "No room or person online starts with \u201cケ\u201d."
+        assert page.find("#conv-title").text == "Private: İlker"
+        page.find("#switch").send_keys(Keys.ESCAPE)
+        goTo("ゲ", "Private: ゲン")
     finally:
         page.quit()
+        gen.close()
         ilker.close()
         founder.close()

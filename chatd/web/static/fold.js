@@ -51,9 +51,16 @@ export function fold(name) {
   return pieces(name).map((piece) => piece.text).join("");
 }
 
-// Whether NAME, folded, starts with STEM, folded ("em" starts "Émilie").
+// Whether NAME, folded, starts with STEM, folded ("em" starts "Émilie"),
+// up to a whole character of it: not before a mark that stays (ケ does not
+// start ゲン, whose ゲ folds to ケ and a voicing mark; nor half-width ｹ).
 export function foldStarts(name, stem) {
-  return fold(name).startsWith(fold(stem));
+  return startsFolded(fold(name), fold(stem));
+}
+
+// Whether FOLDED (a name folded) starts with WANTED (folded), as foldStarts.
+export function startsFolded(folded, wanted) {
+  return folded.startsWith(wanted) && !/^\p{M}/u.test(folded.slice(wanted.length));
 }
 
 // Where WANTED (a name) stands in TEXT, folded: each [start, end] in TEXT

@@ -8,14 +8,14 @@ import { $, state, complain } from "./state.js";
 import { request } from "./net.js";
 import { speak } from "./speak.js";
 import { actions, privateConvo } from "./convos.js";
-import { fold } from "./fold.js";
+import { fold, startsFolded } from "./fold.js";
 
 // The first of NAMES (with what each stands for) that is WANTED (folded),
 // else the first that starts with it: any case and accents, the Turkish I
-// (fold.js: gen finds Général).
+// (fold.js: gen finds Général; ケ not ゲン).
 function pick(names, wanted) {
   return names.find(([name]) => fold(name) === wanted)
-    || names.find(([name]) => fold(name).startsWith(wanted));
+    || names.find(([name]) => startsFolded(fold(name), wanted));
 }
 
 // The sidebar's conversations, in the order shown: joined rooms, then people.

@@ -1,7 +1,9 @@
-// chatd web client: the session.  Logging in (typed, or again by itself after
-// a reconnect, waiting while the server still holds the nickname), what the
-// connection's opening and closing mean for it, and signing out.
+// chatd web client: the session.  Logging in (typed, its answer perhaps slow
+// to come, or again by itself after a reconnect, waiting while the server
+// still holds the nickname), what the connection's opening and closing mean
+// for it, and signing out.
 import { $, state, clearErrors, complain, setStatus } from "./state.js";
+import { speak } from "./speak.js";
 import { connect, request } from "./net.js";
 import { askPermission, closeNotifications } from "./alerts.js";
 import { forgetMarks, loadMarkers } from "./reads.js";
@@ -43,7 +45,9 @@ export function login(nick, password, again, prefer) {
   if (Object.keys(after).length) fields.after = after;
   for (const convo of state.convos.values()) convo.replayIsNews = Boolean(after[convo.name]);
   const socket = state.ws;
+  if (!again) checking(password);  // the form waits for the answer
   request("login", fields).then((reply) => {
+    checked();
     state.heldSince = null;
     if (!again) clearErrors();  // a new login: what went wrong before is over
     dropBye();  // back in: the server's goodbye is over
@@ -80,6 +84,7 @@ export function login(nick, password, again, prefer) {
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {
+    checked();
     if (again && state.ws !== socket) return;  // the connection dropped: the next one logs in again
     if (again && tryAgainLater(error)) return;
     state.heldSince = null;
@@ -95,6 +100,49 @@ export function login(nick, password, again, prefer) {
     }
     complain(error);
   });
+}
+
+// A login typed may be slow to answer.  The server's password gate holds a
+// check back while someone guesses the account's password from the same
+// address (docs/SECURITY.md): up to about two minutes.  Meanwhile the
+// form's Enter button is disabled (a second login would only be refused,
+// "already logged in", once the first is through) and a note under it,
+// said politely to screen readers, tells that the password is being
+// checked; each `waiting` frame of the server says how long it has been.
+let since = null;      // when the login waiting for its answer was sent
+let password = false;  // whether it has a password
+
+function note(text) {
+  const shown = $("login-status");
+  if (shown.textContent === text) return;  // said once, not at every frame
+  shown.textContent = text;
+  shown.hidden = false;
+  speak(text);
+}
+
+// A login typed (with a password if SECRET) is sent: until its answer, no other.
+function checking(secret) {
+  since = Date.now();
+  password = Boolean(secret);
+  $("login").disabled = true;
+  if (password) note("Checking your password\u2026 This may take a while.");
+}
+
+// The server's `waiting` frame: a request still waits.  About a login, the
+// note says since when.
+function waited() {
+  if (since === null) return;
+  const minutes = Math.floor((Date.now() - since) / 60000);
+  const sofar = minutes ? minutes + " min" : "less than a minute";
+  note((password ? "Still checking your password\u2026 (" : "Still logging in\u2026 (") + sofar + ")");
+}
+
+// The login's answer (or error) came: the form is usable again, the note gone.
+function checked() {
+  since = null;
+  $("login").disabled = false;
+  $("login-status").textContent = "";
+  $("login-status").hidden = true;
 }
 
 // The server's goodbye shown (bye), over once the page is back or gives up.
@@ -139,6 +187,7 @@ export const handlers = {
     if (wanted) login(wanted.nick, wanted.password, !wanted.typed, wanted.prefer);
   },
   event(message) {
+    if (message.type === "waiting") return waited();  // about a request, not news
     const handler = events[message.type];
     if (handler) handler(message);
   },
@@ -204,6 +253,7 @@ export function signOut() {
 export function wireLogin() {
   $("login-form").addEventListener("submit", (event) => {
     event.preventDefault();
+    if (since !== null) return;  // one login at a time
     askPermission();
     state.reconnect = true;
     const nick = $("nick").value.trim();
