@@ -30,7 +30,7 @@ from chatd.core.calls import maybeCall
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import HISTORY_COUNT, MAX_HISTORY
-from chatd.core.names import isValidName, normalize
+from chatd.core.names import isValidName, key, normalize
 from chatd.core.signedin import keptAs
 from chatd.storage.conversations import Bound, Conversation
 from chatd.storage.interfaces import IChatStore
@@ -125,7 +125,7 @@ class ChatHistory:
         if isRoom:
             return Conversation.ofRoom(self.service.memberRoom(participant, target).name)
         owner = self.owner(participant)
-        if not self._registered(owner):
+        if not self._readsPrivate(participant, owner):
             raise errors.NotPermitted("private history is kept for registered names only")
         return Conversation.between(owner, keptAs(self.service.people, target))
 
@@ -140,9 +140,18 @@ class ChatHistory:
         nick = self.service.requireLogin(participant)
         return self.service.accountName(participant) or nick
 
-    def _registered(self, nick: str) -> bool:
+    def _readsPrivate(self, participant: IParticipant, owner: str) -> bool:
+        """
+        Whether C{participant} reads C{owner}'s private history: the
+        account it proved (its password, or registering it), still
+        registered; never a guest holding a name registered since.
+        """
         persistence = self.service.persistence
-        return persistence is not None and persistence.isRegisteredNow(nick)
+        return (
+            persistence is not None
+            and self.service.provenAccount(participant) == key(owner)
+            and persistence.isRegisteredNow(owner)
+        )
 
     def latest(
         self, participant: IParticipant, room: str, count: int
@@ -300,4 +309,4 @@ class ChatHistory:
         @raise NotLoggedIn: it is not logged in.
         """
         owner = self.owner(participant)
-        return owner, self.service.roomsOf(participant), self._registered(owner)
+        return owner, self.service.roomsOf(participant), self._readsPrivate(participant, owner)

@@ -94,6 +94,19 @@ class HistpTests(TchatStoreTestCase):
         guest, tg = self.connectAs("zed")
         self.assertEqual(self.send(guest, tg, "clt: HISTP alice"), b"srv: ERROR 12\n")
 
+    def test_guestUnderANameRegisteredSince(self) -> None:
+        """
+        A guest whose name an administrator registers meanwhile (an account
+        deleted and made again, its history kept) has proved nothing: it
+        reads none of the account's private history.
+        """
+        self.exchange()
+        guest, tg = self.connectAs("carol")
+        self.successResultOf(self.service.createAccount("carol", "sesame"))
+        self.assertEqual(self.send(guest, tg, "clt: HISTP alice"), b"srv: ERROR 12\n")
+        owner, to = self.connectAs("alice", "sesame")
+        self.assertEqual(self.send(owner, to, "clt: HISTP carol"), b"srv: OKAY!\n")
+
     def test_errors(self) -> None:
         """
         01 before LOGIN; 20 a name no nickname can be; 10 a bad n, a
