@@ -59,9 +59,9 @@ def privatePieces(
 
 async def pmhistoryCommand(session: TalkSession, rest: str) -> None:
     nick, _, count = rest.partition(" ")
-    if not nick or (
-        count and not (count.isascii() and count.isdecimal() and 0 < int(count) <= MAX_HISTORY)
-    ):
+    if not nick:  # as every command missing its argument answers
+        raise UsageError(f"Usage: /pmhistory {ARGS}")
+    if count and not (count.isascii() and count.isdecimal() and 0 < int(count) <= MAX_HISTORY):
         raise UsageError(f"Usage: /pmhistory {ARGS} (n: 1 to {MAX_HISTORY})")
     service = session.factory.service
     asked = int(count) if count else None

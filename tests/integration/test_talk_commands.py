@@ -53,6 +53,7 @@ class CommandTableTests(SynchronousTestCase):
                 "register",
                 "alwayson",
                 "history",
+                "pmhistory",
                 "search",
                 "delete",
                 "ignore",
@@ -118,7 +119,7 @@ class CommandWireTests(TalkTestCase):
         needy = [command for command in COMMANDS if command.args.startswith("<")]
         self.assertEqual(
             {command.name for command in needy},
-            {"pm", "me", "join", "name", "search", "unignore", "kick", "kill"},
+            {"pm", "me", "join", "name", "pmhistory", "search", "unignore", "kick", "kill"},
         )
         for command in needy:
             expected = f"*** Usage: /{command.name} {command.args}\r\n".encode()
