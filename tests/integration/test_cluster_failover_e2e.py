@@ -118,6 +118,19 @@ async def _inLobby(a: Daemon, b: Daemon) -> tuple[User, User]:
     return alice, bob
 
 
+async def _bothWays(alice: User, bob: User) -> None:
+    """
+    Room messages cross the nodes both ways, and a private message from
+    alice reaches bob.
+    """
+    await alice.speak("after")
+    assert await bob.heard(1) == ["after"]
+    await bob.speak("bob after")
+    assert await alice.heard(1) == ["bob after"]
+    assert await alice.tell("bob", "pv after") == "srv: OKAY!"
+    assert await bob.heard(1, private=True) == ["pv after"]
+
+
 @pytest_twisted.ensureDeferred
 async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sentinels) -> None:
     """
@@ -159,12 +172,7 @@ async def test_masterKilled(sentinelNodes: Callable[..., Daemon], sentinels: Sen
     assert await bob.heard(8) == expected
     assert await alice.heard(1) == ["bob during"]
 
-    await alice.speak("after")
-    assert await bob.heard(1) == ["after"]
-    await bob.speak("bob after")
-    assert await alice.heard(1) == ["bob after"]
-    assert await alice.tell("bob", "pv after") == "srv: OKAY!"
-    assert await bob.heard(1, private=True) == ["pv after"]
+    await _bothWays(alice, bob)
     assert await bob.tell("alice", "pv back") == "srv: OKAY!"
     assert await alice.heard(1, private=True) == ["pv back"]
     assert (alice.said, alice.told, bob.said, bob.told) == ([], [], [], []), "heard twice"
@@ -229,12 +237,7 @@ async def _failover(
     print(f"both nodes moved {moved:.1f} s after the Sentinels named the new master; old: {role}")
     assert moved < MOVE_BOUND
 
-    await alice.speak("after")
-    assert await bob.heard(1) == ["after"]
-    await bob.speak("bob after")
-    assert await alice.heard(1) == ["bob after"]
-    assert await alice.tell("bob", "pv after") == "srv: OKAY!"
-    assert await bob.heard(1, private=True) == ["pv after"]
+    await _bothWays(alice, bob)
     await sleep(6.0)  # past the TTL: a node cut off from the other would count it dead
     for node in (a, b):
         assert "stopped beating" not in node.logText()

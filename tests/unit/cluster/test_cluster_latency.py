@@ -11,6 +11,7 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
+from twisted.internet.testing import StringTransport
 from twisted.logger import LogLevel, capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
@@ -194,10 +195,10 @@ class PrivateWaitTests(TwoNodes):
         self.settle()
         self.assertEqual(len([e for e in alice.events if isinstance(e, Notice)]), 1)
 
-    def test_tchatLaterLinesWaitTwoSecondsAtMost(self) -> None:
+    def aliceWhileRedisHangs(self) -> tuple[TchatProtocol, StringTransport]:
         """
-        Over TCHAT, commands are answered in order: a line after a
-        C{MSGPV} to another node waits for it, 2 seconds at most.
+        alice over TCHAT on node a and bob on node b, both in lobby; then
+        Redis hangs (node b reads nothing, no reply comes).
         """
         self.b.user("bob", "lobby")
         factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
@@ -209,6 +210,14 @@ class PrivateWaitTests(TwoNodes):
         output(transport, self.clock)
         self.b.hold()
         self.redis.holding = True
+        return proto, transport
+
+    def test_tchatLaterLinesWaitTwoSecondsAtMost(self) -> None:
+        """
+        Over TCHAT, commands are answered in order: a line after a
+        C{MSGPV} to another node waits for it, 2 seconds at most.
+        """
+        proto, transport = self.aliceWhileRedisHangs()
         proto.dataReceived(b"clt: MSGPV bob\r\nclt: hi\r\nclt: .\r\n")
         proto.dataReceived(b"clt: SPEAK lobby\r\nclt: later\r\nclt: .\r\n")
         self.settle()
@@ -227,16 +236,7 @@ class PrivateWaitTests(TwoNodes):
         slow by then, the others are refused at once, not sent, so no line
         waits more than C{ACK_WAIT} in all.
         """
-        self.b.user("bob", "lobby")
-        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
-        proto, transport = connect(factory, self.clock)
-        assert isinstance(proto, TchatProtocol)
-        self.addCleanup(proto.connectionLost, None)
-        proto.dataReceived(b"clt: LOGIN alice\r\nclt: ENTER lobby\r\n")
-        self.settle()
-        output(transport, self.clock)
-        self.b.hold()
-        self.redis.holding = True
+        proto, transport = self.aliceWhileRedisHangs()
         proto.dataReceived(b"clt: MSGPV bob\r\nclt: hi\r\nclt: .\r\n" * 3)
         self.settle()
         self.clock.advance(ACK_WAIT - 0.1)
