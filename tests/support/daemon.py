@@ -19,6 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TWISTD = Path(sys.executable).with_name("twistd")
+#: What an HTTP listener is asked, to see the reactor answer.
+HTTP_GET = b"GET / HTTP/1.0\r\n\r\n"
 _STARTED = re.compile(r"(\w+) (?:\((?:TLS|PROXY)\) )*starting on (\d+)")
 
 
@@ -32,6 +34,8 @@ class Daemon:
         self.process = process
         self.log = log
         self.ports: dict[str, int] = {}
+        #: Whether the reactor was seen running (L{waitServing}).
+        self.serving = False
 
     def logText(self) -> str:
         return self.log.read_text(errors="replace")
@@ -50,22 +54,30 @@ class Daemon:
                 raise RuntimeError(f"chatd did not start; log:\n{self.logText()}")
             time.sleep(0.05)
 
-    def waitServing(self, timeout: float = 30.0) -> None:
+    def waitServing(self, timeout: float = 30.0, greeted: bool = False) -> None:
         """
-        Block until the reactor answers on an HTTP listener (metrics or web).
+        Block until the reactor answers: an HTTP listener (metrics or web)
+        answers a request, or (C{greeted}) TCHAT sends its greeting, a
+        connection some tests would count, so only when stopping.
 
         Listeners listen before twistd runs the reactor, and the reactor
         installs its signal handlers only when it runs: a C{SIGTERM} sent in
-        between kills the process without its shutdown, which a loaded
-        machine once made a test see.  Any byte back proves the loop runs.
+        between kills the process without its shutdown (nor its store
+        opened), which a loaded machine once made a test see.  Any byte
+        back proves the loop runs.
         """
-        for name in ("MetricsSite", "GuardedSite"):
-            if name not in self.ports:
+        deadline = time.monotonic() + timeout
+        asked = [("MetricsSite", HTTP_GET), ("GuardedSite", HTTP_GET)]
+        for name, ask in asked + [("TchatFactory", b"")] * greeted:
+            if name not in self.ports or time.monotonic() > deadline:
                 continue
             try:
-                with socket.create_connection(("127.0.0.1", self.ports[name]), timeout) as sock:
-                    sock.sendall(b"GET / HTTP/1.0\r\n\r\n")
+                with socket.create_connection(
+                    ("127.0.0.1", self.ports[name]), deadline - time.monotonic()
+                ) as sock:
+                    sock.sendall(ask)
                     if sock.recv(1):
+                        self.serving = True
                         return
             except OSError:
                 continue
@@ -74,6 +86,8 @@ class Daemon:
         """
         Signal the daemon and wait for it to exit; return its exit status.
         """
+        if self.process.poll() is None and not self.serving and sig == signal.SIGTERM:
+            self.waitServing(10.0, greeted=True)  # a SIGTERM before the reactor runs is a kill
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
