@@ -40,7 +40,7 @@ from zope.interface import Interface
 from chatd.core import errors
 from chatd.core.commalist import parseEach
 from chatd.core.refusallog import RefusalLog
-from chatd.lines.throttle import TokenBucket
+from chatd.core.tokenbucket import TokenBucket
 
 #: An address ban's or an exemption's network.
 Network = IPv4Network | IPv6Network

@@ -55,7 +55,7 @@ from chatd.core.limits import (
 )
 from chatd.core.pacing import wireSize
 from chatd.core.participant import IParticipant
-from chatd.lines.throttle import TokenBucket
+from chatd.core.tokenbucket import TokenBucket
 
 T = TypeVar("T")
 

@@ -20,7 +20,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatd.core import errors
 from chatd.core.admission import UNGROUPED, Admission
 from chatd.core.names import key
-from chatd.lines.throttle import TokenBucket
+from chatd.core.tokenbucket import TokenBucket
 
 #: New accounts an address may register in an hour, by default.
 REGISTRATIONS_PER_HOUR = 10

@@ -26,12 +26,13 @@ from twisted.python.failure import Failure
 from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.core.participant import CONNECTION_CLOSED
+from chatd.core.tokenbucket import TokenBucket
 from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
 from chatd.lines.overlong import TooLong, cost
-from chatd.lines.throttle import TokenBucket, waitingNotice
+from chatd.lines.throttle import waitingNotice
 from chatd.lines.turnbudget import LIGHT
 
 

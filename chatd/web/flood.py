@@ -19,7 +19,8 @@ from typing import Protocol
 
 from twisted.internet.interfaces import IReactorTime
 
-from chatd.lines.throttle import TokenBucket, textTokens
+from chatd.core.tokenbucket import TokenBucket
+from chatd.lines.throttle import textTokens
 from chatd.web.wire import splitText
 
 #: What a refused request or ping is told, and a flooding client at last.

@@ -1,5 +1,5 @@
 """
-The one token bucket (L{chatd.lines.throttle}) behind the real daemon's
+The one token bucket (L{chatd.core.tokenbucket}) behind the real daemon's
 rate limits, over loopback sockets: C{--flood-burst} lines (TCHAT) or
 requests (WebSocket) are handled at once and the next ones are held or
 refused; C{--irc-flood-burst} does the same for IRC.  The refill rate is so

@@ -46,9 +46,6 @@ CORE_MAY_IMPORT = {"chatd.storage.interfaces"}
 #: The domain's imports from outside it that docs/dev/DESIGN.md lists as
 #: exceptions: (importing module, imported module).
 CORE_EXCEPTIONS = {
-    ("chatd.core.admission", "chatd.lines.throttle"),
-    ("chatd.core.registrations", "chatd.lines.throttle"),
-    ("chatd.core.allowance", "chatd.lines.throttle"),
     ("chatd.core.moderation", "chatd.modstore"),
     ("chatd.core.renaming", "chatd.modstore"),
     ("chatd.core.chathistory", "chatd.storage.conversations"),

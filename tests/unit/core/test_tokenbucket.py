@@ -1,5 +1,5 @@
 """
-Tests for L{chatd.lines.throttle}: the token bucket behind every rate limit.
+Tests for L{chatd.core.tokenbucket}: the token bucket behind every rate limit.
 """
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.lines.throttle import TokenBucket
+from chatd.core.tokenbucket import TokenBucket
 
 
 class TokenBucketTests(SynchronousTestCase):
