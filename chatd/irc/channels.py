@@ -39,6 +39,7 @@ from chatd.irc.message import Message
 from chatd.irc.prefixes import statusPrefix
 from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownChannel
 from chatd.irc.wire import channelName
 
 #: Who set the topic, and when.
@@ -61,16 +62,6 @@ def roomName(channel: str) -> str | None:
     channel (it does not start with C{#}): the core's L{roomOfChannel}.
     """
     return roomOfChannel(channel)
-
-
-def shownChannel(irc: IRCSession, channel: str, room: str) -> str:
-    """
-    The channel a reply about C{channel} (the service's C{room}) names:
-    the room as stored (C{#Général} for C{#general}), as Ergo and InspIRCd
-    name a channel; C{channel} as typed when there is no such room.
-    """
-    stored = irc.service.storedName(room)
-    return channel if stored == room else channelName(stored)
 
 
 def findRoom(irc: IRCSession, room: str) -> tuple[str, int] | None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_chathistory -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory,tests.unit.irc.test_irc_failnames -*-
 """
 C{CHATHISTORY} (IRCv3 C{draft/chathistory}): C{LATEST}, C{BEFORE},
 C{AFTER}, C{AROUND}, C{BETWEEN} and C{TARGETS}, with C{msgid=} and
@@ -31,10 +31,11 @@ from chatd.core.errors import (
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.limits import MAX_HISTORY
 from chatd.irc.batch import newBatchId, sendHistory
-from chatd.irc.channels import roomName, shownChannel
+from chatd.irc.channels import roomName
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownChannel, shownTarget
 from chatd.irc.wire import channelName
 
 #: The most messages one request gets (ISUPPORT C{CHATHISTORY}).
@@ -129,13 +130,16 @@ def onChathistory(irc: IRCSession, message: Message) -> Any:
     )
     named = target if room is None else shownChannel(irc, target, room)  # as stored
     return d.addCallbacks(
-        lambda events: sendWindow(irc, named, events), failed, errbackArgs=(irc, sub, target)
+        lambda events: sendWindow(irc, named, events),
+        failed,
+        errbackArgs=(irc, sub, shownTarget(irc, target)),
     )
 
 
 def failed(failure: Failure, irc: IRCSession, sub: str, target: str) -> None:
     """
-    The service's refusal as C{FAIL CHATHISTORY}.
+    The service's refusal as C{FAIL CHATHISTORY}, naming C{target} as
+    every reply does (L{shownTarget}).
     """
     failure.trap(ChatError)
     error = failure.value

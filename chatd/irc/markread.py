@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_markread -*-
+# -*- test-case-name: tests.unit.irc.test_irc_markread,tests.unit.irc.test_irc_failnames -*-
 """
 IRCv3 C{draft/read-marker}: C{MARKREAD <target> [timestamp=...]} reads or
 moves the account's read marker in a channel or a private conversation
@@ -21,6 +21,7 @@ from chatd.core.readmarkers import readMarkersOf
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 from chatd.irc.wire import channelName
 
 CAP = "draft/read-marker"
@@ -104,9 +105,10 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
         return None
     target = params[0]
     name, isRoom = conversation(target)
+    shown = shownTarget(irc, target)  # what a refusal names
     markers = readMarkersOf(irc.service)
     if markers is None:
-        fail(irc, "ACCOUNT_REQUIRED", target, "This server keeps no accounts")
+        fail(irc, "ACCOUNT_REQUIRED", shown, "This server keeps no accounts")
         return None
     follow(irc)
     d: Deferred[Any]
@@ -115,18 +117,17 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
     else:
         millis = parseTimestamp(params[1])
         if millis is None:
-            fail(irc, "INVALID_PARAMS", target, "Expected timestamp=YYYY-MM-DDThh:mm:ss.sssZ")
+            fail(irc, "INVALID_PARAMS", shown, "Expected timestamp=YYYY-MM-DDThh:mm:ss.sssZ")
             return None
         d = maybeDeferred(markers.mark, irc.participant, name, isRoom, millis)
 
     def refused(failure: Failure) -> None:
         if failure.check(NotPermitted, NotLoggedIn):
-            fail(irc, "ACCOUNT_REQUIRED", target, "Read markers are kept for accounts only")
+            fail(irc, "ACCOUNT_REQUIRED", shown, "Read markers are kept for accounts only")
         elif failure.check(ChatError):
-            fail(irc, "INVALID_PARAMS", target, failure.getErrorMessage())
+            fail(irc, "INVALID_PARAMS", shown, failure.getErrorMessage())
         else:
-            fail(irc, "INTERNAL_ERROR", target, "Could not read or save the marker")
+            fail(irc, "INTERNAL_ERROR", shown, "Could not read or save the marker")
 
-    if isRoom:  # the answer names the channel as stored
-        target = channelName(irc.service.storedName(name))
-    return d.addCallbacks(lambda millis: sendMarker(irc, target, millis), refused)
+    answered = shown if isRoom else target  # the answer names the channel as stored
+    return d.addCallbacks(lambda millis: sendMarker(irc, answered, millis), refused)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_roomnames -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_failnames -*-  # noqa: E501
 """
 C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to the
 service's kick from a room (by the room's operators) and invitation.
@@ -14,6 +14,7 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 from chatd.irc.wire import channelName
 
 
@@ -46,7 +47,7 @@ def onKick(irc: IRCSession, message: Message) -> Any:
             room,
             nick,
             reason,
-            subject=nick,
+            subject=shownTarget(irc, nick),  # a member: by the nickname they go by
             errors={20: N.ERR_NOSUCHNICK, 21: N.ERR_USERNOTINCHANNEL},
         ).addCallback(lambda _: None)
 

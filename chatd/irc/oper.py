@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_oper -*-
+# -*- test-case-name: tests.unit.irc.test_irc_oper,tests.unit.irc.test_irc_failnames -*-
 """
 C{OPER}: an administrator becomes a chatd operator for this connection;
 C{KILL}: a chatd operator ends someone's session.
@@ -30,6 +30,7 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import timeTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 
 RPL_YOUREOPER = "381"
 ERR_NOOPERHOST = "491"
@@ -80,7 +81,7 @@ def onKill(irc: IRCSession, message: Message) -> Any:
         irc.participant,
         nick,
         reason,
-        subject=nick,
+        subject=shownTarget(irc, nick),  # nobody's name as typed
         errors={12: N.ERR_NOPRIVILEGES, 20: N.ERR_NOSUCHNICK},  # as for a nick nobody has
     )
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_redact -*-
+# -*- test-case-name: tests.unit.irc.test_irc_redact,tests.unit.irc.test_irc_failnames -*-
 """
 IRCv3 C{draft/message-redaction}: C{REDACT <target> <msgid> [:reason]}
 deletes a message of a channel or of a private conversation
@@ -24,6 +24,7 @@ from chatd.irc.markread import conversation
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTime
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 from chatd.irc.wire import channelName, cleanText
 
 CAP = "draft/message-redaction"
@@ -63,19 +64,20 @@ def onRedact(irc: IRCSession, message: Message) -> Deferred[Any]:
     target, msgid = message.params[0], message.params[1]
     reason = message.params[2] if len(message.params) > 2 else ""
     name, isRoom = conversation(target)
+    shown = shownTarget(irc, target)  # what a refusal names
 
     def refused(failure: Failure) -> None:
         failure.trap(errors.ChatError)
         error = failure.value
         assert isinstance(error, errors.ChatError)
         if isinstance(error, errors.NoSuchMessage):
-            fail(irc, "UNKNOWN_MSGID", target, msgid, "This message does not exist")
+            fail(irc, "UNKNOWN_MSGID", shown, msgid, "This message does not exist")
         elif isinstance(error, errors.RedactForbidden):
-            fail(irc, "REDACT_FORBIDDEN", target, msgid, error.text)
+            fail(irc, "REDACT_FORBIDDEN", shown, msgid, error.text)
         elif isinstance(error, errors.StoreUnavailable):
-            fail(irc, "TEMPORARILY_UNAVAILABLE", target, error.text)
+            fail(irc, "TEMPORARILY_UNAVAILABLE", shown, error.text)
         else:  # no such channel, not in it, no store, a reason refused
-            fail(irc, "INVALID_TARGET", target, error.text)
+            fail(irc, "INVALID_TARGET", shown, error.text)
 
     d = maybeDeferred(redact, irc.service, irc.participant, name, isRoom, msgid, reason)
     return d.addCallbacks(lambda event: redactedLine(irc, event), refused)
