@@ -6,8 +6,10 @@ JOIN, and another connection of the account told when it moves.
 
 from __future__ import annotations
 
+from twisted.internet.defer import fail
 from twisted.internet.testing import StringTransport
 
+from chatd.core import errors
 from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
@@ -151,6 +153,19 @@ class MarkreadTests(IRCStoreTestCase):
         )
         joined = self.send(guest, t, "JOIN #Other")
         self.assertEqual(self.markreads(joined), [["#Other", "*"]])
+
+    def test_storeUnavailable(self) -> None:
+        """
+        A marker the database cannot read or save while it is away is
+        C{FAIL MARKREAD TEMPORARILY_UNAVAILABLE}, naming the channel: the
+        client's parameters were right, and it may try again.
+        """
+        self.patch(self.store, "saveReadMarker", lambda *a: fail(errors.StoreUnavailable()))
+        self.patch(self.store, "readMarker", lambda *a: fail(errors.StoreUnavailable()))
+        for line in ("MARKREAD #Blabla timestamp=2026-12-04T10:00:00.000Z", "MARKREAD #Blabla"):
+            [refusal] = self.markreads(self.send(self.laptop, self.tl, line))
+            self.assertEqual(refusal[:3], ["MARKREAD", "TEMPORARILY_UNAVAILABLE", "#Blabla"])
+            self.assertIn("try again later", refusal[-1])
 
     def test_privateUnderTheirNickname(self) -> None:
         """
