@@ -50,6 +50,7 @@ CORE_EXCEPTIONS = {
     ("chatd.core.registrations", "chatd.lines.throttle"),
     ("chatd.core.allowance", "chatd.lines.throttle"),
     ("chatd.core.moderation", "chatd.modstore"),
+    ("chatd.core.opgrants", "chatd.modstore"),
     ("chatd.core.renaming", "chatd.modstore"),
     ("chatd.core.chathistory", "chatd.storage.conversations"),
 }
