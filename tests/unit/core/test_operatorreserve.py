@@ -82,8 +82,8 @@ class RecreatedOperatorAccountTests(TchatStoreTestCase):
     def test_recreatedAccountKicksAtOnce(self) -> None:
         """
         Signed in over TCHAT with the new password, C{moder} kicks a member
-        out of a room it is not in, as a chatd operator may (a guest would
-        get ERROR 12), and the console's C{whois} calls it an operator.
+        out of a room it is not in, as only a chatd operator may (anyone
+        else gets ERROR 34), and the console's C{whois} calls it an operator.
         """
         self.recreate()
         bob, tb = self.connectAs("bob")
