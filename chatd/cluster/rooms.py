@@ -103,7 +103,13 @@ class RoomSync:
     # Outwards: the service's observer
 
     def roomChanged(self, event: RoomChange) -> None:
+        """
+        Publish a change made here, with the nickname of the user who asked
+        for it (C{rq}), if one did: every node tells them of its own
+        members a ban mask they set holds unseen.
+        """
         stamp = [self.clock.seconds(), self.bus.nodeId, event.by]
+        requester = getattr(event.requester, "nick", None)
         self.roomStamps[key(event.room)] = stamp
         for setting, _ in settingsOf(event.modes, event.args, event.topic):
             if setting is not None:
@@ -117,6 +123,7 @@ class RoomSync:
             t=event.topic,
             w=event.moment,
             s=stamp,
+            rq=requester,
         )
 
     def claimRoom(self, room: str) -> Deferred[None]:
@@ -192,7 +199,9 @@ class RoomSync:
             self.replica.applyRemoteRoomChange(room, fields["by"], topic=topic, when=fields["w"])
         if kept:
             modes, args = modeString(kept)
-            self.replica.applyRemoteRoomChange(room, fields["by"], modes, args, when=fields["w"])
+            self.replica.applyRemoteRoomChange(
+                room, fields["by"], modes, args, when=fields["w"], requester=fields.get("rq")
+            )
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
         self.replica.kickRemote(fields["room"], fields["u"], fields["by"], fields["r"])

@@ -17,9 +17,11 @@ A deleted account's sessions end with the reason, everywhere; it goes from
 the store with what is kept of it (L{chatd.storage.accountremoval}), and
 from what this node and, through the store's change C{"unregistered"}
 (L{chatd.core.sharing}), every other node knows of it: registered names,
-always-on accounts, operator rights given to the name, room founders,
-approvals to enter rooms.  Room history stays, signed with the name,
-which anyone may register next.
+always-on accounts, operator rights the console's C{op} gave the name,
+room founders, approvals to enter rooms.  Room history stays, signed with
+the name, which anyone may register next, unless it is a configured
+operator name (C{--operators}): that stays reserved, and the account an
+administrator creates for it again holds its rights at once.
 """
 
 from __future__ import annotations
@@ -159,7 +161,7 @@ async def deleteAccount(
     )
     for room in founded:
         await service.setRoomFounder(room, "")
-    service.moderation.deop(account)
+    service.moderation.ungrant(account)  # a configured name keeps its rights
     forgetAccount(persistence, account)
     await persistence.store.deleteAccount(account)
     persistence.changed(UNREGISTERED, u=account)

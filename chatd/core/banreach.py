@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_banreach,tests.unit.irc.test_irc_founderbans -*-
+# -*- test-case-name: tests.unit.core.test_banreach,tests.unit.irc.test_irc_founderbans,tests.unit.cluster.test_cluster_banreach -*-  # noqa: E501
 """
 How far a ban reaches.  An address ban so broad it may shut out far more
 than meant (most of the Internet, the administrator's own address, or every

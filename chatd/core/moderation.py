@@ -27,6 +27,8 @@ from chatd.core.banreach import sweepingBan
 from chatd.core.delivery import connectionsOf
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.operators import OperatorKeys
+from chatd.core.opgrants import OperatorGrants
 from chatd.core.refusallog import RefusalLog
 from chatd.core.sanctionstart import LoadWait, RenamedSource, inForce
 from chatd.core.sanctiontext import describe
@@ -47,12 +49,13 @@ from chatd.modstore import (
 RATE_WINDOW = 60
 
 
-class Moderation:
+class Moderation(OperatorGrants):
     """
-    Who may not connect, log in or speak, and who may moderate.
+    Who may not connect, log in or speak, and who may moderate (the
+    console's grants: L{OperatorGrants}).
 
-    @ivar operators: nickname keys allowed to moderate; the same set object
-        as the service's, so L{op} and L{deop} take effect everywhere.
+    @ivar operators: the names allowed to moderate; the same object as the
+        service's, so L{op} and L{deop} take effect everywhere.
     @ivar store: where sanctions and the audit trail are kept.
     """
 
@@ -61,11 +64,11 @@ class Moderation:
     def __init__(
         self,
         clock: IReactorTime,
-        operators: set[str] | None = None,
+        operators: OperatorKeys | None = None,
         store: IModerationStore | None = None,
     ) -> None:
         self.clock = clock
-        self.operators = operators if operators is not None else set()
+        self.operators = operators if operators is not None else OperatorKeys()
         self.store: IModerationStore = store if store is not None else MemoryModerationStore()
         self.writes = PendingWrites("moderation store failed")  # settled(): stored
         self._sanctions: dict[tuple[str, str], Sanction] = {}
@@ -103,7 +106,7 @@ class Moderation:
         for sanction in kept:
             self._sanctions[(sanction.kind, sanction.target)] = sanction
             if sanction.kind == OPERATOR:
-                self.operators.add(sanction.target)
+                self.operators.grant(sanction.target)
         return len(kept)
 
     # Gates the service calls
@@ -290,31 +293,6 @@ class Moderation:
         """
         return self._add(MUTE, nick, reason, by, seconds)
 
-    def op(self, nick: str, by: str) -> bool:
-        """
-        Make C{nick} an operator; C{False} if it already was one.
-        """
-        if key(nick) in self.operators:
-            return False
-        self.operators.add(key(nick))
-        self._add(OPERATOR, nick, "", by, None)
-        return True
-
-    def deop(self, nick: str) -> bool:
-        """
-        Take operator rights from C{nick}, given here or configured (other
-        nodes are told either way); C{False} if it had none.
-        """
-        if key(nick) not in self.operators:
-            return False
-        self.operators.discard(key(nick))
-        self._drop(OPERATOR, key(nick), always=True)
-        return True
-
-    def granted(self) -> list[str]:
-        """The keys the console made operators (the configured list is not here)."""
-        return [each.target for each in self.sanctions(OPERATOR)]
-
     def lift(self, kind: str, target: str) -> bool:
         """
         End the sanction of C{kind} on C{target}; C{False} if none was in force.
@@ -367,7 +345,8 @@ class Moderation:
     # Replication (optional: cluster mode sets onChange)
 
     #: Called as C{onChange(kind, target, sanction)} after a sanction is
-    #: added here, or with C{None} after one is lifted, so that other
+    #: added here, or with C{None} after one is lifted (and after a C{deop},
+    #: of the kind L{chatd.core.opgrants.WITHHELD}), so that other
     #: processes can apply it too (L{replicate}).
     onChange: Callable[[str, str, Sanction | None], None] | None = None
 
@@ -383,13 +362,10 @@ class Moderation:
         or lift the sanction of C{kind} on C{target} when it is C{None}.
         It is stored here, and not reported to L{onChange} again.
         """
+        self.replicateOperators(kind, target, sanction is not None)
         if sanction is None:
             if self._sanctions.pop((kind, target), None) is not None:
                 self._persist(self.store.deleteSanction(kind, target))
-            if kind == OPERATOR:
-                self.operators.discard(target)
             return
         self._sanctions[(kind, target)] = sanction
         self._persist(self.store.saveSanction(sanction))
-        if kind == OPERATOR:
-            self.operators.add(target)

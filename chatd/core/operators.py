@@ -3,8 +3,10 @@
 Chatd operators for a session (IRC's C{OPER}): who holds the rights, and
 through which administrator's name and password, so that the console can
 show them, take them away (C{deop}), and end them with that
-administrator's flag (C{admin revoke}).  And the configured operator
-names (C{--operators}) a reload sets, warning of those without an account.
+administrator's flag (C{admin revoke}).  And the names whose accounts
+hold the rights (L{OperatorKeys}): the configured ones (C{--operators}),
+which a reload sets, warning of those without an account, and the
+console's grants.
 """
 
 from __future__ import annotations
@@ -60,6 +62,68 @@ class SessionOperators:
 
     def __bool__(self) -> bool:
         return bool(self._through)
+
+
+class OperatorKeys:
+    """
+    The keys of the names whose accounts hold chatd operator rights, from
+    two sources kept apart: the configured names (C{--operators}, set at
+    start and by a reload) and the console's C{op} grants (kept as
+    sanctions).  A console C{deop} of a configured name withholds it until
+    the next reload or restart; nothing else does: an account deleted
+    loses the grants given to it, and a configured name keeps its rights,
+    which its account has again as soon as an administrator creates it.
+    Asked of each operator's decision, on every node and front-end, through
+    L{chatd.core.people.People.isOperator}.
+    """
+
+    def __init__(self, configured: Iterable[str] = ()) -> None:
+        self._configured = {key(name) for name in configured}
+        self._withheld: set[str] = set()
+        self._granted: set[str] = set()
+
+    def __contains__(self, nickKey: object) -> bool:
+        if nickKey in self._granted:
+            return True
+        return nickKey in self._configured and nickKey not in self._withheld
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._granted | (self._configured - self._withheld)))
+
+    def __bool__(self) -> bool:
+        return bool(self._granted) or not self._withheld.issuperset(self._configured)
+
+    def configure(self, names: Iterable[str]) -> None:
+        """A reload's names: they hold, each configured name withheld before too."""
+        self._configured = {key(name) for name in names}
+        self._withheld.clear()
+
+    def grant(self, nickKey: str) -> None:
+        """The console's C{op} gave C{nickKey} rights (here or on another node)."""
+        self._granted.add(nickKey)
+
+    def ungrant(self, nickKey: str) -> None:
+        """
+        The console's grant to C{nickKey} ended (its account was deleted):
+        a configured name keeps its rights.
+        """
+        self._granted.discard(nickKey)
+
+    def withhold(self, nickKey: str) -> None:
+        """
+        The console's C{deop} of C{nickKey}: its grant ends, and a
+        configured name gives no rights until the next reload.
+        """
+        self._granted.discard(nickKey)
+        if nickKey in self._configured:
+            self._withheld.add(nickKey)
+
+    def reserved(self) -> set[str]:
+        """
+        The keys no user may register (L{reservedNames}): the configured
+        names, withheld ones too, and the grants.
+        """
+        return self._configured | self._granted
 
 
 def sessionOperators(service: IAdministration, participant: IParticipant) -> list[IParticipant]:
@@ -134,7 +198,7 @@ def configureOperators(service: ChatService, names: Iterable[str]) -> None:
     """
     names = list(names)
     before = {key(name) for name in service.operatorNames}
-    service.people.configureOperators(names, service.moderation.granted())
+    service.people.configureOperators(names)
     persistence = service.persistence
     if persistence is None or persistence.loaded:  # (else its load warns of every name)
         warnUnregistered(service, [name for name in names if key(name) not in before])
@@ -144,12 +208,10 @@ def reservedNames(service: ChatService) -> set[str]:
     """
     The keys of the operators' names, asked afresh each time (the rule of
     L{chatd.core.accounts.registering}: one without an account is
-    reserved): the configured ones (C{--operators}), even when the
-    console's C{deop} or C{account delete} took their rights away until the
-    next reload (a restart gives them back), and the console's C{op} grants.
+    reserved): the configured ones (C{--operators}), even one the console's
+    C{deop} withheld until the next reload, and the console's C{op} grants.
     """
-    configured = {key(name) for name in service.operatorNames}
-    return configured | service.people.operatorKeys | set(service.moderation.granted())
+    return service.people.operatorKeys.reserved()
 
 
 def warnUnregisteredGrants(service: ChatService) -> None:

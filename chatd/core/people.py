@@ -17,7 +17,7 @@ from chatd.core.hosts import Hosts
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import MAX_CONNECTIONS_PER_ACCOUNT
 from chatd.core.names import hasInvisible, key
-from chatd.core.operators import SessionOperators
+from chatd.core.operators import OperatorKeys, SessionOperators
 from chatd.core.person import Person
 from chatd.core.presence import Presence
 from chatd.core.signedin import ProvenAccounts
@@ -29,8 +29,9 @@ class People:
     Who is connected and under which name, and who holds operator rights.
 
     @ivar operatorNames: the names given operator rights, as configured.
-    @ivar operatorKeys: their keys (shared with the moderation rules,
-        which add and remove names).
+    @ivar operatorKeys: the keys of the names holding them, configured or
+        granted on the console (shared with the moderation rules, which
+        grant and take them).
     @ivar nickHistory: who recently left or was renamed.
     @ivar presence: who watches whom come and go (told of every name given
         and freed).
@@ -43,7 +44,7 @@ class People:
         self.operatorNames = list(operators)
         #: Connections a registered account may be signed in from at once.
         self.maxConnections = maxConnections
-        self.operatorKeys = {key(nick) for nick in self.operatorNames}
+        self.operatorKeys = OperatorKeys(self.operatorNames)
         self.presence = Presence()
         self._connections: set[IParticipant] = set()
         #: Each nickname's holder: a L{Person}, or another node's user.
@@ -271,14 +272,14 @@ class People:
         configured = any(key(name) == accountKey for name in self.operatorNames)
         return not configured or (nick is not None and key(nick) == accountKey)
 
-    def configureOperators(self, names: Iterable[str], granted: Iterable[str] = ()) -> None:
+    def configureOperators(self, names: Iterable[str]) -> None:
         """
         Replace the configured operator names (a reload): the old ones lose
-        their rights, the new ones gain them; C{granted}, the console's.
+        their rights, the new ones gain them (those a C{deop} withheld too);
+        the console's grants stay.
         """
-        self.operatorKeys.difference_update(key(nick) for nick in self.operatorNames)
         self.operatorNames[:] = names
-        self.operatorKeys.update(granted, (key(nick) for nick in self.operatorNames))
+        self.operatorKeys.configure(self.operatorNames)
 
     def grantOperator(self, participant: IParticipant, through: str = "") -> None:
         """

@@ -234,9 +234,12 @@ class IReplica(Interface):
         args: tuple[str, ...] | list[str] = (),
         topic: str | None = None,
         when: int | None = None,
+        requester: str | None = None,
     ) -> RoomChange | None:
         """
-        Apply a room change (modes or topic) made on another node.
+        Apply a room change (modes or topic) made on another node, at the
+        request of the user named C{requester} there, if one asked (told of
+        whom a ban mask it set holds here unseen).
         """
 
     def roomState(room: str) -> dict[str, Any]:

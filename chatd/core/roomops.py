@@ -21,6 +21,7 @@ from chatd.core.founders import aboveBans, runsFromOutside
 from chatd.core.interfaces import IParticipant, MaybeDeferred
 from chatd.core.masks import modeString
 from chatd.core.names import key
+from chatd.core.person import Person
 from chatd.core.renaming import unknownNick
 from chatd.core.room import Room
 from chatd.core.speaking import checkHeard, heardReason
@@ -266,12 +267,17 @@ class RoomOps:
     ) -> None:
         """
         Tell C{participant}, who just set the ban masks among C{applied},
-        of the members each holds unseen (L{heldUnseen}: signed in to an
-        account from an address it matches), but those above its bans.
+        of the members served here each holds unseen (L{heldUnseen}: signed
+        in to an account from an address it matches), but those above its
+        bans.  In a cluster, only a member's own node knows its address:
+        each node that applies the ban tells the operator of its own
+        members, one notice each (L{chatd.core.roomreplica}).
         """
         people = self.service.people
 
         def bound(member: IParticipant) -> bool:
+            if not isinstance(member, Person):
+                return False  # another node's user: its node tells of it
             account = people.accounts.key(member)
             if target.exceptions.matches(people.hosts.masksOf(member)):
                 return False  # a ban exception (+e) lets them through

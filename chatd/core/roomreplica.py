@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_banreach -*-  # noqa: E501
 """
 What another node of a cluster already checked about a room, applied
 here: its operators' room changes, kicks and invitations, and rooms made
@@ -18,6 +18,7 @@ from chatd.core import errors, roomcopy, roomremoval, status
 from chatd.core.events import Invitation, RoomChange
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
+from chatd.core.person import Person
 from chatd.core.room import Room
 from chatd.core.rooms import Rooms
 
@@ -47,6 +48,7 @@ class RoomReplica:
         args: tuple[str, ...] | list[str] = (),
         topic: str | None = None,
         when: float | None = None,
+        requester: str | None = None,
     ) -> RoomChange | None:
         """
         Apply a L{RoomChange} made elsewhere: C{topic}, or C{modes} with
@@ -55,7 +57,9 @@ class RoomReplica:
         were already so (this copy may have learnt them another way: a
         stored setting); a change that cannot apply here (C{+o} for
         someone not in the room here) is left out.  Returns what members
-        were told, if anything.
+        were told, if anything.  C{requester}, the nickname of the user
+        (on another node) who asked for it, is told of the members here a
+        ban mask it set holds unseen (L{RoomOps.tellHeldUnseen}).
         """
         target = self.rooms.ensure(room)[0]
         now = self.service.clock.seconds() if when is None else when
@@ -64,7 +68,13 @@ class RoomReplica:
             event = RoomChange(target.name, by, now, topic=topic)
             target.broadcast(event)
             return event
-        return self._applyRemoteModes(target, by, parseModes(modes, args), now)
+        told = self._applyRemoteModes(target, by, parseModes(modes, args), now)
+        asker = None if requester is None else self.service.people.find(requester)
+        if told is not None and asker is not None and not isinstance(asker, Person):
+            held = parseModes(told.modes, told.args)  # what holds here now
+            applied = [(("+" if adding else "-") + mode, mask) for adding, mode, mask in held]
+            self.service.roomOps.tellHeldUnseen(asker, target, applied)
+        return told
 
     def _applyRemoteModes(
         self, target: Room, by: str, changes: list[tuple[bool, str, str | None]], now: float

@@ -15,6 +15,7 @@ import pytest_twisted
 from zope.interface.verify import verifyObject
 
 from chatd.core.moderation import Moderation
+from chatd.core.operators import OperatorKeys
 from chatd.modstore import (
     BAN,
     KICK,
@@ -111,12 +112,12 @@ async def test_survivesRestart(tmp_path: Path) -> None:
     second = SQLiteModerationStore(path)
     second.startService()
     try:
-        operators: set[str] = set()
+        operators = OperatorKeys()
         again = Moderation(reactor, operators)
         assert await again.restore(second) == 3
         assert again.active(KICK, "bob") is not None
         assert again.active(BAN, "eve") is not None
-        assert operators == {"carol"}
+        assert set(operators) == {"carol"}
         [entry] = await again.lastAudit(10)
         assert (entry.who, entry.what) == ("root", "kick bob 1h spam")
     finally:

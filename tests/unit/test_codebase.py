@@ -47,6 +47,7 @@ CORE_MAY_IMPORT = {"chatd.storage.interfaces"}
 #: exceptions: (importing module, imported module).
 CORE_EXCEPTIONS = {
     ("chatd.core.moderation", "chatd.modstore"),
+    ("chatd.core.opgrants", "chatd.modstore"),
     ("chatd.core.renaming", "chatd.modstore"),
     ("chatd.core.chathistory", "chatd.storage.conversations"),
 }

@@ -17,6 +17,8 @@ from chatd.core.admission import parseNetwork
 from chatd.core.events import RoomMessage
 from chatd.core.moderation import Moderation
 from chatd.core.names import key
+from chatd.core.operators import OperatorKeys
+from chatd.core.opgrants import WITHHELD
 from chatd.core.sanctiontext import formatSpan
 from chatd.core.service import ChatService
 from chatd.modstore import BAN, IPBAN, KICK, OPERATOR, MemoryModerationStore, Sanction
@@ -32,7 +34,7 @@ class ModerationRulesTests(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_000_000)
         self.store = MemoryModerationStore()
-        self.moderation = Moderation(self.clock, set(), self.store)
+        self.moderation = Moderation(self.clock, OperatorKeys(), self.store)
 
     def test_kickExpires(self) -> None:
         """
@@ -104,13 +106,13 @@ class ModerationRulesTests(SynchronousTestCase):
             (KICK, "old"): Sanction(KICK, "old", "old", "r", "root", now - 10, now - 1),
             (OPERATOR, "carol"): Sanction(OPERATOR, "carol", "Carol", "", "root", now),
         }
-        operators: set[str] = set()
+        operators = OperatorKeys()
         fresh = Moderation(self.clock, operators)
         restored: Deferred[int] = Deferred.fromCoroutine(fresh.restore(self.store))
         self.assertEqual(2, self.successResultOf(restored))
         self.assertRaises(errors.Kicked, fresh.checkLogin, "bob")
         fresh.checkLogin("old")
-        self.assertEqual({"carol"}, operators)
+        self.assertEqual({"carol"}, set(operators))
         self.assertNotIn((KICK, "old"), self.store.sanctions)
         self.clock.advance(50)
         fresh.checkLogin("bob")
@@ -132,7 +134,7 @@ class ModerationRulesTests(SynchronousTestCase):
             (OPERATOR, "\u1d1blna"): Sanction(OPERATOR, "\u1d1blna", "\u0422ina", "", "root", now),
             (BAN, "eve"): Sanction(BAN, "eve", "eve", "r", "root", now),
         }
-        operators: set[str] = set()
+        operators = OperatorKeys()
         fresh = Moderation(self.clock, operators)
         warnings: list[dict[str, object]] = []
         observer = cast(ILogObserver, warnings.append)
@@ -142,7 +144,7 @@ class ModerationRulesTests(SynchronousTestCase):
         self.assertEqual(2, self.successResultOf(restored))
         self.assertRaises(errors.Banned, fresh.checkLogin, "\u0432\u0430\u0441\u044f")
         self.assertRaises(errors.Banned, fresh.checkLogin, "eve")
-        self.assertEqual(set(), operators)
+        self.assertEqual(set(), set(operators))
         self.assertEqual(
             {(BAN, "eve"), (BAN, key("\u0412\u0430\u0441\u044f"))}, set(self.store.sanctions)
         )
@@ -157,7 +159,7 @@ class ModerationRulesTests(SynchronousTestCase):
         """
         self.assertTrue(self.moderation.op("Carol", "root"))
         self.assertFalse(self.moderation.op("carol", "root"))
-        self.assertEqual({"carol"}, self.moderation.operators)
+        self.assertEqual({"carol"}, set(self.moderation.operators))
         self.assertTrue(self.moderation.deop("CAROL"))
         self.assertFalse(self.moderation.deop("carol"))
         self.assertEqual({}, self.store.sanctions)
@@ -372,7 +374,7 @@ class ReplicationTests(SynchronousTestCase):
                 (OPERATOR, key("olga"), True),
                 (BAN, key("mallory"), False),
             ]
-            + [(OPERATOR, key("olga"), False)],
+            + [(OPERATOR, key("olga"), False), (WITHHELD, key("olga"), False)],
         )
         for kind, target, sanction in seen[:2]:
             there.replicate(kind, target, sanction)
@@ -386,14 +388,42 @@ class ReplicationTests(SynchronousTestCase):
     def test_configuredOperatorDeopReplicated(self) -> None:
         """
         A C{deop} of a configured operator (C{--operators}, not a sanction)
-        is reported too: every node drops the name, not only the console's.
+        is reported too (as L{WITHHELD}): every node withholds the name
+        until its next reload, not only the console's.
         """
         clock = Clock()
-        here, there = Moderation(clock, {"opal"}), Moderation(clock, {"opal"})
+        here = Moderation(clock, OperatorKeys(["opal"]))
+        there = Moderation(clock, OperatorKeys(["opal"]))
         seen: list[tuple[str, str, Sanction | None]] = []
         here.onChange = lambda kind, target, sanction: seen.append((kind, target, sanction))
         self.assertTrue(here.deop("opal"))
-        self.assertEqual(seen, [(OPERATOR, key("opal"), None)])
+        self.assertEqual(seen, [(OPERATOR, key("opal"), None), (WITHHELD, key("opal"), None)])
         for kind, target, sanction in seen:
             there.replicate(kind, target, sanction)
         self.assertNotIn(key("opal"), there.operators)
+        there.operators.configure(["opal"])  # a reload
+        self.assertIn(key("opal"), there.operators)
+
+    def test_ungrantKeepsConfiguredName(self) -> None:
+        """
+        L{Moderation.ungrant} (an account deleted) ends the console's grant
+        to a name, on every node, but a configured operator name keeps its
+        rights there, as on the node that ended it.
+        """
+        clock = Clock()
+        here = Moderation(clock, OperatorKeys(["opal"]))
+        there = Moderation(clock, OperatorKeys(["opal"]))
+        seen: list[tuple[str, str, Sanction | None]] = []
+        here.onChange = lambda kind, target, sanction: seen.append((kind, target, sanction))
+        here.op("olga", "root")
+        for kind, target, sanction in seen:
+            there.replicate(kind, target, sanction)
+        del seen[:]
+        here.ungrant("OLGA")
+        here.ungrant("Opal")
+        self.assertEqual(seen, [(OPERATOR, key("olga"), None), (OPERATOR, key("opal"), None)])
+        for kind, target, sanction in seen:
+            there.replicate(kind, target, sanction)
+        for each in (here, there):
+            self.assertEqual({key("opal")}, set(each.operators))
+            self.assertEqual([], each.granted())

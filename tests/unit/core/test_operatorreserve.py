@@ -2,7 +2,8 @@
 An operator's name without an account is reserved however it came to have
 none (L{chatd.core.operators.reservedNames}): never registered, or its
 account deleted on the console; and the start-up log warns of the console's
-C{op} grants without an account as of the configured names.
+C{op} grants without an account as of the configured names.  The account
+created again for a configured name holds its rights at once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 from twisted.internet.defer import Deferred
 from twisted.logger import capturedLogs
 
+from chatd.admin.commands import Consoles
 from chatd.core import errors
 from chatd.core.accounts import OPERATOR_NAME
 from chatd.modstore import MemoryModerationStore
@@ -59,6 +61,53 @@ class DeletedOperatorAccountTests(TchatStoreTestCase):
         self.assertRaises(errors.NotPermitted, self.service.kick, guest, "bob")
         refused = self.failureResultOf(self.service.register(guest, "Secretpw1"))
         self.assertEqual(refused.value.text, OPERATOR_NAME)
+
+
+class RecreatedOperatorAccountTests(TchatStoreTestCase):
+    """
+    The account an administrator creates again for a configured operator
+    name (C{--operators}) after C{account delete} holds its rights at once,
+    with no reload.
+    """
+
+    def console(self, line: str) -> str:
+        return str(self.successResultOf(Consoles(self.service)("root").execute(line)))
+
+    def recreate(self) -> None:
+        """The console creates C{moder}'s account, deletes it and creates it again."""
+        self.assertIn("account moder created", self.console("add account moder Moderpass1"))
+        self.assertIn("deleted the account moder", self.console("account delete moder left"))
+        self.assertIn("account moder created", self.console("add account moder Moderpass2"))
+
+    def test_recreatedAccountKicksAtOnce(self) -> None:
+        """
+        Signed in over TCHAT with the new password, C{moder} kicks a member
+        out of a room it is not in, as only a chatd operator may (anyone
+        else gets ERROR 34), and the console's C{whois} calls it an operator.
+        """
+        self.recreate()
+        bob, tb = self.connectAs("bob")
+        self.send(bob, tb, "clt: CREAT lobby", "clt: ENTER lobby")
+        moder, tm = self.connectAs("moder", "Moderpass2")
+        self.assertEqual(self.send(moder, tm, "clt: KICK lobby bob out"), b"srv: OKAY!\n")
+        self.assertIn(b"srv: LEAVE lobby bob", tb.value())
+        self.assertEqual(self.console("whois moder").splitlines()[-1], "operator")
+
+    def test_consoleGrantEndsWithTheAccount(self) -> None:
+        """
+        What the console's C{op} gave an account goes with it (whoever
+        registers the name next gets nothing), but a configured name keeps
+        its rights for the account created again.
+        """
+        self.successResultOf(self.service.createAccount("ghost", "Ghostpass1"))
+        self.console("op ghost")
+        self.console("op moder")  # configured too: already an operator
+        self.recreate()
+        self.console("account delete ghost")
+        ghost = self.login("ghost")
+        self.successResultOf(self.service.register(ghost, "Ghostpass2"))
+        self.assertFalse(self.service.isOperator(ghost))
+        self.assertTrue(self.service.isOperator(self.login("moder", "Moderpass2")))
 
 
 class ConsoleGrantWarningTests(TchatStoreTestCase):
