@@ -13,7 +13,9 @@ from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
 
 from chatd.core.service import ChatService
+from chatd.core.storeretry import LONGEST
 from chatd.tchat import TchatFactory, TchatProtocol
+from tests.support.helpers import connect, output
 from tests.support.keptsignin import leave, loginReply
 from tests.support.persistencecase import DATABASE_DOWN, OutageStore
 from tests.support.tchatstorecase import TchatStoreTestCase
@@ -156,3 +158,26 @@ class KeptSignInTests(TchatStoreTestCase):
         self.leave(proto, transport)
         self.assertEqual(self.tchatLogin("alice", "sesame"), b"srv: ERROR 03\n")
         self.assertEqual(self.tchatLogin("alice", "open-sesame"), b"srv: ERROR 03\n")
+
+    def test_keptMessagesLater(self) -> None:
+        """
+        A private message kept for alice while she was away waits through
+        her sign-in during the outage, and is handed to that connection
+        once the database answers again.
+        """
+        bob, tb = self.connectAs("bob")
+        said = self.send(bob, tb, "clt: MSGPV alice", "clt: kept for you", "clt: .")
+        self.assertEqual(said, b"srv: OKAY!\n")
+        self.down()
+        alice, ta = connect(self.factory, self.clock)
+        output(ta, self.clock)
+        self.assertEqual(self.send(alice, ta, "clt: LOGIN alice sesame"), b"srv: OKAY!\n")
+        self.clock.advance(10)
+        self.assertNotIn(b"kept for you", output(ta, self.clock))
+        self.outage.down.clear()
+        for _ in range(int(LONGEST) + 1):
+            self.clock.advance(1)
+        self.assertIn(b"kept for you", output(ta, self.clock))
+        self.assertFalse(ta.disconnecting)
+        self.leave(alice, ta)
+        self.leave(bob, tb)
