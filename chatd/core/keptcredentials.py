@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.test_tchat_keptsignin,tests.unit.irc.test_irc_keptsignin,tests.unit.cluster.test_cluster_keptsignin -*-  # noqa: E501
+# -*- test-case-name: tests.unit.test_tchat_keptsignin,tests.unit.irc.test_irc_keptsignin,tests.unit.cluster.test_cluster_keptsignin,tests.unit.core.test_keptcredentials -*-  # noqa: E501
 """
 The stored credentials of the accounts this node read lately, kept in
 memory so that a registered user still signs in while the database is

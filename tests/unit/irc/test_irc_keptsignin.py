@@ -1,11 +1,12 @@
 """
-IRC's SASL (PLAIN, SCRAM-SHA-256) while the database is unavailable: the
-password of an account the node read lately is checked against the
-credentials it kept (L{chatd.core.keptcredentials}).
+IRC's SASL (PLAIN, SCRAM-SHA-256) and NickServ's C{IDENTIFY} while the
+database is unavailable: the password of an account the node read lately
+is checked against the credentials it kept (L{chatd.core.keptcredentials}).
 """
 
 from __future__ import annotations
 
+from chatd.irc.factory import IRCFactory
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import DATABASE_DOWN, OutageStore
 from tests.support.scramclient import ScramClient
@@ -76,3 +77,21 @@ class KeptSaslTests(IRCStoreTestCase):
         """
         self.assertEqual(self.scram("sesame")[:2], ["900", "903"])
         self.assertEqual(self.scram("wrong-one"), ["904"])
+
+    def test_nickServIdentify(self) -> None:
+        """
+        NickServ's C{IDENTIFY} from a guest is checked against the kept
+        credentials too: the right password signs in (C{900}), a wrong one
+        does not.
+        """
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, accountRegistration=True
+        )
+        proto, t = self.client()
+        self.addCleanup(proto.connectionLost, None)
+        self.assertIn("001", self.codes(self.send(proto, t, "NICK guest", "USER g 0 * :G")))
+        wrong = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice wrong-one")
+        self.assertNotIn("900", self.codes(wrong))
+        self.clock.advance(60)  # (past the back-off of the wrong one)
+        right = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice sesame")
+        self.assertIn("900", self.codes(right))
