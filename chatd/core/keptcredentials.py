@@ -8,13 +8,15 @@ The database stays the truth: a sign-in reads it as ever and refreshes the
 entry; only a read that fails because the store is unavailable decides
 from the entry.  An entry goes when this node, or another node sharing the
 store (through its relayed change), changes or deletes the account, and
-every entry goes when this node may have missed such a change (the
-cluster's bus was away: L{chatd.core.sharing.reload}).
+every entry goes when this node may have missed such a change (its link
+to the cluster's bus comes up, L{chatd.core.sharing.reload}); while the
+bus is away, no entry is used.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -123,16 +125,20 @@ class CredentialReads:
     def __init__(self, store: IChatStore, size: int = KEPT_ACCOUNTS) -> None:
         self.store = store
         self.kept = KeptCredentials(size)
+        #: Whether this node hears every change made to an account
+        #: elsewhere now (a cluster's node: while its bus is up).
+        self.trusted: Callable[[], bool] = lambda: True
         self._fromKept = False
 
     def _instead(self, nick: str) -> Credentials:
         """
         C{nick}'s kept credentials, the store being unavailable.
 
-        @raise StoreUnavailable: none are kept.
+        @raise StoreUnavailable: none are kept, or this node may not have
+            heard of a change made to them elsewhere (L{trusted}).
         """
         credentials = self.kept.get(nick)
-        if credentials is None:
+        if credentials is None or not self.trusted():
             raise errors.StoreUnavailable()
         return credentials
 

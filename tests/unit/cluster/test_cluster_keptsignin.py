@@ -10,8 +10,10 @@ from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import sharing
+from chatd.core.accounts import Accounts
+from chatd.core.keptcredentials import Credentials
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import accountNodes
+from tests.support.fakenode import FakeNode, accountNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.keptsignin import loginReply
 from tests.support.persistencecase import DATABASE_DOWN, OutageStore
@@ -95,3 +97,39 @@ class KeptAcrossNodesTests(SynchronousTestCase):
         self.successResultOf(sharing.reload(persistence))
         self.down()
         self.assertEqual(self.loginOnB("sesame"), b"srv: ERROR 03\n")
+
+    def test_busAway(self) -> None:
+        """
+        While Redis is away, C{b} could not hear a change made on C{a}: it
+        decides nothing from what it kept (C{03}); once the link is back,
+        what it kept before goes (C{03}), and a sign-in then keeps anew.
+        """
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+        self.down()
+        self.assertEqual(self.loginOnB("sesame"), b"srv: ERROR 03\n")
+        self.store.down.clear()
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.b.turns()
+        self.down()
+        self.assertEqual(self.loginOnB("sesame"), b"srv: ERROR 03\n")
+        self.store.down.clear()
+        self.assertTrue(self.loginOnB("sesame").startswith(b"srv: OKAY!\n"))
+        self.down()
+        self.assertTrue(self.loginOnB("sesame").startswith(b"srv: OKAY!\n"))
+
+    def test_firstLinkDrops(self) -> None:
+        """
+        A node keeps nothing it read before it first linked to Redis (it
+        could not hear changes made elsewhere then).
+        """
+        accounts = Accounts(self.store, self.clock)
+        late = FakeNode(
+            self, self.redis, "c", sharedStore=True, store=self.store, accounts=accounts
+        )
+        accounts.kept.keep("alice", Credentials("alice", "a hash read before the link"))
+        late.start()
+        self.assertEqual(len(accounts.kept), 0)
