@@ -117,7 +117,9 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if self.sharedStore:
             assert service.persistence is not None
             service.persistence.share(
-                self.publishStored, lambda user: not isinstance(user, RemoteParticipant)
+                self.publishStored,
+                lambda user: not isinstance(user, RemoteParticipant),
+                lambda: self._linked and self.bus.up,
             )
 
     # Who is who

@@ -60,8 +60,12 @@ class Peers:
         """
         Redis is (back): send what waited, renew claims, learn which nodes
         there are; trade whole states with a node met for the first time,
-        and ask the others to resend what Redis may have lost.
+        and ask the others to resend what Redis may have lost.  The
+        credentials kept for a database outage go: changes made elsewhere
+        while this node could not hear them may have made them stale.
         """
+        if self.service.persistence is not None:
+            self.service.persistence.accounts.kept.forgetAll()
         self.bus.linkUp()
         self.presence.linkUp().addBoth(self._greet)
 

@@ -127,6 +127,7 @@ async def setPassword(
     """
     persistence, account = await _account(service, nick)
     await persistence.accounts.register(account, password, None, new=False)
+    persistence.changed("account", u=account)  # the old one opens nothing on other nodes either
     sessions = reachedBy(service, account)
     for each in sessions:
         if signOut:
@@ -172,8 +173,10 @@ def forgetAccount(persistence: Persistence, account: str) -> None:
     """
     What this node knows of C{account}, deleted here or on another node
     sharing the store: it is no longer registered, nor always on, and its
-    approvals to enter rooms end, and its ignore list.
+    approvals to enter rooms end, and its ignore list, and the credentials
+    kept of it for an outage (L{chatd.core.keptcredentials}).
     """
+    persistence.accounts.kept.forget(account)
     persistence.registered.discard(key(account))
     persistence.service.ignores.forget(account)
     persistence.alwaysOn.adopt(account, False)

@@ -32,6 +32,7 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.gate import PasswordGate
+from chatd.core.keptcredentials import CredentialReads, Credentials
 from chatd.core.limits import MAX_PASSWORD, MIN_PASSWORD
 from chatd.core.names import key
 from chatd.core.registrations import PasswordChangePace, RegistrationPace
@@ -233,24 +234,37 @@ class Accounts:
         self.clock = clock
         self.gate = gate or PasswordGate(clock)
         self.checker = checker or PasswordChecker(runInThread=self.gate.inThread)
+        #: A sign-in's reads, answered from L{kept} while the store is away.
+        self.credentials = CredentialReads(store)
+        #: The credentials of the accounts read lately, for an outage.
+        self.kept = self.credentials.kept
 
-    async def authenticate(self, nick: str, password: Secret, address: str) -> None:
+    async def authenticate(self, nick: str, password: Secret, address: str) -> bool:
         """
         Check C{password} for C{nick} when the gate gives the attempt its
         turn (after any back-off for the name and the address); a
         L{ScramProof} for C{nick} was checked already, and counts the same.
+        While the store is unavailable, the check is made against the
+        credentials kept of C{nick} (L{kept}), if any, and writes nothing.
+
+        @return: whether the check was the kept credentials'.
 
         @raise BadPassword: the name is not registered or the password is
             wrong (the two take the same time); its C{wait} says the
             back-off the next try meets.
         @raise TooManyAttempts: too many attempts wait already.
+        @raise StoreUnavailable: the store is away and keeps no credentials
+            of C{nick} here.
         """
         found: list[str | None] = []
+        fromKept: list[bool] = []
         matched: list[str | None] = []
+        since = self.kept.changes
 
         async def verify() -> bool:
-            passwordHash = await self.store.accountHash(nick)
+            passwordHash, kept = await self.credentials.passwordHash(nick)
             found.append(passwordHash)
+            fromKept.append(kept)
             if isinstance(password, ScramProof):
                 return password.valid and key(password.account) == key(nick)
             matched.append(await self.checker.matching(passwordHash, password))
@@ -266,9 +280,16 @@ class Accounts:
             refused = errors.BadPassword()
             refused.wait = max(self.gate.backoff(nick), self.gate.backoff(address=address))
             raise refused
+        if fromKept[0]:  # decided from the kept credentials: nothing is written
+            return True
         passwordHash = found[0] or ""
         if isinstance(password, ScramProof):
-            return
+            try:
+                verifier = await self.store.scramVerifier(nick)
+            except errors.StoreUnavailable:
+                verifier = None
+            self.credentials.refresh(nick, passwordHash, since, verifier)
+            return False
         # A hash made of the password as typed, before passwords were
         # normalized, is made again of its normal form: any form opens it now.
         if self.checker.hasher.check_needs_rehash(passwordHash) or matched[-1] != passwordForm(
@@ -276,20 +297,25 @@ class Accounts:
         ):
             passwordHash = await self.checker.hash(password)
             await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
+        verifier = None
         try:  # a convenience: the login stands even if the store fails now
-            if await self.store.scramVerifier(nick) is None:
-                await self.keepVerifier(nick, passwordHash, password)
+            verifier = await self.store.scramVerifier(nick)
+            if verifier is None:
+                verifier = await self.keepVerifier(nick, passwordHash, password)
         except errors.StoreUnavailable:
             self.log.info("SCRAM verifier for {nick} not kept: the store is down", nick=nick)
+        self.credentials.refresh(nick, passwordHash, since, verifier)
+        return False
 
-    async def keepVerifier(self, nick: str, passwordHash: str, password: str) -> None:
+    async def keepVerifier(self, nick: str, passwordHash: str, password: str) -> str | None:
         """
         Derive C{nick}'s SCRAM verifier from C{password} (in a thread: it
-        hashes) and keep it for the password hash C{passwordHash}.
+        hashes) and keep it for the password hash C{passwordHash}; gives it.
         """
-        verifier = await self.checker.runInThread(deriveVerifier, password)
+        verifier: str | None = await self.checker.runInThread(deriveVerifier, password)
         if verifier is not None:
             await self.store.saveScramVerifier(nick, passwordHash, verifier)
+        return verifier
 
     async def register(
         self, nick: str, password: str, address: str | None = None, new: bool = True
@@ -312,6 +338,8 @@ class Accounts:
         changes = None if new or address is None else self.changes
         if changes is not None and address is not None:
             changes.take(nick, address)
+        self.kept.forget(nick)  # the old password opens nothing any more
+        since = self.kept.changes
         passwordHash = await self.checker.hash(password)
         try:
             await self.store.saveAccount(nick, passwordHash, int(self.clock.seconds()))
@@ -319,10 +347,21 @@ class Accounts:
             if changes is not None and address is not None:
                 changes.giveBack(nick, address)
             raise
-        await self.keepVerifier(nick, passwordHash, password)
+        self.kept.keepRead(nick, Credentials(nick, passwordHash), since)
+        verifier = await self.keepVerifier(nick, passwordHash, password)
+        if self.kept.changes == since:
+            self.kept.update(nick, verifier=verifier)
 
     def scramVerifier(self, nick: str) -> Deferred[str | None]:
         """
-        C{nick}'s SCRAM verifier, for an exchange (L{chatd.core.scram}).
+        C{nick}'s SCRAM verifier, for an exchange (L{chatd.core.scram});
+        while the store is unavailable, the one kept here (L{kept}).
         """
-        return self.store.scramVerifier(nick)
+        return Deferred.fromCoroutine(self.credentials.verifier(nick))
+
+    def accountName(self, nick: str) -> Deferred[str | None]:
+        """
+        C{nick}'s account as registered (C{Regt0} for C{REGT0}), or
+        C{None}; while the store is unavailable, as kept here (L{kept}).
+        """
+        return Deferred.fromCoroutine(self.credentials.name(nick))

@@ -188,10 +188,21 @@ class Ignores:
         A login to registered C{account} is about to be admitted: its list
         is read again from the store unless the account is signed in here
         already (another process sharing the store may have changed it).
+        While the store is unavailable (a sign-in checked against the
+        credentials kept here), the login goes on: the copy held here, if
+        any, serves; else the list is read when next needed.
         """
-        if not self.people.accounts.signedIn(key(account)):
-            self._accounts.pop(key(account), None)
-        return self.load(account)
+        accountKey = key(account)
+        held = None
+        if not self.people.accounts.signedIn(accountKey):
+            held = self._accounts.pop(accountKey, None)
+
+        def unavailable(failure: Failure) -> None:
+            failure.trap(errors.StoreUnavailable)
+            if held is not None:
+                self._accounts.setdefault(accountKey, held)
+
+        return self.load(account).addErrback(unavailable)
 
     def changedElsewhere(self, account: str) -> None:
         """
@@ -269,6 +280,8 @@ class Ignores:
         self._accounts.pop(key(account), None)
 
     def _notLoaded(self, failure: Failure, account: str) -> None:
+        if failure.check(errors.StoreUnavailable):
+            return  # the store logs its outages; read again when next needed
         self.log.failure("loading {account}'s ignore list", failure, account=account)
 
     def _save(self, participant: IParticipant, mask: str, ignored: bool) -> None:

@@ -97,12 +97,16 @@ class Persistence:
         self,
         onChange: Callable[[str, dict[str, Any]], None],
         isLocal: Callable[[IParticipant], bool],
+        hearing: Callable[[], bool] = lambda: True,
     ) -> None:
         """
         Other processes write the store too (cluster mode): report each
-        change to C{onChange}, and tell users served here (C{isLocal}).
+        change to C{onChange}, and tell users served here (C{isLocal});
+        the credentials kept for an outage are trusted only while this
+        node hears their changes (C{hearing}: its bus is up).
         """
         self.onChange, self.isLocal, self.sharedStore = onChange, isLocal, True
+        self.accounts.credentials.trusted = hearing
 
     def changed(self, kind: str, **fields: Any) -> None:
         if self.onChange is not None:

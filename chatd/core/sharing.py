@@ -58,8 +58,12 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     C{"ignores"} (C{u}: an account whose ignore list changed, read again
     here when next needed).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
-    operator were on this node.
+    operator were on this node.  The credentials kept of an account
+    registered, changed or deleted elsewhere go at once
+    (L{chatd.core.keptcredentials}): its old password opens nothing here.
     """
+    if kind in ("account", UNREGISTERED):
+        persistence.accounts.kept.forget(fields["u"])
     await persistence.whenReady()
     if kind == "account":
         persistence.registered.add(key(fields["u"]))
@@ -124,8 +128,11 @@ async def reload(persistence: Persistence) -> None:
     accepted there puts its asker served here in the room, as the change
     itself would have.  Otherwise only additions and changes are applied: a
     deleted account missed meanwhile stays registered here (refused to
-    guests and to registration) until the node restarts.
+    guests and to registration) until the node restarts.  The credentials
+    kept for an outage all go (L{chatd.core.keptcredentials}): a change of
+    password missed meanwhile must not let the old one in.
     """
+    persistence.accounts.kept.forgetAll()
     await persistence.whenReady()
     persistence.service.ignores.dropCopies()
     listed = requestsListed(persistence)

@@ -33,7 +33,7 @@ class StoredLogin:
 
     def __init__(self, persistence: Persistence) -> None:
         self.persistence = persistence
-        self._checks: dict[IParticipant, Deferred[None]] = {}
+        self._checks: dict[IParticipant, Deferred[bool]] = {}
         #: The name each connection gave a password for that could not be
         #: checked, the store being away (IRC's SASL before registration).
         self._unchecked: dict[IParticipant, str] = {}
@@ -70,13 +70,14 @@ class StoredLogin:
         C{None}, and its stored rooms (none if not registered).
 
         @raise BadPassword: the password is missing or wrong.
-        @raise StoreUnavailable: the store is away; or the password is
+        @raise StoreUnavailable: the store is away (and keeps no credentials
+            of C{nick} here: L{chatd.core.keptcredentials}); or the password is
             missing, but this connection gave one for C{nick} ahead that
             could not be checked (L{proofUnchecked}): not a wrong password.
         @raise NotLoggedIn: the connection closed during the check.
         """
         nickKey = key(nick)
-        proven = False
+        proven = fromKept = False
         try:
             await self.persistence.whenReady()
             if (
@@ -97,20 +98,35 @@ class StoredLogin:
                 )
                 self._checks[participant] = check
                 try:
-                    await check
+                    fromKept = await check
                 finally:
                     self._checks.pop(participant, None)
             # Read before admitting: if the database fails now, the login
             # fails as a whole ("try again later"), not half done.
             stored = (
-                await self.persistence.store.memberships(nick)
+                await self._storedRooms(nick, fromKept)
                 if nickKey in self.persistence.registered
                 else []
             )
-            account = (await self.persistence.store.accountName(nick) or nick) if proven else None
+            accounts = self.persistence.accounts
+            account = (await accounts.accountName(nick) or nick) if proven else None
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
         return account, stored
+
+    async def _storedRooms(self, nick: str, fromKept: bool) -> list[str]:
+        """
+        The rooms registered C{nick}, whose password was just proven, is
+        put back in; none while the store is unavailable if the password
+        was checked against the credentials kept here (C{fromKept},
+        L{chatd.core.keptcredentials}): the login stands, without them.
+        """
+        try:
+            return await self.persistence.store.memberships(nick)
+        except errors.StoreUnavailable:
+            if not fromKept:
+                raise
+            return []
 
     async def loginRooms(self, participant: IParticipant, nick: str, stored: list[str]) -> str:
         """

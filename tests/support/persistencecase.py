@@ -77,6 +77,15 @@ class PersistenceTestCase(SynchronousTestCase):
         self.clock.advance(0)
         return participant
 
+    def keptNothing(self) -> None:
+        """
+        The service forgets the credentials it kept for an outage
+        (L{chatd.core.keptcredentials}): as a node that read no account lately.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        persistence.accounts.kept.forgetAll()
+
     def refused(self, d: Any, error: type[Exception]) -> None:
         self.failureResultOf(maybeDeferred(lambda: d), error)
 
@@ -104,8 +113,9 @@ class PersistenceTestCase(SynchronousTestCase):
 class OutageStore(MemoryChatStore):
     """
     A L{MemoryChatStore} whose database is unavailable for the methods
-    named in C{down} (C{addMessage}: its journal cannot be written); it
-    counts its marks and deletions in C{calls}.
+    named in C{down} (C{addMessage}: its journal cannot be written;
+    L{DATABASE_DOWN}: every one it can fail but that); it counts its marks
+    and deletions in C{calls}.
     """
 
     def __init__(self) -> None:
@@ -124,6 +134,26 @@ class OutageStore(MemoryChatStore):
 
     def accountHash(self, nick: str) -> Deferred[str | None]:
         return self._unless("accountHash", lambda: super(OutageStore, self).accountHash(nick))
+
+    def accountName(self, nick: str) -> Deferred[str | None]:
+        return self._unless("accountName", lambda: super(OutageStore, self).accountName(nick))
+
+    def scramVerifier(self, nick: str) -> Deferred[str | None]:
+        return self._unless("scramVerifier", lambda: super(OutageStore, self).scramVerifier(nick))
+
+    def saveAccount(self, *args: Any) -> Deferred[None]:
+        return self._unless("saveAccount", lambda: super(OutageStore, self).saveAccount(*args))
+
+    def saveScramVerifier(self, *args: Any) -> Deferred[None]:
+        return self._unless(
+            "saveScramVerifier", lambda: super(OutageStore, self).saveScramVerifier(*args)
+        )
+
+    def ignoreList(self, nick: str) -> Deferred[list[str]]:
+        return self._unless("ignoreList", lambda: super(OutageStore, self).ignoreList(nick))
+
+    def readMarkers(self, nick: str) -> Deferred[Any]:
+        return self._unless("readMarkers", lambda: super(OutageStore, self).readMarkers(nick))
 
     def memberships(self, nick: str) -> Deferred[list[str]]:
         return self._unless("memberships", lambda: super(OutageStore, self).memberships(nick))
@@ -174,6 +204,15 @@ class OutageStore(MemoryChatStore):
     def deleteMessage(self, msgid: str) -> Deferred[bool]:
         self.calls.append("deleteMessage")
         return self._unless("deleteMessage", lambda: super(OutageStore, self).deleteMessage(msgid))
+
+
+#: What L{OutageStore} fails while its database is unreachable (messages
+#: are still queued: C{addMessage} works).
+DATABASE_DOWN = frozenset(
+    name
+    for name, value in vars(OutageStore).items()
+    if callable(value) and not name.startswith("_") and name != "addMessage"
+)
 
 
 def delayedMemberships(

@@ -612,14 +612,16 @@ class OutageTests(PersistenceTestCase):
 
     def test_loginDuringOutage(self) -> None:
         """
-        A registered user's login during an outage fails whole with 03,
-        whichever query fails (they are not left logged in), and works once
-        the database is back.
+        A registered user's login during an outage, of an account whose
+        credentials this node did not keep (L{chatd.core.keptcredentials}),
+        fails whole with 03, whichever query fails (they are not left
+        logged in), and works once the database is back.
         """
         self.service = self.makeService()
         self.registered("alice", "sesame")
         user = RecordingParticipant("10.0.0.1")
         self.service.connect(user)
+        self.keptNothing()
         for down in ("accountHash", "memberships"):
             self.outage.down = {down}
             self.refused(self.service.login(user, "alice", "sesame"), errors.StoreUnavailable)

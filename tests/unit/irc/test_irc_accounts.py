@@ -284,11 +284,13 @@ class IRCOutageTests(IRCStoreTestCase):
         self.service = self.makeService()
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
         self.registered("alice", "sesame")
+        self.keptNothing()
 
     def test_registrationTryAgain(self) -> None:
         """
-        Registering as an account while the database is unavailable is
-        answered C{263 RPL_TRYAGAIN}; the same lines work once it is back.
+        Registering as an account (none of whose credentials this node
+        kept) while the database is unavailable is answered C{263
+        RPL_TRYAGAIN}; the same lines work once it is back.
         """
         self.outage.down = {"accountHash"}
         proto, t = self.client()

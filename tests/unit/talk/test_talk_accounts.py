@@ -722,9 +722,11 @@ class TalkOutageTests(TalkAccountTestCase):
     def test_loginDuringOutage(self) -> None:
         """
         A registered user who logs in while the database is unavailable
-        reads "try again later" and gets the nickname prompt again.
+        (to an account none of whose credentials this node kept) reads
+        "try again later" and gets the nickname prompt again.
         """
         self.registered("alice", "sesame")
+        self.keptNothing()
         self.outage.down = {"accountHash"}
         proto, t = self.connect()
         self.assertTrue(self.send(proto, t, "alice").endswith(ASKED))
