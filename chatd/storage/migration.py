@@ -6,6 +6,8 @@ a DB-API transaction, for the store at start and for the copy tool.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any
 
 from twisted.logger import Logger
@@ -26,15 +28,48 @@ def convert(query: str, paramstyle: str) -> str:
     return query.replace("?", "%s") if paramstyle == "format" else query
 
 
+#: Seconds between two lines saying how far a long migration step has got.
+PROGRESS_EVERY = 5.0
+
+
+class Progress:
+    """
+    Logs, at most every L{PROGRESS_EVERY} seconds of C{clock}, how far
+    migration C{version} has got through the messages.
+    """
+
+    def __init__(self, version: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.version, self.clock = version, clock
+        self.last = clock()
+
+    def report(self, done: int, total: int) -> None:
+        now = self.clock()
+        if now - self.last >= PROGRESS_EVERY:
+            self.last = now
+            log.info(
+                "upgrading the database schema to {version}: {done:,} of {total:,} messages",
+                version=self.version,
+                done=done,
+                total=total,
+            )
+
+
 def migrate(txn: Cursor, paramstyle: str) -> None:
     """
     Bring the schema reached through DB-API cursor C{txn} up to date, in the
     caller's transaction; a fresh database also gets L{DEFAULT_ROOMS}.
+    A step that goes through the messages says how far it has got
+    (L{Progress}).
 
     @raise RuntimeError: the database was made by a newer chatd.
     """
     if paramstyle == "format":
         txn.execute(MIGRATION_LOCK)
+    elif not txn.connection.in_transaction:
+        # Python's sqlite3 opens a transaction only before a write: a
+        # migration's CREATE, ALTER or DROP before it would be committed
+        # at once, and an interrupted upgrade could not be made again.
+        txn.execute("BEGIN")
     txn.execute(VERSION_TABLE)
     txn.execute("SELECT version FROM schema_version")
     row = txn.fetchone()
@@ -48,10 +83,20 @@ def migrate(txn: Cursor, paramstyle: str) -> None:
             f"the database has schema version {version}, newer than this chatd "
             f"({len(MIGRATIONS)}); upgrade chatd"
         )
-    for statements in MIGRATIONS[version:]:
+    if 0 < version < len(MIGRATIONS):
+        log.info(
+            "upgrading the database schema from version {old} to {new} (killed before it is"
+            " done, it starts over at the next start)",
+            old=version,
+            new=len(MIGRATIONS),
+        )
+    for number, statements in enumerate(MIGRATIONS[version:], version + 1):
         for statement in statements:
             if callable(statement):
-                statement(txn, paramstyle)
+                steps = statement(txn, paramstyle)
+                progress = Progress(number)
+                for done, total in steps or ():
+                    progress.report(done, total)
                 continue
             sql = statement if isinstance(statement, str) else statement[paramstyle]
             if sql is not None:

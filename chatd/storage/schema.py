@@ -4,7 +4,8 @@ The database schema, as numbered migrations shared by SQLite and PostgreSQL.
 
 A store records the last migration it applied in C{schema_version}; at start
 it applies the ones after it, in one transaction, so a data directory made by
-an older chatd is upgraded in place and a failed upgrade leaves it untouched.
+an older chatd is upgraded in place and a failed or interrupted upgrade
+leaves it untouched, to be made again at the next start.
 Append new migrations to L{MIGRATIONS}; never edit one that has shipped.
 
 The SQL uses C{?} placeholders and only what both engines accept (C{BIGINT},
@@ -15,7 +16,7 @@ one difference: SQLite's C{INTEGER PRIMARY KEY} is the 64-bit rowid itself
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 from typing import Any
 
@@ -44,8 +45,11 @@ ID_TYPE = {"qmark": "INTEGER", "format": "BIGINT"}
 
 #: A migration step is SQL for both engines, a mapping from parameter
 #: style to that engine's SQL (C{None}: nothing to do there), or a function
-#: called as C{step(cursor, paramstyle)} for what SQL alone cannot compute.
-Statement = str | dict[str, str | None] | Callable[[Any, str], None]
+#: called as C{step(cursor, paramstyle)} for what SQL alone cannot compute;
+#: one that goes through the messages returns an iterator of how many it
+#: has done, of how many (L{chatd.storage.search.Filling}), which the
+#: migration runs through.
+Statement = str | dict[str, str | None] | Callable[[Any, str], Iterator[tuple[int, int]] | None]
 
 VERSION_TABLE = "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
 

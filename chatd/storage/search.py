@@ -28,7 +28,7 @@ over the body itself, as shipped; 21 makes it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
@@ -78,6 +78,19 @@ POSTGRES_INDEX = (
     "CREATE INDEX messages_search ON messages USING GIN (to_tsvector('simple', body))",
 )
 
+#: The trigger that reindexes a message whose text or search form changes
+#: (migration 21, L{FOLDED_SQLITE_INDEX}).
+UPDATE_TRIGGER = (
+    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, search_text ON messages BEGIN"
+    " INSERT INTO messages_fts (messages_fts, rowid, body)"
+    " VALUES ('delete', old.id, COALESCE(old.search_text, old.body));"
+    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, COALESCE(new.search_text, new.body));"
+    " END"
+)
+
+#: Makes the SQLite index again from what it indexes, all at once.
+REBUILD_SQLITE_INDEX = "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')"
+
 #: Migration 21, on SQLite: the FTS5 table made again over each message's
 #: search form (L{searchText}), read through a view, and cut by FTS5's
 #: C{ascii} tokenizer: every character outside ASCII belongs to a word, since
@@ -91,12 +104,8 @@ FOLDED_SQLITE_INDEX = (
     "CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN"
     " INSERT INTO messages_fts (messages_fts, rowid, body)"
     " VALUES ('delete', old.id, COALESCE(old.search_text, old.body)); END",
-    "CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, search_text ON messages BEGIN"
-    " INSERT INTO messages_fts (messages_fts, rowid, body)"
-    " VALUES ('delete', old.id, COALESCE(old.search_text, old.body));"
-    " INSERT INTO messages_fts (rowid, body) VALUES (new.id, COALESCE(new.search_text, new.body));"
-    " END",
-    "INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')",
+    UPDATE_TRIGGER,
+    REBUILD_SQLITE_INDEX,
 )
 
 #: What migration 21 drops first on SQLite: the index of migration 14.
@@ -161,65 +170,101 @@ def lighterSearchIndex(txn: Any, paramstyle: str) -> None:
             txn.execute(statement)
 
 
-def foldedSearchIndex(txn: Any, paramstyle: str) -> None:
+def foldedSearchIndex(txn: Any, paramstyle: str) -> Filling:
     """
     Migration 21: each message's search form in C{search_text}, for the
-    messages stored so far (L{fillSearchText}), and the index made again
+    messages stored so far (L{fillingSearchText}), and the index made again
     over it (L{FOLDED_SQLITE_INDEX}, L{FOLDED_POSTGRES_INDEX}).
     """
     sqlite = paramstyle == "qmark"
     for statement in UNFOLDED_SQLITE_INDEX if sqlite else FOLDED_POSTGRES_INDEX[:1]:
         txn.execute(statement)
     txn.execute("ALTER TABLE messages ADD COLUMN search_text TEXT")
-    fillSearchText(txn, paramstyle)
+    yield from fillingSearchText(txn, paramstyle)
     for statement in FOLDED_SQLITE_INDEX if sqlite else FOLDED_POSTGRES_INDEX[1:]:
         txn.execute(statement)
 
 
-def visibleSearchText(txn: Any, paramstyle: str) -> None:
+def visibleSearchText(txn: Any, paramstyle: str) -> Filling:
     """
     Migration 24: the search form of every stored message with formatting
-    codes made again, as readers see it (L{fillSearchText} of the bodies
-    L{hasCodes}); on SQLite the update trigger reindexes each.
+    codes made again, as readers see it (L{refillingSearchText} of the
+    bodies L{hasCodes}).
     """
-    fillSearchText(txn, paramstyle, hasCodes)
+    return refillingSearchText(txn, paramstyle, hasCodes)
 
 
-def unaccentedSearchText(txn: Any, paramstyle: str) -> None:
+def unaccentedSearchText(txn: Any, paramstyle: str) -> Filling:
     """
     Migration 27: the search form of every stored message whose text is
     not ASCII made again without accents, vowel points and tatweel
-    (L{fillSearchText}: only the forms that change are written); on SQLite
-    the update trigger reindexes each.
+    (L{refillingSearchText}: only the forms that change are written).
     """
-    fillSearchText(txn, paramstyle, _notASCII)
+    return refillingSearchText(txn, paramstyle, _notASCII)
 
 
 def _notASCII(body: str) -> bool:
     return not body.isascii()
 
 
+#: What a migration step that goes through the messages yields after each
+#: L{FILL_CHUNK} of them (how many it has read, of how many), for
+#: L{chatd.storage.migration} to log how far it has got.
+Filling = Iterator[tuple[int, int]]
+
+
+def refillingSearchText(txn: Any, paramstyle: str, which: Callable[[str], bool]) -> Filling:
+    """
+    L{fillingSearchText} of the messages whose body is C{which}, on an
+    index that already exists.  On SQLite its update trigger is dropped
+    meanwhile and the index made again once at the end, if a form changed:
+    reindexing each message as it is written took 60 microseconds a
+    message, 30 seconds for half a million, against 2 for the whole index.
+    """
+    sqlite = paramstyle == "qmark"
+    if sqlite:
+        txn.execute("DROP TRIGGER messages_fts_update")
+    changed = yield from fillingSearchText(txn, paramstyle, which)
+    if sqlite:
+        if changed:
+            txn.execute(REBUILD_SQLITE_INDEX)
+        txn.execute(UPDATE_TRIGGER)
+
+
 def fillSearchText(txn: Any, paramstyle: str, which: Callable[[str], bool] = ownForm) -> None:
+    """
+    L{fillingSearchText}, all at once.
+    """
+    for _ in fillingSearchText(txn, paramstyle, which):
+        pass
+
+
+def fillingSearchText(
+    txn: Any, paramstyle: str, which: Callable[[str], bool] = ownForm
+) -> Generator[tuple[int, int], None, int]:
     """
     Write the search form of every stored message whose body is C{which}
     (by default, each that has one: L{searchText}) and whose stored one
-    differs, L{FILL_CHUNK} messages at a time.
+    differs, L{FILL_CHUNK} messages at a time, yielding after each how
+    many messages it has read, of how many; returns how many it wrote.
     """
     select = "SELECT id, body, search_text FROM messages WHERE id > ? ORDER BY id LIMIT ?"
     update = "UPDATE messages SET search_text = ? WHERE id = ?"
     if paramstyle == "format":
         select, update = select.replace("?", "%s"), update.replace("?", "%s")
-    last = -1
+    txn.execute("SELECT COUNT(*) FROM messages")
+    total, done, written, last = txn.fetchone()[0], 0, 0, -1
     while True:
         txn.execute(select, (last, FILL_CHUNK))
         rows = txn.fetchall()
         if not rows:
-            return
+            return written
         forms = ((searchForm(body), id, stored) for id, body, stored in rows if which(body))
         changed = [(form, id) for form, id, stored in forms if form != stored]
         if changed:
             txn.executemany(update, changed)
-        last = rows[-1][0]
+        last, done, written = rows[-1][0], done + len(rows), written + len(changed)
+        yield done, total
 
 
 def matching(words: list[str], paramstyle: str) -> tuple[str, list[str]] | None:
