@@ -262,10 +262,10 @@ def test_replayed_history_is_not_news(daemon: Daemon) -> None:
         script(page, FAKE_API)
         page.login("regi", "sesame-regi")
         page.wait(lambda: len(page.findAll('#rooms button.joined[data-key="#blabla"]')) == 1)
-        page.wait(lambda: len(page.findAll('#rooms button.joined[data-key="#général"]')) == 1)
+        page.wait(lambda: len(page.findAll('#rooms button.joined[data-key="#general"]')) == 1)
         page.open("#blabla")
         page.waitForLine("pinger", "regi: old news")
-        page.open("#général")
+        page.open("#general")
         page.waitForLine("pinger", "regi: older news")
         assert script(page, "return window.shown") == []
         assert page.driver.title == "chatd"

@@ -69,15 +69,15 @@ def test_readOnOnePageClearedOnTheOther(daemon: Daemon) -> None:
         laptop.open("#den")
         laptop.waitForLine("bob", "one")
         phone.login("alice", "sesame-alice")
-        phone.open("#général")
-        laptop.open("#général")
+        phone.open("#general")
+        laptop.open("#general")
         bob.send("SPEAK den", "two", ".", "SPEAK den", "three", ".")
         phone.wait(lambda: badge(phone) == "2")
         laptop.wait(lambda: badge(laptop) == "2")
         laptop.open("#den")  # read on the laptop: the phone's count goes
         phone.wait(lambda: badge(phone) is None)
 
-        laptop.open("#général")
+        laptop.open("#general")
         bob.send("SPEAK den", "four", ".", "SPEAK den", "five", ".")
         phone.wait(lambda: badge(phone) == "2")
         phone.driver.refresh()

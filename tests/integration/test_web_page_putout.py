@@ -56,7 +56,7 @@ def console(daemon: Daemon) -> Iterator[TelnetConsole]:
 
 
 def joined(page: Browser, room: str) -> bool:
-    return bool(page.findAll(f'#rooms button.joined[data-key="#{room.lower()}"]'))
+    return bool(page.findAll(f'#rooms li[data-room="{room}"] button.joined'))
 
 
 def waitingNote(page: Browser, room: str) -> str:

@@ -53,7 +53,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Daemon]:
 
 def joined(page: Browser, room: str) -> bool:
     """Whether the sidebar shows C{room} as one the user is in (bold)."""
-    return bool(page.findAll(f'#rooms button.joined[data-key="#{room.lower()}"]'))
+    return bool(page.findAll(f'#rooms li[data-room="{room}"] button.joined'))
 
 
 def events(page: Browser) -> list[str]:
@@ -232,7 +232,7 @@ def test_registration_puts_in_automatic_rooms(daemon: Daemon) -> None:
         notes = [note.text for note in page.findAll("#errors .note")]
         assert notes == ["The nickname newbie is now registered."], notes
         assert page.findAll("#errors .error") == []
-        page.open("#général")
+        page.open("#general")
         page.wait(lambda: "newbie" in page.find("#members").text.split())
     finally:
         page.quit()

@@ -122,7 +122,9 @@ class Browser:
 
     def open(self, key: str) -> None:
         """
-        Show the conversation C{key} (C{#room} or C{@nick}, lower case).
+        Show the conversation C{key}: C{#room} or C{@nick}, the name as
+        the page keys it (fold.js C{nameKey}: lower case, without accents,
+        so C{#general} for C{#Général}).
         """
         self.click(f'#sidebar button[data-key="{key}"]')
 

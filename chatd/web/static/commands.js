@@ -4,7 +4,7 @@ import { $, state, showError, complain, currentConvo } from "./state.js";
 import { request } from "./net.js";
 import { putBack } from "./compose.js";
 import { cidFor, putBackWith, identity, nowKnownAs } from "./unsure.js";
-import { privateConvo, renderConvos } from "./convos.js";
+import { privateConvo, personKey, renderConvos } from "./convos.js";
 import { show, showNotice } from "./view.js";
 import { join, create, leave, entered, inRoom } from "./rooms.js";
 import { signOut } from "./session.js";
@@ -57,7 +57,7 @@ function msg(convo, text, arg) {
   if (space < 0) return refuse(convo, text, "Usage: /msg nick message");
   const who = bare(arg.slice(0, space), "@");
   const body = arg.slice(space + 1);
-  const fresh = !state.convos.has("@" + who.toLowerCase());
+  const fresh = !state.convos.has(personKey(who));
   const target = privateConvo(who);
   const cid = cidFor(target, body);
   say(target, body, false, false, body, cid).then((filed) => {

@@ -3,6 +3,7 @@
 import { $, state, el, currentConvo } from "./state.js";
 import { withLinks } from "./log.js";
 import { showHint } from "./compose.js";
+import { nameKey } from "./fold.js";
 
 // What the sidebar's buttons do (set by app.js): show(key), join(room).
 export const actions = { show: null, join: null };
@@ -21,8 +22,25 @@ export function conversation(key, kind, name) {
   return convo;
 }
 
-export function roomConvo(room) { return conversation("#" + room.toLowerCase(), "room", room); }
-export function privateConvo(nick) { return conversation("@" + nick.toLowerCase(), "private", nick); }
+// The key of room ROOM's conversation, and of the private one with NICK:
+// one for every spelling the server takes for the name (fold.js nameKey).
+export function roomKey(room) { return "#" + nameKey(room); }
+export function personKey(nick) { return "@" + nameKey(nick); }
+
+export function roomConvo(room) { return conversation(roomKey(room), "room", room); }
+export function privateConvo(nick) { return conversation(personKey(nick), "private", nick); }
+
+// The private conversation with NICK, as the server spells them (a message
+// of theirs names them): one typed otherwise (/msg zoe) takes that name.
+export function spelledConvo(nick) {
+  const convo = privateConvo(nick);
+  if (convo.name !== nick) {
+    convo.name = nick;
+    renderConvos();
+    if (convo.key === state.current) renderHeader();
+  }
+  return convo;
+}
 
 // The message box's hints while it may be used, longest first: the one
 // that fits shows (compose.js).
@@ -143,15 +161,15 @@ export function renderRooms() {
   const list = $("rooms");
   const refocus = focusedIn(list);
   list.replaceChildren();
-  const rooms = new Map(state.rooms.map((r) => [r.name.toLowerCase(), r]));
+  const rooms = new Map(state.rooms.map((r) => [nameKey(r.name), r]));
   for (const convo of state.convos.values()) {
     const known = convo.kind === "room" && convo.joined && rooms.has(convo.key.slice(1));
     if (convo.kind === "room" && convo.joined && !known) rooms.set(convo.key.slice(1), { name: convo.name, members: convo.members.length });
   }
-  for (const [lower, name] of state.waiting) if (!rooms.has(lower)) rooms.set(lower, { name });
-  for (const [lower, { name }] of state.refused) if (!rooms.has(lower)) rooms.set(lower, { name });
+  for (const [folded, name] of state.waiting) if (!rooms.has(folded)) rooms.set(folded, { name });
+  for (const [folded, { name }] of state.refused) if (!rooms.has(folded)) rooms.set(folded, { name });
   for (const room of rooms.values()) {
-    const key = "#" + room.name.toLowerCase();
+    const key = roomKey(room.name);
     const convo = state.convos.get(key);
     const joined = convo && convo.joined;
     const item = el("li", key === state.current ? "current" : "");

@@ -8,7 +8,7 @@ import { addMessage, addEvent } from "./log.js";
 import { markedElsewhere, readNow } from "./reads.js";
 import { alwaysOnElsewhere } from "./settings.js";
 import { redacted, runs } from "./redact.js";
-import { roomConvo, privateConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
+import { roomConvo, roomKey, personKey, spelledConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
 import { followRename, adoptRenamed, showNotice } from "./view.js";
 import { entered, notIn, forget, refreshRooms, refusedEntry, roomDeleted } from "./rooms.js";
 import { setMe } from "./me.js";
@@ -22,7 +22,7 @@ export const events = {
   error(m) { complain(m); },
   message(m) { received(roomConvo(m.room), m, m.from === state.nick); },
   replayed(m) {  // the end of a room's replay: older messages to offer, or none
-    const convo = state.convos.get("#" + m.room.toLowerCase());
+    const convo = state.convos.get(roomKey(m.room));
     if (convo && !convo.lastId) convo.lastId = "-";  // it had none: all it says is news
     if (!convo || m.earlier) return;
     convo.olderDone = true;
@@ -30,9 +30,10 @@ export const events = {
   },
   private(m) {
     // From us: said from another of our connections (a phone, an IRC client).
-    if (m.from === state.nick && m.to !== state.nick) return received(privateConvo(m.to), m, true);
-    const fresh = !state.convos.has("@" + m.from.toLowerCase());
-    received(privateConvo(m.from), m, false);
+    // The server names the person: a conversation typed otherwise (/msg zoe) is theirs (Zoé).
+    if (m.from === state.nick && m.to !== state.nick) return received(spelledConvo(m.to), m, true);
+    const fresh = !state.convos.has(personKey(m.from));
+    received(spelledConvo(m.from), m, false);
     if (fresh) adoptRenamed(m.from);
   },
   joined(m) {
@@ -46,7 +47,7 @@ export const events = {
   left(m) {
     const why = m.reason ? " (" + m.reason + ")" : "";
     if (m.nick === state.nick) {
-      const own = state.convos.get("#" + m.room.toLowerCase());
+      const own = state.convos.get(roomKey(m.room));
       if (!own || !own.joined) return;
       if (m.kind !== "kick") return forget(own);  // left from elsewhere
       if (m.deleted !== undefined) {  // the room is gone: said so, with the administrator's reason
@@ -83,7 +84,7 @@ export const events = {
     // The rooms a login put us in: the login's reply listed them, each said in its own log.
     if (m.rooms) return;
     if (m.refused) return refusedEntry(m.room, m.text, m.time);  // an approval room's request
-    const convo = m.room && state.convos.get("#" + m.room.toLowerCase());
+    const convo = m.room && state.convos.get(roomKey(m.room));
     if (!convo) return showNotice(m.text);
     addEvent(convo, "notice", m.text, m.time, "polite");
     if (m.modes && /[ov]/.test(m.modes)) refreshStatus(convo);

@@ -3,7 +3,8 @@
 // and the Turkish I: Zoe, Zoé and ZOÉ are one name, irem, IREM and İrem
 // too.  Mentions (alerts.js), Tab completion (keys.js) and Go to (goto.js)
 // compare folded forms: NFKC (full-width letters), without the marks the
-// server drops, dotless ı as i, in lower case.
+// server drops, dotless ı as i, in lower case; the conversations are keyed
+// by them (nameKey), rooms and people alike, as the server keys both.
 
 // The scripts whose marks are accents or optional points, which the server
 // drops (chatd/core/spelling.py); those of any other script spell a letter
@@ -49,6 +50,15 @@ function pieces(text) {
 // a and b for one name by case, accents and the Turkish I.
 export function fold(name) {
   return pieces(name).map((piece) => piece.text).join("");
+}
+
+// The key of a room's or a person's name (convos.js): two names have one
+// when the server takes them for one name by case, accents, the Turkish I
+// and compatibility forms (Zoe, zoé and ＺＯＥ; ismail and İsmail; general
+// and Général).  Letters that only look alike (a Cyrillic а for a Latin a,
+// l for I) are told apart here: the server's replies name who it found.
+export function nameKey(name) {
+  return fold(name);
 }
 
 // Whether NAME, folded, starts with STEM, folded ("em" starts "Émilie"),

@@ -4,9 +4,10 @@
 // a guest's messages kept unsure (unsure.js) follow them to the new one.
 import { $, state } from "./state.js";
 import { identity, nowKnownAs } from "./unsure.js";
+import { nameKey } from "./fold.js";
 
 export function setMe(nick) {
-  if (state.nick && nick && state.nick.toLowerCase() !== nick.toLowerCase()) {
+  if (state.nick && nick && nameKey(state.nick) !== nameKey(nick)) {
     // Renamed: the server lets us delete only what we said under this name
     // (a room's operator, anything in it).
     for (const convo of state.convos.values()) {

@@ -8,11 +8,11 @@ import { state, el } from "./state.js";
 import { request } from "./net.js";
 import { updateTitle } from "./alerts.js";
 import { millisOf, addMessage } from "./log.js";
-import { privateConvo, renderConvos } from "./convos.js";
+import { privateConvo, roomKey, personKey, renderConvos } from "./convos.js";
 
 const SEND_AFTER_MS = 500;       // one request for a burst of messages read
 
-function keyOf(m) { return m.room !== undefined ? "#" + m.room.toLowerCase() : "@" + m.to.toLowerCase(); }
+function keyOf(m) { return m.room !== undefined ? roomKey(m.room) : personKey(m.to); }
 function fieldsOf(convo) { return convo.kind === "room" ? { room: convo.name } : { to: convo.name }; }
 
 // Whether history message M of CONVO is after where the account stopped reading.

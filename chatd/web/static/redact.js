@@ -6,6 +6,8 @@
 import { state, el, clock, complain } from "./state.js";
 import { speak } from "./speak.js";
 import { request } from "./net.js";
+import { nameKey } from "./fold.js";
+import { roomKey, personKey } from "./convos.js";
 
 const CONFIRM_MS = 5000;
 
@@ -92,10 +94,10 @@ export function controlsForOperator(convo) {
 // message, where the page shows it, says it was deleted.
 export function redacted(m) {
   let key;
-  if (m.room !== undefined) key = "#" + m.room.toLowerCase();
+  if (m.room !== undefined) key = roomKey(m.room);
   else {
-    const mine = state.nick && m.from.toLowerCase() === state.nick.toLowerCase();
-    key = "@" + (mine ? m.to : m.from).toLowerCase();
+    const mine = state.nick && nameKey(m.from) === nameKey(state.nick);
+    key = personKey(mine ? m.to : m.from);
   }
   const convo = state.convos.get(key);
   if (convo) markDeleted(convo, m);

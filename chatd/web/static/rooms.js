@@ -7,7 +7,8 @@ import { request } from "./net.js";
 import { addEvent } from "./log.js";
 import { dropDraft } from "./compose.js";
 import { controlsForOperator, runs } from "./redact.js";
-import { roomConvo, renderHeader, renderConvos, renderMembers, renderRooms } from "./convos.js";
+import { nameKey } from "./fold.js";
+import { roomConvo, roomKey, renderHeader, renderConvos, renderMembers, renderRooms } from "./convos.js";
 import { show, showNotice, renderAll, focusLost, rescueFocus } from "./view.js";
 
 // The room list and the approval rooms we wait for, as the server has
@@ -21,15 +22,15 @@ export function refreshRooms() {
   request("rooms", {}).then((reply) => {
     state.rooms = reply.rooms;
     if (reply.waiting) {
-      const listed = new Set(reply.waiting.map((name) => name.toLowerCase()));
-      for (const lower of [...state.waiting.keys()]) {
-        if (!listed.has(lower) && (state.waitedAt.get(lower) || 0) <= asked) state.waiting.delete(lower);
+      const listed = new Set(reply.waiting.map(nameKey));
+      for (const folded of [...state.waiting.keys()]) {
+        if (!listed.has(folded) && (state.waitedAt.get(folded) || 0) <= asked) state.waiting.delete(folded);
       }
       for (const name of reply.waiting) {
-        const lower = name.toLowerCase();
+        const folded = nameKey(name);
         if (inRoom(name)) continue;
-        state.refused.delete(lower);
-        state.waiting.set(lower, name);
+        state.refused.delete(folded);
+        state.waiting.set(folded, name);
       }
     }
     renderRooms();
@@ -42,7 +43,7 @@ export function refreshRooms() {
 export function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
   const fields = key ? { room: name, key } : { room: name };
   if (after) fields.after = after;
-  const known = state.convos.get("#" + name.toLowerCase());
+  const known = state.convos.get(roomKey(name));
   if (known) known.replayIsNews = Boolean(after);
   request("join", fields).then(
     (reply) => {
@@ -53,8 +54,11 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
       // The server's word is the truth: in the room already (35), or not
       // in a room the page thought it was in (rejoining after a restart,
       // the room is gone or closed to us now).
-      const convo = state.convos.get("#" + name.toLowerCase());
-      if (error.code === 35) return entered(convo ? convo.name : name, "you are in #" + name, focus);
+      const convo = state.convos.get(roomKey(name));
+      if (error.code === 35) {  // the room as the page or the server's list names it, not as typed
+        const room = convo ? convo.name : listedName(name);
+        return entered(room, "you are in #" + room, focus);
+      }
       if (error.code === 37) {  // an approval room: its acceptance did not outlive our absence
         const note = "you are not in #" + (convo ? convo.name : name) + " any more: your request to enter it waits for an operator's approval";
         if (convo && convo.joined) notIn(convo, note, undefined, { quiet: true });
@@ -69,8 +73,8 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
 // its members.  A server that stores messages replays the room's last
 // ones by itself, as ordinary message events with their original time.
 export function entered(room, note, focus, listing) {
-  state.waiting.delete(room.toLowerCase());  // an approval room: accepted
-  state.refused.delete(room.toLowerCase());
+  state.waiting.delete(nameKey(room));  // an approval room: accepted
+  state.refused.delete(nameKey(room));
   const convo = roomConvo(room);
   convo.joined = true;
   convo.deleted = false;  // a room made again under the name
@@ -91,18 +95,24 @@ export function entered(room, note, focus, listing) {
   }, complain);
 }
 
+// Room NAME as the server's room list spells it (#Général for general), or as given.
+function listedName(name) {
+  const known = state.rooms.find((room) => nameKey(room.name) === nameKey(name));
+  return known ? known.name : name;
+}
+
 // Our request to enter approval room NAME waits for an operator (error 37):
 // the sidebar says so by the room until we are in it (entered), and a
 // screen reader hears it once, politely.
 function awaiting(name) {
-  const known = state.rooms.find((room) => room.name.toLowerCase() === name.toLowerCase());
-  const room = known ? known.name : name;
-  if (!state.waiting.has(room.toLowerCase())) speak("Your request to enter #" + room + " waits for an operator's approval.");
+  const room = listedName(name);
+  const folded = nameKey(room);
+  if (!state.waiting.has(folded)) speak("Your request to enter #" + room + " waits for an operator's approval.");
   else showNotice("Your request to enter #" + room + " still waits for an operator's approval.");
   state.waitTick += 1;
-  state.waitedAt.set(room.toLowerCase(), state.waitTick);
-  state.waiting.set(room.toLowerCase(), room);
-  state.refused.delete(room.toLowerCase());  // asked again
+  state.waitedAt.set(folded, state.waitTick);
+  state.waiting.set(folded, room);
+  state.refused.delete(folded);  // asked again
   renderRooms();
 }
 
@@ -111,9 +121,9 @@ function awaiting(name) {
 // we ask again, the conversation shown logs it, and a screen reader hears
 // it once, politely, as the waiting note was.
 export function refusedEntry(room, note, time) {
-  const lower = room.toLowerCase();
-  state.waiting.delete(lower);
-  state.refused.set(lower, { name: room, note });
+  const folded = nameKey(room);
+  state.waiting.delete(folded);
+  state.refused.set(folded, { name: room, note });
   const convo = state.current && state.convos.get(state.current);
   if (convo) addEvent(convo, "notice", note, time);
   speak(note.charAt(0).toUpperCase() + note.slice(1) + ".");
@@ -151,14 +161,14 @@ export function notIn(convo, note, time, { urgent = false, quiet = false } = {})
 // reason): it leaves the room list, and the page offers no Join.
 export function roomDeleted(convo, note, time) {
   convo.deleted = true;
-  state.waiting.delete(convo.name.toLowerCase());  // a request to enter it is over too
-  state.rooms = state.rooms.filter((room) => room.name.toLowerCase() !== convo.name.toLowerCase());
+  state.waiting.delete(nameKey(convo.name));  // a request to enter it is over too
+  state.rooms = state.rooms.filter((room) => roomKey(room.name) !== convo.key);
   notIn(convo, note, time, { urgent: true });
 }
 
 // Whether the page shows us in ROOM.
 export function inRoom(room) {
-  const convo = state.convos.get("#" + room.toLowerCase());
+  const convo = state.convos.get(roomKey(room));
   return Boolean(convo && convo.joined);
 }
 

@@ -18,6 +18,7 @@ import { hush } from "./speak.js";
 import { catchUp } from "./catchup.js";
 import { dropDraft } from "./compose.js";
 import { roomConvo, renderHeader, renderConvos } from "./convos.js";
+import { nameKey } from "./fold.js";
 import { renderAll } from "./view.js";
 import { refreshRooms, join, entered } from "./rooms.js";
 import { events } from "./events.js";
@@ -72,15 +73,15 @@ export function login(nick, password, again, prefer) {
     // keeps the lines it has: of the history a server replays, only what
     // is newer is added (and counted unread).
     for (const convo of state.convos.values()) convo.replayUntil = convo.lastTime;
-    const inside = new Set(reply.rooms.map((room) => room.toLowerCase()));
-    const runs = new Set((reply.operatorIn || []).map((room) => room.toLowerCase()));
+    const inside = new Set(reply.rooms.map(nameKey));
+    const runs = new Set((reply.operatorIn || []).map(nameKey));
     for (const room of reply.rooms) {
-      roomConvo(room).operator = runs.has(room.toLowerCase());
+      roomConvo(room).operator = runs.has(nameKey(room));
       entered(room, "you are in #" + room, false);
       controlsForOperator(roomConvo(room));
     }
     const rejoin = [...state.convos.values()].filter(
-      (c) => c.kind === "room" && c.joined && !inside.has(c.name.toLowerCase()));
+      (c) => c.kind === "room" && c.joined && !inside.has(nameKey(c.name)));
     for (const convo of rejoin) join(convo.name, "rejoined #", false, undefined, convo.lastId);
     if (!again) $("text").focus();
   }, (error) => {

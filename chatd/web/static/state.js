@@ -13,7 +13,7 @@ export const state = {
   nick: null,              // logged-in nickname
   wanted: null,            // {nick, password} to log in with (again, after a reconnect)
   rooms: [],               // [{name, members}]
-  convos: new Map(),       // key ("#room" or "@nick") -> conversation
+  convos: new Map(),       // key (convos.js roomKey, personKey) -> conversation
   current: null,           // key of the conversation shown
   retry: 0,                // reconnect attempts since the last success
   reconnect: true,
@@ -25,10 +25,10 @@ export const state = {
   readMarks: new Map(),    // key -> where the account stopped reading (ms), from the server
   marksKept: false,        // whether the server keeps this account's read markers (reads.js)
   unsure: [],              // messages whose answer the connection lost (unsure.js)
-  waiting: new Map(),      // approval rooms asked to enter (lower-case name -> name), until in
-  waitedAt: new Map(),     // lower-case name -> waitTick when the page last asked to enter it
+  waiting: new Map(),      // approval rooms asked to enter (nameKey -> name), until in
+  waitedAt: new Map(),     // nameKey -> waitTick when the page last asked to enter it
   waitTick: 0,             // counts the page's requests to enter approval rooms (refreshRooms)
-  refused: new Map(),      // approval rooms an operator refused us (lower-case name -> {name, note}), until asked again
+  refused: new Map(),      // approval rooms an operator refused us (nameKey -> {name, note}), until asked again
 };
 
 export function el(tag, className, text) {

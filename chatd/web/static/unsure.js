@@ -15,6 +15,7 @@ import { request } from "./net.js";
 import { addEvent, addMessage } from "./log.js";
 import { putBack, withdraw } from "./compose.js";
 import { privateConvo, renderConvos, roomConvo } from "./convos.js";
+import { nameKey } from "./fold.js";
 
 const KEPT = "chatd.unsure";
 // Whose messages are kept (identity): the person signed in, or last signed in.
@@ -58,7 +59,7 @@ export function outbound(convo, text, action, typed, cid, part = null) {
 // Who a login (or a new name) makes the page: the ACCOUNT signed in to, or a
 // guest's NICK, as the server tells whose a cid is.
 export function identity(account, nick) {
-  return account ? "account:" + account.toLowerCase() : "guest:" + nick.toLowerCase();
+  return account ? "account:" + nameKey(account) : "guest:" + nameKey(nick);
 }
 
 // Logged in as WHO (identity): what the tab kept for anyone else (the person

@@ -11,7 +11,8 @@ import { readNow } from "./reads.js";
 import { switchDraft } from "./compose.js";
 import { closeTopic } from "./topic.js";
 import { speak } from "./speak.js";
-import { privateConvo, renderHeader, renderConvos, renderMembers } from "./convos.js";
+import { privateConvo, personKey, renderHeader, renderConvos, renderMembers } from "./convos.js";
+import { nameKey } from "./fold.js";
 
 // A notice (a command's answer, the server's word): in the conversation
 // shown, else as a note that does not look like an error.
@@ -23,7 +24,7 @@ export function showNotice(text) {
 
 // The person of private conversation "@OLD" is now called NEW: so is the conversation.
 export function followRename(old, renamed, time) {
-  const convo = state.convos.get("@" + old.toLowerCase());
+  const convo = state.convos.get(personKey(old));
   if (!convo) return renderConvos();
   return refile(convo, renamed, old + " is now " + renamed, time);
 }
@@ -32,7 +33,7 @@ export function followRename(old, renamed, time) {
 // than typed: Σοφία for ΣΟΦΙΑ): the conversation goes under that name, one
 // with any the page has with them (NOTE, if any, logged there).
 export function refile(convo, name, note, time) {
-  if (convo.key === "@" + name.toLowerCase()) {
+  if (convo.key === personKey(name)) {
     convo.name = name;
     renderConvos();
     return convo;
@@ -55,9 +56,9 @@ export function refile(convo, name, note, time) {
 // conversations become one.
 export function adoptRenamed(nick) {
   for (const convo of [...state.convos.values()]) {
-    if (convo.kind !== "private" || convo.key === "@" + nick.toLowerCase()) continue;
+    if (convo.kind !== "private" || convo.key === personKey(nick)) continue;
     request("whowas", { nick: convo.name }).then((past) => {
-      const same = past.renamedTo && past.renamedTo.toLowerCase() === nick.toLowerCase();
+      const same = past.renamedTo && nameKey(past.renamedTo) === nameKey(nick);
       if (same && state.convos.get(convo.key) === convo) followRename(convo.name, past.renamedTo);
     }, () => {});
   }
