@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chatd.core.errors import NotInRoom
 from chatd.core.names import key
 from chatd.core.text import shortened
 from chatd.irc import numerics as N
@@ -33,23 +34,14 @@ def onKick(irc: IRCSession, message: Message) -> Any:
         return None
     room = found[0]
     channel = channelName(room)
-    if not inRoom(irc, room):
-        irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
-        return None
+    # Who runs the room is the core's rule: a chatd operator, and its founder,
+    # run it from outside too; only someone who does not is told where they are.
     if not irc.service.isRoomOperator(irc.participant, room):
-        irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+        if not inRoom(irc, room):
+            irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+        else:
+            irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
         return None
-
-    def kickOne(nick: str) -> Any:
-        return irc.call(
-            irc.service.kickFromRoom,
-            irc.participant,
-            room,
-            nick,
-            reason,
-            subject=shownTarget(irc, nick),  # a member: by the nickname they go by
-            errors={20: N.ERR_NOSUCHNICK, 21: N.ERR_USERNOTINCHANNEL},
-        ).addCallback(lambda _: None)
 
     def notThere(nick: str) -> None:
         if irc.service.find(nick) is None:  # nobody is (or can be) called so
@@ -57,11 +49,26 @@ def onKick(irc: IRCSession, message: Message) -> Any:
         else:
             irc.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
 
+    def kick(nick: str) -> Any:
+        try:
+            return irc.service.kickFromRoom(irc.participant, room, nick, reason)
+        except NotInRoom:  # 441 names the channel as well as the nickname
+            notThere(nick)
+            return None
+
+    def kicked(shown: str | None) -> None:
+        # A member sees the KICK with the channel's; one who ran it from
+        # outside is shown it too, as the answer to their command.
+        if shown is not None and not inRoom(irc, room):
+            irc.sendMessage("KICK", channel, shown, reason, prefix=irc.hostmask(), trailing=True)
+
     def step(nick: str) -> Any:
-        members = {key(member) for member in irc.service.members(irc.participant, room)}
-        if key(nick) not in members:
-            return notThere(nick)
-        return kickOne(nick)
+        return irc.call(
+            kick,
+            nick,
+            subject=shownTarget(irc, nick),  # a member: by the nickname they go by
+            errors={20: N.ERR_NOSUCHNICK},
+        ).addCallback(kicked)
 
     return irc.inTurn([n for n in message.params[1].split(",") if n], step)
 

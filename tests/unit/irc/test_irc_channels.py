@@ -724,10 +724,33 @@ class ModerationTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby nobody")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby b!")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #nowhere bob")), ["403"])
-        self.send(alice, ta, "JOIN #two")
-        self.send(alice, ta, "PART #lobby")
-        self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["442"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby")), ["461"])
+        dave, td = self.connect("dave")
+        self.send(dave, td, "JOIN #two")
+        self.assertEqual(self.numerics(self.send(dave, td, "KICK #lobby bob")), ["442"])
+
+    def test_operatorKicksFromOutside(self) -> None:
+        """
+        A chatd operator runs every room, even one they are not in: their
+        C{KICK} from outside takes the person out (the members see it) and
+        is answered with the C{KICK} itself; one naming someone not there
+        is C{441}, naming the channel.
+        """
+        bob = self.other("bob")
+        carol = self.other("carol")
+        alice, ta = self.connect("alice")
+        self.makeOperator("alice")
+        self.read(ta)
+        reply = self.send(alice, ta, "KICK #lobby bob :enough")
+        self.assertEqual(
+            [(m.command, m.params) for m in self.messages(reply)],
+            [("KICK", ["#lobby", "bob", "enough"])],
+        )
+        self.assertNotIn("bob", self.service.members(carol, "lobby"))
+        self.assertEqual(bob.events[-1].kind, "kick")  # type: ignore[attr-defined]
+        again = self.messages(self.send(alice, ta, "KICK #lobby bob"))
+        refused = [m.params for m in again if m.command == "441"]
+        self.assertEqual(refused, [["alice", "bob", "#lobby", "They aren't on that channel"]])
 
     def test_invite(self) -> None:
         """
