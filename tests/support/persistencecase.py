@@ -233,3 +233,17 @@ def delayedMemberships(
 
     patch(store, "setMembership", later)
     return pending
+
+
+class OutageStoreCase:
+    """
+    A mixin for a L{PersistenceTestCase} about a database outage: its store
+    is an L{OutageStore}, started, also as C{self.outage}.
+    """
+
+    outage: OutageStore
+
+    def makeStore(self) -> OutageStore:
+        self.outage = OutageStore()
+        self.outage.startService()
+        return self.outage

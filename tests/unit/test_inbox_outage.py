@@ -16,22 +16,17 @@ from chatd.core.inbox import LINE_OVERHEAD
 from chatd.core.storeretry import LONGEST
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import output
-from tests.support.persistencecase import OutageStore, PersistenceTestCase
+from tests.support.persistencecase import OutageStoreCase, PersistenceTestCase
 
 #: Messages kept for bob, two to a page.
 COUNT = 8
 
 
-class MarkOutageTests(PersistenceTestCase):
+class MarkOutageTests(OutageStoreCase, PersistenceTestCase):
     """
     Bob, registered, signs in over TCHAT to eight messages alice left him,
     handed over two to a page, while marking them delivered fails.
     """
-
-    def makeStore(self) -> OutageStore:
-        self.outage = OutageStore()
-        self.outage.startService()
-        return self.outage
 
     def setUp(self) -> None:
         super().setUp()
@@ -151,16 +146,11 @@ class MarkOutageTests(PersistenceTestCase):
         self.assertEqual(self.waiting(), 0)
 
 
-class KeepRefusedTests(PersistenceTestCase):
+class KeepRefusedTests(OutageStoreCase, PersistenceTestCase):
     """
     Alice tells bob, registered and away, private messages over TCHAT
     while the store refuses them (its journal's disk full).
     """
-
-    def makeStore(self) -> OutageStore:
-        self.outage = OutageStore()
-        self.outage.startService()
-        return self.outage
 
     def test_refusedTakesNoPlace(self) -> None:
         """

@@ -11,7 +11,7 @@ from chatd.core.errors import StoreUnavailable
 from chatd.core.limits import HISTORY_COUNT
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
-from tests.support.persistencecase import OutageStore
+from tests.support.persistencecase import OutageStoreCase
 from tests.support.tchatstorecase import TchatStoreTestCase
 
 
@@ -318,12 +318,7 @@ class TchatAccountTests(TchatStoreTestCase):
         self.assertTrue(reply.endswith(b"srv: MSGPV alice 1700000000\nsrv: hi\nsrv: .\n"), reply)
 
 
-class TchatRoomNotStoredTests(TchatStoreTestCase):
-    def makeStore(self) -> OutageStore:
-        self.outage = OutageStore()
-        self.outage.startService()
-        return self.outage
-
+class TchatRoomNotStoredTests(OutageStoreCase, TchatStoreTestCase):
     def test_createRefused(self) -> None:
         """
         A registered user's CREAT while the store cannot keep rooms is

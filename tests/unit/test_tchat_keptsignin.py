@@ -17,20 +17,15 @@ from chatd.core.storeretry import LONGEST
 from chatd.tchat import TchatFactory, TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.keptsignin import leave, loginReply
-from tests.support.persistencecase import DATABASE_DOWN, OutageStore
+from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
 from tests.support.tchatstorecase import TchatStoreTestCase
 
 
-class KeptSignInTests(TchatStoreTestCase):
+class KeptSignInTests(OutageStoreCase, TchatStoreTestCase):
     """
     The account C{alice} (password C{sesame}) signed in once before the
     database goes away (L{down}).
     """
-
-    def makeStore(self) -> OutageStore:
-        self.outage = OutageStore()
-        self.outage.startService()
-        return self.outage
 
     def setUp(self) -> None:
         super().setUp()

@@ -18,7 +18,7 @@ from chatd.irc.message import Message
 from chatd.irc.protocol import IRCProtocol
 from tests.support.irchelpers import IRCTestCase
 from tests.support.ircstorecase import IRCStoreTestCase
-from tests.support.persistencecase import OutageStore
+from tests.support.persistencecase import OutageStore, OutageStoreCase
 
 CAPS = "CAP REQ :draft/message-redaction draft/read-marker draft/chathistory batch message-tags"
 
@@ -30,7 +30,7 @@ def fails(messages: list[Message]) -> list[list[str]]:
     return [m.params[:-1] for m in messages if m.command == "FAIL"]
 
 
-class StoredFailNameTests(IRCStoreTestCase):
+class StoredFailNameTests(OutageStoreCase, IRCStoreTestCase):
     """
     The accounts C{alice} and C{Zoé} in the stored room C{Général}, where
     alice said something, and the guest C{carol}, in no room; the store's
@@ -38,11 +38,6 @@ class StoredFailNameTests(IRCStoreTestCase):
     """
 
     store: OutageStore
-
-    def makeStore(self) -> OutageStore:
-        store = OutageStore()
-        store.startService()
-        return store
 
     def setUp(self) -> None:
         super().setUp()

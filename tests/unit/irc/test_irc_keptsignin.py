@@ -8,20 +8,15 @@ from __future__ import annotations
 
 from chatd.irc.factory import IRCFactory
 from tests.support.ircstorecase import IRCStoreTestCase
-from tests.support.persistencecase import DATABASE_DOWN, OutageStore
+from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
 from tests.support.scramclient import ScramClient
 
 
-class KeptSaslTests(IRCStoreTestCase):
+class KeptSaslTests(OutageStoreCase, IRCStoreTestCase):
     """
     C{alice} (password C{sesame}) signed in once with SASL before the
     database goes away.
     """
-
-    def makeStore(self) -> OutageStore:
-        self.outage = OutageStore()
-        self.outage.startService()
-        return self.outage
 
     def setUp(self) -> None:
         super().setUp()
