@@ -178,11 +178,15 @@ def accountNodes(
     return nodes[0], nodes[1]
 
 
-def sharedStoreNodes(test: SynchronousTestCase, redis: FakeRedis) -> tuple[FakeNode, FakeNode]:
+def sharedStoreNodes(
+    test: SynchronousTestCase, redis: FakeRedis, store: MemoryChatStore | None = None
+) -> tuple[FakeNode, FakeNode]:
     """
-    L{accountNodes} sharing one database in memory, started.
+    L{accountNodes} sharing one database in memory (C{store}, or a new
+    one), started.
     """
-    store = MemoryChatStore()
+    if store is None:
+        store = MemoryChatStore()
     store.startService()
     return accountNodes(test, redis, lambda: store)
 

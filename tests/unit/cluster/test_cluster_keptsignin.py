@@ -13,7 +13,7 @@ from chatd.core import sharing
 from chatd.core.accounts import Accounts
 from chatd.core.keptcredentials import Credentials
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import FakeNode, accountNodes
+from tests.support.fakenode import FakeNode, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.keptsignin import loginReply
 from tests.support.persistencecase import DATABASE_DOWN, OutageStore
@@ -31,8 +31,7 @@ class KeptAcrossNodesTests(SynchronousTestCase):
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
         self.store = OutageStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
+        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
         self.a.turns()
         alice = self.a.user("alice")
         self.successResultOf(self.a.service.register(alice, "sesame"))

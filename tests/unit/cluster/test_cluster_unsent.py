@@ -14,7 +14,7 @@ from chatd.cluster.unsent import Unsent
 from chatd.core.events import Notice, PrivateMessage
 from chatd.core.storeretry import LONGEST
 from chatd.testing import settled
-from tests.support.fakenode import accountNodes
+from tests.support.fakenode import sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.persistencecase import OutageStore
 
@@ -33,8 +33,7 @@ class UnsentCopyTests(SynchronousTestCase):
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
         self.store = OutageStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
+        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
         self.settle()
         self.bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(self.bob, "secret1"))
