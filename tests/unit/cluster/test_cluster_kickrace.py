@@ -11,11 +11,14 @@ import json
 from collections.abc import Sequence
 
 from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
 from twisted.logger import LogEvent, LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.removals import Removals
-from tests.support.fakenode import GUEST_HOST, TwoNodes, inbox
+from chatd.storage.memory import MemoryChatStore
+from tests.support.fakenode import GUEST_HOST, FakeNode, TwoNodes, accountNodes, inbox, said
+from tests.support.fakeredis import FakeRedis
 
 RACING = f":qv!qvx@{GUEST_HOST} PRIVMSG #qk :racing\r\n"
 
@@ -143,3 +146,64 @@ class RemovalsTests(SynchronousTestCase):
         self.assertTrue(removals.pending("b", "qv", "qk"))
         second.callback(None)
         self.assertFalse(removals.pending("b", "qv", "qk"))
+
+
+class HistoryTests(SynchronousTestCase):
+    """
+    Nodes with stores: the message said as its author is kicked on the
+    other node is stored once, by its own node.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+
+    def race(self, a: FakeNode, b: FakeNode) -> None:
+        """
+        C{op} on A kicks C{qv} of B from C{lobby} while B handles C{qv}'s
+        message: C{qx} on A hears it.
+        """
+        op = a.user("op", "lobby")
+        qx = a.user("qx", "lobby")
+        b.user("qw", "lobby")
+        qv = b.user("qv", "lobby")
+        b.hold()
+        kicked = a.outcome(a.service.kickFromRoom, op, "lobby", "qv", "out")
+        b.service.say(qv, "lobby", ("racing",))
+        a.turns()
+        b.release()
+        a.turns()
+        self.assertEqual(self.successResultOf(kicked), "qv")
+        self.assertIn(("qv", "racing"), said(qx, "lobby"))
+
+    def stored(self, store: MemoryChatStore) -> list[tuple[str, ...]]:
+        history = self.successResultOf(store.history("lobby", 50))
+        return [e.lines for e in history if e.sender == "qv"]
+
+    def test_sharedStore(self) -> None:
+        """
+        With one database for both nodes, its history holds the message once.
+        """
+        store = MemoryChatStore()
+        store.startService()
+        a, b = accountNodes(self, self.redis, lambda: store)
+        a.turns()
+        self.race(a, b)
+        self.assertEqual(self.stored(store), [("racing",)])
+
+    def test_storePerNode(self) -> None:
+        """
+        With a store per node, B's holds the message and A's does not: A
+        shows it, as any message of another node's user, and stores nothing.
+        """
+        stores = [MemoryChatStore(), MemoryChatStore()]
+        for store in stores:
+            store.startService()
+        a = FakeNode(self, self.redis, "a", store=stores[0])
+        b = FakeNode(self, self.redis, "b", store=stores[1])
+        a.start()
+        b.start()
+        a.turns()
+        self.race(a, b)
+        self.assertEqual([self.stored(store) for store in stores], [[], [("racing",)]])
