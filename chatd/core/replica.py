@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_kickrace -*-  # noqa: E501
 """
 What another node of a cluster already checked, applied here: its users
 logging in, entering, leaving and renaming, and messages said there
