@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -49,6 +49,7 @@ from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.removals import Removals
 from chatd.cluster.rooms import RoomSync
 from chatd.cluster.suspects import Suspects
 from chatd.core import errors
@@ -97,6 +98,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.receipts = Receipts(bus, service)
         self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
         self.listenRooms()
+        self.removals = Removals(self.everyoneHeard)
         self._moderation: list[Any] = [self.roomDeletedElsewhere]
         self.lifts = Lifts(service.clock)
         self._gone: dict[str, float] = {}  # node declared dead -> when
@@ -201,6 +203,16 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
 
     def everyoneHeard(self) -> Deferred[None]:
         return self.barrier.everyoneHeard()
+
+    def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
+        """
+        An operator here kicked C{nick} out of C{room}: published, and a
+        user of another node remembered until their node applied it.
+        """
+        RoomSync.kickedFromRoom(self, room, nick, by, reason)
+        kicked = self.service.find(nick)
+        if isinstance(kicked, RemoteParticipant):
+            self.removals.removed(kicked.node, nick, room)
 
     def everyoneStored(self) -> Deferred[None]:
         return self.storeBarrier.everyoneHeard()

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -25,6 +25,7 @@ from chatd.cluster.notices import lostContact, saidLate
 from chatd.cluster.receipts import LEFT, UNKEPT, Receipts, which
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.removals import Removals
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
 from chatd.core.events import Notice, RoomMessage
@@ -70,6 +71,7 @@ class Inbound:
     receipts: Receipts
     recovery: Recovery
     adoption: Adoption
+    removals: Removals
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
     _held: dict[str, list[dict[str, Any]]]
@@ -200,7 +202,9 @@ class Inbound:
         msgid the sender's node stored.  One from a sender this node does not see
         in the room is held until C{node}'s next state (a node back from
         being cut off sends what its users said meanwhile before its
-        state), then shown if the state put the sender in the room.  One
+        state), then shown if the state put the sender in the room; unless
+        this node kicked the sender out of it and C{node} said it before it
+        applied the kick (L{chatd.cluster.removals}): then it is shown.  One
         read back from the shared store before it came is dropped.
         """
         room = fields["room"]
@@ -215,7 +219,8 @@ class Inbound:
             sender = event.sender
             proxy = self._proxy(node, sender)
             self.relaying = event  # from another node: this one's proxies publish it nowhere
-            if proxy is None or not sayRemote(proxy, event):
+            kicked = self.removals.pending(node, sender, room)  # said there before a kick here
+            if proxy is None or not (sayRemote(proxy, event, kicked) or kicked):
                 held = self._held.setdefault(node, [])
                 if hold and len(held) < HELD_LIMIT:
                     held.append({"room": room, "m": [message]})

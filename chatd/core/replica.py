@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery -*-
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_kickrace -*-  # noqa: E501
 """
 What another node of a cluster already checked, applied here: its users
 logging in, entering, leaving and renaming, and messages said there
@@ -151,7 +151,9 @@ class Replica(RoomReplica):
         ]
         return persistence.inbox.deliverConnected(people)
 
-    def sayRemote(self, participant: IParticipant, event: RoomMessage) -> bool:
+    def sayRemote(
+        self, participant: IParticipant, event: RoomMessage, removedHere: bool = False
+    ) -> bool:
         """
         Deliver a message another process's user said in a room to its
         members here, as one fan-out over the room's connections (proxies
@@ -159,11 +161,17 @@ class Replica(RoomReplica):
         not in the room here while only members may speak there (C{+n}),
         so the caller can hold it until states agree.  Without C{+n}, one
         from outside the room is delivered, as it was where it was sent.
+
+        @param removedHere: the sender was in the room until an order given
+            here took them out of it (a kick), and their process had not
+            applied that order when it sent this: said before the removal
+            there, by a member, it is delivered as from a member.
         """
         target = self.rooms.find(event.room)
         if target is None:
             return False
-        if target.members.get(key(event.sender)) is not participant and "n" in target.modes:
+        member = target.members.get(key(event.sender)) is participant or removedHere
+        if not member and "n" in target.modes:
             return False  # only members speak there: the states differ
         if event.status:  # for the room's operators only, here as where it was sent
             deliver(statusmsg.audience(self.service, target), "roomMessage", event, participant)

@@ -199,11 +199,13 @@ class IReplica(Interface):
         without a store.
         """
 
-    def sayRemote(participant: IParticipant, event: RoomMessage) -> bool:
+    def sayRemote(participant: IParticipant, event: RoomMessage, removedHere: bool = False) -> bool:
         """
         Show members here a room message a participant served by another
         node said there (where it was checked and stored); false, and
-        nobody told, if that participant is not in the room here.
+        nobody told, if that participant is not in the room here, unless
+        C{removedHere}: an order given here (a kick) took them out of it
+        after they said it there, before their node applied the order.
         """
 
     def sayLate(room: str, events: list[RoomMessage], notice: Notice) -> bool:
