@@ -154,6 +154,19 @@ class LoserEntersTests(TwoNodes):
         self.clock.advance(2)
         self.failureResultOf(refused, errors.ClusterUnavailable)
 
+    def test_ircJoinToldToTryAgain(self) -> None:
+        """
+        An IRC C{JOIN} whose room never comes is told to try again, after
+        the 2 s, not C{403}.
+        """
+        jb = self.ircClient(self.a, "jb")
+        self.race(lambda: jb.send("JOIN #jr0"))
+        self.assertEqual(jb.read(), "")
+        self.clock.advance(2)
+        shown = jb.read()
+        self.assertNotIn(" 403 ", shown)
+        self.assertIn("try again in a moment", shown)
+
     def test_roomInAState(self) -> None:
         """
         The winner's room, ja in it, reaches C{a} in a whole state (as
