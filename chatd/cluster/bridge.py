@@ -235,6 +235,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if not isinstance(participant, RemoteParticipant):
             self.bus.publish("enter", u=participant.nick, room=room, w=self.clock.seconds())
             self.recovery.entered(room, partial(self.aloneIn, participant, room))
+            self.newRooms.heard(room)
 
     def aloneIn(self, participant: IParticipant, room: str) -> bool:
         """Whether C{participant} is the only member of C{room} on this node."""

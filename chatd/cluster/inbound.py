@@ -21,6 +21,7 @@ from chatd.cluster.adoption import Adoption
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import sayEvent, tellEvent
 from chatd.cluster.moderation import Lifts
+from chatd.cluster.newrooms import NewRooms
 from chatd.cluster.notices import lostContact, saidLate
 from chatd.cluster.receipts import LEFT, UNKEPT, Receipts, which
 from chatd.cluster.recovery import Recovery
@@ -81,6 +82,7 @@ class Inbound:
     reloadStored: Callable[[], None]  # the console relay's
     lifts: Lifts
     sharedStore: bool
+    newRooms: NewRooms
     #: The room message from another node being handed to this node's
     #: members, which the proxies among them must not publish again.
     relaying: RoomMessage | None = None
@@ -174,6 +176,7 @@ class Inbound:
         proxy = self._ensureProxy(node, fields["u"])
         if proxy is not None:
             self.replica.enterRemote(proxy, fields["room"], fields.get("w"))
+            self.newRooms.heard(fields["room"])
 
     def remote_leave(self, node: str, fields: dict[str, Any]) -> None:
         proxy = self._proxy(node, fields["u"])

@@ -36,6 +36,7 @@ from twisted.python.failure import Failure
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.adoption import Adoption
 from chatd.cluster.bus import Bus
+from chatd.cluster.newrooms import NewRooms
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.errors import GroupExists
@@ -92,6 +93,7 @@ class RoomSync:
     adoption: Adoption
 
     def listenRooms(self) -> None:
+        self.newRooms = NewRooms(self.service, self.clock)
         self.roomStamps = {}
         self.settingStamps: dict[tuple[str, str], list[Any]] = {}
         for kind in ("mode", "kick", "invite", "redact"):
@@ -129,8 +131,10 @@ class RoomSync:
     def claimRoom(self, room: str) -> Deferred[None]:
         """
         Two nodes creating C{room} at the same moment: Redis's claim picks
-        one; the other is told the room exists once it has heard of it.
-        Without Redis, rooms are still made (local chat goes on), unclaimed.
+        one; the other is told the room exists once it has the room as the
+        winner made it (L{chatd.cluster.newrooms}), or that the cluster is
+        unreachable if it does not get it in time.  Without Redis, rooms
+        are still made (local chat goes on), unclaimed.
         """
         if not self.bus.up:
             return succeed(None)
@@ -139,7 +143,7 @@ class RoomSync:
             if failure.check(RedisUnavailable):
                 return succeed(None)
             failure.trap(GroupExists)
-            told: Deferred[None] = self.everyoneHeard().addCallback(lambda _: failure)
+            told: Deferred[None] = self.newRooms.awaitRoom(room).addCallback(lambda _: failure)
             return told
 
         claimed: Deferred[None] = self.presence.claimRoom(room)
@@ -147,9 +151,6 @@ class RoomSync:
 
     def releaseRoom(self, room: str) -> None:
         self.presence.releaseRoom(room)
-
-    def everyoneHeard(self) -> Deferred[None]:
-        raise NotImplementedError  # the bridge's
 
     def kickedFromRoom(self, room: str, nick: str, by: str, reason: str) -> None:
         self.bus.publish("kick", room=room, u=nick, by=by, r=reason)
@@ -264,3 +265,4 @@ class RoomSync:
             else:
                 self.roomStamps[key(room)] = stamp
             self.replica.syncRoomState(room, stamp[2], state, nicks)
+            self.newRooms.heard(room)

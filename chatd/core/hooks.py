@@ -123,7 +123,9 @@ class IChatObserver(Interface):
         """
         Asked before C{room} is created here: fires when it may be;
         fails with L{chatd.core.errors.GroupExists} when another process
-        creates it at the same moment (once this one has heard of it).
+        creates it at the same moment (once this one has the room, its
+        creator in it), or L{chatd.core.errors.ClusterUnavailable} when
+        this one does not get the room in time.
         """
 
     def releaseRoom(room: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from twisted.internet.defer import Deferred, maybeDeferred
 
+from chatd.cluster import barrier
 from chatd.core import errors
 from chatd.core.names import key
 from tests.support.fakenode import FakeNode, TwoNodes
@@ -17,14 +18,18 @@ class CreationRaceTests(TwoNodes):
     def test_oneCreationWins(self) -> None:
         """
         Two users create one room on two nodes in the same moment: one is
-        answered, the other gets L{errors.GroupExists}; the winner alone
-        runs the room, on both nodes.
+        answered, the other gets L{errors.GroupExists} once the room is
+        known on its node (its creator, who does not enter it, waited for
+        L{barrier.WAIT} seconds at most); the winner alone runs the room,
+        on both nodes.
         """
         alice, bob = self.a.user("alice"), self.b.user("bob")
         made = maybeDeferred(self.a.service.createRoom, alice, "spl")
         refused = maybeDeferred(self.b.service.createRoom, bob, "spl")
         self.settle()
         self.assertEqual(self.successResultOf(made), "spl")
+        self.assertNoResult(refused)
+        self.clock.advance(barrier.WAIT)
         self.failureResultOf(refused, errors.GroupExists)
         for node in (self.a, self.b):
             self.assertEqual(node.service.registry.get("spl").ops, {key("alice")})
