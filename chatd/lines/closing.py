@@ -48,6 +48,7 @@ class ClientClose:
     _blocked: bool
     _yielded: bool
     _admitted: bool
+    _closeCall: IDelayedCall | None
     #: L{OPEN}, L{READ_ENDED}, L{GONE} or L{DONE}.
     _clientClosed: int
     #: When what is left is dropped (L{ChatFactory.closeGrace} after the close).
@@ -63,8 +64,8 @@ class ClientClose:
         """
         The client sent all it will: answer what it sent, then close.
         """
-        if self._clientClosed != OPEN:
-            return
+        if self._clientClosed != OPEN or self._closeCall is not None:
+            return  # (or the server is closing it already)
         self._clientClosed = READ_ENDED
         self.factory.idleTimers.discard(self)  # type: ignore[arg-type]  # it cannot answer a probe
         self._bound()
