@@ -63,7 +63,8 @@ class LineClient(LineOnlyReceiver):
         """
         transport = self.transport
         if isinstance(transport, tcp.Connection):
-            transport.loseWriteConnection()
+            if transport.connected and not transport.disconnecting:  # (not closed already)
+                transport.loseWriteConnection()
         else:
             transport.loseConnection()  # type: ignore[union-attr]
         await self.closed
