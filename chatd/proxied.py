@@ -35,6 +35,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import (
     IAddress,
     IDelayedCall,
+    IHalfCloseableProtocol,
     IListeningPort,
     ILoggingContext,
     IProtocol,
@@ -271,6 +272,8 @@ class ProxiedConnection(ProtocolWrapper):
             self.transport.loseConnection()
             return
         self.wrappedProtocol = protocol
+        if IHalfCloseableProtocol.providedBy(protocol):  # its client's half-close reaches it
+            alsoProvides(self, IHalfCloseableProtocol)
         protocol.makeConnection(self)
         if received[length:] and self.wrappedProtocol is not None:
             self.wrappedProtocol.dataReceived(received[length:])
@@ -285,6 +288,13 @@ class ProxiedConnection(ProtocolWrapper):
         self.factory.unregisterProtocol(self)
         if self.wrappedProtocol is not None:
             self.wrappedProtocol.connectionLost(reason)  # type: ignore[arg-type]
+
+    def readConnectionLost(self) -> None:
+        """The client shut its sending side (a wrapped protocol that takes it)."""
+        IHalfCloseableProtocol(self.wrappedProtocol).readConnectionLost()
+
+    def writeConnectionLost(self) -> None:
+        IHalfCloseableProtocol(self.wrappedProtocol).writeConnectionLost()
 
     def logPrefix(self) -> str:
         if self.wrappedProtocol is None:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_protocol -*-
+# -*- test-case-name: tests.unit.irc.test_irc_protocol,tests.unit.irc.test_irc_closing -*-
 """
 The core of an IRC connection: decoding, dispatch, replies and errors.
 
@@ -18,6 +18,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError
 from chatd.core.interfaces import IChatService, IParticipant
+from chatd.core.person import NO_MODES
 from chatd.core.text import InvalidText
 from chatd.core.usermodes import userModesOf
 from chatd.irc import monitor
@@ -150,16 +151,16 @@ class IRCConnection(ChatLineReceiver):
 
     @property
     def participant(self) -> IParticipant:
-        """
-        This connection as the service sees it (L{chatd.irc.protocol.IRCProtocol}
-        declares the interface).
-        """
+        """This connection as the service sees it (L{chatd.irc.protocol.IRCProtocol})."""
         return cast(IParticipant, self)
 
     @property
     def userModes(self) -> frozenset[str]:
-        """The user modes of this connection's person (L{chatd.core.usermodes})."""
-        return userModesOf(self.service.people, self.participant)
+        """The modes of its person (L{chatd.core.usermodes}); none if it is none's."""
+        people = self.service.people  # (the core would ask a person-less one itself)
+        if people.personOf(self.participant) is self:
+            return NO_MODES
+        return userModesOf(people, self.participant)
 
     @property
     def server(self) -> str:

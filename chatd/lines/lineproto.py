@@ -27,6 +27,7 @@ from chatd.core.calls import afterHeard
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.core.participant import CONNECTION_CLOSED
 from chatd.core.tokenbucket import TokenBucket
+from chatd.lines.closing import GONE, OPEN, ClientClose
 from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
@@ -36,7 +37,7 @@ from chatd.lines.throttle import waitingNotice
 from chatd.lines.turnbudget import LIGHT
 
 
-class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
+class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
     """
     Base class for chatd's line protocols.
 
@@ -44,7 +45,8 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
     and, for a liveness probe, L{probeIdle}; and the
     L{chatd.core.interfaces.IParticipant} methods.
     C{textReceived} may return a L{Deferred}: later lines wait until it fires,
-    so replies keep the order of the commands.
+    so replies keep the order of the commands.  Lines read before the client
+    closed are carried out all the same (L{chatd.lines.closing}).
     """
 
     log = Logger()
@@ -81,6 +83,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         self._probed = self._admitted = False
         # What the service's admission counted this connection under, while open.
         self._ticket: str | None = None
+        self._clientClosed, self._carryCall = OPEN, None  # chatd.lines.closing
 
     def connectionMade(self) -> None:
         factory = self.factory
@@ -112,12 +115,15 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             self._closeCall.cancel()
         self._closeCall = None
         self.factory.idleTimers.discard(self)
+        if self.outbox is not None:
+            self.outbox.stopProducing()  # answers are dropped from now on
+        if self._linger():
+            return  # its person leaves once the lines it sent are carried out
+        self._stopCarrying()
         if self._drainCall is not None and self._drainCall.active():
             self._drainCall.cancel()
         self._drainCall = None
         self._yielded = False  # a later turn has nothing to resume
-        if self.outbox is not None:
-            self.outbox.stopProducing()
         if self._admitted:
             self._admitted = False
             self.factory.service.disconnect(self, self.closeReason)  # type: ignore[arg-type]
@@ -164,6 +170,11 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
         is cut.
         """
         self.closeReason = reason
+        if self._stopCarrying() == GONE:  # the connection is gone already
+            if self._pending:
+                self._pending.clear()
+            self._leave()
+            return
         if self.outbox is not None:
             self.outbox.close()
         if self._pending:
@@ -283,7 +294,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             turns = self.factory.turns
             while pending and not self._blocked:
                 transport = self.transport
-                if (
+                if not self._gone() and (
                     transport is None
                     or self._closeCall
                     or getattr(transport, "disconnecting", None)
@@ -320,6 +331,7 @@ class ChatLineReceiver(Liveness, LineHandler, LineReceiver):
             if handled and turns and self._pending is None and (box := self.outbox) and box.pending:
                 # It waits for its answers; in a share, it waited a turn already: now.
                 box.flush() if share else self.factory.flusher.hurry(box)
+            self._carriedOut()  # the client closed: once all is carried out, the session ends
 
     def _share(self) -> bool:
         """

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from twisted.internet import tcp
 from twisted.internet.defer import Deferred, DeferredQueue
 from twisted.internet.endpoints import TCP4ClientEndpoint, connectProtocol
 from twisted.internet.protocol import Protocol
@@ -55,7 +56,17 @@ class LineClient(LineOnlyReceiver):
         return [await self.line() for _ in range(count)]
 
     async def close(self) -> None:
-        self.transport.loseConnection()  # type: ignore[union-attr]
+        """
+        Close as a client that is done: over TCP, shut the sending side and
+        wait for the server to close (chatd answers what it read, then
+        closes), so the server's side has ended too when this returns.
+        """
+        transport = self.transport
+        if isinstance(transport, tcp.Connection):
+            if transport.connected and not transport.disconnecting:  # (not closed already)
+                transport.loseWriteConnection()
+        else:
+            transport.loseConnection()  # type: ignore[union-attr]
         await self.closed
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from twisted.internet.address import IPv4Address, IPv6Address
 from twisted.internet.error import ConnectionDone
+from twisted.internet.interfaces import IHalfCloseableProtocol
 from twisted.internet.protocol import Factory, Protocol
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
@@ -340,6 +341,23 @@ class TchatBehindBalancerTests(SynchronousTestCase):
             self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
         self.assertEqual([formatEvent(event) for event in events], [])
         self.assertEqual(self.service.admission.refused, {})
+
+    def test_halfClose(self) -> None:
+        """
+        A client's half-close reaches the TCHAT protocol through the PROXY
+        layer: it is answered what it sent, then the connection closes.
+        Before the header, the layer takes no half-close (a close).
+        """
+        waiting = self.factory.buildProtocol(BALANCER)
+        waiting.makeConnection(StringTransport(peerAddress=BALANCER))
+        self.assertFalse(IHalfCloseableProtocol.providedBy(waiting))
+        proto, transport = self.connect("203.0.113.7")
+        self.assertEqual(output(transport, self.clock), b"srv: TCHAT 1\n")
+        proto.dataReceived(b"clt: LOGIN zed\n")
+        IHalfCloseableProtocol(proto).readConnectionLost()
+        self.assertEqual(output(transport, self.clock), b"srv: OKAY!\n")
+        self.assertTrue(transport.disconnecting)
+        self.assertIsNone(self.service.find("zed"))
 
     def test_webHealthChecksCountAgainstNoLimit(self) -> None:
         """

@@ -300,7 +300,9 @@ class LeavingThePromptTests(PasswordPromptCase):
     def test_closedWhileChecked(self) -> None:
         """
         A connection that closes while its retried password waits for the
-        gate (its back-off) logs nobody in; the lines typed go nowhere.
+        gate (its back-off) has it checked once the back-off ends, as the
+        client's last act (L{chatd.lines.closing}), and its person leaves
+        at once; the lines typed go nowhere.
         """
         self.twoWrong()
         proto, t = self.terminal()
@@ -308,7 +310,7 @@ class LeavingThePromptTests(PasswordPromptCase):
         self.type(proto, t, b"bobpass1\r\nbobpass1\r\n")
         proto.connectionLost(None)
         self.clock.advance(30)
-        self.assertIsNone(proto.nick)
+        self.assertIsNone(self.service.find("bob"))
         self.assertNowhere("bobpass1", "guess3")
 
     def test_interrupt(self) -> None:
