@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_chathistory,tests.unit.irc.test_irc_failnames -*-
+# -*- test-case-name: tests.unit.irc.test_irc_chathistory,tests.unit.irc.test_irc_failnames,tests.unit.irc.test_irc_personnames -*-  # noqa: E501
 """
 C{CHATHISTORY} (IRCv3 C{draft/chathistory}): C{LATEST}, C{BEFORE},
 C{AFTER}, C{AROUND}, C{BETWEEN} and C{TARGETS}, with C{msgid=} and
@@ -35,7 +35,7 @@ from chatd.irc.channels import roomName
 from chatd.irc.message import Message
 from chatd.irc.servertime import serverTimeMillis
 from chatd.irc.session import IRCSession
-from chatd.irc.targetnames import shownChannel, shownTarget
+from chatd.irc.targetnames import shownTarget
 from chatd.irc.wire import channelName
 
 #: The most messages one request gets (ISUPPORT C{CHATHISTORY}).
@@ -128,11 +128,9 @@ def onChathistory(irc: IRCSession, message: Message) -> Any:
         room is not None,
         query,
     )
-    named = target if room is None else shownChannel(irc, target, room)  # as stored
+    named = shownTarget(irc, target)  # the answer and a refusal alike
     return d.addCallbacks(
-        lambda events: sendWindow(irc, named, events),
-        failed,
-        errbackArgs=(irc, sub, shownTarget(irc, target)),
+        lambda events: sendWindow(irc, named, events), failed, errbackArgs=(irc, sub, named)
     )
 
 
@@ -158,8 +156,9 @@ def sendWindow(
     irc: IRCSession, target: str, events: list[RoomMessage | PrivateMessage]
 ) -> Deferred[bool]:
     """
-    The messages found, in a C{chathistory} batch named as the client asked
-    (the room's own name for a channel); fires once it is all sent.
+    The messages found, in a C{chathistory} batch named as every reply
+    names its target (L{shownTarget}: the room's own name, the nickname a
+    person signed in goes by); fires once it is all sent.
     """
     if events and isinstance(events[0], RoomMessage):
         target = channelName(events[0].room)

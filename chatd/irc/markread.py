@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_markread,tests.unit.irc.test_irc_failnames -*-
+# -*- test-case-name: tests.unit.irc.test_irc_markread,tests.unit.irc.test_irc_failnames,tests.unit.irc.test_irc_personnames -*-  # noqa: E501
 """
 IRCv3 C{draft/read-marker}: C{MARKREAD <target> [timestamp=...]} reads or
 moves the account's read marker in a channel or a private conversation
@@ -105,7 +105,7 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
         return None
     target = params[0]
     name, isRoom = conversation(target)
-    shown = shownTarget(irc, target)  # what a refusal names
+    shown = shownTarget(irc, target)  # what the answer and a refusal name
     markers = readMarkersOf(irc.service)
     if markers is None:
         fail(irc, "ACCOUNT_REQUIRED", shown, "This server keeps no accounts")
@@ -131,5 +131,4 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
         else:
             fail(irc, "INTERNAL_ERROR", shown, "Could not read or save the marker")
 
-    answered = shown if isRoom else target  # the answer names the channel as stored
-    return d.addCallbacks(lambda millis: sendMarker(irc, answered, millis), refused)
+    return d.addCallbacks(lambda millis: sendMarker(irc, shown, millis), refused)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_failnames -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_failnames,tests.unit.irc.test_irc_personnames -*-  # noqa: E501
 """
 C{KICK} and C{INVITE}: what IRC calls channel moderation, mapped to the
 service's kick from a room (by the room's operators) and invitation.
@@ -47,7 +47,8 @@ def onKick(irc: IRCSession, message: Message) -> Any:
         if irc.service.find(nick) is None:  # nobody is (or can be) called so
             irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         else:
-            irc.numeric(N.ERR_USERNOTINCHANNEL, nick, channel, "They aren't on that channel")
+            shown = shownTarget(irc, nick)  # by the nickname they go by
+            irc.numeric(N.ERR_USERNOTINCHANNEL, shown, channel, "They aren't on that channel")
 
     def kick(nick: str) -> Any:
         try:
@@ -89,8 +90,9 @@ def onInvite(irc: IRCSession, message: Message) -> Any:
     if target is None:
         irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         return None
+    shown = shownTarget(irc, nick)  # by the nickname they go by, in every reply
     if key(nick) in {key(member) for member in irc.service.members(irc.participant, room)}:
-        irc.numeric(N.ERR_USERONCHANNEL, nick, channel, "is already on channel")
+        irc.numeric(N.ERR_USERONCHANNEL, shown, channel, "is already on channel")
         return None
     if "i" in irc.service.roomModes(room) and not irc.service.isRoomOperator(irc.participant, room):
         irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
@@ -100,7 +102,7 @@ def onInvite(irc: IRCSession, message: Message) -> Any:
         irc.participant,
         nick,
         room,
-        subject=nick,
+        subject=shown,
         errors={20: N.ERR_NOSUCHNICK},
-        onSuccess=lambda _: irc.numeric(N.RPL_INVITING, nick, channel),
+        onSuccess=lambda _: irc.numeric(N.RPL_INVITING, shown, channel),
     )

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_personnames -*-
 """
 C{MODE} for channels and users.
 
@@ -32,6 +32,7 @@ from chatd.irc import numerics as N
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 
 #: Member status modes, which take a nickname (room flags: L{ROOM_MODES}).
 MEMBER_MODES = "ov"
@@ -150,7 +151,8 @@ def modesRefused(
     """
     for _, char, argument, error in refused:
         if isinstance(error, NotInRoom):
-            irc.numeric(N.ERR_USERNOTINCHANNEL, argument, channel, "They aren't on that channel")
+            shown = shownTarget(irc, argument)  # by the nickname they go by
+            irc.numeric(N.ERR_USERNOTINCHANNEL, shown, channel, "They aren't on that channel")
         elif isinstance(error, ListFull):
             irc.numeric(ERR_BANLISTFULL, channel, char, "Channel list is full")
         elif isinstance(error, InvalidArgument):

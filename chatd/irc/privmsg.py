@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_refusals -*-
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_refusals,tests.unit.irc.test_irc_personnames -*-  # noqa: E501
 """
 Messages: C{PRIVMSG}, C{NOTICE} and C{TAGMSG} to channels and nicknames,
 and their echo to the sender (C{echo-message}).
@@ -28,6 +28,7 @@ from chatd.irc.channels import findRoom, roomName, timeTags
 from chatd.irc.message import Message, fittedToRelay
 from chatd.irc.refusals import messageRefused
 from chatd.irc.session import IRCSession
+from chatd.irc.targetnames import shownTarget
 from chatd.irc.wire import channelName
 
 #: The tag on every message of a client in bot mode (user mode C{+B}).
@@ -150,9 +151,9 @@ def sendOne(
 
     def sent(event: object) -> None:
         if away and not quiet:
-            irc.numeric(N.RPL_AWAY, target, away)
+            irc.numeric(N.RPL_AWAY, shownTarget(irc, target), away)
         elif isinstance(event, Kept) and not quiet:  # waits for their next login
-            irc.numeric(N.RPL_AWAY, target, event.reason)
+            irc.numeric(N.RPL_AWAY, event.recipient, event.reason)  # the account, as registered
         echo(irc, command, recipient.nick if recipient else target, lines, event)
 
     told = maybeDeferred(service.tell, irc.participant, target, lines, command == "NOTICE", tags)

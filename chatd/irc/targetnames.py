@@ -1,12 +1,16 @@
-# -*- test-case-name: tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_failnames -*-
+# -*- test-case-name: tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_failnames,tests.unit.irc.test_irc_personnames -*-  # noqa: E501
 """
 The name a reply gives the channel or person it is about, whatever case or
 accents the client typed: an existing room by its own name (C{#Général}
 for C{#general}), as Ergo and InspIRCd name a channel; an existing person
-by the nickname they go by (C{Zoé} for C{zoe}); anything else as typed.
-The numerics and the C{FAIL} replies ask it alike, so a client matching a
-reply to a window by name finds the one the C{JOIN} or the person's
-messages opened.
+by the nickname they go by (C{Zoé} for C{zoe}); anything else as typed,
+a registered person who is not signed in too: how their account is
+spelled is the store's to say, and a reply does not wait on the database
+for it (a message kept for them is answered with the account's name the
+service gives back, L{chatd.core.inbox.Kept}).  The numerics, the
+C{FAIL} replies, C{MARKREAD} and a C{chathistory} batch ask it alike, so
+a client matching a reply to a window by name finds the one the C{JOIN}
+or the person's messages opened.
 """
 
 from __future__ import annotations
