@@ -54,17 +54,34 @@ class BodyRule:
         """
         if len(lines) > self.maxLines:
             raise errors.InvalidArgument(f"too many lines: a message has at most {self.maxLines}")
+        text = "".join(lines)
+        if text.isascii() and text.isprintable():
+            # Printable ASCII, the common case, settles the rest at once: no
+            # character the text rule refuses, no CTCP mark, as many
+            # characters as composed, and nothing that shows nothing but spaces.
+            if len(text) > self.maxSize:
+                raise self._tooLong()
+            if not text or text.isspace():
+                raise _empty()
+            return
         if sum(map(len, lines)) > self.maxSize and bodySize(lines) > self.maxSize:
-            raise errors.InvalidArgument(
-                f"message too long: a message has at most {self.maxSize} characters"
-            )
+            raise self._tooLong()
         checkLines(lines)
         if not any(_shows(line) for line in lines):  # formatting alone shows nothing
-            raise errors.InvalidArgument("empty message")
+            raise _empty()
         if not notice and not takesCtcp(participant) and ctcpOf(lines) is not None:
             raise errors.InvalidArgument(
                 "a line may not start with \\x01 (CTCP is for IRC clients)"
             )
+
+    def _tooLong(self) -> errors.InvalidArgument:
+        return errors.InvalidArgument(
+            f"message too long: a message has at most {self.maxSize} characters"
+        )
+
+
+def _empty() -> errors.InvalidArgument:
+    return errors.InvalidArgument("empty message")
 
 
 def bodySize(lines: Iterable[str]) -> int:
