@@ -162,7 +162,7 @@ class StoredFailNameTests(OutageStoreCase, IRCStoreTestCase):
         msgid = told.tags["msgid"]
         self.assertEqual(
             self.failsFor(self.zoe, self.tz, f"REDACT ALICE {msgid}"),
-            [["REDACT", "REDACT_FORBIDDEN", "alice", msgid]],
+            [["REDACT", "REDACT_FORBIDDEN", "ALICE", msgid]],  # case only: as typed
         )
 
     def test_redactInvalidTarget(self) -> None:
