@@ -46,7 +46,7 @@ def shownTarget(irc: IRCSession, target: str) -> str:
     if room is not None:
         return shownChannel(irc, target, room)
     person = irc.service.find(target)
-    nick = person.nick if person is not None else None
+    nick: str | None = person.nick if person is not None else None
     if nick is None or sameUnderCasemapping(target, nick):
         return target  # (the client matches it to their window itself, as irctest expects)
     return nick
