@@ -85,8 +85,8 @@ class StoredLogin:
                 and password is None
                 and self.persistence.sharedStore
             ):
-                if await self.persistence.store.accountHash(nick) is not None:
-                    self.persistence.registered.add(nickKey)  # registered on another node
+                if await self._registeredElsewhere(nick):
+                    self.persistence.registered.add(nickKey)
             proven = nickKey in self.persistence.registered or password is not None
             if proven:
                 if password is None and self._unchecked.pop(participant, None) == nickKey:
@@ -113,6 +113,25 @@ class StoredLogin:
         except CancelledError:
             raise errors.NotLoggedIn("the connection closed during login") from None
         return account, stored
+
+    async def _registeredElsewhere(self, nick: str) -> bool:
+        """
+        Whether C{nick}, a name this node knows no account of, was
+        registered on another node sharing the store.  While the store is
+        unavailable, a node that hears every change made elsewhere (its
+        cluster's bus is up: each registration is relayed to it once
+        written) has the answer in its copy of the registered names: none,
+        and the name is a guest's, as with the store up.
+
+        @raise StoreUnavailable: the store is away and this node may have
+            missed a registration made elsewhere.
+        """
+        try:
+            return await self.persistence.store.accountHash(nick) is not None
+        except errors.StoreUnavailable:
+            if not self.persistence.accounts.credentials.trusted():
+                raise
+            return False
 
     async def _storedRooms(self, nick: str, fromKept: bool) -> list[str]:
         """
