@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_reread -*-  # noqa: E501
 """
 Moderation across nodes, for the admin console: sanctions, changes to the
 shared store, other moderation actions (a room deleted) and kicks, published

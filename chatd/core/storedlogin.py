@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.irc.test_irc_accounts -*-
+# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.irc.test_irc_accounts,tests.unit.test_outage_rooms,tests.unit.cluster.test_cluster_outageguests -*-  # noqa: E501
 """
 The steps of a login that need the store: the password check of a
 registered name, its stored rooms, and the welcome after it (the history
