@@ -17,7 +17,7 @@ from chatd.core import autojoin, errors
 from chatd.core.accounts import Secret
 from chatd.core.calls import maybeCall
 from chatd.core.chathistory import othersWritten
-from chatd.core.entryreplay import Cut
+from chatd.core.entryreplay import Cut, RoomsBack
 from chatd.core.events import Notice
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
@@ -265,4 +265,4 @@ class StoredLogin:
         entered = autojoin.joinRooms(service, participant, shown, rooms, refused)
         if service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
-        await persistence.replays.putIn(participant, entered, cut, refused=refused)
+        await persistence.replays.putIn(participant, entered, cut, refused=refused, told=RoomsBack)

@@ -12,8 +12,9 @@ from chatd.tchat import TchatProtocol
 from tests.support.helpers import connect, output
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.keptsignin import leave
-from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
+from tests.support.persistencecase import DATABASE_DOWN, OutageStore, OutageStoreCase
 from tests.support.tchatstorecase import TchatStoreTestCase
+from tests.support.webclient import StoredWebTestCase
 
 
 class TchatRoomsLaterTests(OutageStoreCase, TchatStoreTestCase):
@@ -112,3 +113,44 @@ class IRCRoomsLaterTests(OutageStoreCase, IRCStoreTestCase):
         joins = [m.params[0] for m in later if m.command == "JOIN"]
         self.assertEqual(sorted(joins), ["#Général", "#salon"])
         self.assertIn("353", self.codes(later))
+
+
+class WebRoomsLaterTests(StoredWebTestCase):
+    """
+    On the web page: C{alice} (password C{sesame}) is in C{lobby}, stored,
+    when she leaves; then the database goes away.
+    """
+
+    def makeStore(self) -> OutageStore:
+        self.outage = OutageStore()
+        self.outage.startService()
+        return self.outage
+
+    def test_noticeThenJoined(self) -> None:
+        """
+        Signed in during the outage, the page is told (a C{notice}) that her
+        rooms come back; once the store answers, a C{joined} frame for
+        C{lobby} follows.
+        """
+        client = self.signIn()
+        self.assertEqual(self.request(client, type="join", room="lobby").get("type"), "join")
+        client.transport.loseConnection()
+        self.web.flush()
+        self.outage.down |= DATABASE_DOWN
+        client = self.web.connect()
+        reply = self.request(client, type="login", nick="alice", password="sesame")
+        self.assertEqual(reply.get("rooms"), [])
+        self.reactor.advance(0)
+        self.web.flush()
+        told = client.take()
+        self.assertTrue(
+            any("your rooms come back" in f.get("text", "") for f in told + client.received), told
+        )
+        self.outage.answersAgain()
+        self.reactor.advance(0)
+        self.web.flush()
+        frames = client.take()
+        joined = [f["room"] for f in frames if f.get("type") == "joined" and f["nick"] == "alice"]
+        self.assertEqual(joined, ["lobby"], frames)
+        client.transport.loseConnection()
+        self.web.flush()
