@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_reread -*-  # noqa: E501
 """
 Moderation across nodes, for the admin console: sanctions, changes to the
 shared store, other moderation actions (a room deleted) and kicks, published
@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import CancelledError, Deferred
 from twisted.internet.interfaces import IReactorTime
+from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
 from chatd.cluster.bus import Bus
@@ -28,6 +29,11 @@ from chatd.modstore import BAN, KICK, Sanction
 #: Seconds a node remembers a lifted sanction, so that a node met anew
 #: which still holds it (it missed the lift) does not bring it back.
 LIFTS_KEPT = 86400.0
+
+
+#: Seconds between two tries to re-read the shared store while it fails
+#: and its health does not say so (L{ConsoleRelay.reloadStored}).
+REREAD_RETRY = 5.0
 
 
 class Lifts:
@@ -57,6 +63,11 @@ class ConsoleRelay:
     The bridge's moderation half: what a console does here, every other
     node does too.
     """
+
+    #: The re-read of the shared store under way, if it waits (L{reloadStored}).
+    _rereading: Deferred[None] | None = None
+    #: Whether a re-read found the store unavailable and said so.
+    _rereadWaited = False
 
     log: Logger
     service: ChatService
@@ -133,12 +144,47 @@ class ConsoleRelay:
 
     def reloadStored(self) -> None:
         """
-        Events may have been lost: re-read what the store holds.
+        Events may have been lost: re-read what the store holds (again
+        from the start if a re-read still waits for the store).
         """
         if self.sharedStore:
-            assert self.service.persistence is not None
-            d = Deferred.fromCoroutine(sharing.reload(self.service.persistence))
+            if self._rereading is not None:
+                self._rereading.cancel()
+            d = self._rereading = Deferred.fromCoroutine(self._reread())
+            d.addErrback(lambda f: f.trap(CancelledError) and None)
             d.addErrback(lambda f: self.log.failure("re-reading the shared store failed", f))
+            d.addBoth(lambda _: setattr(self, "_rereading", None))
+
+    async def _reread(self) -> None:
+        """
+        Re-read the shared store; while it is unavailable (an outage,
+        expected), say so once, without a traceback, and try again as soon
+        as it answers (its health recovers; every L{REREAD_RETRY} seconds if
+        its health did not see it fail), then say that it worked; a new
+        re-read meanwhile takes its place, and is not said again.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        health = persistence.store.health
+        while True:
+            try:
+                await sharing.reload(persistence)
+            except errors.StoreUnavailable:
+                if not self._rereadWaited:
+                    self._rereadWaited = True
+                    self.log.warn(
+                        "re-reading the shared store failed: the store is unavailable;"
+                        " trying again once it answers"
+                    )
+                if health.problem is None:
+                    await deferLater(self.service.clock, REREAD_RETRY)
+                else:
+                    await health.whenWorks()
+                continue
+            if self._rereadWaited:
+                self._rereadWaited = False
+                self.log.info("re-reading the shared store worked: the store answers again")
+            return
 
     def reachesEveryone(self) -> bool:
         """

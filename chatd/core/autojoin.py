@@ -39,6 +39,14 @@ def loginRooms(service: ChatService, nick: str, stored: Iterable[str]) -> list[R
     return _fresh(service, nick, [*stored, *service.autojoin])
 
 
+def storedRooms(service: ChatService, nick: str, stored: Iterable[str]) -> list[Room]:
+    """
+    The existing rooms of C{stored} (a registered user's rooms from last
+    time, read late) that C{nick} is not in; each once.
+    """
+    return _fresh(service, nick, list(stored))
+
+
 def registrationRooms(service: ChatService, nick: str) -> list[Room]:
     """
     The rooms flagged autojoin that C{nick}, an account registered just now,

@@ -52,6 +52,16 @@ class RoomsEntered(Notice):
         self.rooms = tuple(rooms)
 
 
+class RoomsBack(RoomsEntered):
+    """
+    The recipient, signed in while the store was unavailable, was put in
+    C{rooms}, its stored ones, once the store answered: a front-end whose
+    login reply lists a login's rooms (the web page's) shows each entered now.
+    """
+
+    __slots__ = ()
+
+
 #: Messages read beyond those replayed, for those received live since
 #: the entry (left out): the replay is read a moment after it.
 SLACK = 200
@@ -215,15 +225,17 @@ class EntryReplays:
         cut: Cut | None,
         tell: bool = True,
         refused: Sequence[str] = (),
+        told: type[RoomsEntered] = RoomsEntered,
     ) -> None:
         """
         Offer C{who}, who entered C{rooms} at C{cut}, their history; first
         C{tell} them which rooms they were put in (at a login, rooms they
-        did not ask for), and which of theirs they could not be (C{refused}).
+        did not ask for: C{told}, a L{RoomsEntered}), and which of theirs
+        they could not be (C{refused}).
         """
         now = self.service.clock.seconds()
         if tell and rooms:
-            who.notice(RoomsEntered(rooms, now))
+            who.notice(told(rooms, now))
         if refused:
             who.notice(Notice("not back in " + ", ".join(refused) + ": enter it later", now))
         if cut is None:

@@ -197,7 +197,7 @@ class Logins(Renames, Joining):
             if settling is not None and settling not in waits:
                 waits.append(settling)
         persistence = service.persistence
-        rooms: list[str] = []
+        rooms: list[str] | None = []
         if persistence is None:
             self.refuseGuest()
         else:

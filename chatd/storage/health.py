@@ -7,7 +7,8 @@ A database that is down makes every retry and every query fail; logging each
 would grow the log by kilobytes a second and bury the first, useful error.
 L{StoreHealth} logs the first failure of an outage with its traceback, then
 at most one line every C{logEvery} seconds with a count, and one line when
-the store works again.  C{/healthz} and C{/metrics} read L{StoreHealth.problem}.
+the store works again.  C{/healthz} and C{/metrics} read L{StoreHealth.problem};
+what waits for the store to answer again waits for L{StoreHealth.whenWorks}.
 
 Each kind of use (L{QUERY}, L{WRITE}, writing messages, keeping them in the
 journal) fails and recovers on its own: a full disk stops writes while
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from twisted.internet.defer import Deferred, maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.logger import Logger
 from twisted.python.failure import Failure
@@ -137,6 +138,7 @@ class StoreHealth:
         self._lastLog: float | None = None
         self._unlogged = 0
         self._loggedDown = False
+        self._waiting: list[Deferred[None]] = []
 
     @property
     def problem(self) -> str | None:
@@ -187,12 +189,27 @@ class StoreHealth:
         """
         if self._problems.pop(what, None) is None or self._problems:
             return
+        waiting, self._waiting = self._waiting, []
+        for d in waiting:
+            d.callback(None)
         if self._loggedDown:
             self.log.info(
                 "the chat database works again ({unlogged} failures were not logged)",
                 unlogged=self._unlogged,
             )
             self._loggedDown, self._unlogged = False, 0
+
+    def whenWorks(self) -> Deferred[None]:
+        """
+        Fires when every kind that fails now works again (its probe, or a
+        use, succeeded: L{recovered}); at once if none fails.  Cancelling it
+        stops the wait.
+        """
+        if not self._problems:
+            return succeed(None)
+        d: Deferred[None] = Deferred(lambda d: self._waiting.remove(d))
+        self._waiting.append(d)
+        return d
 
     def recheck(self, what: str, probe: Callable[[], object]) -> None:
         """

@@ -301,7 +301,8 @@ class WebParticipant:
         self._send(event.wire(wire.encodeRename))
 
     def notice(self, event: Notice) -> None:
-        self._send(event.wire(wire.encodeNotice))
+        for frame in wire.noticeFrames(event, self.nick):
+            self._send(frame)
 
     def messageRedacted(self, event: Redaction) -> None:
         self._send(event.wire(wire.encodeRedaction))

@@ -18,7 +18,7 @@ import struct
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from chatd.core.entryreplay import RoomsEntered
+from chatd.core.entryreplay import RoomsBack, RoomsEntered
 from chatd.core.errors import ChatError
 from chatd.core.events import (
     KICK,
@@ -234,12 +234,25 @@ def encodeRename(event: Rename) -> bytes:
     )
 
 
+def noticeFrames(event: Notice, nick: str | None) -> list[bytes]:
+    """
+    The frames of a C{notice} to C{nick}: rooms it was put in once the store
+    answered (L{RoomsBack}) are each a C{joined} frame first, as a room it
+    joins, which the page opens.
+    """
+    frames = []
+    if isinstance(event, RoomsBack):
+        for room in event.rooms:
+            frames.append(dumps({"type": "joined", "room": room, "nick": nick, "time": event.when}))
+    return [*frames, event.wire(encodeNotice)]
+
+
 def encodeNotice(event: Notice) -> bytes:
     text = "\n".join(plain(line) for line in textLines(event.text))
     message: dict[str, Any] = {"type": "notice", "text": text, "time": event.when}
     if isinstance(event, AlwaysOnChange):  # the page's "Always on" box follows it
         message["alwaysOn"] = event.on
-    if isinstance(event, RoomsEntered):  # the login reply's rooms: the page said them
+    if isinstance(event, RoomsEntered) and not isinstance(event, RoomsBack):  # the login's
         message["rooms"] = list(event.rooms)
     if isinstance(event, RequestRefused):  # the page drops the room's waiting note
         message.update(room=event.room, refused=True, reason=plain(event.reason))

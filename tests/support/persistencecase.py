@@ -7,11 +7,13 @@ inline, and L{OutageStore} fails on demand.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from twisted.internet.defer import Deferred, fail, maybeDeferred
 from twisted.internet.task import Clock
+from twisted.logger import ILogObserver, Logger
+from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
@@ -19,6 +21,7 @@ from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.modstore import IModerationStore
+from chatd.storage.health import QUERY
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 
@@ -123,11 +126,23 @@ class OutageStore(MemoryChatStore):
         self.down: set[str] = set()
         #: The names of the calls counted (a mark, a deletion), in order.
         self.calls: list[str] = []
+        # Its health's first failure is logged as an error: not in a test.
+        self.health.log = Logger(observer=cast(ILogObserver, lambda event: None))
 
     def _unless(self, name: str, call: Any) -> Deferred[Any]:
         if name in self.down:
-            return fail(errors.StoreUnavailable())
+            failure = Failure(errors.StoreUnavailable())
+            self.health.failed(QUERY, failure)  # as a database's use fails
+            return fail(failure)
         return maybeDeferred(call)
+
+    def answersAgain(self) -> None:
+        """
+        The database is back: every method works, and the store's health
+        recovers, as its probe finds.
+        """
+        self.down.clear()
+        self.health.recovered(QUERY)
 
     def load(self) -> Deferred[Any]:
         return self._unless("load", super().load)

@@ -19,7 +19,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.storage import journal
-from chatd.storage.health import RECHECK_EVERY, WRITE, StoreHealth
+from chatd.storage.health import QUERY, RECHECK_EVERY, WRITE, StoreHealth
 from chatd.storage.journal import Journal
 from chatd.storage.rowshapes import isKeptRow
 from chatd.storage.spool import Spool
@@ -52,6 +52,26 @@ class RecheckTests(SynchronousTestCase):
         d: Deferred[None] = Deferred()
         self.calls.append(d)
         return d
+
+    def test_whenWorks(self) -> None:
+        """
+        L{StoreHealth.whenWorks} fires at once while nothing fails, and
+        otherwise only once every kind that failed works again (its probe
+        found it); one cancelled is not fired.
+        """
+        self.successResultOf(self.health.whenWorks())
+        self.health.recheck(WRITE, self.probe)
+        self.health.failed(WRITE, unavailable("disk full"))
+        self.health.failed(QUERY, unavailable("disk full"))
+        self.flushLoggedErrors(OSError)
+        waiting, cancelled = self.health.whenWorks(), self.health.whenWorks()
+        cancelled.cancel()
+        self.failureResultOf(cancelled)
+        self.health.recovered(QUERY)
+        self.assertNoResult(waiting)
+        self.clock.advance(RECHECK_EVERY)
+        self.calls[0].callback(None)
+        self.successResultOf(waiting)
 
     def test_recheckedUntilItWorks(self) -> None:
         """
