@@ -6,20 +6,17 @@ the node may have missed such a change.
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.core import sharing
 from chatd.core.accounts import Accounts
 from chatd.core.keptcredentials import Credentials
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import FakeNode, sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import FakeNode
 from tests.support.keptsignin import loginReply
-from tests.support.persistencecase import DATABASE_DOWN, OutageStore
+from tests.support.outagenodes import OutageNodesCase
+from tests.support.persistencecase import DATABASE_DOWN
 
 
-class KeptAcrossNodesTests(SynchronousTestCase):
+class KeptAcrossNodesTests(OutageNodesCase):
     """
     Nodes C{a} and C{b} sharing one database; C{alice} (password
     C{sesame}) registered on C{a}, and signed in once on C{b}, which keeps
@@ -27,16 +24,8 @@ class KeptAcrossNodesTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.store = OutageStore()
-        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
-        self.a.turns()
-        alice = self.a.user("alice")
-        self.successResultOf(self.a.service.register(alice, "sesame"))
-        self.a.service.disconnect(alice)
-        self.a.turns()
+        super().setUp()
+        self.registerOn(self.a, "alice", "sesame")
         self.b.service.disconnect(self.b.user("alice", password="sesame"))
         self.b.turns()
         self.onB = TchatFactory(self.b.service, self.clock, floodBurst=None, aliveAfter=None)

@@ -7,21 +7,18 @@ by the credentials kept (L{chatd.core.keptcredentials}).
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import parse
 from chatd.irc.protocol import IRCProtocol
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
-from tests.support.persistencecase import DATABASE_DOWN, OutageStore
+from tests.support.outagenodes import OutageNodesCase
+from tests.support.persistencecase import DATABASE_DOWN
 
 
-class OutageGuestTests(SynchronousTestCase):
+class OutageGuestTests(OutageNodesCase):
     """
     Nodes C{a} and C{b} sharing one database; C{alice} (password
     C{sesame}) and C{bob} (C{bobpw}) registered on C{a}; alice signed in
@@ -29,17 +26,9 @@ class OutageGuestTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.store = OutageStore()
-        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
-        self.a.turns()
+        super().setUp()
         for nick, password in [("alice", "sesame"), ("bob", "bobpw")]:
-            user = self.a.user(nick)
-            self.successResultOf(self.a.service.register(user, password))
-            self.a.service.disconnect(user)
-            self.a.turns()
+            self.registerOn(self.a, nick, password)
         self.b.service.disconnect(self.b.user("alice", password="sesame"))
         self.b.turns()
         self.store.down |= DATABASE_DOWN

@@ -9,32 +9,21 @@ from __future__ import annotations
 
 from typing import cast
 
-from twisted.internet.task import Clock
 from twisted.logger import ILogObserver, LogEvent, LogLevel, globalLogPublisher
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.names import key
-from tests.support.fakenode import sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
-from tests.support.persistencecase import DATABASE_DOWN, OutageStore
+from tests.support.outagenodes import OutageNodesCase
+from tests.support.persistencecase import DATABASE_DOWN
 
 
-class RereadTests(SynchronousTestCase):
+class RereadTests(OutageNodesCase):
     """
     Nodes C{a} and C{b} sharing one database; C{bob} registered on C{a}.
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.store = OutageStore()
-        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
-        self.a.turns()
-        bob = self.a.user("bob")
-        self.successResultOf(self.a.service.register(bob, "bobpw"))
-        self.a.service.disconnect(bob)
-        self.a.turns()
+        super().setUp()
+        self.registerOn(self.a, "bob", "bobpw")
         self.logged: list[LogEvent] = []
         observer = cast(ILogObserver, self.logged.append)
         globalLogPublisher.addObserver(observer)

@@ -6,34 +6,26 @@ not stay in the store as a delivered one, the store away or not.
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
 from twisted.logger import LogLevel, capturedLogs
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.unsent import Unsent
 from chatd.core.events import Notice, PrivateMessage
 from chatd.core.storeretry import LONGEST
 from chatd.testing import settled
-from tests.support.fakenode import sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
-from tests.support.persistencecase import OutageStore
+from tests.support.outagenodes import OutageNodesCase
 
 #: What keeping a message for bob and deleting its sent copy read or write.
 KEEPING = {"waitingCount", "waitingFrom", "keepWaiting", "deleteMessage"}
 
 
-class UnsentCopyTests(SynchronousTestCase):
+class UnsentCopyTests(OutageNodesCase):
     """
     Nodes C{a} and C{b} sharing one database that fails on demand, bob
     registered and on C{b}, alice on C{a}.
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.store = OutageStore()
-        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
+        super().setUp()
         self.settle()
         self.bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(self.bob, "secret1"))
