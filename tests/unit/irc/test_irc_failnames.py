@@ -39,6 +39,8 @@ class StoredFailNameTests(OutageStoreCase, IRCStoreTestCase):
 
     store: OutageStore
 
+    signInCaps = CAPS
+
     def setUp(self) -> None:
         super().setUp()
         self.registered("Zoé", "zozo")
@@ -50,11 +52,6 @@ class StoredFailNameTests(OutageStoreCase, IRCStoreTestCase):
         self.send(self.alice, self.ta, "PRIVMSG #Général :picnic on Sunday")
         [said] = [m for m in self.send(self.zoe, self.tz) if m.command == "PRIVMSG"]
         self.msgid = said.tags["msgid"]
-
-    def signIn(self, nick: str, *first: str) -> tuple[IRCProtocol, StringTransport]:
-        proto, t = self.client()
-        self.send(proto, t, CAPS, *first, f"NICK {nick}", "USER u 0 * :U", "CAP END")
-        return proto, t
 
     def failsFor(self, proto: IRCProtocol, t: StringTransport, line: str) -> list[list[str]]:
         return fails(self.send(proto, t, line))

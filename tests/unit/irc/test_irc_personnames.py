@@ -9,10 +9,7 @@ names their account (a message kept for them); nobody as typed (C{401}).
 
 from __future__ import annotations
 
-from twisted.internet.testing import StringTransport
-
 from chatd.irc.message import Message
-from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
 
 CAPS = "CAP REQ :draft/read-marker draft/chathistory batch message-tags server-time"
@@ -24,6 +21,8 @@ class PersonNameTests(IRCStoreTestCase):
     alice runs the room C{#Atelier}, which Zoé is not in.
     """
 
+    signInCaps = CAPS
+
     def setUp(self) -> None:
         super().setUp()
         self.registered("Zoé", "zozo")
@@ -32,11 +31,6 @@ class PersonNameTests(IRCStoreTestCase):
         self.send(self.alice, self.ta, "JOIN #Atelier", "PRIVMSG Zoé :hello")
         [said] = [m for m in self.send(self.zoe, self.tz) if m.command == "PRIVMSG"]
         self.msgid = said.tags["msgid"]
-
-    def signIn(self, nick: str, *first: str) -> tuple[IRCProtocol, StringTransport]:
-        proto, t = self.client()
-        self.send(proto, t, CAPS, *first, f"NICK {nick}", "USER u 0 * :U", "CAP END")
-        return proto, t
 
     def aliceSends(self, line: str) -> list[Message]:
         return self.send(self.alice, self.ta, line)
