@@ -121,7 +121,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
             service.persistence.share(
                 self.publishStored,
                 lambda user: not isinstance(user, RemoteParticipant),
-                lambda: self._linked and self.bus.up,
+                self.hearsEverything,
             )
 
     # Who is who

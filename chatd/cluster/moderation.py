@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_reread -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_reread,tests.unit.cluster.test_cluster_outageguests -*-  # noqa: E501
 """
 Moderation across nodes, for the admin console: sanctions, changes to the
 shared store, other moderation actions (a room deleted) and kicks, published
@@ -68,12 +68,17 @@ class ConsoleRelay:
     _rereading: Deferred[None] | None = None
     #: Whether a re-read found the store unavailable and said so.
     _rereadWaited = False
+    #: How many times the link came back (L{linkReturns}), and how many of
+    #: those a re-read begun since has covered (L{_reread}).
+    _returns = 0
+    _readSince = 0
 
     log: Logger
     service: ChatService
     replica: IReplica
     bus: Bus
     sharedStore: bool
+    _linked: bool
     _moderation: list[Any]
     lifts: Lifts
 
@@ -142,6 +147,25 @@ class ConsoleRelay:
         """
         self.bus.publish("stored", sk=kind, f=fields)
 
+    def hearsEverything(self) -> bool:
+        """
+        Whether this node hears now every change made to the shared store
+        elsewhere (so that its copy of the registered names and the
+        credentials it keeps can decide during a database outage): its
+        link is up, and the re-read that followed the link's last coming
+        back has worked (what was changed elsewhere while the link was
+        down is read); a node whose link never went down read at start.
+        """
+        return self._linked and self.bus.up and self._readSince == self._returns
+
+    def linkReturns(self) -> None:
+        """
+        The link comes back after it was down: changes made elsewhere
+        meanwhile may have been missed, until a re-read begun from now on
+        works (L{hearsEverything}).
+        """
+        self._returns += 1
+
     def reloadStored(self) -> None:
         """
         Events may have been lost: re-read what the store holds (again
@@ -167,6 +191,7 @@ class ConsoleRelay:
         assert persistence is not None
         health = persistence.store.health
         while True:
+            returns = self._returns  # what a read begun now covers
             try:
                 await sharing.reload(persistence)
             except errors.StoreUnavailable:
@@ -181,6 +206,7 @@ class ConsoleRelay:
                 else:
                     await health.whenWorks()
                 continue
+            self._readSince = returns
             if self._rereadWaited:
                 self._rereadWaited = False
                 self.log.info("re-reading the shared store worked: the store answers again")

@@ -55,6 +55,7 @@ class Peers:
     # The bridge's, and its console relay's (first in line, so not defined here):
     publishState: Callable[..., None]
     reloadStored: Callable[[], None]
+    linkReturns: Callable[[], None]
 
     def linkUp(self) -> None:
         """
@@ -62,8 +63,12 @@ class Peers:
         there are; trade whole states with a node met for the first time,
         and ask the others to resend what Redis may have lost.  The
         credentials kept for a database outage go: changes made elsewhere
-        while this node could not hear them may have made them stale.
+        while this node could not hear them may have made them stale; until
+        the store is re-read, this node does not hear every change
+        (L{chatd.cluster.moderation.ConsoleRelay.hearsEverything}).
         """
+        if self._linked:
+            self.linkReturns()
         if self.service.persistence is not None:
             self.service.persistence.accounts.kept.forgetAll()
         self.bus.linkUp()

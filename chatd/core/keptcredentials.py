@@ -126,7 +126,8 @@ class CredentialReads:
         self.store = store
         self.kept = KeptCredentials(size)
         #: Whether this node hears every change made to an account
-        #: elsewhere now (a cluster's node: while its bus is up).
+        #: elsewhere now (a cluster's node: while its bus is up, once the
+        #: store was re-read since it last came back).
         self.trusted: Callable[[], bool] = lambda: True
         self._fromKept = False
 

@@ -102,8 +102,10 @@ class Persistence:
         """
         Other processes write the store too (cluster mode): report each
         change to C{onChange}, and tell users served here (C{isLocal});
-        the credentials kept for an outage are trusted only while this
-        node hears their changes (C{hearing}: its bus is up).
+        this node's copy of the registered names and the credentials kept
+        for an outage decide only while it hears every change made
+        elsewhere (C{hearing}: its bus is up and, since it last came back,
+        the store was re-read).
         """
         self.onChange, self.isLocal, self.sharedStore = onChange, isLocal, True
         self.accounts.credentials.trusted = hearing

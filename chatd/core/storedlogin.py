@@ -133,8 +133,9 @@ class StoredLogin:
         registered on another node sharing the store.  While the store is
         unavailable, a node that hears every change made elsewhere (its
         cluster's bus is up: each registration is relayed to it once
-        written) has the answer in its copy of the registered names: none,
-        and the name is a guest's, as with the store up.
+        written; and it re-read the store since the bus last came back) has
+        the answer in its copy of the registered names: none, and the name
+        is a guest's, as with the store up.
 
         @raise StoreUnavailable: the store is away and this node may have
             missed a registration made elsewhere.

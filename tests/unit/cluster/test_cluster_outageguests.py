@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from twisted.internet.testing import StringTransport
 
+from chatd.core.names import key
 from chatd.irc.factory import IRCFactory
 from chatd.irc.message import parse
 from chatd.irc.protocol import IRCProtocol
@@ -119,3 +120,31 @@ class OutageGuestTests(OutageNodesCase):
         self.b.bridge.linkDown()
         proto, told = self.irc("NICK tmpguest", "USER s 0 * :s")
         self.assertIn("263", self.codes(told))
+
+    def test_notHeardSinceBack(self) -> None:
+        """
+        A node whose link came back may have missed a registration made
+        while it was down, until it re-reads the store: meanwhile, with
+        the database away, that name gets "try again later" (C{263}), not
+        a guest's welcome; once the re-read worked, names are decided from
+        the node's copy again, the database away or not.
+        """
+        self.store.answersAgain()
+        self.registerOn(self.a, "carol", "carolpw")
+        self.b.bridge.linkDown()
+        persistence = self.b.service.persistence
+        assert persistence is not None
+        persistence.registered.discard(key("carol"))  # (made while b was cut off)
+        self.store.down |= DATABASE_DOWN
+        self.b.bridge.linkUp()
+        self.b.turns()
+        proto, told = self.irc("NICK carol", "USER s 0 * :s")
+        self.assertIn("263", self.codes(told))
+        self.assertNotIn("001", self.codes(told))
+        self.store.answersAgain()
+        self.b.turns()
+        self.store.down |= DATABASE_DOWN
+        proto, told = self.irc("NICK carol", "USER s 0 * :s")
+        self.assertEqual(self.codes(told), ["433"])
+        proto, told = self.irc("NICK tmpguest", "USER s 0 * :s")
+        self.assertIn("001", self.codes(told))

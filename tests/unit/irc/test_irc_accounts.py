@@ -303,15 +303,16 @@ class IRCOutageTests(IRCStoreTestCase):
     def test_registrationAfterUncheckedSASL(self) -> None:
         """
         SASL PLAIN for an account whose password cannot be checked while
-        the database is unavailable is C{904}; registration with that
+        the database is unavailable is C{FAIL AUTHENTICATE
+        TEMPORARILY_UNAVAILABLE} and C{904}; registration with that
         nickname then is C{263} (try again later), not C{433} (a wrong or
         missing password), once: a retry with no password is C{433}.
         """
         self.outage.down = {"accountHash"}
         proto, t = self.client()
         self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER u 0 * :U", "AUTHENTICATE PLAIN")
-        [failed] = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
-        self.assertEqual(failed.command, "904")
+        told = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(self.codes(told), ["FAIL", "904"])
         [reply] = self.send(proto, t, "CAP END")
         self.assertEqual(reply.command, "263")
         self.assertEqual(reply.params[-1], "service unavailable, try again later")

@@ -1,12 +1,15 @@
 """
 IRC's SASL (PLAIN, SCRAM-SHA-256) and NickServ's C{IDENTIFY} while the
 database is unavailable: the password of an account the node read lately
-is checked against the credentials it kept (L{chatd.core.keptcredentials}).
+is checked against the credentials it kept (L{chatd.core.keptcredentials});
+that of another cannot be checked, which the client is told as "try again
+later", not as a failed authentication.
 """
 
 from __future__ import annotations
 
 from chatd.irc.factory import IRCFactory
+from chatd.irc.message import Message
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
 from tests.support.scramclient import ScramClient
@@ -90,3 +93,65 @@ class KeptSaslTests(OutageStoreCase, IRCStoreTestCase):
         self.clock.advance(60)  # (past the back-off of the wrong one)
         right = self.send(proto, t, "PRIVMSG NickServ :IDENTIFY alice sesame")
         self.assertIn("900", self.codes(right))
+
+
+class UnkeptSaslTests(OutageStoreCase, IRCStoreTestCase):
+    """
+    C{alice} (password C{sesame}) registered; a server started since, which
+    never read her account, serves the clients; then the database goes away.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        fresh = self.makeService()
+        self.addCleanup(fresh.stopService)
+        self.factory = IRCFactory(fresh, self.clock, floodBurst=None)
+        self.outage.down |= DATABASE_DOWN
+
+    def assertTryAgain(self, told: list[Message]) -> None:
+        """
+        C{told} ends the exchange with a standard reply, then C{904}, both
+        saying "temporarily unavailable, try again later", and no success.
+        """
+        codes = self.codes(told)
+        self.assertNotIn("903", codes)
+        fail = told[codes.index("FAIL")]
+        self.assertEqual(fail.params[:2], ["AUTHENTICATE", "TEMPORARILY_UNAVAILABLE"])
+        self.assertIn("try again later", fail.params[-1])
+        self.assertLess(codes.index("FAIL"), codes.index("904"))
+        said = "SASL authentication temporarily unavailable: service unavailable, try again later"
+        self.assertEqual(told[codes.index("904")].params[-1], said)
+
+    def test_plain(self) -> None:
+        """
+        PLAIN: "try again later" (C{FAIL AUTHENTICATE TEMPORARILY_UNAVAILABLE},
+        C{904} saying so); the same password, once the database answers,
+        signs in.
+        """
+        proto, transport, told = self.saslAs("alice", "sesame", "alice")
+        self.assertTryAgain(told)
+        proto.connectionLost(None)
+        self.outage.answersAgain()
+        proto, transport, told = self.saslAs("alice", "sesame", "alice")
+        self.assertIn("903", self.codes(told))
+        proto.connectionLost(None)
+
+    def scram(self, password: str) -> list[Message]:
+        """
+        A SCRAM-SHA-256 exchange for alice with C{password}: what its first
+        message is answered.
+        """
+        proto, t = self.client()
+        self.addCleanup(proto.connectionLost, None)
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
+        return self.send(proto, t, "AUTHENTICATE " + ScramClient("alice", password).first())
+
+    def test_scram(self) -> None:
+        """
+        SCRAM-SHA-256: the verifier cannot be read, "try again later"; once
+        the database answers, the exchange goes on (its challenge).
+        """
+        self.assertTryAgain(self.scram("sesame"))
+        self.outage.answersAgain()
+        self.assertEqual(self.codes(self.scram("sesame")), ["AUTHENTICATE"])
