@@ -19,6 +19,10 @@ class ChatError(Exception):
 
     code: int = 0
     reason: str = "internal server error"
+    #: The same request may succeed later, unchanged (an outage, a limit
+    #: that lifts): front-ends say "try again" (IRC's
+    #: C{TEMPORARILY_UNAVAILABLE}), not that the request was wrong.
+    temporary: bool = False
 
     def __init__(self, detail: str | None = None) -> None:
         super().__init__(detail or self.reason)
@@ -54,6 +58,7 @@ class LoginTimedOut(NotLoggedIn):
 
 class ServerFull(ChatError):
     code, reason = 2, "the server is full, try again later"
+    temporary = True
 
 
 class StoreUnavailable(ChatError):
@@ -64,6 +69,7 @@ class StoreUnavailable(ChatError):
     """
 
     code, reason = 3, "service unavailable, try again later"
+    temporary = True
 
 
 class RelayUnavailable(StoreUnavailable):
@@ -87,6 +93,7 @@ class ShuttingDown(StoreUnavailable):
 
 class TooManyConnections(ChatError):
     code, reason = 4, "too many connections from your address"
+    temporary = True
 
 
 class TooManyNewConnections(TooManyConnections):
@@ -215,6 +222,7 @@ class GuestsRefused(ChatError):
 
 class TooManyAttempts(ChatError):
     code, reason = 29, "too many login attempts are waiting, try again later"
+    temporary = True
 
 
 class TooFast(TooManyAttempts):

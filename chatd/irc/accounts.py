@@ -132,7 +132,7 @@ def onRegister(irc: IRCSession, message: Message) -> Any:
         assert isinstance(error, ChatError)
         if isinstance(error, errors.InvalidArgument):
             code = "UNACCEPTABLE_PASSWORD"
-        elif isinstance(error, (errors.StoreUnavailable, errors.TooManyRegistrations)):
+        elif error.temporary:
             code = "TEMPORARILY_UNAVAILABLE"
         else:
             code = "BAD_ACCOUNT_NAME"

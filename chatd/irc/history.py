@@ -25,8 +25,6 @@ from chatd.core.errors import (
     NotLoggedIn,
     NotMember,
     NotPermitted,
-    StoreUnavailable,
-    TooFast,
 )
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.limits import MAX_HISTORY
@@ -146,7 +144,7 @@ def failed(failure: Failure, irc: IRCSession, sub: str, target: str) -> None:
         fail(irc, "INVALID_TARGET", sub, target, "Messages could not be retrieved")
     elif isinstance(error, InvalidArgument):
         fail(irc, "INVALID_PARAMS", sub, error.text)
-    elif isinstance(error, StoreUnavailable | TooFast):  # try again later
+    elif error.temporary:  # try again later
         fail(irc, "TEMPORARILY_UNAVAILABLE", sub, target, error.text)
     else:
         fail(irc, "MESSAGE_ERROR", sub, target, error.text)

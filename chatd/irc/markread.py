@@ -15,7 +15,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core.errors import ChatError, NotLoggedIn, NotPermitted, StoreUnavailable
+from chatd.core.errors import ChatError, NotLoggedIn, NotPermitted
 from chatd.core.interfaces import IParticipant
 from chatd.core.readmarkers import readMarkersOf
 from chatd.irc.message import Message
@@ -124,7 +124,7 @@ def onMarkread(irc: IRCSession, message: Message) -> Any:
     def refused(failure: Failure) -> None:
         if failure.check(NotPermitted, NotLoggedIn):
             fail(irc, "ACCOUNT_REQUIRED", shown, "Read markers are kept for accounts only")
-        elif failure.check(StoreUnavailable):  # not the client's parameters: try again
+        elif isinstance(failure.value, ChatError) and failure.value.temporary:  # try again
             fail(irc, "TEMPORARILY_UNAVAILABLE", shown, failure.getErrorMessage())
         elif failure.check(ChatError):
             fail(irc, "INVALID_PARAMS", shown, failure.getErrorMessage())

@@ -74,7 +74,7 @@ def onRedact(irc: IRCSession, message: Message) -> Deferred[Any]:
             fail(irc, "UNKNOWN_MSGID", shown, msgid, "This message does not exist")
         elif isinstance(error, errors.RedactForbidden):
             fail(irc, "REDACT_FORBIDDEN", shown, msgid, error.text)
-        elif isinstance(error, errors.StoreUnavailable):
+        elif error.temporary:
             fail(irc, "TEMPORARILY_UNAVAILABLE", shown, error.text)
         else:  # no such channel, not in it, no store, a reason refused
             fail(irc, "INVALID_TARGET", shown, error.text)

@@ -21,7 +21,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core.errors import AlreadyLoggedIn, ChatError, StoreUnavailable
+from chatd.core.errors import AlreadyLoggedIn, ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
@@ -245,22 +245,23 @@ def refused(irc: IRCSession, failure: Failure) -> None:
         irc.sasl = irc.saslBuffer = None
         irc.numeric(N.ERR_SASLALREADY, f"SASL authentication refused: {failure.value.text}")
         return
-    if isinstance(failure.value, StoreUnavailable):
+    if isinstance(failure.value, ChatError) and failure.value.temporary:
         unavailable(irc, failure.value)
         return
     text = failure.value.text if isinstance(failure.value, ChatError) else str(failure.value)
     fail(irc, text)
 
 
-def unavailable(irc: IRCSession, error: StoreUnavailable) -> None:
+def unavailable(irc: IRCSession, error: ChatError) -> None:
     """
-    The core could not decide now (L{StoreUnavailable}: the database is
-    away and this server keeps no credentials of the account): not a wrong
-    password.  C{FAIL AUTHENTICATE TEMPORARILY_UNAVAILABLE} for clients
-    that read standard replies, then the C{904} that ends the exchange
-    (IRCv3 SASL: any failure but those other numerics name), its text
-    saying so: irssi shows it and, as WeeChat does, connects again later
-    with the same password.
+    The core could not decide now (a L{ChatError.temporary}: the database
+    is away and this server keeps no credentials of the account, or too
+    many password checks wait): not a wrong password.  C{FAIL
+    AUTHENTICATE TEMPORARILY_UNAVAILABLE} for clients that read standard
+    replies, then the C{904} that ends the exchange (IRCv3 SASL: any
+    failure but those other numerics name), its text saying so: irssi
+    shows it and, as WeeChat does, connects again later with the same
+    password.
     """
     irc.sasl = irc.saslBuffer = None
     irc.sendMessage("FAIL", "AUTHENTICATE", "TEMPORARILY_UNAVAILABLE", error.text, trailing=True)

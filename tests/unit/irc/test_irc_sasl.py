@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from base64 import b64decode
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.testing import StringTransport
 from twisted.logger import capturedLogs, formatEvent
 
+from chatd.core import errors
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Notice
 from chatd.irc import protocol
@@ -426,6 +427,34 @@ class SaslBeforeRegistrationTests(IRCStoreTestCase):
         self.send(first, t1, "PASS sesame", "NICK alice", "USER a 0 * :A", "JOIN #den")
         self.send(first, t1, "QUIT")
         first.connectionLost(None)
+
+    def test_busyIsTryAgain(self) -> None:
+        """
+        A login the service cannot answer now (too many password checks
+        wait: a temporary refusal) ends the exchange with "try again
+        later" (C{FAIL AUTHENTICATE TEMPORARILY_UNAVAILABLE}, then C{904}
+        saying so), not as a wrong password would.
+        """
+        self.patch(self.service.logins, "login", lambda *a, **kw: fail(errors.TooManyAttempts()))
+        proto, t = self.client()
+        self.addCleanup(proto.connectionLost, None)
+        self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A", "AUTHENTICATE PLAIN")
+        told = self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"))
+        self.assertEqual(
+            [m.params for m in told if m.command in ("FAIL", "904")],
+            [
+                [
+                    "AUTHENTICATE",
+                    "TEMPORARILY_UNAVAILABLE",
+                    "too many login attempts are waiting, try again later",
+                ],
+                [
+                    "alice",
+                    "SASL authentication temporarily unavailable:"
+                    " too many login attempts are waiting, try again later",
+                ],
+            ],
+        )
 
     def provenBeforeEnd(
         self, nick: str = "alice"
