@@ -39,16 +39,16 @@ class IRCStoreTestCase(PersistenceTestCase):
         text = output(transport, self.clock).decode("utf-8")
         return [parse(line) for line in text.split("\r\n") if line]
 
-    #: The capabilities L{signIn} asks for, first.
-    signInCaps = "CAP REQ :batch message-tags"
+    #: The capabilities L{clientAs} asks for, first.
+    clientCaps = "CAP REQ :batch message-tags"
 
-    def signIn(self, nick: str, *first: str) -> tuple[IRCProtocol, StringTransport]:
+    def clientAs(self, nick: str, *first: str) -> tuple[IRCProtocol, StringTransport]:
         """
-        A client registered as C{nick} with L{signInCaps}, after the lines
+        A client registered as C{nick} with L{clientCaps}, after the lines
         C{first} (a C{PASS}, say).
         """
         proto, t = self.client()
-        self.send(proto, t, self.signInCaps, *first, f"NICK {nick}", "USER u 0 * :U", "CAP END")
+        self.send(proto, t, self.clientCaps, *first, f"NICK {nick}", "USER u 0 * :U", "CAP END")
         return proto, t
 
     def codes(self, messages: list[Message]) -> list[str]:

@@ -39,14 +39,14 @@ class StoredFailNameTests(OutageStoreCase, IRCStoreTestCase):
 
     store: OutageStore
 
-    signInCaps = CAPS
+    clientCaps = CAPS
 
     def setUp(self) -> None:
         super().setUp()
         self.registered("Zoé", "zozo")
-        self.alice, self.ta = self.signIn("alice", "PASS sesame")
-        self.zoe, self.tz = self.signIn("Zoé", "PASS zozo")
-        self.carol, self.tc = self.signIn("carol")
+        self.alice, self.ta = self.clientAs("alice", "PASS sesame")
+        self.zoe, self.tz = self.clientAs("Zoé", "PASS zozo")
+        self.carol, self.tc = self.clientAs("carol")
         self.send(self.alice, self.ta, "JOIN #Général")
         self.send(self.zoe, self.tz, "JOIN #Général")
         self.send(self.alice, self.ta, "PRIVMSG #Général :picnic on Sunday")

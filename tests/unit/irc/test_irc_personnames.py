@@ -21,13 +21,13 @@ class PersonNameTests(IRCStoreTestCase):
     alice runs the room C{#Atelier}, which Zoé is not in.
     """
 
-    signInCaps = CAPS
+    clientCaps = CAPS
 
     def setUp(self) -> None:
         super().setUp()
         self.registered("Zoé", "zozo")
-        self.alice, self.ta = self.signIn("alice", "PASS sesame")
-        self.zoe, self.tz = self.signIn("Zoé", "PASS zozo")
+        self.alice, self.ta = self.clientAs("alice", "PASS sesame")
+        self.zoe, self.tz = self.clientAs("Zoé", "PASS zozo")
         self.send(self.alice, self.ta, "JOIN #Atelier", "PRIVMSG Zoé :hello")
         [said] = [m for m in self.send(self.zoe, self.tz) if m.command == "PRIVMSG"]
         self.msgid = said.tags["msgid"]
