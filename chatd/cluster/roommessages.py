@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_racingnodes,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_recovery -*-  # noqa: E501
 """
 Other nodes' room messages, shown to this node's members.
 
@@ -63,9 +63,10 @@ class RoomMessages:
         in the room is held until C{node}'s next state (a node back from
         being cut off sends what its users said meanwhile before its
         state), then shown if the state put the sender in the room; unless
-        this node kicked the sender out of it and C{node} said it before it
-        applied the kick (L{chatd.cluster.removals}): then it is shown.  One
-        read back from the shared store before it came is dropped.
+        a kick this node applied took the sender out of it and C{node} said
+        it before it applied the kick (L{chatd.cluster.removals}): then it
+        is shown.  One read back from the shared store before it came is
+        dropped.
         """
         room = fields["room"]
         sayRemote, fresh = self.replica.sayRemote, self.recovery.fresh
