@@ -99,7 +99,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
         self.listenRooms()
         self.removals = Removals(self.everyoneHeard)
-        self._moderation: list[Any] = [self.roomDeletedElsewhere]
+        self._moderation: list[Any] = [self.roomDeletedElsewhere, self.removals.moderated]
         self.lifts = Lifts(service.clock)
         self._gone: dict[str, float] = {}  # node declared dead -> when
         self._unknownSenders: set[tuple[str, str, str]] = set()
@@ -223,6 +223,14 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         RoomSync.remote_kick(self, node, fields)
         if member:
             self.removals.kicked(kicked, fields["u"], room, node)
+
+    def roomDeleted(self, room: str, by: str, reason: str) -> None:
+        """
+        An administrator deleted C{room} here: published, and remembered
+        until every node has deleted it (L{chatd.cluster.removals}).
+        """
+        ConsoleRelay.roomDeleted(self, room, by, reason)
+        self.removals.deleted(room)
 
     def everyoneStored(self) -> Deferred[None]:
         return self.storeBarrier.everyoneHeard()

@@ -1,7 +1,7 @@
 # -*- test-case-name: tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_racingnodes -*-  # noqa: E501
 """
-Members of other nodes taken out of a room here, remembered until their
-node has applied it.
+Members of other nodes taken out of a room here, and rooms deleted here,
+remembered until every node concerned has applied it.
 
 An operator on node A kicks C{qv}, a user of node B, from C{#qk}: A takes
 B's proxy out of the room at once and publishes the kick; every other node
@@ -22,26 +22,32 @@ every inbox in one script, so it was in B's inbox before C could read it
 and send its ping.  The removal is forgotten then (or when the round gives
 up on a silent node: a message that comes later asks for a whole state, as
 one from a stranger does).
+
+A room an administrator deleted is remembered the same way, from when this
+node deleted it until every node has: a message another node's user said
+in it meanwhile has nobody left to go to here, and is dropped quietly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.defer import Deferred
 
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
+from chatd.core.roomremoval import DELETE_ROOM
 
-#: (node, nick key, room key) of a removal.
+#: (node, nick key, room key) of a removal; (C{""}, C{""}, room key) of a deletion.
 _Removal = tuple[str, str, str]
 
 
 class Removals:
     """
-    The removals from rooms of other nodes' users that their nodes may
-    not have applied yet.
+    The removals from rooms of other nodes' users, and the rooms deleted,
+    that other nodes may not have applied yet.
 
     @ivar heard: fires once every other node has read what this one
         published so far (L{chatd.cluster.barrier.Barrier.everyoneHeard}).
@@ -66,6 +72,20 @@ class Removals:
         """
         self._remember((node, key(nick), key(room)))
 
+    def moderated(self, action: str, fields: dict[str, Any]) -> None:
+        """
+        A moderation handler: another node's administrator deleted a room,
+        and this node deleted it too just now.
+        """
+        if action == DELETE_ROOM:
+            self.deleted(fields["room"])
+
+    def deleted(self, room: str) -> None:
+        """
+        C{room} was deleted here just now.
+        """
+        self._remember(("", "", key(room)))
+
     def _remember(self, removal: _Removal) -> None:
         self._pending[removal] = self._pending.get(removal, 0) + 1
         self.heard().addCallback(lambda _: self._applied(removal))
@@ -81,3 +101,10 @@ class Removals:
         order C{node} may not have applied yet.
         """
         return (node, key(nick), key(room)) in self._pending
+
+    def gone(self, room: str) -> bool:
+        """
+        Whether C{room} was deleted here and another node may not have
+        deleted it yet.
+        """
+        return ("", "", key(room)) in self._pending

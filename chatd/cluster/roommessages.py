@@ -65,8 +65,9 @@ class RoomMessages:
         state), then shown if the state put the sender in the room; unless
         a kick this node applied took the sender out of it and C{node} said
         it before it applied the kick (L{chatd.cluster.removals}): then it
-        is shown.  One read back from the shared store before it came is
-        dropped.
+        is shown; or the room was deleted here and C{node} said it before it
+        deleted it: then it is dropped.  One read back from the shared store
+        before it came is dropped.
         """
         room = fields["room"]
         sayRemote, fresh = self.replica.sayRemote, self.recovery.fresh
@@ -82,6 +83,8 @@ class RoomMessages:
             self.relaying = event  # from another node: this one's proxies publish it nowhere
             kicked = self.removals.pending(node, sender, room)  # said there before a kick here
             if proxy is None or not (sayRemote(proxy, event, kicked) or kicked):
+                if self.removals.gone(room):
+                    continue  # said as the room was deleted here: nobody to show it to
                 held = self._held.setdefault(node, [])
                 if hold and len(held) < HELD_LIMIT:
                     held.append({"room": room, "m": [message]})

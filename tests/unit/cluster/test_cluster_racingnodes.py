@@ -2,8 +2,9 @@
 Tests for a message said on node B as another node takes its author out
 of the room (L{chatd.cluster.removals}), seen from a node that applied the
 removal before it read the message: a third node that read node A's kick
-first shows the message to its members after the kick, and asks B for no
-whole state.  A message from a sender never known in the room still does.
+first shows the message to its members after the kick, and a node that
+deleted the room drops it quietly; neither asks B for a whole state.  A
+message from a sender never known in the room still does.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 
 from twisted.logger import LogEvent, LogLevel, capturedLogs, formatEvent
 
+from chatd.admin.commands import AdminConsole
 from tests.support.fakenode import GUEST_HOST, ThreeNodes, inbox
 
 RACING = f":qv!qvx@{GUEST_HOST} PRIVMSG #qk :racing\r\n"
@@ -146,3 +148,40 @@ class ThirdNodeKickTests(RacingNodesCase):
         self.assertNotIn(RACING, self.qc.read())
         self.assertIn("hello", self.sentTo("b", before))
         self.assertIn("qv of node b spoke in qk without being in it here", *warnings(events))
+
+
+class DeletionRaceTests(RacingNodesCase):
+    """
+    C{bob} on node B says something in C{lobby} as node A's console
+    deletes it; B has read nothing of the deletion yet.
+    """
+
+    def test_droppedQuietly(self) -> None:
+        """
+        A and C, which deleted the room before they read C{bob}'s message,
+        drop it: no warning, no whole state asked of B; every node forgets
+        the deletion once B has applied it.
+        """
+        self.a.user("op", "lobby")
+        bob = self.b.user("bob", "lobby")
+        self.c.user("carol", "lobby")
+        self.settle()
+        before = len(self.redis.published)
+        with capturedLogs() as events:
+            self.b.hold()
+            reply = AdminConsole(self.a.service, "root").execute("delete room lobby spam")
+            self.settle()
+            self.b.service.say(bob, "lobby", ("racing",))
+            self.settle()
+            gone = [node.bridge.removals.gone("lobby") for node in (self.a, self.c)]
+            self.b.release()
+            self.settle()
+        self.assertEqual(gone, [True, True])
+        self.assertEqual(self.successResultOf(reply), "deleted lobby: 3 member(s) removed")
+        self.assertEqual(warnings(events), [])
+        self.assertNotIn("hello", self.sentTo("b", before))
+        for node in (self.a, self.b, self.c):
+            self.assertIsNone(node.service.registry.find("lobby"))
+            self.assertFalse(node.bridge.removals.gone("lobby"))
+        for name in "ac":  # B took it for said in the room, before the deletion
+            self.assertIn("says", self.sentTo(name, before))
