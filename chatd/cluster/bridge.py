@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_racingnodes,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_accountlogins -*-  # noqa: E501
 """
 The bridge between one node's L{ChatService} and the cluster bus.
 
@@ -99,7 +99,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
         self.listenRooms()
         self.removals = Removals(self.everyoneHeard)
-        self._moderation: list[Any] = [self.roomDeletedElsewhere]
+        self._moderation: list[Any] = [self.roomDeletedElsewhere, self.removals.moderated]
         self.lifts = Lifts(service.clock)
         self._gone: dict[str, float] = {}  # node declared dead -> when
         self._unknownSenders: set[tuple[str, str, str]] = set()
@@ -210,9 +210,27 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         user of another node remembered until their node applied it.
         """
         RoomSync.kickedFromRoom(self, room, nick, by, reason)
-        kicked = self.service.find(nick)
-        if isinstance(kicked, RemoteParticipant):
-            self.removals.removed(kicked.node, nick, room)
+        self.removals.kicked(self.service.find(nick), nick, room)
+
+    def remote_kick(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        Node C{node}'s operator kicked C{u} out of C{room}: applied here,
+        and a member here of a third node remembered until their node
+        applied it (L{chatd.cluster.removals}).
+        """
+        kicked, room = self.service.find(fields["u"]), fields["room"]
+        member = kicked is not None and key(room) in map(key, self.service.roomsOf(kicked))
+        RoomSync.remote_kick(self, node, fields)
+        if member:
+            self.removals.kicked(kicked, fields["u"], room, node)
+
+    def roomDeleted(self, room: str, by: str, reason: str) -> None:
+        """
+        An administrator deleted C{room} here: published, and remembered
+        until every node has deleted it (L{chatd.cluster.removals}).
+        """
+        ConsoleRelay.roomDeleted(self, room, by, reason)
+        self.removals.deleted(room)
 
     def everyoneStored(self) -> Deferred[None]:
         return self.storeBarrier.everyoneHeard()

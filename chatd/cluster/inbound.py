@@ -5,8 +5,8 @@ Other nodes' events, applied to this node's service.
 L{Inbound} is the half of L{chatd.cluster.bridge.Bridge} that handles what
 arrives: it keeps a L{RemoteParticipant} per user of another node, logged in
 and entered in rooms through the service's entry points for participants
-served elsewhere (no claim, no password, no store), and it fans other
-nodes' messages out to local members itself, once per event.
+served elsewhere (no claim, no password, no store); other nodes' room
+messages go to local members through L{chatd.cluster.roommessages}.
 """
 
 from __future__ import annotations
@@ -19,25 +19,22 @@ from twisted.logger import Logger
 
 from chatd.cluster.adoption import Adoption
 from chatd.cluster.bus import Bus
-from chatd.cluster.messages import sayEvent, tellEvent
+from chatd.cluster.messages import tellEvent
 from chatd.cluster.moderation import Lifts
 from chatd.cluster.newrooms import NewRooms
-from chatd.cluster.notices import lostContact, saidLate
+from chatd.cluster.notices import lostContact
 from chatd.cluster.receipts import LEFT, UNKEPT, Receipts, which
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
-from chatd.cluster.removals import Removals
+from chatd.cluster.roommessages import RoomMessages
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
-from chatd.core.events import Notice, RoomMessage
+from chatd.core.events import Notice
 from chatd.core.interfaces import connectionsOf
 from chatd.core.names import key
 from chatd.core.roles import IReplica
 from chatd.core.service import ChatService
 from chatd.modstore import IPBAN, Sanction
-
-#: Room messages held per node until its state says who is in which room.
-HELD_LIMIT = 10000
 
 
 def _text(value: Any) -> str:
@@ -57,7 +54,7 @@ def _error(name: str, text: str) -> errors.ChatError:
     return cls(text)
 
 
-class Inbound:
+class Inbound(RoomMessages):
     """
     Applies other nodes' envelopes; a C{remote_<kind>} method per kind.
 
@@ -72,10 +69,8 @@ class Inbound:
     receipts: Receipts
     recovery: Recovery
     adoption: Adoption
-    removals: Removals
     _moderation: list[Any]
     _unknownSenders: set[tuple[str, str, str]]
-    _held: dict[str, list[dict[str, Any]]]
     #: When local users were last told they missed what other nodes said.
     _toldMissed: float | None = None
     adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
@@ -83,9 +78,6 @@ class Inbound:
     lifts: Lifts
     sharedStore: bool
     newRooms: NewRooms
-    #: The room message from another node being handed to this node's
-    #: members, which the proxies among them must not publish again.
-    relaying: RoomMessage | None = None
 
     def publishState(self, node: str | None = None) -> None:
         raise NotImplementedError()
@@ -197,64 +189,6 @@ class Inbound:
             fields.get("ms"),
             _text(fields.get("ag")),
         )
-
-    def remote_says(self, node: str, fields: dict[str, Any], hold: bool = True) -> None:
-        """
-        A run of room messages from C{node} (L{chatd.cluster.bus.Bus.publishRun}),
-        each an entry of L{chatd.cluster.messages.sayEntry}, with the time and
-        msgid the sender's node stored.  One from a sender this node does not see
-        in the room is held until C{node}'s next state (a node back from
-        being cut off sends what its users said meanwhile before its
-        state), then shown if the state put the sender in the room; unless
-        this node kicked the sender out of it and C{node} said it before it
-        applied the kick (L{chatd.cluster.removals}): then it is shown.  One
-        read back from the shared store before it came is dropped.
-        """
-        room = fields["room"]
-        sayRemote, fresh = self.replica.sayRemote, self.recovery.fresh
-        kept = self.adoption.rooms(node)
-        for message in fields["m"]:
-            event = sayEvent(room, message)
-            if hold and not fresh(node, event):
-                continue  # shown already (L{chatd.cluster.recovery})
-            if kept is not None:
-                kept.append(event)  # for a node lost before it stored it
-            sender = event.sender
-            proxy = self._proxy(node, sender)
-            self.relaying = event  # from another node: this one's proxies publish it nowhere
-            kicked = self.removals.pending(node, sender, room)  # said there before a kick here
-            if proxy is None or not (sayRemote(proxy, event, kicked) or kicked):
-                held = self._held.setdefault(node, [])
-                if hold and len(held) < HELD_LIMIT:
-                    held.append({"room": room, "m": [message]})
-                self._dropped(node, sender, room)
-
-    def sayLate(self, room: str, events: list[RoomMessage]) -> None:
-        """
-        Room messages a lost node took with it, read back: shown here (to
-        local members only, so no proxy publishes them), after a notice that
-        they come late and since when, since their senders may have been
-        seen leaving meanwhile.
-        """
-        notice = Notice(saidLate(room, events), self.service.clock.seconds())
-        self.replica.sayLate(room, events, notice)
-
-    def _dropped(self, node: str, nick: str, room: str) -> None:
-        """
-        A message from someone this node does not see in the room: the
-        states differ, so ask for fresh ones (once per sender and room until
-        they arrive).
-        """
-        if (node, key(nick), key(room)) in self._unknownSenders:
-            return
-        self._unknownSenders.add((node, key(nick), key(room)))
-        self.log.warn(
-            "{nick} of node {node} spoke in {room} without being in it here; resynchronising",
-            nick=nick,
-            node=node,
-            room=room,
-        )
-        self.bus.publishTo(node, "hello")
 
     def remote_tell(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -393,8 +327,7 @@ class Inbound:
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))
         self.syncRooms(node, fields["users"], fields.get("rs", {}))
-        for held in self._held.pop(node, []):
-            self.remote_says(node, held, hold=False)
+        self.heldFrom(node)
         self.recovery.checkpoint(node, fields.get("mc"))  # all it said before: sent already
         if fields.get("bye"):  # its farewell: it stopped cleanly
             self.nodeLeft(node)

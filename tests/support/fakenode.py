@@ -275,6 +275,18 @@ class TwoNodes(SynchronousTestCase):
         self.settle()
 
 
+class ThreeNodes(TwoNodes):
+    """
+    L{TwoNodes} and a third, C{c}, on the same fake Redis.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.c = FakeNode(self, self.redis, "c")
+        self.c.start()
+        self.settle()
+
+
 class IRCClient:
     """
     An IRC client on one fake node, registered with capabilities C{caps},
