@@ -1,11 +1,11 @@
 # -*- test-case-name: tests.unit.web.test_web_output,tests.unit.web.test_web_joinorder,tests.unit.web.test_web_paced -*-  # noqa: E501
 """
-What a page is sent, apart from the answers' contents: frames written
-straight to the connection (built once per event, not once per recipient),
-a room's replay paced as the page reads it with the room's live frames held
-behind it (L{chatd.lines.roomhold}), the drain, and the end of output when
-the page stops reading.  Kept apart from L{chatd.web.socket}, which reads
-the requests and says what they did.
+How a page is sent its rooms' messages: a room's replay paced as the page
+reads it, with the room's live frames held behind it
+(L{chatd.lines.roomhold}); the fan-out's runs written straight to the
+connection's outbox (built once per event, not once per recipient); and
+its drain.  Kept apart from L{chatd.web.socket}, which reads the requests,
+answers them and closes.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ class PageOutput:
     The output side of L{chatd.web.socket.WebParticipant}.
     """
 
-    # One per connection: slots, as the participant's.
-    __slots__ = ("guard", "outbox", "replay", "held", "_open", "_closeReason")
+    __slots__ = ()  # the participant's slots hold these:
 
     service: IChatService
     guard: GuardProtocol | None
@@ -46,7 +45,6 @@ class PageOutput:
     replay: ReplayMarks | None
     held: RoomHold[tuple[bytes, int]]
     _open: bool
-    _closeReason: str
 
     #: All the history the service gives on entering; the page fetches what it missed.
     historyOnEnter, fetchesMissed = MAX_HISTORY, True
@@ -123,26 +121,6 @@ class PageOutput:
             if outbox.tally is not None and frames > 1:
                 outbox.tally(frames - 1)  # its flush counts this write as one
 
-    def sendFrame(self, frame: bytes) -> None:
-        """Send one frame from L{chatd.web.wire} (for request modules' pushes)."""
-        self._send(frame)
-
-    def _send(self, frame: bytes) -> None:
-        """
-        Write one frame from L{chatd.web.wire} straight to the connection:
-        frames are built once per event, not once per recipient by the
-        WebSocket library.
-        """
-        guard = self.guard
-        if not self._open or guard is None:
-            return
-        if guard.disconnecting:
-            # The peer's close frame arrived and was answered; connectionLost
-            # follows.  Nothing more can be said on this connection.
-            self._open = False
-            return
-        guard.write(frame)
-
     def whenDrained(self) -> Deferred[bool]:
         """
         See L{chatd.core.interfaces.IParticipant.whenDrained}: the guard's
@@ -151,7 +129,3 @@ class PageOutput:
         if self.outbox is None or not self._open:
             return succeed(False)
         return self.outbox.whenDrained()
-
-    def outputStalled(self) -> None:
-        self._open = False
-        self._closeReason = "slow reader"

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello -*-  # noqa: E501
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello,tests.unit.web.test_web_lastacts -*-  # noqa: E501
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in
@@ -11,13 +11,18 @@ password check, a store write), later ones wait unread, and under saturation
 they wait for a later reactor turn once the turn's budget is spent (the
 daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do):
 the connection's L{chatd.web.frames.FrameReader} hands them over one at a
-time, when L{WebParticipant.ready} and the budget allow.
+time, when L{WebParticipant.ready} and the budget allow.  What a client
+sent before it closed (a close frame behind waiting requests, or a
+connection gone) is carried out all the same, by the line protocols' rule
+(L{chatd.lines.closing}).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
@@ -33,6 +38,7 @@ from chatd.core.events import (
 )
 from chatd.core.interfaces import IParticipant
 from chatd.core.participant import CONNECTION_CLOSED
+from chatd.lines.closing import OPEN, LastActs
 from chatd.lines.outbox import Outbox
 from chatd.lines.roomhold import RoomHold
 from chatd.web import wire
@@ -54,10 +60,12 @@ CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
     1009,
     1013,
 )
+#: Seconds a client that closed has for what it sent (the site's C{closeGrace} when known).
+CLOSE_GRACE = 10.0
 
 
 @implementer(IParticipant)
-class WebParticipant(PageOutput):
+class WebParticipant(LastActs, PageOutput):
     """
     One browser tab (or any WebSocket client) as a chat participant.
 
@@ -78,7 +86,14 @@ class WebParticipant(PageOutput):
         "transport",
         "_pace",
         "_busy",
+        "guard",
+        "outbox",
+        "replay",
+        "held",
+        "_open",
+        "_closeReason",
         "_ended",
+        "_admitted",
         "_awaitingPong",
         "lastHeard",
         "__weakref__",
@@ -97,6 +112,8 @@ class WebParticipant(PageOutput):
         self._open = False
         self._closeReason = ""
         self._ended = False
+        self._admitted = False  # service.connect took it: it has a session to end
+        self._clientClosed, self._carryCall = OPEN, None  # chatd.lines.closing
         self._awaitingPong = False
         self.lastHeard = factory.clock.seconds()  # the last frame read (chatd.core.activity)
         # What the page has of each room's past (chatd.web.replay), once named.
@@ -124,6 +141,7 @@ class WebParticipant(PageOutput):
             else:
                 self.close(CLOSE_POLICY, f"refused: {error.text}")
             return
+        self._admitted = True
         hello = {
             "type": "hello",
             "server": "chatd",
@@ -135,7 +153,7 @@ class WebParticipant(PageOutput):
 
     def textMessageReceived(self, message: str) -> None:
         self._messageComplete()
-        if not self._open:
+        if not self._reading():
             return
         limit = self.factory.maxMessageBytes
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
@@ -149,13 +167,22 @@ class WebParticipant(PageOutput):
         if pending is not None:
             self._busy = True
             pending.addBoth(self._answered)
+        else:
+            self._carriedOut()
 
     def ready(self) -> bool:
         """
         See L{chatd.web.frames.PacedReceiver.ready}: the last request's
         answer went out (requests are answered in order).
         """
-        return not self._busy and self._open
+        return not self._busy and self._reading()
+
+    def _reading(self) -> bool:
+        """
+        Whether requests are handled: while open, and once the connection is
+        gone, those it sent before (L{chatd.lines.closing}).
+        """
+        return self._open or self._gone()
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._messageComplete()
@@ -178,14 +205,26 @@ class WebParticipant(PageOutput):
         self._messageComplete()
         self._awaitingPong = False
 
+    def closeAhead(self) -> None:
+        """
+        See L{chatd.web.frames.PacedReceiver.closeAhead}: what the client
+        sent before its close frame is answered, then the close
+        (L{chatd.lines.closing}); within C{closeGrace}.
+        """
+        if self._open and self._admitted and self._clientClosed == OPEN:
+            self._closeReason = self._closeReason or "quit"
+            self.factory.idleTimers.discard(self)  # it sends no pong after its close
+            self._sentAll()
+
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)
         if not self._closeReason:  # without a close frame (a quit: L{closing})
             self._closeReason = CONNECTION_CLOSED
-        if not self._ended:
-            self._ended = True
-            self.service.disconnect(self, self._closeReason)
+        if self._linger():
+            return  # its person leaves once what it sent is carried out
+        self._stopCarrying()
+        self._leave()
 
     def closing(self) -> None:
         """
@@ -193,9 +232,33 @@ class WebParticipant(PageOutput):
         session ends at once (the rooms are told, the nickname is free).
         """
         self._open = False
+        self._stopCarrying()
+        self._closeReason = self._closeReason or "quit"
+        self._leave()
+
+    # What the client sent before it closed (chatd.lines.closing)
+
+    def _stillToCarry(self) -> bool:
+        return self._busy or (self.transport is not None and self.transport.unread())
+
+    def _mayLinger(self) -> bool:
+        return self._admitted and not self._ended
+
+    def _graceCall(self, expired: Callable[[], None]) -> IDelayedCall:
+        grace = self.guard.factory.closeGrace if self.guard is not None else CLOSE_GRACE
+        return self.factory.clock.callLater(grace, expired)
+
+    def _dropRest(self) -> None:
+        if self.transport is not None:
+            self.transport.dropUnread()
+
+    def _closeAnswered(self) -> None:
+        self.close(CLOSE_NORMAL, "quit")
+
+    def _leave(self) -> None:
         if not self._ended:
             self._ended = True
-            self.service.disconnect(self, self._closeReason or "quit")
+            self.service.disconnect(self, self._closeReason)
 
     # Requests
 
@@ -203,6 +266,7 @@ class WebParticipant(PageOutput):
         self._busy = False
         if self.transport is not None:
             self.transport.resume()
+        self._carriedOut()
 
     # IParticipant
 
@@ -227,13 +291,42 @@ class WebParticipant(PageOutput):
         self._send(wire.dumps({"type": "bye", "code": error.code, "text": error.text}))
         self.close(CLOSE_NORMAL, error.text)
 
-    # Closing, limits and keepalive
+    # Output, closing, limits and keepalive
+
+    def sendFrame(self, frame: bytes) -> None:
+        """Send one frame from L{chatd.web.wire} (for request modules' pushes)."""
+        self._send(frame)
+
+    def _send(self, frame: bytes) -> None:
+        """
+        Write one frame from L{chatd.web.wire} straight to the connection:
+        frames are built once per event, not once per recipient by the
+        WebSocket library.
+        """
+        guard = self.guard
+        if not self._open or guard is None:
+            return
+        if guard.disconnecting:
+            # The peer's close frame arrived and was answered; connectionLost
+            # follows.  Nothing more can be said on this connection.
+            self._open = False
+            return
+        guard.write(frame)
+
+    def outputStalled(self) -> None:
+        self._open = False
+        self._closeReason = "slow reader"
 
     def close(self, code: int, reason: str) -> None:
         """
         Close with WebSocket status C{code}; C{reason} is what the service
         (and the disconnect metrics) are told.
         """
+        if self._gone():  # what it sent before its connection went ends its session
+            self._closeReason = reason
+            self._stopCarrying()
+            self._leave()
+            return
         if not self._closeReason:
             self._closeReason = reason
         if self._open and self.transport is not None:
