@@ -119,6 +119,8 @@ class FrameReader:
         self._paused = False
         self._lost = False  # the connection is gone: what was read may still be handed over
         self._closeAhead = False  # the receiver was told of a close frame parsed ahead
+        #: The client's close frame was parsed ahead (before its connection went).
+        self.closeRead = False
 
     # IProtocol (what the HTTP channel hands the upgraded connection to)
 
@@ -143,6 +145,7 @@ class FrameReader:
         sent = []
         for event in ahead:
             if isinstance(event, CloseConnection):
+                self.closeRead = True
                 break
             sent.append(event)
         self._ahead = deque(sent) if sent else None
@@ -233,7 +236,7 @@ class FrameReader:
         if ahead:
             self._ahead = ahead
             if any(isinstance(event, CloseConnection) for event in ahead):
-                self._closeAhead = True
+                self._closeAhead = self.closeRead = True
                 self.receiver.closeAhead()
 
     def _parseRest(self) -> deque[Event]:

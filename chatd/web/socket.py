@@ -219,8 +219,9 @@ class WebParticipant(LastActs, PageOutput):
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)
-        if not self._closeReason:  # without a close frame (a quit: L{closing})
-            self._closeReason = CONNECTION_CLOSED
+        if not self._closeReason:  # without a close frame answered (a quit: L{closing})
+            closed = self.transport is not None and self.transport.closeRead
+            self._closeReason = "quit" if closed else CONNECTION_CLOSED
         if self._linger():
             return  # its person leaves once what it sent is carried out
         self._stopCarrying()

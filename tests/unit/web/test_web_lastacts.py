@@ -201,6 +201,19 @@ class LastActsTests(WebTestCase):
         self.assertEqual(self.heard(), [("lobby", "bot", ("P1",))])
         self.assertEqual(self.left(), [("bot", "quit")])
 
+    def test_closeFrameFarBehindThenLost(self) -> None:
+        """
+        A close frame behind more requests than are parsed ahead, then the
+        connection gone: all the requests before it are carried out, and
+        the person quit.
+        """
+        says = [{"type": "say", "room": "lobby", "text": f"P{n}"} for n in range(1, 8)]
+        self.send(ANNOUNCEMENT[:1] + ANNOUNCEMENT[2:3] + says, close=True)
+        self.protocol.connectionLost(Failure(ConnectionDone()))
+        self.answer()
+        self.assertEqual([lines for _, _, lines in self.heard()], [(f"P{n}",) for n in range(1, 8)])
+        self.assertEqual(self.left(), [("bot", "quit")])
+
     def test_lostBounded(self) -> None:
         """
         A gone connection whose password check does not come back within
