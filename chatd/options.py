@@ -181,9 +181,10 @@ class Options(LoggingOptions):
             "close-grace",
             None,
             10.0,
-            "Seconds a TCHAT, talk or IRC connection being closed (QUIT, kick, shutdown)"
-            " has to take what it was sent and close before it is cut; a client that closed"
-            " has as long for the lines it sent to be carried out; a stopping daemon waits"
+            "Seconds a TCHAT, talk, IRC or web page connection being closed (QUIT, kick,"
+            " shutdown) has to take what it was sent and close before it is cut; a client"
+            " that closed has as long for what it sent (lines, the page's requests) to be"
+            " carried out; a stopping daemon waits"
             " as long at most for its connections to close, and for Redis to take its queue.",
             float,
         ],

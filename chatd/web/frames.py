@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_frames,tests.unit.web.test_web_output -*-
+# -*- test-case-name: tests.unit.web.test_web_frames,tests.unit.web.test_web_output,tests.unit.web.test_web_lastacts -*-  # noqa: E501
 """
 The page's WebSocket (C{/ws}) read a frame at a time, as far as the turn
 budget and the participant allow.
@@ -41,6 +41,7 @@ from wsproto.utilities import RemoteProtocolError
 from zope.interface import implementer
 
 from chatd.lines.turnbudget import LIGHT, TurnBudget
+from chatd.web.eventlist import lightenQueue
 
 if TYPE_CHECKING:
     from chatd.web.guard import GuardProtocol
@@ -65,6 +66,12 @@ class PacedReceiver(Protocol):
     def pingReceived(self) -> bool:
         """
         Whether to answer the ping just read (a flood of them is refused).
+        """
+
+    def closeAhead(self) -> None:
+        """
+        The client's close frame was read behind messages still to be
+        handed over: it sent all it will (L{chatd.lines.closing}).
         """
 
     def pongReceived(self, payload: bytes) -> None: ...
@@ -110,7 +117,10 @@ class FrameReader:
         self._parts: list[Any] = []  # a fragmented message's frames so far
         self._waiting = False  # for a share of a later turn
         self._paused = False
-        self._lost = False
+        self._lost = False  # the connection is gone: what was read may still be handed over
+        self._closeAhead = False  # the receiver was told of a close frame parsed ahead
+        #: The client's close frame was parsed ahead (before its connection went).
+        self.closeRead = False
 
     # IProtocol (what the HTTP channel hands the upgraded connection to)
 
@@ -126,9 +136,23 @@ class FrameReader:
             self._read()
 
     def connectionLost(self, reason: Failure) -> None:
+        """
+        What the client sent before its connection went, up to its close
+        frame, is parsed: the receiver may still take it (L{unread}).
+        """
         self._lost = True
-        self._events = self._ahead = None
+        ahead = self._parseRest()
+        sent = []
+        for event in ahead:
+            if isinstance(event, CloseConnection):
+                self.closeRead = True
+                break
+            sent.append(event)
+        self._ahead = deque(sent) if sent else None
+        self._events = None
         self.receiver.connectionLost(reason)
+        if self.receiver.ready() and not self._waiting:
+            self._read()
 
     # What the receiver may call
 
@@ -136,8 +160,24 @@ class FrameReader:
         """
         The receiver is ready again (its answer went out): go on reading.
         """
-        if not self._waiting and not self._lost:
+        if not self._waiting:
             self._read()
+
+    def unread(self) -> bool:
+        """
+        Whether events parsed ahead wait to be handed over: once the
+        connection is gone, or a close frame was parsed ahead
+        (L{PacedReceiver.closeAhead}), all that the client sent.
+        """
+        return bool(self._ahead)
+
+    def dropUnread(self) -> None:
+        """
+        What was read and not handed over is not, ever (the client's time
+        to have it carried out ran out).
+        """
+        self._ahead = self._events = None
+        self._parts = []
 
     def ping(self, payload: bytes = b"") -> None:
         self.guard.write(self.connection.send(Ping(payload)))
@@ -155,7 +195,7 @@ class FrameReader:
         connection's next share.
         """
         turns, handled = self.turns, False
-        while self.receiver.ready() and not self._lost:
+        while self.receiver.ready():
             if share:
                 if handled and turns is not None and turns.shareSpent():
                     return True
@@ -168,6 +208,7 @@ class FrameReader:
                 return False
             self._handle(event)
             handled = True
+        self._lookAhead()
         self._pauseReading()  # until the receiver resumes us
         return False
 
@@ -179,6 +220,34 @@ class FrameReader:
                 self._ahead = None
             return event
         return self._parse()
+
+    def _lookAhead(self) -> None:
+        """
+        The receiver awaits an answer: parse a few of the events read after
+        (at most L{LIGHT} and one ahead, as L{_waitForTurn}: the budget's
+        saving stands), to learn of the close frame of a client that sent a
+        request or two and closed (a page, a bot).
+        """
+        if self._lost or self._closeAhead:
+            return
+        ahead = self._ahead or deque()
+        while len(ahead) <= LIGHT and (event := self._parse()) is not None:
+            ahead.append(event)
+        if ahead:
+            self._ahead = ahead
+            if any(isinstance(event, CloseConnection) for event in ahead):
+                self._closeAhead = self.closeRead = True
+                self.receiver.closeAhead()
+
+    def _parseRest(self) -> deque[Event]:
+        """
+        The events parsed ahead, and all that the bytes read hold after them
+        (the connection is gone: they are all there is to carry out).
+        """
+        ahead = self._ahead or deque()
+        while (event := self._parse()) is not None:
+            ahead.append(event)
+        return ahead
 
     def _parse(self) -> Event | None:
         events = self._events
@@ -195,6 +264,8 @@ class FrameReader:
         turn's C{share}, which is before the turn's reads and flush: now),
         and the socket is read again.
         """
+        if self._lost:
+            return
         self._resumeReading()
         outbox = self.guard.outbox
         if share and outbox is not None:
@@ -228,8 +299,6 @@ class FrameReader:
         A later turn's share (L{TurnBudget.wait}).
         """
         self._waiting = False
-        if self._lost:
-            return False
         self._waiting = self._read(share=True)
         return self._waiting
 
@@ -248,7 +317,8 @@ class FrameReader:
             else:
                 receiver.bytesMessageReceived(data)
         elif isinstance(event, Ping):
-            if receiver.pingReceived():
+            # (Not after a close frame parsed ahead: the answer to that is the last.)
+            if receiver.pingReceived() and self.connection.state == ConnectionState.OPEN:
                 self.guard.write(self.connection.send(event.response()))
         elif isinstance(event, Pong):
             receiver.pongReceived(event.payload)
@@ -260,7 +330,7 @@ class FrameReader:
             self.guard.loseConnection()
 
     def _pauseReading(self) -> None:
-        if not self._paused:
+        if not self._paused and not self._lost:
             self._paused = True
             self.guard.pauseReading()
 
@@ -324,36 +394,3 @@ class PacedWebSocketResource(Resource):
         guard.write(accept)
         receiver.negotiationFinished()
         return NOT_DONE_YET
-
-
-class EventList(list[Any]):
-    """
-    A wsproto C{Connection}'s queue of pending events (it appends, pops from
-    the left and tests for emptiness), as a list: empty, as it nearly always
-    is, it costs 56 bytes where a deque costs 760.
-    """
-
-    __slots__ = ()
-
-    def popleft(self) -> Any:
-        return self.pop(0)
-
-
-def lightenQueue(connection: Any) -> None:
-    """
-    Give a wsproto C{connection} an L{EventList}.  The attribute is private
-    (wsproto 1.x's C{_events}), with no public way to choose the queue:
-    anything other than the expected empty deque is left alone
-    (docs/dev/decisions/websocket-event-list.md).
-    """
-    events = getattr(connection, "_events", None)
-    if type(events) is deque and not events:
-        connection._events = EventList()
-
-
-def lighterEvents(protocol: Any) -> None:
-    """
-    L{lightenQueue} for the wsproto connection under Twisted's WebSocket
-    C{protocol} (its private C{_wsconn}; IRC over WebSocket).
-    """
-    lightenQueue(getattr(protocol, "_wsconn", None))

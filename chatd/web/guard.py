@@ -51,7 +51,7 @@ from zope.interface import implementer
 from chatd.core.admission import Admission
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import ChatChannel
-from chatd.web.frames import lighterEvents
+from chatd.web.eventlist import lighterEvents
 from chatd.web.httpcap import HTTPConnections
 
 if TYPE_CHECKING:

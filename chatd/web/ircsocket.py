@@ -152,6 +152,13 @@ class IRCWebSocket:
     def pongReceived(self, payload: bytes) -> None:
         self.guard.messageComplete()
 
+    def closeAhead(self) -> None:
+        """
+        Never called: always L{ready}, nothing is parsed ahead; the IRC
+        protocol carries out what it read before a close
+        (L{chatd.lines.closing}).
+        """
+
     def refused(self, why: str, request: str | None) -> None:
         """
         See L{chatd.web.flood.Paced}: an IRC client hears of a flood only,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello -*-  # noqa: E501
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_paced,tests.unit.web.test_web_hello,tests.unit.web.test_web_lastacts -*-  # noqa: E501
 """
 The WebSocket participant: JSON requests in, service calls, JSON replies and
 events out.  The message format is in C{docs/WEB.md}; the encoders are in
@@ -11,21 +11,23 @@ password check, a store write), later ones wait unread, and under saturation
 they wait for a later reactor turn once the turn's budget is spent (the
 daemon's L{chatd.lines.turnbudget.TurnBudget}, as the line front-ends do):
 the connection's L{chatd.web.frames.FrameReader} hands them over one at a
-time, when L{WebParticipant.ready} and the budget allow.
+time, when L{WebParticipant.ready} and the budget allow.  What a client
+sent before it closed (a close frame behind waiting requests, or a
+connection gone) is carried out all the same, by the line protocols' rule
+(L{chatd.lines.closing}).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.interfaces import IDelayedCall
 from twisted.python.failure import Failure
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
-from chatd.core.allowance import keep
 from chatd.core.ctcp import hasText
-from chatd.core.entryreplay import Replay
 from chatd.core.errors import ChatError, InvalidArgument, ServerFull
 from chatd.core.events import (
     Membership,
@@ -33,25 +35,22 @@ from chatd.core.events import (
     PrivateMessage,
     Redaction,
     Rename,
-    RoomMessage,
 )
 from chatd.core.interfaces import IParticipant
-from chatd.core.limits import MAX_HISTORY
 from chatd.core.participant import CONNECTION_CLOSED
-from chatd.lines.fanout import RoomFanout, TurnBatch
+from chatd.lines.closing import OPEN, LastActs
 from chatd.lines.outbox import Outbox
-from chatd.lines.paced import paced, pagesFor
-from chatd.lines.roomhold import RoomHold, replayOffered
+from chatd.lines.roomhold import RoomHold
 from chatd.web import wire
 from chatd.web.dispatch import dispatch, parse, refusal
 from chatd.web.flood import admit, cost
 from chatd.web.guard import GuardProtocol
+from chatd.web.output import PageOutput
 
 if TYPE_CHECKING:
     from chatd.web.factory import WebFactory
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
-from chatd.web.wire import shownRoomMessage
 
 #: WebSocket close codes (RFC 6455 section 7.4.1).
 CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
@@ -61,10 +60,12 @@ CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
     1009,
     1013,
 )
+#: Seconds a client that closed has for what it sent (the site's C{closeGrace} when known).
+CLOSE_GRACE = 10.0
 
 
 @implementer(IParticipant)
-class WebParticipant:
+class WebParticipant(LastActs, PageOutput):
     """
     One browser tab (or any WebSocket client) as a chat participant.
 
@@ -83,17 +84,18 @@ class WebParticipant:
         "address",
         "nick",
         "transport",
-        "guard",
-        "outbox",
         "_pace",
         "_busy",
+        "guard",
+        "outbox",
+        "replay",
+        "held",
         "_open",
         "_closeReason",
         "_ended",
+        "_admitted",
         "_awaitingPong",
         "lastHeard",
-        "replay",
-        "held",
         "__weakref__",
     )
 
@@ -110,6 +112,8 @@ class WebParticipant:
         self._open = False
         self._closeReason = ""
         self._ended = False
+        self._admitted = False  # service.connect took it: it has a session to end
+        self._clientClosed, self._carryCall = OPEN, None  # chatd.lines.closing
         self._awaitingPong = False
         self.lastHeard = factory.clock.seconds()  # the last frame read (chatd.core.activity)
         # What the page has of each room's past (chatd.web.replay), once named.
@@ -137,6 +141,7 @@ class WebParticipant:
             else:
                 self.close(CLOSE_POLICY, f"refused: {error.text}")
             return
+        self._admitted = True
         hello = {
             "type": "hello",
             "server": "chatd",
@@ -148,7 +153,7 @@ class WebParticipant:
 
     def textMessageReceived(self, message: str) -> None:
         self._messageComplete()
-        if not self._open:
+        if not self._reading():
             return
         limit = self.factory.maxMessageBytes
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
@@ -162,13 +167,22 @@ class WebParticipant:
         if pending is not None:
             self._busy = True
             pending.addBoth(self._answered)
+        else:
+            self._carriedOut()
 
     def ready(self) -> bool:
         """
         See L{chatd.web.frames.PacedReceiver.ready}: the last request's
         answer went out (requests are answered in order).
         """
-        return not self._busy and self._open
+        return not self._busy and self._reading()
+
+    def _reading(self) -> bool:
+        """
+        Whether requests are handled: while open, and once the connection is
+        gone, those it sent before (L{chatd.lines.closing}).
+        """
+        return self._open or self._gone()
 
     def bytesMessageReceived(self, data: bytes | bytearray) -> None:
         self._messageComplete()
@@ -191,14 +205,27 @@ class WebParticipant:
         self._messageComplete()
         self._awaitingPong = False
 
+    def closeAhead(self) -> None:
+        """
+        See L{chatd.web.frames.PacedReceiver.closeAhead}: what the client
+        sent before its close frame is answered, then the close
+        (L{chatd.lines.closing}); within C{closeGrace}.
+        """
+        if self._open and self._admitted and self._clientClosed == OPEN:
+            self._closeReason = self._closeReason or "quit"
+            self.factory.idleTimers.discard(self)  # it sends no pong after its close
+            self._sentAll()
+
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)
-        if not self._closeReason:  # without a close frame (a quit: L{closing})
-            self._closeReason = CONNECTION_CLOSED
-        if not self._ended:
-            self._ended = True
-            self.service.disconnect(self, self._closeReason)
+        if not self._closeReason:  # without a close frame answered (a quit: L{closing})
+            closed = self.transport is not None and self.transport.closeRead
+            self._closeReason = "quit" if closed else CONNECTION_CLOSED
+        if self._linger():
+            return  # its person leaves once what it sent is carried out
+        self._stopCarrying()
+        self._leave()
 
     def closing(self) -> None:
         """
@@ -206,9 +233,33 @@ class WebParticipant:
         session ends at once (the rooms are told, the nickname is free).
         """
         self._open = False
+        self._stopCarrying()
+        self._closeReason = self._closeReason or "quit"
+        self._leave()
+
+    # What the client sent before it closed (chatd.lines.closing)
+
+    def _stillToCarry(self) -> bool:
+        return self._busy or (self.transport is not None and self.transport.unread())
+
+    def _mayLinger(self) -> bool:
+        return self._admitted and not self._ended
+
+    def _graceCall(self, expired: Callable[[], None]) -> IDelayedCall:
+        grace = self.guard.factory.closeGrace if self.guard is not None else CLOSE_GRACE
+        return self.factory.clock.callLater(grace, expired)
+
+    def _dropRest(self) -> None:
+        if self.transport is not None:
+            self.transport.dropUnread()
+
+    def _closeAnswered(self) -> None:
+        self.close(CLOSE_NORMAL, "quit")
+
+    def _leave(self) -> None:
         if not self._ended:
             self._ended = True
-            self.service.disconnect(self, self._closeReason or "quit")
+            self.service.disconnect(self, self._closeReason)
 
     # Requests
 
@@ -216,79 +267,9 @@ class WebParticipant:
         self._busy = False
         if self.transport is not None:
             self.transport.resume()
+        self._carriedOut()
 
     # IParticipant
-
-    #: All the history the service gives on entering; the page fetches what it missed.
-    historyOnEnter, fetchesMissed = MAX_HISTORY, True
-
-    def roomHistory(self, room: str, events: list[RoomMessage]) -> None:
-        """
-        The replay, a page of frames at a time as the page reads them
-        (L{chatd.lines.paced}); the room's live frames held meanwhile follow.
-        """
-        missed = succeed(events) if self.replay is None else self.replay.missed(self, room, events)
-
-        def send(events: list[RoomMessage]) -> Deferred[bool]:
-            earlier = isinstance(events, Replay) and events.earlier  # of what is sent
-            pages = pagesFor(self.outbox, keep(events, [event for event in events if event.lines]))
-            return paced(
-                self.outbox if self._open else None, wire.encodeReplay(pages, room, earlier)
-            )
-
-        missed.addCallback(send).addBoth(lambda _: self.releaseRoom(room))
-
-    def holdRoom(self, room: str, always: bool = False) -> None:
-        """
-        The page enters C{room}: its live frames wait for the replay (first
-        the past, WEB.md, L{chatd.lines.roomhold}), or C{always} (the answer).
-        """
-        if always or replayOffered(self.service, self):
-            self.held.hold(room)
-
-    def releaseRoom(self, room: str) -> None:
-        """
-        Send what L{holdRoom} kept of C{room}, in order.
-        """
-        self.held.release(room)
-
-    def _sendHeld(self, held: tuple[bytes, int]) -> None:
-        outbox, (data, frames) = self.outbox, held
-        if outbox is not None and self._open:
-            outbox.write(data)
-            if outbox.tally is not None and frames > 1:
-                outbox.tally(frames - 1)
-
-    def roomMessage(self, event: RoomMessage) -> None:
-        """
-        One room message, outside a room's fan-out (which gives runs, see
-        L{roomMessages}): a message to a room's operators, or an echo to
-        the sender's other connections.  One of tags only shows nothing.
-        """
-        outbox = self.outbox
-        if outbox is not None and self._open and (data := event.wire(shownRoomMessage)):
-            if self.held.keep(event.roomKey, (data, 1)):
-                return
-            outbox.write(data)  # counted as sent when flushed (Outbox.tally)
-
-    @property
-    def fanout(self) -> RoomFanout | None:
-        """Where the room messages for this page gather (L{roomMessages})."""
-        return None if self.outbox is None else self.outbox.scheduler.fanout
-
-    def roomMessages(self, batch: TurnBatch, start: int) -> None:
-        """
-        A run of a room's messages at once (L{chatd.lines.fanout}), as
-        L{roomMessage} gives one; each message is still one frame.
-        """
-        outbox = self.outbox
-        if outbox is not None and self._open:
-            data, frames = batch.shown(self, start, shownRoomMessage)
-            if not frames or self.held.keep(batch.roomKey, (data, frames)):
-                return
-            outbox.queue(data)
-            if outbox.tally is not None and frames > 1:
-                outbox.tally(frames - 1)  # its flush counts this write as one
 
     def privateMessage(self, event: PrivateMessage) -> None:
         if hasText(event):  # not one of tags only, nor CTCP
@@ -311,7 +292,7 @@ class WebParticipant:
         self._send(wire.dumps({"type": "bye", "code": error.code, "text": error.text}))
         self.close(CLOSE_NORMAL, error.text)
 
-    # Output, limits and keepalive
+    # Output, closing, limits and keepalive
 
     def sendFrame(self, frame: bytes) -> None:
         """Send one frame from L{chatd.web.wire} (for request modules' pushes)."""
@@ -333,20 +314,20 @@ class WebParticipant:
             return
         guard.write(frame)
 
-    def whenDrained(self) -> Deferred[bool]:
-        """
-        See L{chatd.core.interfaces.IParticipant.whenDrained}: the guard's
-        L{Outbox} answers.
-        """
-        if self.outbox is None or not self._open:
-            return succeed(False)
-        return self.outbox.whenDrained()
+    def outputStalled(self) -> None:
+        self._open = False
+        self._closeReason = "slow reader"
 
     def close(self, code: int, reason: str) -> None:
         """
         Close with WebSocket status C{code}; C{reason} is what the service
         (and the disconnect metrics) are told.
         """
+        if self._gone():  # what it sent before its connection went ends its session
+            self._closeReason = reason
+            self._stopCarrying()
+            self._leave()
+            return
         if not self._closeReason:
             self._closeReason = reason
         if self._open and self.transport is not None:
@@ -368,10 +349,6 @@ class WebParticipant:
     def inputTooLarge(self) -> None:
         self._send(self._tooLarge())
         self.close(CLOSE_TOO_BIG, "refused: message too large")
-
-    def outputStalled(self) -> None:
-        self._open = False
-        self._closeReason = "slow reader"
 
     def _scheduleKeepalive(self) -> None:
         # One shared timer for all connections (chatd.lines.idle): a DelayedCall

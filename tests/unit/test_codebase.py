@@ -32,7 +32,7 @@ ALLOWED_PRIVATE = {
         "request.channel._protocolUpgradeForWebsockets",
         "irc-websocket-subprotocol.md",
     ),
-    ("chatd.web.frames", "connection._events", "websocket-event-list.md"),
+    ("chatd.web.eventlist", "connection._events", "websocket-event-list.md"),
     (
         "chatd.web.frames",
         "request.channel._protocolUpgradeForWebsockets",

@@ -25,7 +25,7 @@ from chatd.core.errors import NotPermitted
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
 from chatd.web.channel import ChatChannel
-from chatd.web.frames import EventList, lighterEvents
+from chatd.web.eventlist import EventList, lighterEvents
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
