@@ -1,0 +1,134 @@
+"""
+Tests for L{chatd.core.creation}: entering a room, made with its creator in
+it when it does not exist (C{enterOrCreate}), and creating one without
+entering it (C{createRoom}).
+"""
+
+from __future__ import annotations
+
+from twisted.internet.defer import Deferred
+from twisted.internet.task import Clock
+from twisted.trial.unittest import SynchronousTestCase
+
+from chatd.core import errors
+from chatd.core.calls import maybeCall
+from chatd.core.names import key
+from chatd.core.service import ChatService
+from chatd.storage.memory import MemoryChatStore
+from chatd.testing import RecordingParticipant, settled
+from tests.support.persistencecase import PersistenceTestCase
+from tests.support.slowrooms import SlowRoomStore
+
+
+class WithoutStoreTests(SynchronousTestCase):
+    def setUp(self) -> None:
+        self.service = ChatService(Clock(), maxRoomsPerUser=1)
+
+    def user(self, nick: str) -> RecordingParticipant:
+        participant = RecordingParticipant()
+        self.service.connect(participant)
+        self.service.login(participant, nick)
+        return participant
+
+    def enter(
+        self, participant: RecordingParticipant, room: str, roomKey: str | None = None
+    ) -> Deferred[str]:
+        return maybeCall(self.service.enterOrCreate, participant, room, roomKey)
+
+    def test_madeWithItsCreator(self) -> None:
+        """
+        A room that does not exist is made with its creator in it, its
+        operator.
+        """
+        alice = self.user("alice")
+        self.assertEqual(self.successResultOf(self.enter(alice, "Den")), "Den")
+        room = self.service.registry.get("den")
+        self.assertEqual(list(room.members), [key("alice")])
+        self.assertEqual(room.ops, {key("alice")})
+        self.assertEqual(self.service.roomsOf(alice), ["Den"])
+
+    def test_existingEntered(self) -> None:
+        """
+        A room that exists is entered as by C{enter}: a plain member, its
+        key checked.
+        """
+        alice, bob = self.user("alice"), self.user("bob")
+        self.enter(alice, "den")
+        self.service.changeRoomMode(alice, "den", True, "k", "sesame")
+        self.failureResultOf(self.enter(bob, "den"), errors.BadRoomKey)
+        self.assertEqual(self.successResultOf(self.enter(bob, "den", "sesame")), "den")
+        self.assertEqual(self.service.registry.get("den").ops, {key("alice")})
+        self.failureResultOf(self.enter(bob, "den"), errors.AlreadyMember)
+
+    def test_limitsRefuse(self) -> None:
+        """
+        A creation the room limits refuse makes nothing, and the user is
+        in no room; an invalid name is refused as by C{createRoom}.
+        """
+        alice = self.user("alice")
+        self.enter(alice, "one")
+        self.failureResultOf(self.enter(alice, "two"), errors.TooManyRooms)
+        self.assertIsNone(self.service.registry.find("two"))
+        self.assertEqual(self.service.roomsOf(alice), ["one"])
+        self.failureResultOf(self.enter(alice, "two words"), errors.InvalidGroup)
+
+    def test_createRoomDoesNotEnter(self) -> None:
+        """
+        C{createRoom} (TCHAT's C{CREAT}) makes the room, run by its
+        creator, who is not in it.
+        """
+        alice = self.user("alice")
+        self.assertEqual(self.service.createRoom(alice, "den"), "den")
+        self.assertEqual(list(self.service.registry.get("den").members), [])
+        self.assertEqual(self.service.roomsOf(alice), [])
+
+
+class StoredRoomTests(PersistenceTestCase):
+    """
+    alice, registered: her new room is made once stored, which the store
+    keeps waiting.
+    """
+
+    def makeStore(self) -> MemoryChatStore:
+        self.slow = SlowRoomStore()
+        self.slow.startService()
+        return self.slow
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.slow.store()
+        self.registered("alice", "sesame")
+        self.alice = self.login("alice", "sesame")
+        self.made = settled(self.service.enterOrCreate(self.alice, "Jeux"))
+
+    def test_inItWhileStored(self) -> None:
+        """
+        While the room is being stored, alice is in it already, its
+        operator: bob, entering, finds her there.  Once it is stored,
+        she is answered, and her entry is kept for her next login.
+        """
+        self.assertNoResult(self.made)
+        bob = self.login("bob")
+        self.successResultOf(settled(self.service.enterOrCreate(bob, "jeux")))
+        self.assertEqual(self.service.memberStatuses(bob, "jeux"), [("alice", "o"), ("bob", "")])
+        self.slow.store()
+        self.assertEqual(self.successResultOf(self.made), "Jeux")
+        self.service.disconnect(self.alice)
+        again = self.login("alice", "sesame")
+        self.assertIn("Jeux", self.service.roomsOf(again))
+
+    def test_notStored(self) -> None:
+        """
+        A room the store could not keep is not made: alice gets the
+        store's error, out of it; bob, who entered meanwhile, sees her
+        leave and is taken out.
+        """
+        bob = self.login("bob")
+        self.successResultOf(settled(self.service.enterOrCreate(bob, "jeux")))
+        waiting, self.slow.waiting = self.slow.waiting, []
+        waiting[0].errback(errors.StoreUnavailable())
+        self.flushLoggedErrors(errors.StoreUnavailable)
+        self.failureResultOf(self.made, errors.StoreUnavailable)
+        self.assertIsNone(self.service.registry.find("jeux"))
+        self.assertNotIn("Jeux", self.service.roomsOf(self.alice))
+        self.assertNotIn("Jeux", self.service.roomsOf(bob))
