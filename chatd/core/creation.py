@@ -9,18 +9,21 @@ the creator in it as its operator in the same step, and other nodes hear
 of the room and of the creator's entry together (one reactor turn's
 envelopes travel in one stream entry, applied in order in one dispatch).
 As on an IRC server, the first to join a channel is in it, opped, before
-anyone else can see it.
+anyone else can see it.  A registered user's room is made once stored: its
+creator is in it from the start, and anyone else's entry waits until it is
+made (L{Creation.beingMade}), so no node hears of an entry before the room.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from chatd.core import errors, roomremoval
-from chatd.core.calls import afterHeard, maybeCall
+from chatd.core.calls import afterHeard, maybeCall, whenFired
 from chatd.core.founders import recordFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
@@ -32,6 +35,8 @@ if TYPE_CHECKING:
     from chatd.core.room import Room
     from chatd.core.service import ChatService
 
+
+_T = TypeVar("_T")
 
 #: Why a room's creator is taken out of the room it made, unstored.
 UNSTORED = "it could not be stored"
@@ -56,6 +61,17 @@ class Creation:
     def __init__(self, service: ChatService, membership: Membership) -> None:
         self.service = service
         self.membership = membership
+        #: The rooms being stored (by key), each fired once made or unmade.
+        self._making: dict[str, Deferred[None]] = {}
+
+    def beingMade(self, room: str) -> Deferred[None] | None:
+        """
+        Fires once C{room}, being stored, is made (the other nodes told) or
+        not made after all; C{None} if it is not being made.  Until then
+        nobody else enters it: every node hears of the room first.
+        """
+        making = self._making.get(key(room))
+        return None if making is None else whenFired(making)
 
     def enterOrCreate(
         self,
@@ -79,6 +95,11 @@ class Creation:
     def _enterOrCreateNow(
         self, participant: IParticipant, room: str, roomKey: str | None, when: float | None
     ) -> MaybeDeferred[str]:
+        making = self.beingMade(room)
+        if making is not None:  # entered (or made again, if unmade) once made
+            return making.addCallback(
+                lambda _: self._enterOrCreateNow(participant, room, roomKey, when)
+            )
         try:
             self.service.registry.get(room)
         except errors.NoSuchGroup:
@@ -168,10 +189,20 @@ class Creation:
         if store is None:
             return self._made(participant, created, entry)
         stored = store.newRoom(created)  # a lasting room is made once stored
+        making = self._making[key(created.name)] = Deferred()
+
+        def over(then: Callable[[], _T]) -> _T:
+            try:
+                return then()
+            finally:  # those waiting to enter go on, after the room's news
+                del self._making[key(created.name)]
+                making.callback(None)
+
         return stored.addCallbacks(
-            lambda _: self._made(participant, created, entry),
-            self._unmade,
-            errbackArgs=(participant, created, creator, entry),
+            lambda _: over(lambda: self._made(participant, created, entry)),
+            lambda failure: over(
+                lambda: self._unmade(failure, participant, created, creator, entry)
+            ),
         )
 
     def _made(

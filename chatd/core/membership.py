@@ -116,6 +116,9 @@ class Membership:
     def enterNow(
         self, participant: IParticipant, room: str, roomKey: str | None, when: float | None = None
     ) -> MaybeDeferred[str]:
+        made = self.service.creation.beingMade(room)
+        if made is not None:  # once every node knows of it (L{chatd.core.creation})
+            return made.addCallback(lambda _: self.enterNow(participant, room, roomKey, when))
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
         operator = self.service.isOperator(participant)

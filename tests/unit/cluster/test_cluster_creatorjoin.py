@@ -13,24 +13,31 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core.names import key
+from chatd.core.room import Room
 from tests.support.fakenode import FakeNode, IRCClient, TwoNodes, inbox, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
+from tests.support.slowrooms import SlowRoomStore
 
 
 def joinOnArrival(node: FakeNode, client: IRCClient, channel: str) -> None:
     """
     C{client}, of C{node}, sends C{JOIN channel} on the reactor turn after
-    the one in which C{node} learns that another node made the room.
+    the one in which the room is made on C{node}, from another node's
+    news of it, whichever comes first (its C{room}, its settings stored,
+    someone's C{enter}).
     """
-    replica = node.bridge.replica
-    created = replica.roomCreatedRemote
+    registry, room = node.service.registry, channel.lstrip("#")
+    create = registry.create
 
-    def arrived(*args: Any) -> str:
-        name = created(*args)
-        node.clock.callLater(0, client.proto.dataReceived, f"JOIN {channel}\r\n".encode())
-        return name
+    def arrived(name: str, *args: Any, **kwargs: Any) -> Room:
+        made = create(name, *args, **kwargs)
+        if key(name) == key(room):
+            join = f"JOIN {channel}\r\n".encode()
+            node.clock.callLater(0, client.proto.dataReceived, join)
+        return made
 
-    replica.roomCreatedRemote = arrived  # type: ignore[method-assign,assignment]
+    registry.create = arrived  # type: ignore[method-assign]
 
 
 class GuestCreatorTests(TwoNodes):
@@ -101,3 +108,48 @@ class RegisteredCreatorTests(SynchronousTestCase):
         self.assertIn(" 353 cw = #cz :@cq cw", shown)
         self.assertNotIn(":cq!", shown)
         self.assertIn(" 353 cq = #cz @cq\r\n", cq.read())
+
+
+class StoreHeldTests(SynchronousTestCase):
+    """
+    cq, registered, on C{b} joins C{#cz}, which the shared database keeps
+    waiting; cd, on C{b} too, joins it meanwhile.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.slow = SlowRoomStore()
+        self.a, self.b = sharedStoreNodes(self, self.redis, self.slow)
+        self.settle()
+        cq = self.b.user("cq")
+        self.successResultOf(self.b.service.register(cq, "secret1"))
+        self.b.service.disconnect(cq)
+        self.settle()
+
+    def settle(self) -> None:
+        for _ in range(10):
+            self.slow.store()
+            self.clock.advance(0)
+
+    def test_noEntryAnnouncedFirst(self) -> None:
+        """
+        cd's entry waits for the room: C{a} hears of the room, with cq in
+        it, before anyone's entry, and cw on C{a}, joining as soon as the
+        room exists there, is shown cq in it, opped.
+        """
+        cq = IRCClient(self.b, self.clock, "cq", "Cq", sasl=("cq", "secret1"))
+        self.addCleanup(cq.proto.connectionLost, None)
+        cd = IRCClient(self.b, self.clock, "cd", "Cd")
+        self.addCleanup(cd.proto.connectionLost, None)
+        cw = IRCClient(self.a, self.clock, "cw", "Cw")
+        self.addCleanup(cw.proto.connectionLost, None)
+        joinOnArrival(self.a, cw, "#cz")
+        cq.send("JOIN #cz")
+        self.assertEqual(len(self.slow.waiting), 1)
+        cd.send("JOIN #cz")
+        self.settle()
+        shown = cw.read()
+        self.assertIn(" 353 cw = #cz :@cq ", shown)
+        self.assertNotIn(":cq!", shown)

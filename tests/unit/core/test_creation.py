@@ -12,6 +12,8 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.calls import maybeCall
+from chatd.core.creation import UNSTORED
+from chatd.core.events import Membership
 from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.storage.memory import MemoryChatStore
@@ -104,15 +106,24 @@ class StoredRoomTests(PersistenceTestCase):
     def test_inItWhileStored(self) -> None:
         """
         While the room is being stored, alice is in it already, its
-        operator: bob, entering, finds her there.  Once it is stored,
-        she is answered, and her entry is kept for her next login.
+        operator; bob, entering, is answered once it is made, and finds her
+        there.  Her entry is kept for her next login.
         """
         self.assertNoResult(self.made)
-        bob = self.login("bob")
-        self.successResultOf(settled(self.service.enterOrCreate(bob, "jeux")))
-        self.assertEqual(self.service.memberStatuses(bob, "jeux"), [("alice", "o"), ("bob", "")])
+        room = self.service.registry.get("jeux")
+        self.assertEqual((list(room.members), room.ops), ([key("alice")], {key("alice")}))
+        bob, carol = self.login("bob"), self.login("carol")
+        entered = settled(self.service.enterOrCreate(bob, "jeux"))
+        plain = settled(self.service.enter(carol, "jeux"))  # TCHAT's ENTER
+        self.assertNoResult(entered)
+        self.assertNoResult(plain)
         self.slow.store()
         self.assertEqual(self.successResultOf(self.made), "Jeux")
+        self.assertEqual(self.successResultOf(entered), "Jeux")
+        self.assertEqual(self.successResultOf(plain), "Jeux")
+        self.assertEqual(
+            self.service.memberStatuses(bob, "jeux"), [("alice", "o"), ("bob", ""), ("carol", "")]
+        )
         self.service.disconnect(self.alice)
         again = self.login("alice", "sesame")
         self.assertIn("Jeux", self.service.roomsOf(again))
@@ -120,15 +131,38 @@ class StoredRoomTests(PersistenceTestCase):
     def test_notStored(self) -> None:
         """
         A room the store could not keep is not made: alice gets the
-        store's error, out of it; bob, who entered meanwhile, sees her
-        leave and is taken out.
+        store's error, out of it.  bob, who joined meanwhile, makes it
+        himself then, and carol's plain entry (after his) enters his room.
         """
-        bob = self.login("bob")
-        self.successResultOf(settled(self.service.enterOrCreate(bob, "jeux")))
+        bob, carol = self.login("bob"), self.login("carol")
+        entered = settled(self.service.enterOrCreate(bob, "jeux"))
+        plain = settled(self.service.enter(carol, "jeux"))
         waiting, self.slow.waiting = self.slow.waiting, []
         waiting[0].errback(errors.StoreUnavailable())
         self.flushLoggedErrors(errors.StoreUnavailable)
         self.failureResultOf(self.made, errors.StoreUnavailable)
-        self.assertIsNone(self.service.registry.find("jeux"))
         self.assertNotIn("Jeux", self.service.roomsOf(self.alice))
-        self.assertNotIn("Jeux", self.service.roomsOf(bob))
+        self.assertEqual(self.successResultOf(entered), "jeux")
+        self.assertEqual(self.successResultOf(plain), "jeux")
+        self.assertEqual(self.service.registry.get("jeux").ops, {key("bob")})
+        self.assertEqual(self.service.memberStatuses(bob, "jeux"), [("bob", "o"), ("carol", "")])
+
+    def test_everyConnectionTold(self) -> None:
+        """
+        alice's person is in the room while it is stored: a room the
+        store could not keep is left by every connection of hers, each
+        told why (one may have shown the room meanwhile).
+        """
+        laptop = self.login("alice", "sesame")
+        self.assertIn("Jeux", self.service.roomsOf(laptop))
+        waiting, self.slow.waiting = self.slow.waiting, []
+        waiting[0].errback(errors.StoreUnavailable())
+        self.flushLoggedErrors(errors.StoreUnavailable)
+        self.failureResultOf(self.made, errors.StoreUnavailable)
+        for connection in (self.alice, laptop):
+            left = [
+                (e.room, e.reason)
+                for e in connection.events
+                if isinstance(e, Membership) and not e.joined and e.room == "Jeux"
+            ]
+            self.assertEqual(left, [("Jeux", UNSTORED)])

@@ -20,8 +20,8 @@ class CreatorFirstTests(TalkStoreTestCase):
     def test_joinerFindsTheCreator(self) -> None:
         """
         alice (registered) joins C{fresh}, which the store has not kept
-        yet; bob, joining meanwhile, is told alice is there (she runs
-        it).
+        yet; bob, joining meanwhile, is answered once it is, and told
+        alice is there (she runs it).
         Once it is stored, alice is told she joined it, with bob.
         """
         self.registered("alice", "sesame")
@@ -30,9 +30,9 @@ class CreatorFirstTests(TalkStoreTestCase):
         bob, bobTerminal = self.talk("bob")
         self.type(alice, aliceTerminal, "/join fresh")
         self.assertEqual(len(self.slow.waiting), 1)
-        shown = self.type(bob, bobTerminal, "/join fresh")
-        self.assertIn(b"You joined fresh, with alice.", shown)
-        self.assertEqual(self.service.memberStatuses(bob, "fresh"), [("alice", "o"), ("bob", "")])
+        self.assertEqual(self.type(bob, bobTerminal, "/join fresh"), b"")
         self.slow.store()
         self.clock.advance(0)
-        self.assertIn(b"You joined fresh, with bob.", self.type(alice, aliceTerminal))
+        self.assertIn(b"You joined fresh, with alice.", self.type(bob, bobTerminal))
+        self.assertEqual(self.service.memberStatuses(bob, "fresh"), [("alice", "o"), ("bob", "")])
+        self.assertIn(b"You joined fresh", self.type(alice, aliceTerminal))

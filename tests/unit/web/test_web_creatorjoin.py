@@ -26,8 +26,8 @@ class JoinCreatesTests(StoredWebTestCase):
     def test_joinerFindsTheCreator(self) -> None:
         """
         alice's page joins C{fresh} with C{create}; while the store keeps
-        the room waiting, bob's join finds alice in it as its operator.
-        alice's reply comes once it is stored, her running it.
+        the room waiting, bob's join waits too; once it is stored, bob's
+        reply shows alice in it as its operator, and alice's her running it.
         """
         alice = self.signIn()
         asked = alice.send(type="join", room="fresh", create=True)
@@ -35,10 +35,13 @@ class JoinCreatesTests(StoredWebTestCase):
         self.assertEqual([f for f in alice.take() if f.get("id") == asked], [])
         self.assertEqual(len(self.slow.waiting), 1)
         bob = self.web.connect("bob")
-        reply = self.request(bob, type="join", room="fresh")
-        self.assertEqual((reply["members"], reply["status"]), (["alice", "bob"], {"alice": "o"}))
+        joined = bob.send(type="join", room="fresh")
+        self.web.flush()
+        self.assertEqual([f for f in bob.take() if f.get("id") == joined], [])
         self.slow.store()
         self.web.flush()
+        reply = next(f for f in bob.take() if f.get("id") == joined)
+        self.assertEqual((reply["members"], reply["status"]), (["alice", "bob"], {"alice": "o"}))
         answer = [f for f in alice.take() if f.get("id") == asked]
         self.assertEqual(len(answer), 1, answer)
         self.assertEqual((answer[0]["room"], answer[0]["operator"]), ("fresh", True))
