@@ -128,6 +128,15 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         @raise TooManyRooms: the server's or the creator's room limit.
         """
 
+    def enterOrCreate(
+        participant: IParticipant, room: str, roomKey: str | None = None, when: float | None = None
+    ) -> MaybeDeferred[str]:
+        """
+        L{enter} C{room} or, if it does not exist, create it with
+        C{participant} in it as its operator, in one step: nobody (no other
+        node) sees it without its creator.  Errors: L{createRoom}'s, L{enter}'s.
+        """
+
     def enter(
         participant: IParticipant, room: str, roomKey: str | None = None, when: float | None = None
     ) -> MaybeDeferred[str]:

@@ -1,9 +1,10 @@
 # -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection -*-
 """
-Who is logged in and in which rooms: users creating rooms, entering,
-leaving and being taken out, kept apart from the facade that delegates to
-them.  Rooms hold persons (L{chatd.core.person.Person}): a connection acts
-for its person, whose other connections hear of what it did.
+Who is logged in and in which rooms: users entering (a room made as they
+enter it: L{chatd.core.creation}), leaving and being taken out, kept apart
+from the facade that delegates to them.  Rooms hold persons
+(L{chatd.core.person.Person}): a connection acts for its person, whose
+other connections hear of what it did.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from twisted.internet.defer import Deferred
 from twisted.python.failure import Failure
 
 from chatd.core import errors, roomremoval
-from chatd.core.calls import afterHeard, maybeCall
+from chatd.core.calls import afterHeard
 from chatd.core.delivery import deliver
 from chatd.core.events import KICK, PART
 from chatd.core.events import Membership as MembershipEvent
-from chatd.core.founders import aboveBans, enteredAsFounder, recordFounder
+from chatd.core.founders import aboveBans, enteredAsFounder
 from chatd.core.interfaces import MaybeDeferred
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
@@ -99,77 +100,6 @@ class Membership:
         """
         return self._joined.pop(self.personOf(participant), None)
 
-    def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
-        """
-        A user creates C{room} and runs it.  A guest's room is ephemeral
-        (L{chatd.core.roomlimits}); a registered user's or an operator's lasts.
-        In a cluster the creation is claimed first (L{IChatObserver.claimRoom}):
-        of two made on two nodes at once, one wins, the other is told the
-        room exists.
-        """
-        self.requireLogin(participant)
-        observer = self.service.observer
-        if observer is None or self.service.registry.find(room) is not None:
-            return self.createNow(participant, room)  # (one that exists here: no claim)
-        claimed = maybeCall(observer.claimRoom, room)
-
-        def release(result: object) -> object:
-            observer.releaseRoom(room)
-            return result
-
-        def create(_: object) -> Deferred[str]:
-            return maybeCall(self.createNow, participant, room).addBoth(release)
-
-        return claimed.addCallback(create)
-
-    def createNow(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
-        """
-        L{createRoom}, claimed.  A lasting room (a registered user's, an
-        operator's) is answered once stored; one the store could not keep
-        is not made (L{roomremoval.unmake}), and its creator gets the
-        store's error.
-
-        @raise TooManyRooms: the server's or the user's limit is reached.
-        @raise StoreUnavailable: (in the L{Deferred}) the room could not be stored.
-        """
-        creator = self.requireLogin(participant)
-        operator = self.service.isOperator(participant)
-        account = self.service.accountName(participant)  # whatever its nickname now
-        founded = self.service.persistence is not None and account is not None
-        guest = not founded and not operator  # its room is ephemeral
-
-        def allowed() -> None:
-            if not operator:
-                limits = self.service.roomLimits
-                limits.check(len(self.service.registry), participant, creator, guest)
-
-        created = self.service.registry.create(room, allowed, anew=True)
-        created.founded(creator, self.service.now())  # the creator runs the room
-        roomremoval.madeAnew(self.service, created.name, int(self.service.clock.seconds() * 1000))
-        if founded and account is not None:
-            recordFounder(created, account)
-        elif guest:
-            created.makeEphemeral(participant)
-        self.service.roomLimits.created(key(created.name), participant, creator, created.ephemeral)
-        persistence = self.service.storeOf(created)
-        if persistence is None:
-            return self._made(participant, created)
-        stored = persistence.newRoom(created)  # a lasting room is made once stored
-        return stored.addCallbacks(
-            lambda _: self._made(participant, created),
-            self._unmade,
-            errbackArgs=(created, creator),
-        )
-
-    def _made(self, participant: IParticipant, created: Room) -> MaybeDeferred[str]:
-        if self.service.observer is not None:
-            self.service.observer.roomCreated(participant, created.name)
-        return afterHeard(self.service.observer, lambda: created.name)
-
-    def _unmade(self, failure: Failure, created: Room, creator: str) -> Failure:
-        roomremoval.unmake(self.service, created, creator)
-        return failure
-
     def enter(
         self,
         participant: IParticipant,
@@ -186,6 +116,9 @@ class Membership:
     def enterNow(
         self, participant: IParticipant, room: str, roomKey: str | None, when: float | None = None
     ) -> MaybeDeferred[str]:
+        made = self.service.creation.beingMade(room)
+        if made is not None:  # once every node knows of it (L{chatd.core.creation})
+            return made.addCallback(lambda _: self.enterNow(participant, room, roomKey, when))
         nick = self.requireLogin(participant)
         target = self.service.registry.get(room)
         operator = self.service.isOperator(participant)
@@ -209,12 +142,12 @@ class Membership:
         # Recorded (and its history replayed) once the other nodes know.
         return afterHeard(
             self.service.observer,
-            lambda: self._undoneUnlessStored(
+            lambda: self.undoneUnlessStored(
                 persistence.entered(participant, nick, target, cut), participant, nick, target
             ),
         )
 
-    def _undoneUnlessStored(
+    def undoneUnlessStored(
         self, stored: Deferred[str], participant: IParticipant, nick: str, room: Room
     ) -> Deferred[str]:
         """
@@ -240,13 +173,16 @@ class Membership:
         target: Room,
         remote: bool = False,
         when: float | None = None,
+        announced: bool = True,
     ) -> None:
         """
         Put logged-in C{participant}'s person in C{target} (its entry
         checked or decided elsewhere: autojoin, an approval) at C{when}
         (now, unless another node says), within its capacity; a C{remote}
         entry (checked on another node) is not limited, nor told to the
-        observer.  The room's founder is made its operator.  The person's
+        observer; nor is one not C{announced} (a room's creator entering it
+        as it is made: L{chatd.core.creation} tells the observer once the
+        room is).  The room's founder is made its operator.  The person's
         connections are told (L{tellOwn}): the other ones, or all when
         C{participant} is the person (it asked for nothing just now: an
         approval); another node's user by its node.
@@ -258,7 +194,7 @@ class Membership:
         self._joined[member].append(target)
         if not remote:
             self.tellOwn(participant, MembershipEvent(target.name, nick, True, now))
-        if self.service.observer is not None and not remote:
+        if self.service.observer is not None and not remote and announced:
             self.service.observer.entered(participant, target.name)
         account = None if remote else self.service.provenAccount(participant)
         opped = enteredAsFounder(target, nick, account, self.service.clock.seconds())

@@ -267,7 +267,7 @@ class Persistence:
         """
         Store C{room}, which a user has just created; fails as the write did
         (L{errors.StoreUnavailable} in an outage): the room is not made
-        then (L{chatd.core.membership.Membership.createNow}).
+        then (L{chatd.core.creation.Creation.createNow}).
         """
         saving = self.store.saveRoom(room.stored(), self.service.now())
         stored: Deferred[str] = Deferred()

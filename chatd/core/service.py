@@ -22,6 +22,7 @@ from chatd.core.administration import Administration
 from chatd.core.admission import Admission
 from chatd.core.allowance import Allowances
 from chatd.core.chathistory import HistoryQuery, historyLimit
+from chatd.core.creation import Creation
 from chatd.core.events import Administrator, PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
 from chatd.core.ignores import Ignores
@@ -98,6 +99,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.allowances = Allowances(clock)
         self.operatorNames = self.people.operatorNames
         self.membership = Membership(self)
+        self.creation = Creation(self, self.membership)
         self.logins = Logins(self)
         #: Each connection's deadline to log in (C{--login-timeout}; none by default here).
         self.loginDeadlines = LoginDeadlines(self)
@@ -218,7 +220,16 @@ class ChatService(RoomFacade, AdminFacade, Service):
     # Rooms and their members (L{Membership}; room questions and operators' commands: L{RoomFacade})
 
     def createRoom(self, participant: IParticipant, room: str) -> MaybeDeferred[str]:
-        return self.membership.createRoom(participant, room)
+        return self.creation.createRoom(participant, room)
+
+    def enterOrCreate(
+        self,
+        participant: IParticipant,
+        room: str,
+        roomKey: str | None = None,
+        when: float | None = None,
+    ) -> MaybeDeferred[str]:
+        return self.creation.enterOrCreate(participant, room, roomKey, when)
 
     def enter(
         self,

@@ -1,10 +1,11 @@
-# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_welcomejoin -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_channels,tests.unit.irc.test_irc_idlestate,tests.unit.irc.test_irc_roomnames,tests.unit.irc.test_irc_welcomejoin,tests.unit.irc.test_irc_creatorjoin -*-  # noqa: E501
 """
 Channel commands: C{JOIN}, C{PART}, C{NAMES}, C{LIST} and C{TOPIC}, and
 keeping the channels a client is shown in step with the service's rooms.
 
 A channel C{#name} is the service's room C{name}; joining a room that does
-not exist creates it, as IRC users expect.  The room look-ups here
+not exist creates it with the joiner in it, opped, as IRC users expect (the
+service's C{enterOrCreate}).  The room look-ups here
 (L{roomName}, L{findRoom}, L{inRoom}) serve the other channel commands too.
 """
 
@@ -20,9 +21,7 @@ from chatd.core.errors import (
     BadRoomKey,
     BannedFromRoom,
     ChatError,
-    GroupExists,
     InviteOnly,
-    NoSuchGroup,
     PendingApproval,
 )
 from chatd.core.events import Administrator, Membership
@@ -109,14 +108,6 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
     service = irc.service
     now = irc.factory.clock.seconds()  # the entry's moment, for everyone told of it
 
-    def create(failure: Failure) -> Deferred[str]:
-        failure.trap(NoSuchGroup)
-        d = maybeDeferred(service.createRoom, irc.participant, room)
-        d.addErrback(lambda lost: lost.trap(GroupExists))  # made elsewhere at the same moment
-        return d.addCallback(
-            lambda _: maybeDeferred(service.enter, irc.participant, room, None, now)
-        )
-
     def refused(failure: Failure) -> None:
         releaseLive(irc, room, False)
         error = failure.trap(ChatError) and failure.value
@@ -142,8 +133,8 @@ def joinOne(irc: IRCSession, channel: str, roomKey: str = "") -> Deferred[Any]:
         return awaitHistory(irc, name)  # a labelled JOIN's answer holds it
 
     holdLive(irc, room)  # what is said there waits for the answer
-    d = maybeDeferred(service.enter, irc.participant, room, roomKey or None, now)
-    d.addErrback(create)
+    # The core enters it, or makes it with us in it as its operator.
+    d = maybeDeferred(service.enterOrCreate, irc.participant, room, roomKey or None, now)
     return d.addCallbacks(entered, refused)
 
 

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_multiconnection,tests.unit.talk.test_talk_joinorder -*-  # noqa: E501
+# -*- test-case-name: tests.unit.talk.test_talk,tests.unit.talk.test_talk_accounts,tests.unit.talk.test_talk_multiconnection,tests.unit.talk.test_talk_joinorder,tests.unit.talk.test_talk_creatorjoin -*-  # noqa: E501
 """
 A talk session's current room: where plain lines go, and entering rooms.
 
@@ -91,13 +91,7 @@ async def enter(session: TalkSession, room: str, roomKey: str | None = None) -> 
 async def _enter(session: TalkSession, room: str, roomKey: str | None) -> bool:
     service, me = session.factory.service, session.participant
     try:
-        name = await maybeCall(service.enter, me, room, roomKey)
-    except errors.NoSuchGroup:
-        try:
-            await maybeDeferred(service.createRoom, me, room)
-        except errors.GroupExists:
-            pass  # made elsewhere at the same moment: enter it
-        name = await maybeCall(service.enter, me, room)
+        name = await maybeCall(service.enterOrCreate, me, room, roomKey)  # made if need be
     except errors.PendingApproval as pending:
         name = pending.room or room
         session.send(

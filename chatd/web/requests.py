@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search,tests.unit.web.test_web_ghosts,tests.unit.web.test_web_roomnames -*-  # noqa: E501
+# -*- test-case-name: tests.unit.web.test_web,tests.unit.web.test_web_search,tests.unit.web.test_web_ghosts,tests.unit.web.test_web_roomnames,tests.unit.web.test_web_creatorjoin -*-  # noqa: E501
 """
 What each WebSocket request does: one function per request C{type}, in
 L{HANDLERS}, translating a JSON object into a service call and its result
@@ -114,9 +114,14 @@ def join(web: WebParticipant, request: dict[str, Any]) -> Any:
     roomKey = request.get("key")
     if roomKey is not None and not isinstance(roomKey, str):
         raise InvalidArgument("'key' must be a string")
+    make = request.get("create", False)
+    if not isinstance(make, bool):
+        raise InvalidArgument("'create' must be true or false")
     room = _text(request, "room")
     replay.noteJoin(web, room, request)
-    answer = replay.entering(web, room, lambda: maybeCall(web.service.enter, web, room, roomKey))
+    # With C{create}: a room that does not exist is made with the user in it.
+    enter = web.service.enterOrCreate if make else web.service.enter
+    answer = replay.entering(web, room, lambda: maybeCall(enter, web, room, roomKey))
     return answer.addCallback(entered)
 
 

@@ -39,17 +39,21 @@ export function refreshRooms() {
 
 // Enter room NAME (with KEY, for a room that has one); PREFIX + its name
 // is logged; FOCUS shows it.  AFTER: the last message the page has of it
-// (the server then replays only newer ones).
-export function join(name, prefix = "you joined #", focus = true, key = undefined, after = null) {
+// (the server then replays only newer ones).  MAKE: a room that does not
+// exist is made, with us in it (the server's one step).  The promise says
+// whether we are in it (or wait for an operator's approval).
+export function join(name, prefix = "you joined #", focus = true, key = undefined, after = null, make = false) {
   const fields = key ? { room: name, key } : { room: name };
   if (after) fields.after = after;
+  if (make) fields.create = true;
   const known = state.convos.get(roomKey(name));
   if (known) known.replayIsNews = Boolean(after);
-  request("join", fields).then(
+  return request("join", fields).then(
     (reply) => {
       roomConvo(reply.room).operator = Boolean(reply.operator);
       entered(reply.room, prefix + reply.room, focus, reply);
       controlsForOperator(roomConvo(reply.room));
+      return true;
     }, (error) => {
       // The server's word is the truth: in the room already (35), or not
       // in a room the page thought it was in (rejoining after a restart,
@@ -57,15 +61,18 @@ export function join(name, prefix = "you joined #", focus = true, key = undefine
       const convo = state.convos.get(roomKey(name));
       if (error.code === 35) {  // the room as the page or the server's list names it, not as typed
         const room = convo ? convo.name : listedName(name);
-        return entered(room, "you are in #" + room, focus);
+        entered(room, "you are in #" + room, focus);
+        return true;
       }
       if (error.code === 37) {  // an approval room: its acceptance did not outlive our absence
         const note = "you are not in #" + (convo ? convo.name : name) + " any more: your request to enter it waits for an operator's approval";
         if (convo && convo.joined) notIn(convo, note, undefined, { quiet: true });
-        return awaiting(name);
+        awaiting(name);
+        return true;
       }
       complain(error);
       if (convo && convo.joined) notIn(convo, "you are not in #" + convo.name + " any more (" + error.text + ")");
+      return false;
     });
 }
 
@@ -187,18 +194,8 @@ export function forget(convo) {
   if (shown) rescueFocus($("rooms").querySelector("button"), $("new-room"), $("text"));
 }
 
-// Create room NAME and go in (if it exists already, just go in); the
-// promise says whether it did.
+// Go in room NAME, made with us in it if it does not exist (so nobody
+// sees it without us); the promise says whether we are in it.
 export function create(name) {
-  return request("create", { room: name }).then((reply) => {
-    join(reply.room);
-    return true;
-  }, (error) => {
-    if (error.code !== 33) {
-      complain(error);
-      return false;
-    }
-    join(name);
-    return true;
-  });
+  return join(name, "you joined #", true, undefined, null, true);
 }
