@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_guard,tests.integration.test_admin_live -*-
+# -*- test-case-name: tests.unit.admin.test_admin_guard,tests.unit.admin.test_admin_sshchannel,tests.integration.test_admin_live -*-  # noqa: E501
 """
 The moderation console over SSH (C{--admin-ssh}), and the SSH pieces the
 manhole shares: the host key and a terminal session that works without a
@@ -23,12 +23,14 @@ from twisted.conch.openssh_compat.primes import parseModuliFile
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
+from twisted.conch.ssh.session import SSHSession, SSHSessionProcessProtocol
 from twisted.conch.ssh.transport import DISCONNECT_BY_APPLICATION, SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.commands import AdminConsole
@@ -125,6 +127,31 @@ class ConsoleSession(TerminalSession):
         self.clock.callLater(0, lambda: self.console.execute(line).addCallback(done))
 
 
+class ConsoleChannel(SSHSession):
+    """
+    The SSH console's session channel: Conch's, except that a
+    command on the ssh command line never reaches the log.  Conch logs
+    each one in full at info level, and a console command may end with a
+    password (C{add account pupil Pw}); the audit trail says what was done.
+    """
+
+    log = Logger()
+
+    def request_exec(self, data: bytes) -> int:
+        if self.client is not None:  # as Conch: one shell or command per session
+            self.log.error("a second shell or command asked on one SSH session: refused")
+            return 0
+        process = SSHSessionProcessProtocol(self)
+        self.session = ISession(self.avatar)  # (told of end of input and of the close)
+        try:
+            self.session.execCommand(process, getNS(data)[0])
+        except Exception:  # (its traceback holds no local variables: not the command)
+            self.log.failure("an SSH command could not be started")
+            return 0
+        self.client = process
+        return 1
+
+
 class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
     """
     Gives each administrator who logs in over SSH a console of their own.
@@ -140,6 +167,7 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
 
     def _getAvatar(self, avatarId: Any) -> Any:
         user = super()._getAvatar(avatarId)
+        user.channelLookup[b"session"] = ConsoleChannel
         name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
         console = self.makeConsole(name)
         session = ISession(user.original)
