@@ -112,8 +112,10 @@ class ConsoleSession(TerminalSession):
         """
         Run C{cmd} once the exec request is answered: a command done at
         once would otherwise close the channel before the client heard its
-        request succeed (paramiko then fails with "Channel closed").  The
-        exit status is 1 when the console refused the command.
+        request succeed (paramiko then fails with "Channel closed").  What
+        the client sends on its standard input is read and dropped
+        (L{IgnoredInput}): the command takes none.  The reply, then the exit
+        status (1 when the console refused the command), then the close.
         """
 
         def done(text: str) -> None:
@@ -122,9 +124,27 @@ class ConsoleSession(TerminalSession):
             ended = ProcessTerminated(exitCode=status) if status else ProcessDone(0)
             proto.processEnded(Failure(ended))
 
+        proto.makeConnection(IgnoredInput())
         line = cmd.decode("utf-8", "replace")
         self.console.address = peerHost(proto)
         self.clock.callLater(0, lambda: self.console.execute(line).addCallback(done))
+
+
+class IgnoredInput:
+    """
+    The standard input of a command given on the ssh command line: what the
+    client sends there (C{echo x | ssh ... ban bob spam}, a loop reading a
+    file) is dropped, before, while and after the command runs.
+    """
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def writeSequence(self, data: list[bytes]) -> None:
+        pass
+
+    def loseConnection(self) -> None:
+        pass
 
 
 class ConsoleChannel(SSHSession):

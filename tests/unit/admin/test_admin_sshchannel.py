@@ -1,7 +1,9 @@
 """
 Tests for L{chatd.admin.ssh.ConsoleChannel}, the SSH console's session
 channel, driven as Conch's connection drives it: a command on the ssh
-command line never reaches the log (it may end with a password).
+command line never reaches the log (it may end with a password), and
+what the client sends on its standard input is dropped while the reply,
+the exit status and the close go out in that order.
 """
 
 from __future__ import annotations
@@ -96,3 +98,34 @@ class ConsoleChannelTests(AccountsTestCase):
         logged = self.logged(events)
         self.assertNotIn(PASSWORD, logged)
         self.assertIn("admin root: add account pupil100", logged)  # the audit's line
+
+    def test_inputDropped(self) -> None:
+        """
+        What the client sends on standard input before the command is done
+        and once it is (C{echo x | ssh ... ban bob spam}), and its end of
+        input, are dropped: the reply, then exit status 0, then the close.
+        """
+        channel, connection = self.channel()
+        with capturedLogs() as events:
+            channel.request_exec(NS(b"rooms"))
+            channel.dataReceived(b"x\n")
+            channel.eofReceived()
+            self.clock.advance(0)
+            channel.dataReceived(b"more\n")
+        kinds = [kind for kind, data in connection.sent]
+        self.assertEqual(kinds, ["data", "exit-status", "close"], connection.sent)
+        self.assertIn(b"lobby", connection.sent[0][1])
+        self.assertEqual(connection.sent[1][1], struct.pack(">L", 0))
+        self.assertEqual([e for e in events if e["log_level"].name in ("error", "critical")], [])
+
+    def test_refusedWithInput(self) -> None:
+        """
+        A refused command with input on standard input: its reply, then
+        exit status 1, then the close.
+        """
+        channel, connection = self.channel()
+        channel.request_exec(NS(b"unban nobody"))
+        channel.dataReceived(b"x\n")
+        self.clock.advance(0)
+        self.assertEqual([kind for kind, data in connection.sent], ["data", "exit-status", "close"])
+        self.assertEqual(connection.sent[1][1], struct.pack(">L", 1))
