@@ -16,6 +16,7 @@ L{filterTwistdLog}.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Callable, MutableMapping, Sequence
@@ -42,6 +43,11 @@ from twisted.python.reflect import namedAny
 from twisted.python.usage import UsageError
 
 from chatd.config import FileOptions
+
+#: The mode of a log file chatd opens, and so of the files its rotation
+#: keeps: the log names users and addresses, so only the daemon's user
+#: (and group, for tools such as logcheck) may read it, whatever the umask.
+LOG_FILE_MODE = 0o640
 
 #: What C{--log-level} takes.
 LEVELS = ("debug", "info", "warn", "error")
@@ -92,7 +98,8 @@ def defaultObserver(twistd: MutableMapping[str, Any]) -> Any:
     The observer twistd makes when no C{--logger} is given (its
     C{UnixAppLogger}): syslog, or a text log on standard output with
     C{-n} and no C{--logfile} (or C{--logfile -}), or a text log in the file
-    (C{twistd.log} by default) that SIGUSR1 rotates.
+    (C{twistd.log} by default) that SIGUSR1 rotates, made or kept
+    L{LOG_FILE_MODE} with the rotated files beside it.
     """
     if twistd.get("syslog"):
         from twisted.python.syslog import SyslogObserver
@@ -101,7 +108,12 @@ def defaultObserver(twistd: MutableMapping[str, Any]) -> Any:
     name = twistd.get("logfile") or ""
     if name == "-" or (not name and twistd.get("nodaemon")):
         return textFileLogObserver(sys.stdout)
-    logFile = LogFile.fromFullPath(name or "twistd.log")
+    logFile = LogFile.fromFullPath(name or "twistd.log", defaultMode=LOG_FILE_MODE)
+    for kept in logFile.listLogs():  # rotated before chatd opened its files so
+        try:
+            os.chmod(f"{logFile.path}.{kept}", LOG_FILE_MODE)
+        except OSError:  # another user's: theirs to mend
+            pass
     if not signal.getsignal(signal.SIGUSR1):
 
         def rotate(signum: int, frame: Any) -> None:

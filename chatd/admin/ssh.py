@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.admin.test_admin_guard,tests.integration.test_admin_live -*-
+# -*- test-case-name: tests.unit.admin.test_admin_guard,tests.unit.admin.test_admin_sshchannel,tests.integration.test_admin_live -*-  # noqa: E501
 """
 The moderation console over SSH (C{--admin-ssh}), and the SSH pieces the
 manhole shares: the host key and a terminal session that works without a
@@ -23,12 +23,14 @@ from twisted.conch.openssh_compat.primes import parseModuliFile
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
+from twisted.conch.ssh.session import SSHSession, SSHSessionProcessProtocol
 from twisted.conch.ssh.transport import DISCONNECT_BY_APPLICATION, SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.error import ProcessDone, ProcessTerminated
 from twisted.internet.interfaces import IDelayedCall, IReactorTime
+from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.admin.commands import AdminConsole
@@ -110,8 +112,10 @@ class ConsoleSession(TerminalSession):
         """
         Run C{cmd} once the exec request is answered: a command done at
         once would otherwise close the channel before the client heard its
-        request succeed (paramiko then fails with "Channel closed").  The
-        exit status is 1 when the console refused the command.
+        request succeed (paramiko then fails with "Channel closed").  What
+        the client sends on its standard input is read and dropped
+        (L{IgnoredInput}): the command takes none.  The reply, then the exit
+        status (1 when the console refused the command), then the close.
         """
 
         def done(text: str) -> None:
@@ -120,9 +124,52 @@ class ConsoleSession(TerminalSession):
             ended = ProcessTerminated(exitCode=status) if status else ProcessDone(0)
             proto.processEnded(Failure(ended))
 
+        proto.makeConnection(IgnoredInput())
         line = cmd.decode("utf-8", "replace")
         self.console.address = peerHost(proto)
         self.clock.callLater(0, lambda: self.console.execute(line).addCallback(done))
+
+
+class IgnoredInput:
+    """
+    The standard input of a command given on the ssh command line: what the
+    client sends there (C{echo x | ssh ... ban bob spam}, a loop reading a
+    file) is dropped, before, while and after the command runs.
+    """
+
+    def write(self, data: bytes) -> None:
+        pass
+
+    def writeSequence(self, data: list[bytes]) -> None:
+        pass
+
+    def loseConnection(self) -> None:
+        pass
+
+
+class ConsoleChannel(SSHSession):
+    """
+    The SSH console's session channel: Conch's, except that a
+    command on the ssh command line never reaches the log.  Conch logs
+    each one in full at info level, and a console command may end with a
+    password (C{add account pupil Pw}); the audit trail says what was done.
+    """
+
+    log = Logger()
+
+    def request_exec(self, data: bytes) -> int:
+        if self.client is not None:  # as Conch: one shell or command per session
+            self.log.error("a second shell or command asked on one SSH session: refused")
+            return 0
+        process = SSHSessionProcessProtocol(self)
+        self.session = ISession(self.avatar)  # (told of end of input and of the close)
+        try:
+            self.session.execCommand(process, getNS(data)[0])
+        except Exception:  # (its traceback holds no local variables: not the command)
+            self.log.failure("an SSH command could not be started")
+            return 0
+        self.client = process
+        return 1
 
 
 class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
@@ -140,6 +187,7 @@ class ConsoleSSHRealm(manhole_ssh.TerminalRealm):
 
     def _getAvatar(self, avatarId: Any) -> Any:
         user = super()._getAvatar(avatarId)
+        user.channelLookup[b"session"] = ConsoleChannel
         name = avatarId.decode("utf-8") if isinstance(avatarId, bytes) else str(avatarId)
         console = self.makeConsole(name)
         session = ISession(user.original)

@@ -280,7 +280,8 @@ def test_interactiveSessions(tmp_path: Path) -> None:
     log = daemon.logText()
     assert "Traceback" not in log and "Unhandled" not in log and "CRITICAL" not in log
     assert "Executing command" not in log and "exitCode: 1" not in log
-    assert log.count("manhole: command 'print(1+1)' from root at 127.0.0.1 refused") == 1
+    assert log.count("manhole: a command from root at 127.0.0.1 refused") == 1
+    assert "print(1+1)" not in log  # a command meant for the console may hold a password
 
 
 def test_terminalConsole(tmp_path: Path) -> None:

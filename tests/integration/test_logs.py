@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import signal
 import sys
 from pathlib import Path
@@ -118,8 +119,8 @@ def test_levelFiltersTwistdsDefault(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     opened: list[LogFile] = []
     real = LogFile.fromFullPath
 
-    def fromFullPath(path: str) -> LogFile:
-        opened.append(real(path))
+    def fromFullPath(path: str, **kwargs: Any) -> LogFile:
+        opened.append(real(path, **kwargs))
         return opened[-1]
 
     monkeypatch.setattr(LogFile, "fromFullPath", fromFullPath)
@@ -137,6 +138,45 @@ def test_levelFiltersTwistdsDefault(tmp_path: Path, monkeypatch: pytest.MonkeyPa
             logFile.close()
     text = logfile.read_text()
     assert "a info event" in text and "a debug event" not in text
+
+
+def test_logFileNotWorldReadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """
+    The C{--logfile} chatd opens is readable by the daemon's user and group
+    only, whatever the umask: made so, or made so if it was readable by
+    all, as are the files rotated before and the ones its rotation keeps.
+    """
+    opened: list[LogFile] = []
+    real = LogFile.fromFullPath
+
+    def fromFullPath(path: str, **kwargs: Any) -> LogFile:
+        opened.append(real(path, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(LogFile, "fromFullPath", fromFullPath)
+    previous = signal.getsignal(signal.SIGUSR1)
+    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
+    umask = os.umask(0o022)
+    logfile = tmp_path / "chatd.log"
+    older = tmp_path / "chatd.log.1"
+    try:
+        for fresh in (True, False):
+            older.write_text("rotated\n")
+            older.chmod(0o644)
+            if not fresh:
+                logfile.chmod(0o644)
+            setup = filterTwistdLog(twistdOptions(logfile=str(logfile), nodaemon=False), "info")
+            assert setup.observer is not None
+            emitAll(setup.observer())
+            assert [oct(path.stat().st_mode & 0o777) for path in (logfile, older)] == ["0o640"] * 2
+        opened[-1].rotate()
+    finally:
+        os.umask(umask)
+        signal.signal(signal.SIGUSR1, previous)
+        for logFile in opened:
+            logFile.close()
+    modes = {path.name: oct(path.stat().st_mode & 0o777) for path in tmp_path.iterdir()}
+    assert modes == {"chatd.log": "0o640", "chatd.log.1": "0o640", "chatd.log.2": "0o640"}
 
 
 def test_outsideTwistd() -> None:

@@ -28,6 +28,10 @@ class RecordingProcess:
     def __init__(self) -> None:
         self.written = b""
         self.ended: Failure | None = None
+        self.input: object = None
+
+    def makeConnection(self, transport: object) -> None:
+        self.input = transport
 
     def write(self, data: bytes) -> None:
         self.written += data
