@@ -9,16 +9,18 @@ the facade's module stays short; it holds no state and no rule.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from chatd.core.calls import MaybeDeferred
 from chatd.core.participant import IParticipant
+from chatd.core.rightschange import OperatorRightsChange
 
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
     from chatd.core.administration import Administration
     from chatd.core.roomadmin import RoomAdministration
+    from chatd.core.service import ChatService
     from chatd.modstore import Sanction
 
 
@@ -59,6 +61,9 @@ class AdminFacade:
 
     def addRoom(self, name: str) -> str:
         return self.administration.addRoom(name)
+
+    def operatorRightsChange(self) -> OperatorRightsChange:
+        return OperatorRightsChange(cast("ChatService", self))
 
     def notify(self, participant: IParticipant, text: str) -> None:
         self.administration.notify(participant, text)

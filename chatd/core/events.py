@@ -28,6 +28,8 @@ class Administrator(str):
     """
 
     __slots__ = ()
+    #: What a sentence says before the name (L{shownBy}).
+    sentencePrefix = "the administrator "
 
 
 class Sender(str):
@@ -54,7 +56,7 @@ def shownBy(by: str) -> str:
     """
     Who did something, as a sentence names them: an administrator as such.
     """
-    return f"the administrator {by}" if isinstance(by, Administrator) else by
+    return f"{by.sentencePrefix}{by}" if isinstance(by, Administrator) else by
 
 
 class Event:
@@ -246,9 +248,7 @@ class Rename(Event):
 
 
 class Notice(Event):
-    """
-    A server notice (an announcement, a moderation message) for a person.
-    """
+    """A server notice (an announcement, a moderation message) for a person."""
 
     __slots__ = ("text", "moment")
 

@@ -20,6 +20,7 @@ from chatd.core import status
 from chatd.core.events import OperatorRightsEnded
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
+from chatd.core.rightschange import CONFIGURATION, OperatorRightsChange
 from chatd.core.usermodes import setUserModes, userModesOf
 
 if TYPE_CHECKING:
@@ -195,10 +196,15 @@ def configureOperators(service: ChatService, names: Iterable[str]) -> None:
     operator names, the console's C{op} grants (kept as sanctions) the
     other; a name taken out of the list keeps a grant the console made.
     A newly listed name without an account is warned of (L{warnUnregistered}).
+    Whoever gains or loses the rights by it is told, and the rooms they
+    are in show it, as for the console's C{op} and C{deop}
+    (L{OperatorRightsChange}).
     """
     names = list(names)
     before = {key(name) for name in service.operatorNames}
+    change = OperatorRightsChange(service)
     service.people.configureOperators(names)
+    change.announce(CONFIGURATION)
     persistence = service.persistence
     if persistence is None or persistence.loaded:  # (else its load warns of every name)
         warnUnregistered(service, [name for name in names if key(name) not in before])

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         RoomMessage,
     )
     from chatd.core.purge import Purged
+    from chatd.core.rightschange import OperatorRightsChange
     from chatd.core.roomremoval import Deleted
     from chatd.modstore import Sanction
 
@@ -103,6 +104,12 @@ class IAdministration(IChatService):
     def notify(participant: IParticipant, text: str) -> None:
         """
         Send one participant a server notice.
+        """
+
+    def operatorRightsChange() -> OperatorRightsChange:
+        """
+        Who holds chatd operator rights now, to tell, once a change is made
+        (the console's C{op}, C{deop}), whose rights it changed.
         """
 
     def setRoomTopic(room: str, topic: str, by: str) -> MaybeDeferred[str]:

@@ -505,12 +505,19 @@ class CommandTests(ConsoleTestCase):
     def test_opAndDeop(self) -> None:
         """
         C{op} lets a user kick through the service; C{deop} takes it away.
+        She is told, then her room shows her an operator.
         """
         carol, bob = self.login("carol"), self.login("bob")
         self.service.people.accounts.prove(carol, "carol")  # she logged in with her password
         self.assertEqual("carol is now an operator", self.run_("op carol"))
         self.assertEqual("Carol is already an operator", self.run_("op Carol"))
-        self.assertEqual("the administrator root made you an operator", carol.events[-1].text)  # type: ignore[attr-defined]
+        self.assertEqual(
+            [
+                "the administrator root made you an operator",
+                "the administrator root set mode +o carol on lobby",
+            ],
+            [event.text for event in carol.events[-2:]],  # type: ignore[attr-defined]
+        )
         self.service.kick(carol, "bob", "enough")
         assert bob.disconnectedWith is not None
         self.assertEqual("carol is no longer an operator", self.run_("deop carol"))

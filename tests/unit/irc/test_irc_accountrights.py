@@ -139,12 +139,11 @@ class AccountRightsTests(IRCStoreTestCase):
         console = self.console()
         kid, tk, _ = self.saslAs("kid", "kidpass", "kal")
         self.command(console, "op kid")
-        [told] = self.send(kid, tk)
+        [told] = [m for m in self.send(kid, tk) if m.command == "NOTICE"]
         self.assertIn("the administrator root made you an operator", told.params[-1])
         self.assertEqual(self.command(console, "deop kid"), "kid is no longer an operator")
         self.assertFalse(self.service.isOperator(kid))
-        [told] = self.send(kid, tk)
-        self.assertEqual(told.command, "NOTICE")
+        [told] = [m for m in self.send(kid, tk) if m.command == "NOTICE"]
         self.assertIn("the administrator root took your operator rights away", told.params[-1])
 
     def test_opOfTheNicknameGrantsTheAccount(self) -> None:

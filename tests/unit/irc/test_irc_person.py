@@ -148,7 +148,8 @@ class IRCPersonTests(IRCStoreTestCase):
         """
         C{OPER} on one connection makes the person an operator: the other
         is shown C{MODE +o} and acts as one; the console's C{deop} ends it
-        on both, each told C{-o}; C{MODE alice -o} from either drops it.
+        on both, each told C{-o} (and shown her status in her channel
+        change); C{MODE alice -o} from either drops it.
         """
         path = Path(self.mktemp())
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -166,9 +167,10 @@ class IRCPersonTests(IRCStoreTestCase):
         self.assertEqual(self.mode(laptop, tl), ["+o"])
         self.successResultOf(Consoles(self.service)("root").execute("deop alice"))
         for proto, t in ((laptop, tl), (phone, tp)):
-            told = [(m.command, m.params[-1]) for m in self.send(proto, t)]
-            self.assertEqual([command for command, _ in told], ["NOTICE", "MODE"])
-            self.assertEqual(told[1][1], "-o")
+            told = [(m.command, m.params) for m in self.send(proto, t)]
+            self.assertEqual([command for command, _ in told], ["NOTICE", "MODE", "MODE"])
+            self.assertEqual(told[1][1], ["alice", "-o"])
+            self.assertEqual(told[2][1], ["#Général", "-o", "alice"])
             self.assertFalse(self.service.isOperator(proto))
             self.assertEqual(self.mode(proto, t), ["+"])
         self.send(phone, tp, "OPER operuser operpassword")

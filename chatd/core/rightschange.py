@@ -1,0 +1,95 @@
+# -*- test-case-name: tests.unit.irc.test_irc_opsreload,tests.unit.cluster.test_cluster_opsreload -*-  # noqa: E501
+"""
+Telling a change of chatd operator rights: a reload's operator names
+(C{--operators}), the console's C{op} and C{deop}.  Taken before the
+change, an L{OperatorRightsChange} finds after it those whose effective
+rights (L{chatd.core.people.People.isOperator}) changed, and only them:
+each is told, if served here, and in each room where their status shows
+otherwise (a chatd operator is an operator of every room, the rule of
+L{chatd.core.roomqueries.RoomQueries.statusesIn}) the members served here
+see C{+o} or C{-o} as a room change, which every front-end shows as it
+shows a room operator's (IRC: C{MODE #room +o nick}).  In a cluster each
+node does so for its own users and members with its own configuration.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from chatd.core.events import Administrator, Notice, OperatorRightsEnded, RoomChange, shownBy
+from chatd.core.participant import IParticipant
+
+if TYPE_CHECKING:
+    from chatd.core.room import Room
+    from chatd.core.service import ChatService
+
+
+class Configuration(Administrator):
+    """
+    The server's configuration, as a reload applies it (its operator
+    names): shown as an administrator's change is (IRC: from the server's
+    services), and named as itself in sentences (L{shownBy}).
+    """
+
+    __slots__ = ()
+    sentencePrefix = ""
+
+
+#: Who a reload's change of the operator names comes from.
+CONFIGURATION = Configuration("the server's configuration")
+
+
+class OperatorRightsChange:
+    """
+    Who holds chatd operator rights, and how each room shows its members,
+    before a change; L{announce} tells what changed once it is made.
+    """
+
+    def __init__(self, service: ChatService) -> None:
+        self.service = service
+        self._held = self._holders()
+        self._shown = self._statuses()
+
+    def _holders(self) -> dict[IParticipant, bool]:
+        people = self.service.people
+        return {each: people.isOperator(each) for each in people.users()}
+
+    def _statuses(self) -> list[tuple[Room, dict[str, bool]]]:
+        queries = self.service.roomQueries
+        return [
+            (room, {nick: "o" in status for nick, status in queries.statusesIn(room)})
+            for room in self.service.registry.all()
+        ]
+
+    def announce(self, by: str, tell: bool = True) -> tuple[list[IParticipant], list[IParticipant]]:
+        """
+        The change is made: C{by} (an L{Administrator}, or L{CONFIGURATION})
+        gave or took the rights.  With C{tell}, each person served here
+        whose rights came is told C{"<by> made you an operator"}, each whose
+        rights went an L{OperatorRightsEnded} (as the console's C{deop}
+        tells); then the rooms where a member's status changed show it.
+        Those who gained the rights, and those who lost them.
+        """
+        people = self.service.people
+        now = self.service.clock.seconds()
+        given: list[IParticipant] = []
+        taken: list[IParticipant] = []
+        for each in people.users():
+            if people.isOperator(each) != self._held.get(each, False):
+                (given if people.isOperator(each) else taken).append(each)
+        served = [each for each in (given + taken if tell else []) if people.isConnected(each)]
+        for each in served:  # (another node serving them tells them)
+            if each in given:
+                each.notice(Notice(f"{shownBy(by)} made you an operator", now))
+            else:
+                text = f"{shownBy(by)} took your operator rights away"
+                each.notice(OperatorRightsEnded(text, now))
+        queries = self.service.roomQueries
+        for room, before in self._shown:
+            if not self.service.registry.holds(room):
+                continue  # (gone meanwhile)
+            for nick, status in queries.statusesIn(room):
+                if nick in before and before[nick] != ("o" in status):
+                    modes = "+o" if "o" in status else "-o"
+                    room.broadcast(RoomChange(room.name, by, now, modes, (nick,)))
+        return given, taken
