@@ -50,9 +50,9 @@ class OperatorsReloadTests(IRCStoreTestCase):
         self.reloader = Reloader(options, self.clock)
         liveChat(self.reloader, self.service, self.service.admission)
         self.registered("msjones", "chalk99")
-        self.pupil, self.tp = self.signIn("pupil")
+        self.pupil, self.tp = self.clientAs("pupil")
         self.send(self.pupil, self.tp, "JOIN #class")
-        self.teacher, self.tt = self.signIn("msjones", "PASS chalk99")
+        self.teacher, self.tt = self.clientAs("msjones", "PASS chalk99")
         self.send(self.teacher, self.tt, "PART #Général", "JOIN #class", "JOIN #own")
         self.send(self.pupil, self.tp, "JOIN #own")
         self.send(self.pupil, self.tp)
@@ -126,7 +126,7 @@ class OperatorsReloadTests(IRCStoreTestCase):
         and the members see that one C{-o}.
         """
         self.registered("mrbrown", "board42")
-        brown, tb = self.signIn("mrbrown", "PASS board42")
+        brown, tb = self.clientAs("mrbrown", "PASS board42")
         self.send(brown, tb, "PART #Général", "JOIN #class")
         self.successResultOf(Consoles(self.service)("root").execute("op msjones"))
         self.reload("moder", "msjones", "mrbrown")
