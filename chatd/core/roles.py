@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         RoomChange,
         RoomMessage,
     )
+    from chatd.core.export import Exported
     from chatd.core.purge import Purged
     from chatd.core.roomremoval import Deleted
     from chatd.modstore import Sanction
@@ -136,6 +137,13 @@ class IAdministration(IChatService):
         """
         Delete C{sender}'s messages since C{since} in C{rooms} (C{None}:
         every room) as administrator C{by} (L{chatd.core.purge}).
+        """
+
+    def exportMessages(room: str | None, since: float, until: float | None) -> Deferred[Exported]:
+        """
+        The stored messages of C{room} (C{None}: every room) from C{since}
+        to before C{until} (C{None}: now), at most so many, with the moment
+        the rest follows from if there are more (L{chatd.core.export}).
         """
 
     def createAccount(nick: str, password: str) -> Deferred[str]:

@@ -15,7 +15,16 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import accountadmin, approvals, errors, listing, purge, roomremoval, shutdown
+from chatd.core import (
+    accountadmin,
+    approvals,
+    errors,
+    export,
+    listing,
+    purge,
+    roomremoval,
+    shutdown,
+)
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.adminfacade import AdminFacade
 from chatd.core.administration import Administration
@@ -362,6 +371,11 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self, sender: str, rooms: list[str] | None, since: float, by: str
     ) -> Deferred[purge.Purged]:
         return purge.purge(self, sender, rooms, since, Administrator(by))
+
+    def exportMessages(
+        self, room: str | None, since: float, until: float | None
+    ) -> Deferred[export.Exported]:
+        return export.export(self, room, since, until)
 
     def createAccount(self, nick: str, password: str) -> Deferred[str]:
         return Deferred.fromCoroutine(accountadmin.createAccount(self, nick, password))

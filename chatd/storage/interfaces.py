@@ -219,6 +219,15 @@ class IChatStore(Interface):
         given), oldest first, with their original timestamps and msgids.
         """
 
+    def roomMessages(
+        room: str | None, after: Bound | None, before: Bound | None, limit: int
+    ) -> Deferred[list[tuple[Bound, RoomMessage]]]:
+        """
+        At most C{limit} messages of C{room} (C{None}: of every room) after
+        C{after} and before C{before}, oldest first, each with its bound:
+        the next page is after the last one's (L{chatd.storage.export}).
+        """
+
     def locate(conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
         """
         Where the message C{msgid} of C{conversation} is, as a window's
