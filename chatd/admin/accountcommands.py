@@ -3,7 +3,9 @@
 The console's commands about registered chat accounts: C{add account}
 makes one (where guests may not log in, C{--guests off}, nobody can
 register one), C{account password} sets a forgotten password, C{account
-delete} removes an account.  They go
+delete} removes an account (and with C{--erase}, every message sent under
+its name: L{chatd.core.erasure}), and C{erase} removes those messages of
+any name, such as one whose account is gone.  They go
 through the core (L{chatd.core.accountadmin}), which applies the account
 rules and tells every cluster node; each is audited, never with the
 password.
@@ -26,9 +28,12 @@ from chatd.core.names import key
 
 if TYPE_CHECKING:
     from chatd.admin.commands import AdminConsole
+    from chatd.core.erasure import Erased
 
 #: The flag of C{account password} that ends the account's sessions.
 SIGN_OUT = "--sign-out"
+#: The flag of C{account delete} that erases every message sent under the name.
+ERASE = "--erase"
 #: The command whose secret a terminal console asks for.
 PASSWORD_COMMAND = "account password"
 #: The command that makes an account, whose password is asked the same way.
@@ -103,13 +108,18 @@ class AccountCommands(SanctionCommands):
     async def cmd_account_delete(self, rest: str) -> str:
         text, reason = self._split(rest, 1, "optional")
         nick = self._nick(text)
+        erasing = reason.split(None, 1)[:1] == [ERASE]
+        reason = reason.strip().removeprefix(ERASE).strip() if erasing else reason.strip()
         persistence = self.service.persistence
         flagged = persistence is not None and key(nick) in map(
             key, await persistence.store.admins()
         )
-        done = await self.service.deleteAccount(nick, self.shown, reason.strip())
-        self._audit(f"account delete {done.account} {reason.strip()}".rstrip())
+        done = await self.service.deleteAccount(nick, self.shown, reason, erasing)
+        flag = f" {ERASE}" if erasing else ""
+        self._audit(f"account delete {done.account}{flag} {reason}".rstrip())
         reply = f"deleted the account {done.account}; {done.ended} session(s) ended"
+        if done.erased is not None:
+            reply += "; " + self._erased(done.erased)
         if done.founded:
             reply += f"; no longer the founder of {', '.join(done.founded)}"
         if flagged:  # its administrator sessions end, as for admin revoke
@@ -120,3 +130,16 @@ class AccountCommands(SanctionCommands):
                 tellPeers(ends.REVOKE_ADMIN, nick=done.account)
             reply += f"; it was an administrator: {closed} open console session(s) closed"
         return reply
+
+    async def cmd_erase(self, rest: str) -> str:
+        (text,) = self._split(rest, 1)
+        return self._erased(await self.service.eraseMessages(self._nick(text)))
+
+    def _erased(self, erased: Erased) -> str:
+        """
+        Audit an erasure (its counts, never a message's text), and say what
+        it did.
+        """
+        counts = f"{erased.rooms} room message(s), {erased.private} private message(s)"
+        self._audit(f"erase {erased.name}: {counts}")
+        return f"erased {counts} sent as {erased.name}"

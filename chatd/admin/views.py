@@ -101,8 +101,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "set a registered account's password (asked twice, hidden, when left out)",
     ),
     "account delete": (
-        "account delete <username> [reason]",
-        "end its sessions and delete the account; room history stays",
+        "account delete <username> [--erase] [reason]",
+        "end its sessions and delete the account; its messages stay, or --erase them",
+    ),
+    "erase": (
+        "erase <username>",
+        "delete every message sent under a name, room and private (an erasure request)",
     ),
     "shutdown": ("shutdown", "tell everyone, save, and stop the daemon"),
 }

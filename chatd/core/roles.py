@@ -18,6 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.accountadmin import AccountDeleted, PasswordSet
+    from chatd.core.erasure import Erased
     from chatd.core.errors import ChatError
     from chatd.core.events import (
         Notice,
@@ -160,10 +161,19 @@ class IAdministration(IChatService):
         its sessions if C{signOut} (L{chatd.core.accountadmin}).
         """
 
-    def deleteAccount(nick: str, by: str, reason: str = "") -> Deferred[AccountDeleted]:
+    def deleteAccount(
+        nick: str, by: str, reason: str = "", erase: bool = False
+    ) -> Deferred[AccountDeleted]:
         """
         Delete registered C{nick} as administrator C{by}, ending its
-        sessions with C{reason} (L{chatd.core.accountadmin}).
+        sessions with C{reason}, and if C{erase} every message sent under
+        its name (L{chatd.core.accountadmin}).
+        """
+
+    def eraseMessages(name: str) -> Deferred[Erased]:
+        """
+        Delete every stored message sent under C{name}, room and private
+        (L{chatd.core.erasure}).
         """
 
 

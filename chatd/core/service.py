@@ -18,6 +18,7 @@ from zope.interface import implementer
 from chatd.core import (
     accountadmin,
     approvals,
+    erasure,
     errors,
     export,
     listing,
@@ -386,6 +387,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
         return Deferred.fromCoroutine(accountadmin.setPassword(self, nick, password, by, signOut))
 
     def deleteAccount(
-        self, nick: str, by: str, reason: str = ""
+        self, nick: str, by: str, reason: str = "", erase: bool = False
     ) -> Deferred[accountadmin.AccountDeleted]:
-        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason))
+        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason, erase))
+
+    def eraseMessages(self, name: str) -> Deferred[erasure.Erased]:
+        return Deferred.fromCoroutine(erasure.erase(self, name))

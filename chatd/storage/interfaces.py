@@ -253,6 +253,13 @@ class IChatStore(Interface):
         for writing included; fires with whether there was one.
         """
 
+    def eraseSender(nick: str) -> Deferred[tuple[int, int]]:
+        """
+        Delete every message sent under C{nick}, room and private, from
+        the history and the search index; fires with how many of each
+        (L{chatd.storage.erasure}).
+        """
+
     def window(
         conversation: Conversation,
         after: Bound | None = None,
