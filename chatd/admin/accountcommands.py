@@ -1,11 +1,13 @@
-# -*- test-case-name: tests.integration.test_admin_account_commands -*-
+# -*- test-case-name: tests.integration.test_admin_account_commands,tests.unit.admin.test_admin_erasure,tests.unit.admin.test_admin_conversation -*-  # noqa: E501
 """
 The console's commands about registered chat accounts: C{add account}
 makes one (where guests may not log in, C{--guests off}, nobody can
 register one), C{account password} sets a forgotten password, C{account
 delete} removes an account (and with C{--erase}, every message sent under
 its name: L{chatd.core.erasure}), and C{erase} removes those messages of
-any name, such as one whose account is gone.  They go
+any name, such as one whose account is gone; C{conversation} shows the
+private messages between two people, for a report, audited
+(L{chatd.admin.export}).  They go
 through the core (L{chatd.core.accountadmin}), which applies the account
 rules and tells every cluster node; each is audited, never with the
 password.
@@ -22,7 +24,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from chatd.admin import sessions as ends
+from chatd.admin.export import exportRows, parseTimes
 from chatd.admin.sanctioncommands import SanctionCommands
+from chatd.admin.timespec import formatTime
 from chatd.admin.views import Usage
 from chatd.core.names import key
 
@@ -130,6 +134,24 @@ class AccountCommands(SanctionCommands):
                 tellPeers(ends.REVOKE_ADMIN, nick=done.account)
             reply += f"; it was an administrator: {closed} open console session(s) closed"
         return reply
+
+    async def cmd_conversation(self, rest: str) -> str:
+        words = rest.split()
+        if len(words) < 3:
+            raise Usage("")
+        nick, other = self._nick(words[0]), self._nick(words[1])
+        try:
+            since, until = parseTimes(words[2:], self._now())
+        except ValueError as problem:
+            raise Usage(str(problem)) from None
+        exported = await self.service.exportConversation(nick, other, since, until)
+        end = "" if until is None else f" to {formatTime(until)}"
+        count = len(exported.messages)
+        self._audit(
+            f"conversation {nick} {other} from {formatTime(since)}{end}: {count} message(s)"
+        )
+        rows = exportRows(exported, f"conversation {nick} {other}", until)
+        return rows or f"no private message between {nick} and {other} in that span"
 
     async def cmd_erase(self, rest: str) -> str:
         (text,) = self._split(rest, 1)

@@ -104,6 +104,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "account delete <username> [--erase] [reason]",
         "end its sessions and delete the account; its messages stay, or --erase them",
     ),
+    "conversation": (
+        "conversation <username> <username> <since> [until]",
+        "the private messages between two people, for a report (audited)",
+    ),
     "erase": (
         "erase <username>",
         "delete every message sent under a name, room and private (an erasure request)",

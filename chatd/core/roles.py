@@ -147,6 +147,14 @@ class IAdministration(IChatService):
         the rest follows from if there are more (L{chatd.core.export}).
         """
 
+    def exportConversation(
+        nick: str, other: str, since: float, until: float | None
+    ) -> Deferred[Exported]:
+        """
+        As L{exportMessages}, the private messages between C{nick} and
+        C{other}, either way (L{chatd.core.export}).
+        """
+
     def createAccount(nick: str, password: str) -> Deferred[str]:
         """
         Register C{nick} with C{password}, as an administrator; fires with

@@ -378,6 +378,11 @@ class ChatService(RoomFacade, AdminFacade, Service):
     ) -> Deferred[export.Exported]:
         return export.export(self, room, since, until)
 
+    def exportConversation(
+        self, nick: str, other: str, since: float, until: float | None
+    ) -> Deferred[export.Exported]:
+        return export.exportPrivate(self, nick, other, since, until)
+
     def createAccount(self, nick: str, password: str) -> Deferred[str]:
         return Deferred.fromCoroutine(accountadmin.createAccount(self, nick, password))
 

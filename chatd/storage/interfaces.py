@@ -228,6 +228,14 @@ class IChatStore(Interface):
         the next page is after the last one's (L{chatd.storage.export}).
         """
 
+    def privateMessages(
+        nick: str, other: str, after: Bound | None, before: Bound | None, limit: int
+    ) -> Deferred[list[tuple[Bound, PrivateMessage]]]:
+        """
+        As L{roomMessages}, every private message between C{nick} and
+        C{other}, either way, whoever was registered.
+        """
+
     def locate(conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
         """
         Where the message C{msgid} of C{conversation} is, as a window's

@@ -78,3 +78,34 @@ async def test_bounds(store: Any) -> None:
         "b0",
         1_000_000,
     )
+
+
+@pytest_twisted.ensureDeferred
+async def test_privateMessages(store: Any) -> None:
+    """
+    Every private message between two people, either way and whatever
+    the names' case, whoever was registered, waiting ones too, a page at
+    a time; not another conversation's, nor a room's.
+    """
+    _chat(store)  # bob wrote "p" to alice, in the millisecond of g
+    add = store.addMessage
+    add(None, "ALICE", "bob", ("q",), 1000, msgid="q", millis=1_000_016)
+    add(None, "bob", "carol", ("r",), 1000, msgid="r", millis=1_000_017)
+    add(None, "Bob", "alice", ("s",), 1000, pending=True, msgid="s", millis=1_000_018)
+    read, after = [], None
+    while True:
+        page = await store.privateMessages("alice", "BOB", after, None, 2)
+        read += [message.msgid for _, message in page]
+        if len(page) < 2:
+            break
+        after = page[-1][0]
+    assert read == ["p", "q", "s"]
+    assert [m.msgid for _, m in await store.privateMessages("bob", "alice", None, None, 9)] == [
+        "p",
+        "q",
+        "s",
+    ]
+    between = await store.privateMessages("alice", "bob", Bound(1_000_016), Bound(1_000_018), 9)
+    assert [message.msgid for _, message in between] == []
+    between = await store.privateMessages("alice", "bob", Bound(1_000_015), Bound(1_000_019), 9)
+    assert [message.msgid for _, message in between] == ["p", "q", "s"]
