@@ -19,6 +19,12 @@ _SPAN = re.compile(r"([0-9]+)([smhdw]?)")
 MAX_DURATION = 3650 * 86400
 
 
+#: The forms of a point in time, to the millisecond (C{2026-11-20T14:00:05.250}).
+TIME_FORMS = tuple(
+    f"%Y-%m-%d{between}%H:%M{rest}" for rest in (":%S.%f", ":%S", "") for between in (" ", "T")
+) + ("%Y-%m-%d",)
+
+
 def parseDuration(text: str) -> int:
     """
     Seconds in C{30}, C{10m}, C{2h}, C{1d}, C{1h30m}; a bare number is seconds.
@@ -47,7 +53,8 @@ def isCount(text: str) -> bool:
 
 def parseTime(text: str, now: float) -> float:
     """
-    A Unix time from C{2026-11-20 14:00} (UTC), C{2026-11-20}, a span ago
+    A Unix time from C{2026-11-20 14:00} (UTC, or C{2026-11-20T14:00}, to
+    the second or the millisecond), C{2026-11-20}, a span ago
     such as C{1h} or C{30m}, or a Unix time such as C{1795000000}.
 
     @raise ValueError: none of those, or a time before 1970 or more than
@@ -64,7 +71,7 @@ def parseTime(text: str, now: float) -> float:
 def _parseTime(text: str, now: float) -> float:
     if isCount(text):
         return float(text)
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
+    for pattern in TIME_FORMS:
         try:
             parsed = datetime.strptime(text, pattern)
         except ValueError:
@@ -83,3 +90,11 @@ def formatTime(when: float) -> str:
         return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%d %H:%M:%S")
     except (OverflowError, OSError, ValueError):
         return f"Unix time {when:.0f}"
+
+
+def exactTime(millis: int) -> str:
+    """
+    C{2026-11-20T14:00:05.250} (UTC) for a Unix time in milliseconds: a
+    moment L{parseTime} reads back to the millisecond, in one word.
+    """
+    return formatTime(millis // 1000).replace(" ", "T") + f".{millis % 1000:03d}"

@@ -12,8 +12,9 @@ from __future__ import annotations
 import resource
 from collections import Counter
 
+from chatd.admin.export import messagesReply
 from chatd.admin.opgrant import operatorLine
-from chatd.admin.timespec import formatTime, isCount, parseDuration, parseTime
+from chatd.admin.timespec import formatTime, isCount, parseDuration
 from chatd.admin.whois import connectionLines, renamedFrom, whereabouts
 from chatd.core.absent import isAbsentAnywhere
 from chatd.core.events import Administrator, shownBy
@@ -22,18 +23,17 @@ from chatd.core.operators import describeSessionOperator
 from chatd.core.reach import accountBehind, reachedBy, sanctionedName
 from chatd.core.roles import IAdministration
 from chatd.core.sanctiontext import describe
-from chatd.core.text import plainLine
 from chatd.lines.columns import pad, width
 from chatd.modstore import BAN, IPBAN, KICK, MUTE
 from chatd.storage.interfaces import APPROVAL
 
-#: Messages per room that C{messages} looks through, the newest first.
-HISTORY_LIMIT = 1000
-
 #: Every command: its usage line and what it does, in the order C{help} lists them.
 COMMANDS: dict[str, tuple[str, str]] = {
     "help": ("help [command]", "list the commands, or explain one"),
-    "messages": ("messages <time>", "messages since a time: '2026-11-20 14:00' (UTC), 1h, or Unix"),
+    "messages": (
+        "messages [room] <since> [until]",
+        "room messages from a time to another or now: '2026-11-20 14:00' (UTC), 1h, or Unix",
+    ),
     "users": ("users", "who is connected, from where, over what, since when"),
     "rooms": ("rooms", "every room with its mode, member count and requests waiting"),
     "add room": (
@@ -101,8 +101,16 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "set a registered account's password (asked twice, hidden, when left out)",
     ),
     "account delete": (
-        "account delete <username> [reason]",
-        "end its sessions and delete the account; room history stays",
+        "account delete <username> [--erase] [reason]",
+        "end its sessions and delete the account; its messages stay, or --erase them",
+    ),
+    "conversation": (
+        "conversation <username> <username> <since> [until]",
+        "the private messages between two people, for a report (audited)",
+    ),
+    "erase": (
+        "erase <username>",
+        "delete every message sent under a name, room and private (an erasure request)",
     ),
     "shutdown": ("shutdown", "tell everyone, save, and stop the daemon"),
 }
@@ -222,25 +230,9 @@ class ConsoleViews:
         if not rest:
             raise Usage("")
         try:
-            since = parseTime(rest, self._now())
-        except ValueError:
-            raise Usage(f"{rest!r} is not a time") from None
-        persistence = self.service.persistence
-        if persistence is None:
-            return "this server keeps no messages (it runs without a store)"
-        found = []
-        for room, _ in self.service.rooms():
-            for message in await persistence.store.history(room, HISTORY_LIMIT):
-                if message.when >= since:
-                    found.append(message)
-        if not found:
-            return f"no room messages since {formatTime(since)} UTC"
-        found.sort(key=lambda message: message.when)
-        return "\n".join(
-            f"{formatTime(m.when)}  {pad(m.room, 16)}  {m.sender}: {plainLine(m.sender, line)}"
-            for m in found
-            for line in m.lines
-        )
+            return await messagesReply(self.service, rest, self._now())
+        except ValueError as problem:
+            raise Usage(str(problem)) from None
 
     def cmd_users(self, rest: str) -> str:
         self._split(rest, 0)

@@ -19,9 +19,10 @@ from what this node and, through the store's change C{"unregistered"}
 (L{chatd.core.sharing}), every other node knows of it: registered names,
 always-on accounts, operator rights the console's C{op} gave the name,
 room founders, approvals to enter rooms.  Room history stays, signed with
-the name, which anyone may register next, unless it is a configured
-operator name (C{--operators}): that stays reserved, and the account an
-administrator creates for it again holds its rights at once.
+the name (unless the administrator erases it too, L{chatd.core.erasure}),
+which anyone may register next, unless it is a configured operator name
+(C{--operators}): that stays reserved, and the account an administrator
+creates for it again holds its rights at once.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import TYPE_CHECKING
 
 from chatd.core import autojoin, errors
 from chatd.core.approvals import forget
+from chatd.core.erasure import Erased, erase
 from chatd.core.names import isValidName, key, normalize
 from chatd.core.reach import reachedBy
 from chatd.core.renaming import checkNewName
@@ -61,12 +63,14 @@ class PasswordSet:
 class AccountDeleted:
     """
     An account deleted: C{account} (named as registered), how many of its
-    sessions were C{ended}, and the rooms it no longer founds.
+    sessions were C{ended}, the rooms it no longer founds, and the
+    messages of it C{erased}, if asked (L{chatd.core.erasure}).
     """
 
     account: str
     ended: int
     founded: tuple[str, ...]
+    erased: Erased | None = None
 
 
 async def _account(service: ChatService, nick: str) -> tuple[Persistence, str]:
@@ -139,11 +143,12 @@ async def setPassword(
 
 
 async def deleteAccount(
-    service: ChatService, nick: str, by: str, reason: str = ""
+    service: ChatService, nick: str, by: str, reason: str = "", erasing: bool = False
 ) -> AccountDeleted:
     """
     Delete the registered account C{nick} as administrator C{by}, with
-    C{reason} (may be empty): its sessions end, everywhere, with it.
+    C{reason} (may be empty): its sessions end, everywhere, with it; if
+    C{erasing}, every message sent under its name goes too (L{erase}).
 
     @raise InvalidArgument: C{nick} is not a registered account, or
         C{reason} is too long or not one line.
@@ -166,7 +171,8 @@ async def deleteAccount(
     forgetAccount(persistence, account)
     await persistence.store.deleteAccount(account)
     persistence.changed(UNREGISTERED, u=account)
-    return AccountDeleted(account, len(sessions), founded)
+    erased = await erase(service, account) if erasing else None
+    return AccountDeleted(account, len(sessions), founded, erased)
 
 
 def forgetAccount(persistence: Persistence, account: str) -> None:

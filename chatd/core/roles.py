@@ -18,6 +18,7 @@ from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
     from chatd.core.accountadmin import AccountDeleted, PasswordSet
+    from chatd.core.erasure import Erased
     from chatd.core.errors import ChatError
     from chatd.core.events import (
         Notice,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
         RoomChange,
         RoomMessage,
     )
+    from chatd.core.export import Exported
     from chatd.core.purge import Purged
     from chatd.core.rightschange import OperatorRightsChange
     from chatd.core.roomremoval import Deleted
@@ -145,6 +147,21 @@ class IAdministration(IChatService):
         every room) as administrator C{by} (L{chatd.core.purge}).
         """
 
+    def exportMessages(room: str | None, since: float, until: float | None) -> Deferred[Exported]:
+        """
+        The stored messages of C{room} (C{None}: every room) from C{since}
+        to before C{until} (C{None}: now), at most so many, with the moment
+        the rest follows from if there are more (L{chatd.core.export}).
+        """
+
+    def exportConversation(
+        nick: str, other: str, since: float, until: float | None
+    ) -> Deferred[Exported]:
+        """
+        As L{exportMessages}, the private messages between C{nick} and
+        C{other}, either way (L{chatd.core.export}).
+        """
+
     def createAccount(nick: str, password: str) -> Deferred[str]:
         """
         Register C{nick} with C{password}, as an administrator; fires with
@@ -159,10 +176,19 @@ class IAdministration(IChatService):
         its sessions if C{signOut} (L{chatd.core.accountadmin}).
         """
 
-    def deleteAccount(nick: str, by: str, reason: str = "") -> Deferred[AccountDeleted]:
+    def deleteAccount(
+        nick: str, by: str, reason: str = "", erase: bool = False
+    ) -> Deferred[AccountDeleted]:
         """
         Delete registered C{nick} as administrator C{by}, ending its
-        sessions with C{reason} (L{chatd.core.accountadmin}).
+        sessions with C{reason}, and if C{erase} every message sent under
+        its name (L{chatd.core.accountadmin}).
+        """
+
+    def eraseMessages(name: str) -> Deferred[Erased]:
+        """
+        Delete every stored message sent under C{name}, room and private
+        (L{chatd.core.erasure}).
         """
 
 

@@ -15,7 +15,17 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.core import accountadmin, approvals, errors, listing, purge, roomremoval, shutdown
+from chatd.core import (
+    accountadmin,
+    approvals,
+    erasure,
+    errors,
+    export,
+    listing,
+    purge,
+    roomremoval,
+    shutdown,
+)
 from chatd.core.accounts import Accounts, PasswordRules, Registered, Secret
 from chatd.core.adminfacade import AdminFacade
 from chatd.core.administration import Administration
@@ -374,6 +384,16 @@ class ChatService(RoomFacade, AdminFacade, Service):
     ) -> Deferred[purge.Purged]:
         return purge.purge(self, sender, rooms, since, Administrator(by))
 
+    def exportMessages(
+        self, room: str | None, since: float, until: float | None
+    ) -> Deferred[export.Exported]:
+        return export.export(self, room, since, until)
+
+    def exportConversation(
+        self, nick: str, other: str, since: float, until: float | None
+    ) -> Deferred[export.Exported]:
+        return export.exportPrivate(self, nick, other, since, until)
+
     def createAccount(self, nick: str, password: str) -> Deferred[str]:
         return Deferred.fromCoroutine(accountadmin.createAccount(self, nick, password))
 
@@ -383,6 +403,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
         return Deferred.fromCoroutine(accountadmin.setPassword(self, nick, password, by, signOut))
 
     def deleteAccount(
-        self, nick: str, by: str, reason: str = ""
+        self, nick: str, by: str, reason: str = "", erase: bool = False
     ) -> Deferred[accountadmin.AccountDeleted]:
-        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason))
+        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason, erase))
+
+    def eraseMessages(self, name: str) -> Deferred[erasure.Erased]:
+        return Deferred.fromCoroutine(erasure.erase(self, name))

@@ -104,21 +104,32 @@ def windowQuery(
     first if C{newest} (the caller reverses them), else oldest first.
     """
     where, args = conversation.where()
-    clauses = [where]
-    if after is not None:
-        clause, values = _beyond(">=" if inclusive else ">", after)
-        clauses.append(clause)
-        args.extend(values)
-    if before is not None:
-        clause, values = _beyond("<", before)
-        clauses.append(clause)
-        args.extend(values)
+    clauses, values = between(after, before, inclusive)
+    clauses.insert(0, where)
+    args.extend(values)
     order = "DESC" if newest else "ASC"
     query = (
         f"SELECT {WINDOW_COLUMNS} FROM messages WHERE {' AND '.join(clauses)}"
         f" ORDER BY sent_ms {order}, id {order} LIMIT ?"
     )
     return query, [*args, limit]
+
+
+def between(
+    after: Bound | None, before: Bound | None, inclusive: bool = False
+) -> tuple[list[str], list[object]]:
+    """
+    The SQL conditions (with C{?} placeholders) of the messages between
+    C{after} (or at it, if C{inclusive}) and C{before}, and their values.
+    """
+    clauses: list[str] = []
+    args: list[object] = []
+    for comparison, bound in ((">=" if inclusive else ">", after), ("<", before)):
+        if bound is not None:
+            clause, values = _beyond(comparison, bound)
+            clauses.append(clause)
+            args.extend(values)
+    return clauses, args
 
 
 def _beyond(comparison: str, bound: Bound) -> tuple[str, list[object]]:

@@ -219,6 +219,23 @@ class IChatStore(Interface):
         given), oldest first, with their original timestamps and msgids.
         """
 
+    def roomMessages(
+        room: str | None, after: Bound | None, before: Bound | None, limit: int
+    ) -> Deferred[list[tuple[Bound, RoomMessage]]]:
+        """
+        At most C{limit} messages of C{room} (C{None}: of every room) after
+        C{after} and before C{before}, oldest first, each with its bound:
+        the next page is after the last one's (L{chatd.storage.export}).
+        """
+
+    def privateMessages(
+        nick: str, other: str, after: Bound | None, before: Bound | None, limit: int
+    ) -> Deferred[list[tuple[Bound, PrivateMessage]]]:
+        """
+        As L{roomMessages}, every private message between C{nick} and
+        C{other}, either way, whoever was registered.
+        """
+
     def locate(conversation: Conversation, msgid: str) -> Deferred[Bound | None]:
         """
         Where the message C{msgid} of C{conversation} is, as a window's
@@ -242,6 +259,13 @@ class IChatStore(Interface):
         Delete the message C{msgid} from the history, the search index and
         the private messages waiting for delivery, a message still queued
         for writing included; fires with whether there was one.
+        """
+
+    def eraseSender(nick: str) -> Deferred[tuple[int, int]]:
+        """
+        Delete every message sent under C{nick}, room and private, from
+        the history and the search index; fires with how many of each
+        (L{chatd.storage.erasure}).
         """
 
     def window(

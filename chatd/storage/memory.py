@@ -22,6 +22,8 @@ from chatd.core.searchform import folded
 from chatd.storage.accountremoval import MemoryAccountRemoval
 from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
+from chatd.storage.erasure import MemoryErasure
+from chatd.storage.export import MemoryExport
 from chatd.storage.health import StoreHealth
 from chatd.storage.ignores import MemoryIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
@@ -44,6 +46,8 @@ def _words(text: str) -> str:
 class MemoryChatStore(
     MemoryAccountRemoval,
     MemoryAlwaysOn,
+    MemoryErasure,
+    MemoryExport,
     MemoryIgnores,
     MemoryScramVerifiers,
     MemoryReadMarkers,

@@ -33,6 +33,8 @@ from chatd.storage.conversations import (
     windowQuery,
 )
 from chatd.storage.database import Cursor, Database
+from chatd.storage.erasure import SQLErasure
+from chatd.storage.export import SQLExport
 from chatd.storage.health import QUERY, WRITE
 from chatd.storage.ignores import SQLIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
@@ -60,6 +62,8 @@ class SQLChatStore(
     SQLAccounts,
     SQLAccountRemoval,
     SQLAlwaysOn,
+    SQLErasure,
+    SQLExport,
     SQLIgnores,
     SQLReadMarkers,
     SQLScramVerifiers,
