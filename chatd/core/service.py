@@ -16,13 +16,9 @@ from twisted.logger import Logger
 from zope.interface import implementer
 
 from chatd.core import (
-    accountadmin,
     approvals,
-    erasure,
     errors,
-    export,
     listing,
-    purge,
     roomremoval,
     shutdown,
 )
@@ -33,7 +29,7 @@ from chatd.core.admission import Admission
 from chatd.core.allowance import Allowances
 from chatd.core.chathistory import HistoryQuery, historyLimit
 from chatd.core.creation import Creation
-from chatd.core.events import Administrator, PrivateMessage, RoomMessage, Wallops
+from chatd.core.events import PrivateMessage, RoomMessage, Wallops
 from chatd.core.hooks import IChatObserver
 from chatd.core.ignores import Ignores
 from chatd.core.interfaces import IParticipant, MaybeDeferred
@@ -378,34 +374,3 @@ class ChatService(RoomFacade, AdminFacade, Service):
 
     def deleteRoom(self, room: str, by: str, reason: str = "") -> roomremoval.Deleted:
         return roomremoval.deleteRoom(self, room, by, reason)
-
-    def purgeMessages(
-        self, sender: str, rooms: list[str] | None, since: float, by: str
-    ) -> Deferred[purge.Purged]:
-        return purge.purge(self, sender, rooms, since, Administrator(by))
-
-    def exportMessages(
-        self, room: str | None, since: float, until: float | None
-    ) -> Deferred[export.Exported]:
-        return export.export(self, room, since, until)
-
-    def exportConversation(
-        self, nick: str, other: str, since: float, until: float | None
-    ) -> Deferred[export.Exported]:
-        return export.exportPrivate(self, nick, other, since, until)
-
-    def createAccount(self, nick: str, password: str) -> Deferred[str]:
-        return Deferred.fromCoroutine(accountadmin.createAccount(self, nick, password))
-
-    def setAccountPassword(
-        self, nick: str, password: str, by: str, signOut: bool = False
-    ) -> Deferred[accountadmin.PasswordSet]:
-        return Deferred.fromCoroutine(accountadmin.setPassword(self, nick, password, by, signOut))
-
-    def deleteAccount(
-        self, nick: str, by: str, reason: str = "", erase: bool = False
-    ) -> Deferred[accountadmin.AccountDeleted]:
-        return Deferred.fromCoroutine(accountadmin.deleteAccount(self, nick, by, reason, erase))
-
-    def eraseMessages(self, name: str) -> Deferred[erasure.Erased]:
-        return Deferred.fromCoroutine(erasure.erase(self, name))

@@ -50,6 +50,7 @@ CORE_EXCEPTIONS = {
     ("chatd.core.opgrants", "chatd.modstore"),
     ("chatd.core.renaming", "chatd.modstore"),
     ("chatd.core.chathistory", "chatd.storage.conversations"),
+    ("chatd.core.export", "chatd.storage.conversations"),
 }
 
 
