@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.integration.test_cluster_redis,tests.unit.cluster.test_cluster_retries -*-
+# -*- test-case-name: tests.integration.test_cluster_redis,tests.unit.cluster.test_cluster_retries,tests.unit.cluster.test_cluster_snapshot -*-  # noqa: E501
 """
 The reading half of L{chatd.cluster.redis.RedisLink}: this node's inbox
 stream, read with C{XREAD BLOCK} from the last entry id seen (kept across
@@ -25,14 +25,6 @@ BLOCK_MS = 2000
 READ_COUNT = 500
 
 
-def entryId(text: str) -> tuple[int, int]:
-    """
-    A stream entry id C{"<ms>-<n>"} as numbers, to compare two ids.
-    """
-    millis, _, number = text.partition("-")
-    return int(millis), int(number or 0)
-
-
 class InboxReader:
     """
     What L{chatd.cluster.redis.RedisLink} does to read its inbox.
@@ -57,26 +49,47 @@ class InboxReader:
     def _prepareReader(self, proto: Any) -> Deferred[None]:
         """
         Find where to read from: the stream's end on the first connection;
-        afterwards the last entry read, unless the stream now ends before it
-        (Redis lost it and started a new one: read that one whole).
+        afterwards the last entry read, if the stream still holds it, else
+        the stream's start (L{_position}).
         """
 
-        def positioned(newest: list[Any]) -> None:
-            top = str(newest[0][0]) if newest else None
+        def positioned(found: list[Any]) -> None:
             if self.lastId is None:
-                self.lastId = top or "0-0"
-            elif top is not None and entryId(top) < entryId(self.lastId):
+                self.lastId = str(found[0][0]) if found else "0-0"
+            elif not found or str(found[0][0]) != self.lastId:
+                self.log.warn(
+                    "the inbox in Redis no longer holds the last event read (Redis restarted "
+                    "empty or from an older snapshot, or the inbox was trimmed past it): "
+                    "reading it from its start, events already handled dropped"
+                )
                 self.lastId = "0-0"
             self._reader = proto.unwrapped()
             self._read(proto.unwrapped())
             self._checkUp()
 
         d: Deferred[Any] = whenReady(proto.unwrapped())
-        d.addCallback(
-            lambda _: proto.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
-        )
+        d.addCallback(lambda _: self._position(proto))
         done: Deferred[None] = d.addCallback(positioned).addErrback(self._unprepared, proto)
         return self._preparations.track(proto.unwrapped(), done)
+
+    def _position(self, proto: Any) -> Deferred[Any]:
+        """
+        The newest entry on the first connection; afterwards the last entry
+        read, if the stream still has it.  Without it, the stream went back
+        in time (a Redis restarted empty, or from a snapshot older than what
+        was read, holds fewer entries, or older ones) or on past it: what
+        follows the last entry read cannot be told by id (a failover's new
+        master may have another clock), so the whole stream is read again.
+        The sequence numbers drop what was already handled, gone nodes' too
+        (L{chatd.cluster.bus.Bus.goneSeq}), and the resends asked for once
+        the link is up fill in what Redis lost (L{chatd.cluster.replay}).
+        """
+        if self.lastId is None:
+            args: tuple[object, ...] = ("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
+        else:
+            args = ("XRANGE", self.stream, self.lastId, self.lastId)
+        found: Deferred[Any] = proto.execute_command(*args)
+        return found
 
     def _read(self, proto: ReaderConnection) -> None:
         """
