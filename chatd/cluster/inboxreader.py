@@ -56,7 +56,7 @@ class InboxReader:
         def positioned(found: list[Any]) -> None:
             if self.lastId is None:
                 self.lastId = str(found[0][0]) if found else "0-0"
-            elif not found or str(found[0][0]) != self.lastId:
+            elif self.lastId != "0-0" and (not found or str(found[0][0]) != self.lastId):
                 self.log.warn(
                     "the inbox in Redis no longer holds the last event read (Redis restarted "
                     "empty or from an older snapshot, or the inbox was trimmed past it): "

@@ -8,7 +8,8 @@ others' inboxes (L{APPEND}, a batch at a time, one entry per inbox: see
 L{chatd.cluster.bus}) on its command connection and reads its own with
 C{XREAD BLOCK} from the last entry id it has seen, which the link keeps
 across reconnections, so a dropped connection or a hung Redis delays
-events instead of losing them.
+events instead of losing them (L{chatd.cluster.inboxreader}, which also
+reads again an inbox that went back in time).
 
 Both connections are kept up by L{ClientService} with exponential back-off
 (to the Sentinels' current master with a C{redis+sentinel://} address, see

@@ -65,6 +65,20 @@ class ReaderPositionTests(SynchronousTestCase):
         self.redis.serve()
         self.assertEqual(self.got, ["new"])
 
+    def test_emptyStreamNoAlarm(self) -> None:
+        """
+        A node whose inbox was empty when it started, and that read nothing
+        since, reads it from its start after a reconnection, and has
+        nothing to say about it.
+        """
+        self.link.lastId = None
+        self.redis.entries = []
+        lines = self.reconnect([])
+        self.assertEqual(self.link.lastId, "0-0")
+        lines += self.reconnect([("9-0", "first")])
+        self.assertEqual(self.got, ["first"])
+        self.assertEqual([line for line in lines if "no longer holds" in line], [])
+
     def test_sameStreamReadOn(self) -> None:
         """
         The stream still holds the last entry read: reading goes on after it.
