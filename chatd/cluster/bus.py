@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_snapshot,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
 """
 The event bus between chatd nodes: compact JSON envelopes in Redis
 streams, one inbox stream per node.
@@ -44,6 +44,7 @@ they leave makes the other nodes ask for them again).
 from __future__ import annotations
 
 from bisect import insort
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -68,6 +69,10 @@ BATCH_LIMIT = 500
 #: Room messages in one run at most (L{Bus.publishRun}).
 RUN_LIMIT = 32
 
+#: Nodes gone whose last envelope's number a node keeps, the newest
+#: (L{Bus.forget}); about 100 bytes each.
+GONE_LIMIT = 10000
+
 #: Adds stream entries to inboxes, in one command: (inbox stream, entry)
 #: pairs, each entry one receiving node's envelopes, one per line.
 Publish = Callable[[list[tuple[str, str]]], Deferred[Any]]
@@ -86,6 +91,9 @@ class Bus(Receiving):
 
     @ivar handlers: kind -> handler.
     @ivar lastSeq: per other node, the last sequence number accepted.
+    @ivar goneSeq: per node gone (L{forget}), the last number it had sent
+        here, the newest L{GONE_LIMIT}: what its inbox holds of it, read
+        again, is not taken for news.
     @ivar dropped: envelopes this node could not publish (the queue was full).
     @ivar up: whether envelopes go to Redis now (else they are queued):
         false from a failed C{XADD} until L{linkUp}.
@@ -120,6 +128,7 @@ class Bus(Receiving):
         self.peers: Callable[[], Iterable[str]] = tuple
         self.handlers: dict[str, Handler] = {}
         self.lastSeq: dict[str, int] = {}
+        self.goneSeq: OrderedDict[str, int] = OrderedDict()
         self._heardInEntry: str | None = None
         self.dropped = 0
         self.up = True
@@ -330,10 +339,23 @@ class Bus(Receiving):
     def forget(self, node: str) -> None:
         """
         C{node} is gone: its next envelope, if it comes back, starts afresh.
+        Its number goes on from the last one it sent (a node's id is its
+        process's alone), so the last one seen, or held, is kept
+        (L{goneSeq}): its envelopes read again, when the inbox is read
+        from its start after Redis went back in time
+        (L{chatd.cluster.inboxreader}), are dropped, and a dead node does
+        not come back to life.
         """
-        self.lastSeq.pop(node, None)
+        last = self.lastSeq.pop(node, None)
         self.sent.forget(node)
-        self._holds.release(node)
+        held = self._holds.release(node)
+        if held:
+            last = max(last or 0, held[-1][0])
+        if last is not None:
+            self.goneSeq[node] = max(last, self.goneSeq.get(node, 0))
+            self.goneSeq.move_to_end(node)
+            while len(self.goneSeq) > GONE_LIMIT:
+                self.goneSeq.popitem(last=False)
 
     def resume(self, node: str) -> None:
         """

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_outage -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_bus,tests.unit.cluster.test_cluster_snapshot,tests.unit.cluster.test_cluster_outage -*-  # noqa: E501
 """
 The receiving side of the event bus (L{chatd.cluster.bus.Bus}): each
 envelope checked against its node's numbers, dispatched in order, a
@@ -35,6 +35,7 @@ class Receiving:
     log: Logger
     nodeId: str
     lastSeq: dict[str, int]
+    goneSeq: dict[str, int]
     handlers: dict[str, Handler]
     onGap: Callable[[str], None]
     onPeer: Callable[[str], None]
@@ -73,6 +74,10 @@ class Receiving:
         if node == self.nodeId:
             return
         last = self.lastSeq.get(node)
+        if last is None and node in self.goneSeq:
+            if seq <= self.goneSeq[node]:
+                return  # a gone node's envelope read again: it must not come back to life
+            del self.goneSeq[node]  # it did come back
         if last is not None and seq != last + 1:
             if seq > last:
                 self._hold(node, seq, kind, envelope, last)

@@ -8,7 +8,8 @@ others' inboxes (L{APPEND}, a batch at a time, one entry per inbox: see
 L{chatd.cluster.bus}) on its command connection and reads its own with
 C{XREAD BLOCK} from the last entry id it has seen, which the link keeps
 across reconnections, so a dropped connection or a hung Redis delays
-events instead of losing them.
+events instead of losing them (L{chatd.cluster.inboxreader}, which also
+reads again an inbox that went back in time).
 
 Both connections are kept up by L{ClientService} with exponential back-off
 (to the Sentinels' current master with a C{redis+sentinel://} address, see
@@ -46,16 +47,11 @@ from chatd.cluster.connections import (
     Retries,
     whenReady,
 )
+from chatd.cluster.inboxreader import InboxReader
 from chatd.cluster.masterwatch import MasterWatch
 from chatd.cluster.sentinel import SentinelEndpoint, endpointFor
 
 __all__ = ["REPLY_TIMEOUT", "RedisAddress", "RedisLink", "RedisUnavailable"]
-
-#: Milliseconds one C{XREAD} waits for new entries before it is sent again.
-BLOCK_MS = 2000
-
-#: Entries one C{XREAD} returns at most.
-READ_COUNT = 500
 
 #: Entries an inbox keeps by default (C{--cluster-stream-length}); an entry
 #: is one reactor turn's envelopes for that node (L{chatd.cluster.bus}).
@@ -71,23 +67,13 @@ return #KEYS
 """
 
 
-def entryId(text: str) -> tuple[int, int]:
-    """
-    A stream entry id C{"<ms>-<n>"} as numbers, to compare two ids.
-    """
-    millis, _, number = text.partition("-")
-    return int(millis), int(number or 0)
-
-
-class RedisLink(MultiService):
+class RedisLink(InboxReader, MultiService):
     """
     A self-healing pair of Redis connections: commands, and the reader of
     the stream C{stream} (this node's inbox), whose entries' messages (field
     C{m}) go to C{onMessage(stream, message)}.
 
     @ivar up: whether both connections are ready (the reader's position known).
-    @ivar lastId: the id of the last stream entry read (C{None} before the
-        first connection), where reading resumes after a reconnection.
     @ivar handshake: run with each new command connection's C{execute}
         before the link is up (L{chatd.cluster.cloaks}); its failure drops it.
     """
@@ -183,30 +169,6 @@ class RedisLink(MultiService):
         d.addCallback(lambda _: self.handshake(proto.execute_command)).addCallback(ready)
         return self._preparations.track(proto.unwrapped(), d.addErrback(self._unprepared, proto))
 
-    def _prepareReader(self, proto: Any) -> Deferred[None]:
-        """
-        Find where to read from: the stream's end on the first connection;
-        afterwards the last entry read, unless the stream now ends before it
-        (Redis lost it and started a new one: read that one whole).
-        """
-
-        def positioned(newest: list[Any]) -> None:
-            top = str(newest[0][0]) if newest else None
-            if self.lastId is None:
-                self.lastId = top or "0-0"
-            elif top is not None and entryId(top) < entryId(self.lastId):
-                self.lastId = "0-0"
-            self._reader = proto.unwrapped()
-            self._read(proto.unwrapped())
-            self._checkUp()
-
-        d: Deferred[Any] = whenReady(proto.unwrapped())
-        d.addCallback(
-            lambda _: proto.execute_command("XREVRANGE", self.stream, "+", "-", "COUNT", 1)
-        )
-        done: Deferred[None] = d.addCallback(positioned).addErrback(self._unprepared, proto)
-        return self._preparations.track(proto.unwrapped(), done)
-
     def _unprepared(self, failure: Failure, proto: Any) -> None:
         """
         A new connection could not be made ready (a hung Redis did not
@@ -224,57 +186,6 @@ class RedisLink(MultiService):
         transport = proto.transport
         if transport is not None and transport.connected:
             transport.abortConnection()
-
-    def _read(self, proto: ReaderConnection) -> None:
-        """
-        Wait for the entries after L{lastId}, hand them on, and read again,
-        for as long as C{proto} is this link's reader.  A read unanswered
-        for L{REPLY_TIMEOUT} past its block is a hung Redis: the reader's
-        connection is dropped and made again.
-        """
-        if proto is not self._reader or not self.running:
-            return
-        assert self.lastId is not None
-        d = proto.execute_command(
-            "XREAD",
-            "COUNT",
-            READ_COUNT,
-            "BLOCK",
-            BLOCK_MS,
-            "STREAMS",
-            self.stream,
-            self.lastId,
-            apply_timeout=False,
-        )
-        self._watchdog = self.clock.callLater(
-            BLOCK_MS / 1000 + REPLY_TIMEOUT, proto.transport.abortConnection
-        )
-        d.addBoth(self._answered)
-        d.addCallback(self._entries, proto)
-        d.addErrback(self._readFailed, proto)
-
-    def _answered(self, result: object) -> object:
-        if self._watchdog is not None and self._watchdog.active():
-            self._watchdog.cancel()
-        self._watchdog = None
-        return result
-
-    def _entries(self, reply: list[Any] | None, proto: ReaderConnection) -> None:
-        for _, entries in reply or ():
-            for ident, fields in entries:
-                self.lastId = ident
-                for index in range(0, len(fields) - 1, 2):  # no dict per entry
-                    if fields[index] == "m":
-                        self.messageArrived(self.stream, fields[index + 1])
-                        break
-        self._read(proto)
-
-    def _readFailed(self, failure: Failure, proto: ReaderConnection) -> None:
-        if failure.check(txredisapi.ConnectionError):
-            return  # the connection is lost: the next one reads on
-        self.log.failure("reading the cluster's stream failed", failure)
-        if proto is self._reader and proto.transport is not None:
-            proto.transport.loseConnection()
 
     def _checkUp(self) -> None:
         if self.up or self._stopping or self._commands is None or self._reader is None:
@@ -322,15 +233,6 @@ class RedisLink(MultiService):
         """
         made = [self._commands, self._reader, *self._preparations.protocols()]
         return [proto for proto in made if proto is not None]
-
-    def messageArrived(self, channel: str, message: str) -> None:
-        """
-        A stream message for this link's handler (whose failure is logged).
-        """
-        try:
-            self.onMessage(channel, message)
-        except Exception:
-            self.log.failure("handling a Redis message on {channel} failed", channel=channel)
 
     def startService(self) -> None:
         self._stopping = False

@@ -4,7 +4,8 @@ Run a real, throw-away C{redis-server} for tests.
 It listens on a free 127.0.0.1 port, keeps nothing on disk (C{--save ""},
 C{--appendonly no}) and lives in a temporary directory; L{RedisServer.restart}
 stops it and starts a fresh one on the same port, as an operator's restart
-would, and L{RedisServer.kill} kills it (C{SIGKILL}), as a crash would.
+would, and L{RedisServer.kill} kills it (C{SIGKILL}), as a crash would;
+L{RedisServer.save} writes a snapshot, which the next start loads.
 Extra arguments (C{--replicaof ...}) make a replica.  Tests skip with a
 clear reason when the Debian package is missing.
 """
@@ -82,6 +83,16 @@ class RedisServer:
         """
         with socket.create_connection(("127.0.0.1", self.port), timeout=5.0) as conn:
             conn.sendall(b"FLUSHALL\r\n")
+            assert conn.recv(16).startswith(b"+OK")
+
+    def save(self) -> None:
+        """
+        Write a snapshot (C{SAVE}) to C{dump.rdb} in L{workdir}: the next
+        L{start} loads it, as a Redis restarted after a C{BGSAVE}, or a
+        replica's full sync, would.
+        """
+        with socket.create_connection(("127.0.0.1", self.port), timeout=10.0) as conn:
+            conn.sendall(b"SAVE\r\n")
             assert conn.recv(16).startswith(b"+OK")
 
     def start(self, timeout: float = 10.0) -> None:

@@ -291,11 +291,12 @@ class BusTests(SynchronousTestCase):
     def test_forget(self) -> None:
         """
         After L{Bus.forget} a node's next envelope starts afresh: no gap, and
-        it is introduced as a peer again.
+        it is introduced as a peer again.  (Its numbers go on from the last
+        one it sent: a node's id is its process's alone.)
         """
         self.bus.received("c", encode("b", 7, "say", {"i": 7}))
         self.bus.forget("b")
-        self.bus.received("c", encode("b", 1, "say", {"i": 1}))
+        self.bus.received("c", encode("b", 12, "say", {"i": 12}))
         self.assertEqual(self.gaps, [])
         self.assertEqual(self.peers, ["b", "b"])
         self.assertEqual(len(self.got), 2)
