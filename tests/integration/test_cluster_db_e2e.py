@@ -403,8 +403,8 @@ async def test_privateMessagesReachTheirRecipientBackOnAnotherNode(
     await sleep(2)  # none comes twice
     assert not [line for line in back.lines.pending if line.startswith(("srv: alice", "srv: bob"))]
     assert received == acknowledged
-    for client in (alice, bob, back):
-        await client.close()
+    for each in (alice, bob, back):
+        await each.close()
 
 
 @pytest_twisted.ensureDeferred
