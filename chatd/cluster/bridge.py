@@ -93,7 +93,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         ).split():
             bus.on(kind, getattr(self, "remote_" + kind))
         self.barrier = Barrier(bus)
-        self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushStore)
+        self.storeBarrier = Barrier(bus, kinds=("flush", "flushed"), prepare=self.flushForPeer)
         self.queries = Queries(bus, {"seen": self.answerSeen})
         self.receipts = Receipts(bus, service)
         self.recovery = Recovery(service, self.localRooms, self.everyoneStored, self.sayLate)
@@ -248,6 +248,15 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         store, inbox = persistence.store, persistence.inbox
         written = inbox.whenKept().addCallback(lambda _: store.flush())
         return written.addBoth(lambda result: inbox.whenMarked().addCallback(lambda _: result))
+
+    def flushForPeer(self) -> Deferred[None]:
+        """
+        L{flushStore}, for another node that asks, after a look at the
+        peers' keys: a node it counted dead (a login there waited for it)
+        is counted dead here too, and the private messages it never
+        handled are kept, before the asker reads what waits.
+        """
+        return self.presence.checkPeers().addCallback(lambda _: self.flushStore())
 
     def entered(self, participant: IParticipant, room: str) -> None:
         if not isinstance(participant, RemoteParticipant):

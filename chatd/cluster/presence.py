@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import LoopingCall
 from twisted.logger import Logger
@@ -326,6 +326,16 @@ class Presence:
             nick = nicks[index - 1]
             self.log.warn("another node holds {nick} now", nick=nick)
             self.onNickLost(nick)
+
+    def checkPeers(self) -> Deferred[None]:
+        """
+        Look at the keys of the peers not heard from for a TTL now, not at
+        the next beat: one whose key is gone is counted dead at once (as
+        another node that asks this one to write what it keeps, for a login
+        there that waited for that node, did a moment ago).
+        """
+        d: Deferred[None] = maybeDeferred(self._checkPeers).addCallback(lambda _: None)
+        return d.addErrback(self._logFailure, "looking at the peers' keys")
 
     def _checkPeers(self) -> Deferred[None] | None:
         if self._upSince is None or self.clock.seconds() - self._upSince < self.ttl:

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency,tests.unit.cluster.test_cluster_deadpm -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -10,7 +10,12 @@ one (C{told}: delivered, kept for later, or bounced), and the sender's node
 keeps each until then.  When a node is declared dead or says goodbye, what
 it never said it handled is handled here instead: kept for the recipient's
 next login when the name is registered (with a shared database, where they
-will log in next), else the sender is told it was not delivered.
+will log in next), else the sender is told it was not delivered.  A
+recipient signed in again meanwhile (their login elsewhere waited for that
+node to be counted dead: L{chatd.cluster.suspects}) is handed what was
+kept once it is written, by the node that serves them (C{waiting}): their
+welcome may have read what waited before this node counted the dead one
+dead.
 
 A node that is still running but gave up on a gap in this node's
 envelopes (they were not resent in time) names the numbers it never got
@@ -37,13 +42,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, DeferredList
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.bus import Bus
 from chatd.cluster.messages import tellFields
+from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.unsent import Unsent
 from chatd.core.errors import ChatError
 from chatd.core.events import PrivateMessage
@@ -119,6 +125,7 @@ class Receipts:
         self._unanswered: dict[str, str] = {}
         bus.on("told", self._told)
         bus.on("missed", self._missed)
+        bus.on("waiting", self._waitingHere)
 
     def send(self, node: str, event: PrivateMessage) -> Deferred[None]:
         """
@@ -219,20 +226,62 @@ class Receipts:
 
     def lost(self, node: str) -> None:
         """
-        C{node} is gone: handle here what it never said it handled.
+        C{node} is gone: handle here what it never said it handled.  Once
+        what is kept for a recipient is written, a recipient signed in
+        again meanwhile (here, or on another node) is handed it at once
+        (L{handOver}), not at their next login.
         """
+        kept: dict[str, list[Deferred[bool]]] = {}
         for _, event in self._waiting.pop(node, {}).values():
-            self._handle(event)
+            handled = self._handle(event)
+            if handled is not None:
+                kept.setdefault(event.recipient, []).append(handled)
+        for recipient, keeps in kept.items():
+            DeferredList(keeps).addCallback(self._kept, recipient)
 
-    def _handle(self, event: PrivateMessage) -> None:
+    def _kept(self, results: list[tuple[bool, bool]], nick: str) -> None:
+        if any(result is True for _, result in results):
+            self.handOver(nick)
+
+    def handOver(self, nick: str) -> None:
+        """
+        Messages were just kept for C{nick}, whose node died before handling
+        them: if they are signed in again (their welcome may have read what
+        waited before these were written), the node that serves them hands
+        them what waits now.
+        """
+        holder = self.service.find(nick)
+        if isinstance(holder, RemoteParticipant):
+            self.bus.publishTo(holder.node, "waiting", u=nick)
+        elif holder is not None:
+            self._deliverHere(nick)
+
+    def _waitingHere(self, node: str, fields: dict[str, Any]) -> None:
+        """
+        C{node} kept messages for C{u}, who is signed in here.
+        """
+        self._deliverHere(str(fields.get("u", "")))
+
+    def _deliverHere(self, nick: str) -> None:
+        handing = self.service.replica.deliverWaiting(nick)
+        if handing is not None:
+            why = "handing {nick} the messages kept for them"
+            handing.addErrback(lambda f: self.log.failure(why, f, nick=nick))
+
+    def _handle(self, event: PrivateMessage) -> Deferred[bool] | None:
+        """
+        Keep C{event}, which its recipient's node never handled, for them;
+        fires with whether it was kept (C{None}: it could not be, and its
+        sender was told).
+        """
         kept = self.service.messages.keepForLater(event, stored=True)  # stored as sent here
         if kept is not None:
-            kept.addErrback(self._notKept, event)
-            return
+            return kept.addCallbacks(lambda _: True, self._notKept, errbackArgs=(event,))
         self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
         self.unsent.forget(event.msgid)  # (stored as sent: it would look delivered)
+        return None
 
-    def _notKept(self, failure: Failure, event: PrivateMessage) -> None:
+    def _notKept(self, failure: Failure, event: PrivateMessage) -> bool:
         """
         C{event} could not be kept for its recipient (their inbox is full,
         or the store failed): its sender is told it was not delivered, and
@@ -246,6 +295,7 @@ class Receipts:
             why = "it could not be stored"
         self._tell(event, NOT_KEPT.format(to=event.recipient, what=which(event), why=why))
         self.unsent.forget(event.msgid)
+        return False
 
     def _tell(self, event: PrivateMessage, text: str) -> None:
         if (sender := self.service.find(event.sender)) is not None:

@@ -105,7 +105,8 @@ class Inbox:
         self.counts = InboxCounts(store.waitingCount, store.waitingFrom, lambda: self.shared())
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}
-        self._keeping: set[Deferred[None]] = set()  # kept, and not yet queued for the store
+        #: Kept, and not yet queued for the store (by recipient's key).
+        self._keeping: dict[Deferred[None], str] = {}
         self._marking: set[Deferred[None]] = set()  # handed over, and not yet marked delivered
 
     @property
@@ -187,18 +188,27 @@ class Inbox:
 
         keeping = Deferred.fromCoroutine(kept())
         if not keeping.called:  # waits for the count: track it until queued
-            self._keeping.add(keeping)
-            whenFired(keeping).addCallback(lambda _: self._keeping.discard(keeping))
+            self._keeping[keeping] = key(recipient)
+            whenFired(keeping).addCallback(lambda _: self._keeping.pop(keeping, None))
         return keeping
 
-    def whenKept(self) -> Deferred[None]:
+    def whenKept(self, recipient: str | None = None) -> Deferred[None]:
         """
-        Fires once every message being kept now is queued for the store
-        (a keep first reads how many wait, from a shared store): another
-        node that asks this one to write what it queued, because someone
-        just logged in there, then finds them.
+        Fires once every message being kept now (for C{recipient}, if
+        given) is queued for the store (a keep first reads how many wait,
+        from a shared store; with one, it is written, and made to wait,
+        before it fires): another node that asks this one to write what it
+        queued, because someone just logged in there, then finds them, and
+        so does the welcome of C{recipient}, who just logged in here while
+        a message to them was being kept (their node of a cluster was
+        counted dead a moment ago, with messages it never handled).
         """
-        keeping = [whenFired(each) for each in self._keeping]
+        wanted = None if recipient is None else key(recipient)
+        keeping = [
+            whenFired(each)
+            for each, whose in list(self._keeping.items())
+            if wanted is None or whose == wanted
+        ]
         return DeferredList(keeping).addCallback(lambda _: None)
 
     def whenMarked(self) -> Deferred[None]:
@@ -255,19 +265,26 @@ class Inbox:
         return DeferredList(deliveries).addCallback(lambda _: None)
 
     def deliver(
-        self, participant: IParticipant, nick: str, shown: str | None = None
+        self,
+        participant: IParticipant,
+        nick: str,
+        shown: str | None = None,
+        ready: Deferred[None] | None = None,
     ) -> Deferred[None]:
         """
         Hand C{participant}, just logged in as C{nick} (under the name
         C{shown}, if another: the nickname it asked for), the messages that
         waited for them, page by page; fires when done or when they left.
         A delivery to the same name still under way (a previous connection)
-        finishes first, so no message is handed twice.
+        finishes first, so no message is handed twice; so does this one,
+        waiting for C{ready} (what other processes keep for them written)
+        before it reads, for a delivery to the same name asked meanwhile.
         """
         nickKey = key(nick)
         previous = self._delivering.get(nickKey)
         self.retries.wake(nickKey)  # a previous connection's, waiting for the store, ends
-        d = Deferred.fromCoroutine(self._deliver(participant, nick, previous, shown or nick))
+        delivering = self._deliver(participant, nick, previous, shown or nick, ready)
+        d = Deferred.fromCoroutine(delivering)
         self._delivering[nickKey] = d
         settled = whenFired(d)
         settled.addCallback(self._delivered, nickKey, d)
@@ -316,10 +333,17 @@ class Inbox:
             del self._delivering[nickKey]
 
     async def _deliver(
-        self, participant: IParticipant, nick: str, previous: Deferred[None] | None, shown: str
+        self,
+        participant: IParticipant,
+        nick: str,
+        previous: Deferred[None] | None,
+        shown: str,
+        ready: Deferred[None] | None = None,
     ) -> None:
         if previous is not None:
             await whenFired(previous)
+        if ready is not None:
+            await whenFired(ready)
         while True:
             # A page handed out is marked delivered before the next is read:
             # none is handed twice to one connection.

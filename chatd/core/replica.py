@@ -133,19 +133,24 @@ class Replica(RoomReplica):
         kept.addErrback(unkept)
         return True
 
-    def deliverWaiting(self) -> Deferred[None] | None:
+    def deliverWaiting(self, nick: str | None = None) -> Deferred[None] | None:
         """
         Contact with the other nodes is back after they counted this one
         gone: what they kept meanwhile for the registered users connected
         here, who never left, is theirs now, not at their next login.
+        With C{nick}: only that user's (another node just kept messages
+        for them that their dead node never handled, after their welcome
+        here read what waited).
         """
         persistence = self.service.persistence
         if persistence is None:
             return None
+        users = self.service.users() if nick is None else [self.service.find(nick)]
         people = [
             user
-            for user in self.service.users()
-            if persistence.isLocal(user)
+            for user in users
+            if user is not None
+            and persistence.isLocal(user)
             and user.nick is not None
             and persistence.isRegisteredNow(user.nick)
         ]

@@ -225,10 +225,11 @@ class IReplica(Interface):
         reached nobody.
         """
 
-    def deliverWaiting() -> Deferred[None] | None:
+    def deliverWaiting(nick: str | None = None) -> Deferred[None] | None:
         """
-        Hand the registered users connected here what the store keeps for
-        them (the other nodes counted this one gone and kept it); C{None}
+        Hand the registered users connected here (only C{nick}, if given)
+        what the store keeps for them (the other nodes counted this one
+        gone and kept it, or kept what a dead node never handled); C{None}
         without a store.
         """
 

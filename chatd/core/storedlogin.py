@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.irc.test_irc_accounts,tests.unit.test_outage_rooms,tests.unit.cluster.test_cluster_outageguests -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_persistence,tests.unit.irc.test_irc_accounts,tests.unit.test_outage_rooms,tests.unit.cluster.test_cluster_outageguests,tests.unit.cluster.test_cluster_deadpm -*-  # noqa: E501
 """
 The steps of a login that need the store: the password check of a
 registered name, its stored rooms, and the welcome after it (the history
@@ -218,10 +218,19 @@ class StoredLogin:
             self.waitForRooms(participant, nick)
         if key(nick) not in self.persistence.registered:
             return  # only registered names receive messages while away
-        await othersWritten(
-            self.persistence.service
-        )  # kept on another node before it heard the login
-        await self.persistence.inbox.deliver(participant, nick, participant.nick)
+        inbox = self.persistence.inbox
+        kept = inbox.whenKept(nick)  # here, a keep still counting (before this delivery)
+        ready = Deferred.fromCoroutine(self._keptFor(kept))
+        await inbox.deliver(participant, nick, participant.nick, ready)
+
+    async def _keptFor(self, keptHere: Deferred[None]) -> None:
+        """
+        What was kept for a user who just logged in is written: on another
+        node before it heard the login (or before it counted dead the node
+        they were on, which their login waited for), and here (C{keptHere}).
+        """
+        await othersWritten(self.persistence.service)
+        await keptHere
 
     def waitForRooms(self, participant: IParticipant, nick: str) -> None:
         """

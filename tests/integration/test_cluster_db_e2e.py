@@ -363,6 +363,51 @@ async def test_privateMessagesOutliveAKilledNode(nodes: Callable[..., Daemon]) -
 
 
 @pytest_twisted.ensureDeferred
+async def test_privateMessagesReachTheirRecipientBackOnAnotherNode(
+    nodes: Callable[..., Daemon],
+) -> None:
+    """
+    Node C is killed (C{kill -9}); carol, registered and signed in there,
+    logs in on node B at once, and her login waits for C to be counted
+    dead.  Meanwhile alice (on A) and bob (on B) are told C{OKAY!} for
+    private messages to her (fewer than the 20 each an inbox takes from
+    one sender): she gets each once, in each sender's order, while she
+    stays signed in on B, not at a later login.
+    """
+    a, b, c = nodes("a"), nodes("b"), nodes("c")
+    for node in (a, b, c):
+        await waitForLog(node, "connected to Redis")
+    carol = await login(c, "carol")
+    assert await command(carol, "clt: REGIS secret1") == ["srv: OKAY!"]
+    alice, bob = await login(a, "alice"), await login(b, "bob")
+    await sleep(0.5)  # every node has heard of every login
+    c.stop(signal.SIGKILL)
+    back = await connected(b)
+    back.send("clt: LOGIN carol secret1")
+    acknowledged: dict[str, list[str]] = {"alice": [], "bob": []}
+    for i in range(15):  # until her login is answered
+        if "srv: OKAY!" in back.lines.pending:
+            break
+        for name, client in (("alice", alice), ("bob", bob)):
+            answer = await command(client, f"clt: MSGPV carol\nclt: {name} {i}\nclt: .")
+            if answer[-1] == "srv: OKAY!":
+                acknowledged[name].append(f"{name} {i}")
+        await sleep(0.5)
+    assert await back.line() == "srv: OKAY!"
+    assert acknowledged["alice"] and acknowledged["bob"], acknowledged
+    received: dict[str, list[str]] = {"alice": [], "bob": []}
+    while sum(map(len, received.values())) < sum(map(len, acknowledged.values())):
+        line = (await back.line()).removeprefix("srv: ")
+        if line.startswith(("alice ", "bob ")):
+            received[line.split()[0]].append(line)
+    await sleep(2)  # none comes twice
+    assert not [line for line in back.lines.pending if line.startswith(("srv: alice", "srv: bob"))]
+    assert received == acknowledged
+    for each in (alice, bob, back):
+        await each.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_roomMessagesOfANodeKilledWhileRedisIsAwayReadBack(
     nodes: Callable[..., Daemon], redisServer: RedisServer
 ) -> None:

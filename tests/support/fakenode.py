@@ -165,17 +165,27 @@ def accountNodes(
     node's view of it from C{store()}, with accounts whose passwords hash
     cheaply (argon2 at its lowest cost, in the reactor's thread).
     """
+    a, b = namedAccountNodes(test, redis, store, "ab")
+    return a, b
+
+
+def namedAccountNodes(
+    test: SynchronousTestCase, redis: FakeRedis, store: Callable[[], Any], names: str
+) -> list[FakeNode]:
+    """
+    As L{accountNodes}, one node for each letter of C{names}.
+    """
     checker = PasswordChecker(
         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
     )
     nodes = []
-    for name in "ab":
+    for name in names:
         view = store()
         accounts = Accounts(view, redis.clock, checker)
         nodes.append(FakeNode(test, redis, name, sharedStore=True, store=view, accounts=accounts))
     for node in nodes:
         node.start()
-    return nodes[0], nodes[1]
+    return nodes
 
 
 def sharedStoreNodes(
