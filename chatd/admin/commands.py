@@ -159,12 +159,11 @@ class AdminConsole(AccountCommands):
     async def cmd_op(self, rest: str) -> str:
         (typed,) = self._split(rest, 1)
         nick, shown = self._sanctioned(self._nick(typed))  # the account a nickname goes by
-        change = self.service.operatorRightsChange()
-        if not self.moderation.op(nick, self.who):
-            return Refusal(f"{shown} is already an operator")
-        self._audit(f"op {shown}")
-        reply = announceOp(self.service, nick, self.shown, shown)
-        change.announce(Administrator(self.who), tell=False)  # the rooms show it
+        with self.service.changingRights(Administrator(self.who)):  # the rooms show it
+            if not self.moderation.op(nick, self.who):
+                return Refusal(f"{shown} is already an operator")
+            self._audit(f"op {shown}")
+            reply = announceOp(self.service, nick, self.shown, shown)
         if self.service.persistence is not None and not await self.service.isRegistered(nick):
             reply += (
                 f"\nnote: nobody has registered {nick}: no user may register it now; nobody gets"
@@ -177,13 +176,12 @@ class AdminConsole(AccountCommands):
         nick = self._nick(typed)
         account, accountShown = self._sanctioned(nick)
         before = operatorsByName(self.service, nick)
-        change = self.service.operatorRightsChange()
-        named, shown = self.moderation.deop(nick), nick
-        if not named and account != nick and self.moderation.deop(account):
-            named, shown = True, accountShown  # the account the nickname goes by
-        held, opers = ends.deopSession(self.service, nick, self.shown)
-        announceDeop(self.service, before, self.shown)
-        change.announce(Administrator(self.who), tell=False)  # the rooms show it
+        with self.service.changingRights(Administrator(self.who)):  # the rooms show it
+            named, shown = self.moderation.deop(nick), nick
+            if not named and account != nick and self.moderation.deop(account):
+                named, shown = True, accountShown  # the account the nickname goes by
+            held, opers = ends.deopSession(self.service, nick, self.shown)
+            announceDeop(self.service, before, self.shown)
         if not (named or held or opers):
             return Refusal(f"{nick} is not an operator")
         self._audit(f"deop {shown}")

@@ -32,6 +32,7 @@ from chatd.core.absent import Absent
 from chatd.core.activity import Seen
 from chatd.core.interfaces import IParticipant, connectionsOf
 from chatd.core.names import key
+from chatd.core.operators import withdrawSessionOperator
 from chatd.core.service import ChatService
 from chatd.core.status import ACCOUNT, AWAY, REALNAME, announce, awayOf
 
@@ -203,7 +204,7 @@ class ProfileSync:
         if "o" in proxy.userModes and not self.service.isOperator(proxy):
             self.service.grantOperator(proxy)
         elif "o" not in proxy.userModes:  # taken away there (the console's deop)
-            self.service.people.sessionOperators.discard(proxy)
+            withdrawSessionOperator(self.service, [proxy])
 
     def statusChanged(self, participant: IParticipant, kind: str) -> None:
         """

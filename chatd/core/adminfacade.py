@@ -11,6 +11,7 @@ the facade's module stays short; it holds no state and no rule.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, cast
 
 from twisted.internet.defer import Deferred
@@ -19,7 +20,7 @@ from chatd.core import accountadmin, erasure, export, purge
 from chatd.core.calls import MaybeDeferred
 from chatd.core.events import Administrator
 from chatd.core.participant import IParticipant
-from chatd.core.rightschange import OperatorRightsChange
+from chatd.core.rightschange import changingRights
 
 if TYPE_CHECKING:
     from chatd.core.administration import Administration
@@ -70,8 +71,8 @@ class AdminFacade:
         """This facade is the service's: for the functions that take it."""
         return cast("ChatService", self)
 
-    def operatorRightsChange(self) -> OperatorRightsChange:
-        return OperatorRightsChange(self.asService())
+    def changingRights(self, by: str) -> AbstractContextManager[None]:
+        return changingRights(self.asService(), by)
 
     def notify(self, participant: IParticipant, text: str) -> None:
         self.administration.notify(participant, text)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -76,6 +77,7 @@ class Moderation(OperatorGrants):
         self._recent: deque[list[int]] = deque()  # [second, messages], oldest first
         self.loading = LoadWait()
         self.refusals = RefusalLog(clock, self.log)  # a reconnect loop is not a flood of lines
+        self.changingRights = lambda by: nullcontext()  # (the service shows them)
 
     # Start-up
 
@@ -362,7 +364,7 @@ class Moderation(OperatorGrants):
         or lift the sanction of C{kind} on C{target} when it is C{None}.
         It is stored here, and not reported to L{onChange} again.
         """
-        self.replicateOperators(kind, target, sanction is not None)
+        self.replicateOperators(kind, target, sanction)
         if sanction is None:
             if self._sanctions.pop((kind, target), None) is not None:
                 self._persist(self.store.deleteSanction(kind, target))

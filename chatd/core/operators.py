@@ -20,7 +20,7 @@ from chatd.core import status
 from chatd.core.events import OperatorRightsEnded
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.rightschange import CONFIGURATION, OperatorRightsChange
+from chatd.core.rightschange import CONFIGURATION, THE_SERVER, changingRights
 from chatd.core.usermodes import setUserModes, userModesOf
 
 if TYPE_CHECKING:
@@ -146,15 +146,41 @@ def endSessionOperator(service: IAdministration, participant: IParticipant, text
     the front-ends had their say.  Whether it had any.
     """
     held = sessionOperators(service, participant)
-    for each in held:
-        service.people.sessionOperators.discard(each)
-        each.notice(OperatorRightsEnded(text, service.clock.seconds()))
-    for each in held:  # once each front-end showed it gone (IRC's -o)
-        modes = userModesOf(service.people, each)
-        setUserModes(service.people, each, modes - {"o"})
-    if held:
-        status.changed(service, participant, status.PROFILE)
-    return bool(held)
+    if not held:
+        return False
+    with changingRights(service, THE_SERVER):  # the rooms show it last
+        for each in held:
+            service.people.sessionOperators.discard(each)
+            each.notice(OperatorRightsEnded(text, service.clock.seconds()))
+        for each in held:  # once each front-end showed it gone (IRC's -o)
+            modes = userModesOf(service.people, each)
+            setUserModes(service.people, each, modes - {"o"})
+    status.changed(service, participant, status.PROFILE)
+    return True
+
+
+def grantSessionOperator(service: IChatService, participant: IParticipant, through: str) -> None:
+    """
+    Make C{participant} a chatd operator for the rest of its session
+    (L{chatd.core.people.People.grantOperator}): the rooms where its
+    status shows otherwise now show C{+o} (L{changingRights}).
+    """
+    with changingRights(service, THE_SERVER):
+        service.people.grantOperator(participant, through)
+
+
+def withdrawSessionOperator(service: IChatService, participants: Iterable[IParticipant]) -> bool:
+    """
+    End the session rights of those of C{participants} that hold them, as
+    the rooms show (C{-o}); whether any did.
+    """
+    held: SessionOperators = service.people.sessionOperators
+    holding = [each for each in dict.fromkeys(participants) if each in held]
+    if holding:
+        with changingRights(service, THE_SERVER):
+            for each in holding:
+                held.discard(each)
+    return bool(holding)
 
 
 def giveUpSessionOperator(service: IChatService, participant: IParticipant) -> bool:
@@ -162,9 +188,8 @@ def giveUpSessionOperator(service: IChatService, participant: IParticipant) -> b
     C{participant} gives up the rights its C{OPER} gave it (IRC's
     C{MODE nick -o}); whether it had them.
     """
-    held: SessionOperators = service.people.sessionOperators
     person = service.people.personOf(participant)
-    return any([held.discard(each) for each in dict.fromkeys([participant, person])])
+    return withdrawSessionOperator(service, [participant, person])
 
 
 def endGrantsThrough(service: IAdministration, admin: str, text: str) -> int:
@@ -198,13 +223,12 @@ def configureOperators(service: ChatService, names: Iterable[str]) -> None:
     A newly listed name without an account is warned of (L{warnUnregistered}).
     Whoever gains or loses the rights by it is told, and the rooms they
     are in show it, as for the console's C{op} and C{deop}
-    (L{OperatorRightsChange}).
+    (L{changingRights}).
     """
     names = list(names)
     before = {key(name) for name in service.operatorNames}
-    change = OperatorRightsChange(service)
-    service.people.configureOperators(names)
-    change.announce(CONFIGURATION)
+    with changingRights(service, CONFIGURATION, tell=True):
+        service.people.configureOperators(names)
     persistence = service.persistence
     if persistence is None or persistence.loaded:  # (else its load warns of every name)
         warnUnregistered(service, [name for name in names if key(name) not in before])

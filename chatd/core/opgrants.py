@@ -11,6 +11,7 @@ the same way (L{OperatorGrants.replicateOperators}).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from chatd.core.names import key
 from chatd.core.operators import OperatorKeys
@@ -33,6 +34,9 @@ class OperatorGrants:
     _add: Callable[[str, str, str, str, float | None], Sanction]
     _drop: Callable[..., None]
     sanctions: Callable[..., list[Sanction]]
+    #: Around a change another node reported, with who made it: the rooms
+    #: here show it (the service's L{chatd.core.rightschange.relayedRights}).
+    changingRights: Callable[[str], AbstractContextManager[None]]
 
     def op(self, nick: str, by: str) -> bool:
         """
@@ -71,14 +75,18 @@ class OperatorGrants:
         """The keys the console made operators (the configured list is not here)."""
         return [each.target for each in self.sanctions(OPERATOR)]
 
-    def replicateOperators(self, kind: str, target: str, granted: bool) -> None:
+    def replicateOperators(self, kind: str, target: str, sanction: Sanction | None) -> None:
         """
-        Another node's change to the operators: its C{op} (C{granted}), a
-        grant ended, or its C{deop}'s L{WITHHELD}.
+        Another node's change to the operators: its C{op} (a C{sanction}),
+        a grant ended, or its C{deop}'s L{WITHHELD}; the rooms here show
+        whose rights it changed, to the members this node serves.
         """
-        if kind == OPERATOR and granted:
-            self.operators.grant(target)
-        elif kind == OPERATOR:
-            self.operators.ungrant(target)
-        elif kind == WITHHELD:
-            self.operators.withhold(target)
+        if kind not in (OPERATOR, WITHHELD):
+            return
+        with self.changingRights(sanction.by if sanction is not None else ""):
+            if kind == OPERATOR and sanction is not None:
+                self.operators.grant(target)
+            elif kind == OPERATOR:
+                self.operators.ungrant(target)
+            else:
+                self.operators.withhold(target)

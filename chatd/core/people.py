@@ -54,6 +54,9 @@ class People:
         #: The person each signed-in connection of this node is part of.
         self._persons: dict[IParticipant, Person] = {}
         self.sessionOperators = SessionOperators()
+        #: A change of operator rights is under way
+        #: (L{chatd.core.rightschange.changingRights}).
+        self.rightsChanging = False
         #: The account each connection proved (its password, a registration).
         self.accounts = ProvenAccounts()
         #: Each person's host (C{user/<account>}, a guest's cloak).

@@ -14,20 +14,23 @@ node does so for its own users and members with its own configuration.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING, cast
 
 from chatd.core.events import Administrator, Notice, OperatorRightsEnded, RoomChange, shownBy
 from chatd.core.participant import IParticipant
 
 if TYPE_CHECKING:
+    from chatd.core.interfaces import IChatService
     from chatd.core.room import Room
     from chatd.core.service import ChatService
 
 
-class Configuration(Administrator):
+class Server(Administrator):
     """
-    The server's configuration, as a reload applies it (its operator
-    names): shown as an administrator's change is (IRC: from the server's
+    The server itself, as the source of a change no administrator typed
+    here: shown as an administrator's change is (IRC: from the server's
     services), and named as itself in sentences (L{shownBy}).
     """
 
@@ -36,7 +39,43 @@ class Configuration(Administrator):
 
 
 #: Who a reload's change of the operator names comes from.
-CONFIGURATION = Configuration("the server's configuration")
+CONFIGURATION = Server("the server's configuration")
+#: Who a session's operator rights come from and go by (IRC's C{OPER},
+#: C{MODE nick -o}): the administrator name given to C{OPER} stays secret.
+THE_SERVER = Server("the server")
+#: Who another node's console change comes from, when it does not say.
+ANOTHER_NODE = Server("an administrator")
+
+
+@contextmanager
+def changingRights(service: IChatService, by: str, tell: bool = False) -> Iterator[None]:
+    """
+    Around every change of chatd operator rights: the change made in the
+    block is shown once it is made (L{OperatorRightsChange.announce}, by
+    C{by}, telling the people with C{tell}).  Within another such block
+    it shows nothing of its own: the outer one shows it all, once.
+    """
+    people = service.people
+    if people.rightsChanging:
+        yield
+        return
+    change = OperatorRightsChange(cast("ChatService", service))  # (the one service)
+    people.rightsChanging = True
+    try:
+        yield
+    finally:
+        people.rightsChanging = False
+        change.announce(by, tell)
+
+
+def relayedRights(service: IChatService, by: str) -> AbstractContextManager[None]:
+    """
+    Around another node's console change of the rights (its grants and
+    withholdings, L{chatd.core.opgrants}), C{by} the administrator who
+    made it if known: shown here as there, to the members served here; the
+    person is told by the node where it was made.
+    """
+    return changingRights(service, Administrator(by) if by else ANOTHER_NODE)
 
 
 class OperatorRightsChange:

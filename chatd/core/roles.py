@@ -17,6 +17,8 @@ from zope.interface import Attribute, Interface
 from chatd.core.interfaces import IChatService, IParticipant, MaybeDeferred
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from chatd.core.accountadmin import AccountDeleted, PasswordSet
     from chatd.core.erasure import Erased
     from chatd.core.errors import ChatError
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     )
     from chatd.core.export import Exported
     from chatd.core.purge import Purged
-    from chatd.core.rightschange import OperatorRightsChange
     from chatd.core.roomremoval import Deleted
     from chatd.modstore import Sanction
 
@@ -108,10 +109,11 @@ class IAdministration(IChatService):
         Send one participant a server notice.
         """
 
-    def operatorRightsChange() -> OperatorRightsChange:
+    def changingRights(by: str) -> AbstractContextManager[None]:
         """
-        Who holds chatd operator rights now, to tell, once a change is made
-        (the console's C{op}, C{deop}), whose rights it changed.
+        Around a change of chatd operator rights that C{by} makes (the
+        console's C{op}, C{deop}): the rooms show it once it is made
+        (L{chatd.core.rightschange.changingRights}).
         """
 
     def setRoomTopic(room: str, topic: str, by: str) -> MaybeDeferred[str]:

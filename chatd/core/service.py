@@ -40,10 +40,11 @@ from chatd.core.membership import Membership
 from chatd.core.messages import Messages, Told
 from chatd.core.metrics import ChatStats
 from chatd.core.moderation import Moderation
-from chatd.core.operators import warnUnregistered, warnUnregisteredGrants
+from chatd.core.operators import grantSessionOperator, warnUnregistered, warnUnregisteredGrants
 from chatd.core.people import People
 from chatd.core.persistence import Persistence
 from chatd.core.replica import Replica
+from chatd.core.rightschange import relayedRights
 from chatd.core.roles import IAdministration, IReplica
 from chatd.core.room import Room
 from chatd.core.roomadmin import RoomAdministration
@@ -115,6 +116,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.moderation.loading.afterLoad = lambda: warnUnregisteredGrants(self)
+        self.moderation.changingRights = lambda by: relayedRights(self, by)
         self.historyCount = historyCount
         self.goodbye = shutdown.Goodbye(self)
         # A line per login and disconnect is ~40% of a login's CPU: busy sites may do without.
@@ -206,7 +208,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
 
     def grantOperator(self, participant: IParticipant, through: str = "") -> None:
         self.requireLogin(participant)
-        self.people.grantOperator(participant, through)
+        grantSessionOperator(self, participant, through)
 
     def provenAccount(self, participant: IParticipant) -> str | None:
         return self.people.accounts.key(participant)

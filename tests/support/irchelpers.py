@@ -51,14 +51,17 @@ class IRCTestCase(SynchronousTestCase):
             self.assertIn(" 001 ", replies)
         return proto, transport
 
-    def makeOperator(self, nick: str) -> None:
+    def makeOperator(self, nick: str, shown: StringTransport | None = None) -> None:
         """
         Make the connected C{nick} a chatd operator for its session, as
-        C{OPER} does (a name alone gives no rights).
+        C{OPER} does (a name alone gives no rights); what C{shown} was sent
+        meanwhile (its channels' C{MODE +o}) is read.
         """
         participant = self.service.find(nick)
         assert participant is not None
         self.service.grantOperator(participant)
+        if shown is not None:
+            self.read(shown)
 
     def send(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> str:
         proto.dataReceived("".join(line + "\r\n" for line in lines).encode("utf-8"))

@@ -207,6 +207,7 @@ class IRCTests(FrontEndTestCase):
         """
         alice, t = self.ircUser("alice")
         self.service.grantOperator(alice)  # may set the topic of a +t room
+        output(t, self.clock)  # (her MODE #lobby +o)
         reply = self.send(alice, t, b"TOPIC #lobby :new\x1b[1m topic\r\n")
         self.assertTrue(reply.startswith(b":chatd FAIL TOPIC INVALID_TEXT #lobby :"), reply)
         self.assertEqual(self.service.topic("lobby"), "")

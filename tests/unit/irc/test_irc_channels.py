@@ -429,7 +429,7 @@ class InfoTests(ChannelTestCase):
         listed = self.messages(self.send(proto, t, "LIST #lobby"))[1]
         self.assertEqual(listed.params[1:], ["#lobby", "1", "all welcome"])
         self.assertEqual(self.numerics(self.send(proto, t, "TOPIC #lobby :new")), ["482"])
-        self.makeOperator("alice")
+        self.makeOperator("alice", t)
         [line] = self.messages(self.send(proto, t, "TOPIC #lobby :new"))
         self.assertEqual((line.command, line.params), ("TOPIC", ["#lobby", "new"]))
         self.assertEqual(self.service.topic("lobby"), "new")
@@ -463,7 +463,7 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #lobby +m")), ["482"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE #nowhere")), ["403"])
         moder, tr = self.joined("moder")
-        self.makeOperator("moder")
+        self.makeOperator("moder", tr)
         self.read(t)
         self.assertEqual(self.send(moder, tr, "MODE #lobby +nt"), "")  # no change, no line
         reply = self.send(moder, tr, "MODE #lobby +m-t+l 9")
@@ -719,7 +719,7 @@ class ModerationTests(ChannelTestCase):
         alice, ta = self.joined("alice")
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby bob")), ["482"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby root")), ["482"])
-        self.makeOperator("alice")
+        self.makeOperator("alice", ta)
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby carol")), ["441"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby nobody")), ["401"])
         self.assertEqual(self.numerics(self.send(alice, ta, "KICK #lobby b!")), ["401"])

@@ -428,6 +428,7 @@ class ChatHistoryAllowanceTests(IRCStoreTestCase):
         proto, t = self.client()
         self.send(proto, t, "NICK carol", "USER c 0 * :C", "JOIN #Blabla")
         self.service.grantOperator(proto.participant)
+        self.send(proto, t)  # (her MODE #Blabla +o)
         for _ in range(3):
             answered = self.send(proto, t, "CHATHISTORY LATEST #Blabla * 5")
             self.assertEqual(set(self.codes(answered)), {"PRIVMSG"})

@@ -162,7 +162,8 @@ class IRCPersonTests(IRCStoreTestCase):
         laptop, tl = self.signIn("alice", "sesame")
         phone, tp = self.signIn("alice", "sesame")
         self.send(phone, tp, "OPER operuser operpassword")
-        self.assertEqual([m.params for m in self.send(laptop, tl)], [["alice", "+o"]])
+        shown = [m.params for m in self.send(laptop, tl)]
+        self.assertEqual(shown, [["#Général", "+o", "alice"], ["alice", "+o"]])
         self.assertTrue(self.service.isOperator(laptop))
         self.assertEqual(self.mode(laptop, tl), ["+o"])
         self.successResultOf(Consoles(self.service)("root").execute("deop alice"))

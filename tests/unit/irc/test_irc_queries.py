@@ -247,7 +247,7 @@ class MaskTests(IRCTestCase):
         alice, ta = self.connect("alice")
         self.send(alice, ta, "JOIN #lobby")
         self.assertEqual(self.numerics(self.send(alice, ta, "WHO #lobby o")), ["315"])
-        self.makeOperator("alice")
+        self.makeOperator("alice", ta)
         replies = self.messages(self.send(alice, ta, "WHO #lobby o"))
         self.assertEqual([(m.command, m.params[5:6]) for m in replies[:-1]], [("352", ["alice"])])
         replies = self.messages(self.send(alice, ta, "WHO * o%n"))

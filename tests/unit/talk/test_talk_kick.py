@@ -28,6 +28,7 @@ class RoomKickTests(TalkTestCase):
         self.ivo, self.ti = self.connect("ivo")
         self.moder, self.tm = self.connect("moder")
         self.service.grantOperator(self.moder)
+        self.read(self.tm)  # (lobby shows her +o)
         self.send(self.tini, self.tt, "/join club")
         self.send(self.ivo, self.ti, "/join club")
         self.read(self.tt)
