@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_opsreload,tests.unit.cluster.test_cluster_opsreload -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_opsreload,tests.unit.irc.test_irc_opermodes,tests.unit.cluster.test_cluster_opsreload,tests.unit.cluster.test_cluster_opermodes -*-  # noqa: E501
 """
 Telling a change of chatd operator rights: a reload's operator names
 (C{--operators}), the console's C{op} and C{deop}.  Taken before the
