@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_moderation,tests.unit.cluster.test_cluster_opermodes -*-
+# -*- test-case-name: tests.unit.core.test_moderation,tests.unit.core.test_operatorreserve,tests.unit.cluster.test_cluster_opermodes -*-  # noqa: E501
 """
 The console's operator grants, the moderation rules' part of who holds
 chatd operator rights (L{chatd.core.operators.OperatorKeys}): C{op} gives

@@ -1,7 +1,10 @@
 # -*- test-case-name: tests.unit.irc.test_irc_opsreload,tests.unit.irc.test_irc_opermodes,tests.unit.cluster.test_cluster_opsreload,tests.unit.cluster.test_cluster_opermodes -*-  # noqa: E501
 """
-Telling a change of chatd operator rights: a reload's operator names
-(C{--operators}), the console's C{op} and C{deop}.  Taken before the
+Telling a change of chatd operator rights, whatever makes it: a reload's
+operator names (C{--operators}), the console's C{op} and C{deop} (and
+another node's, as this one copies them), a session's rights (IRC's
+C{OPER}, C{MODE nick -o}, their end by the console).  Each is made inside
+L{changingRights}, the one path for them all.  Taken before the
 change, an L{OperatorRightsChange} finds after it those whose effective
 rights (L{chatd.core.people.People.isOperator}) changed, and only them:
 each is told, if served here, and in each room where their status shows
@@ -9,7 +12,8 @@ otherwise (a chatd operator is an operator of every room, the rule of
 L{chatd.core.roomqueries.RoomQueries.statusesIn}) the members served here
 see C{+o} or C{-o} as a room change, which every front-end shows as it
 shows a room operator's (IRC: C{MODE #room +o nick}).  In a cluster each
-node does so for its own users and members with its own configuration.
+node does so for its own users and members (with its own configuration,
+for a reload).
 """
 
 from __future__ import annotations
