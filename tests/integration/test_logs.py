@@ -11,6 +11,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,18 +105,12 @@ def test_levelFiltersTheLoggerGiven(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(stream.getvalue().splitlines()) == 2 + 4
 
 
-def test_levelFiltersTwistdsDefault(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def openedLogFiles(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[LogFile]]:
     """
-    Without C{--logger}: standard output with C{-n}, else the C{--logfile}
-    (which SIGUSR1 rotates, as under twistd), as text.
+    The log files twistd's options open during the test, closed after it,
+    with C{SIGUSR1} (which rotates them) as it was before.
     """
-    stream = io.StringIO()
-    monkeypatch.setattr(sys, "stdout", stream)
-    setup = filterTwistdLog(twistdOptions(), "error")
-    assert setup.observer is not None
-    emitAll(setup.observer())
-    assert "a error event" in stream.getvalue() and "warn" not in stream.getvalue()
-
     opened: list[LogFile] = []
     real = LogFile.fromFullPath
 
@@ -127,35 +122,44 @@ def test_levelFiltersTwistdsDefault(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     previous = signal.getsignal(signal.SIGUSR1)
     signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     try:
-        logfile = tmp_path / "chatd.log"
-        setup = filterTwistdLog(twistdOptions(logfile=str(logfile), nodaemon=False), "info")
-        assert setup.observer is not None
-        emitAll(setup.observer())
-        assert signal.getsignal(signal.SIGUSR1) not in (signal.SIG_DFL, None)
+        yield opened
     finally:
         signal.signal(signal.SIGUSR1, previous)
         for logFile in opened:
             logFile.close()
+
+
+def test_levelFiltersTwistdsDefault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, openedLogFiles: list[LogFile]
+) -> None:
+    """
+    Without C{--logger}: standard output with C{-n}, else the C{--logfile}
+    (which SIGUSR1 rotates, as under twistd), as text.
+    """
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stream)
+    setup = filterTwistdLog(twistdOptions(), "error")
+    assert setup.observer is not None
+    emitAll(setup.observer())
+    assert "a error event" in stream.getvalue() and "warn" not in stream.getvalue()
+
+    logfile = tmp_path / "chatd.log"
+    setup = filterTwistdLog(twistdOptions(logfile=str(logfile), nodaemon=False), "info")
+    assert setup.observer is not None
+    emitAll(setup.observer())
+    assert signal.getsignal(signal.SIGUSR1) not in (signal.SIG_DFL, None)
+    for logFile in openedLogFiles:
+        logFile.flush()
     text = logfile.read_text()
     assert "a info event" in text and "a debug event" not in text
 
 
-def test_logFileNotWorldReadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_logFileNotWorldReadable(tmp_path: Path, openedLogFiles: list[LogFile]) -> None:
     """
     The C{--logfile} chatd opens is readable by the daemon's user and group
     only, whatever the umask: made so, or made so if it was readable by
     all, as are the files rotated before and the ones its rotation keeps.
     """
-    opened: list[LogFile] = []
-    real = LogFile.fromFullPath
-
-    def fromFullPath(path: str, **kwargs: Any) -> LogFile:
-        opened.append(real(path, **kwargs))
-        return opened[-1]
-
-    monkeypatch.setattr(LogFile, "fromFullPath", fromFullPath)
-    previous = signal.getsignal(signal.SIGUSR1)
-    signal.signal(signal.SIGUSR1, signal.SIG_DFL)
     umask = os.umask(0o022)
     logfile = tmp_path / "chatd.log"
     older = tmp_path / "chatd.log.1"
@@ -169,12 +173,9 @@ def test_logFileNotWorldReadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
             assert setup.observer is not None
             emitAll(setup.observer())
             assert [oct(path.stat().st_mode & 0o777) for path in (logfile, older)] == ["0o640"] * 2
-        opened[-1].rotate()
+        openedLogFiles[-1].rotate()
     finally:
         os.umask(umask)
-        signal.signal(signal.SIGUSR1, previous)
-        for logFile in opened:
-            logFile.close()
     modes = {path.name: oct(path.stat().st_mode & 0o777) for path in tmp_path.iterdir()}
     assert modes == {"chatd.log": "0o640", "chatd.log.1": "0o640", "chatd.log.2": "0o640"}
 

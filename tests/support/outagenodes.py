@@ -1,6 +1,7 @@
 """
-Two cluster nodes on one shared database that can go away: the set-up of
-the tests of a database outage in a cluster.
+Two cluster nodes on one shared database: the set-up of the tests of room
+races, takeovers and profiles across nodes (L{SharedNodesCase}), and of a
+database outage in a cluster (L{OutageNodesCase}).
 """
 
 from __future__ import annotations
@@ -8,23 +9,31 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
 from tests.support.persistencecase import OutageStore
 
 
-class OutageNodesCase(SynchronousTestCase):
+class SharedNodesCase(SynchronousTestCase):
     """
-    Nodes C{a} and C{b} on C{redis}, started, sharing the database C{store}
-    (an L{OutageStore}: its C{down} says what fails), on C{clock}.
+    Nodes C{a} and C{b} on C{redis}, started, sharing the database
+    C{store} (L{makeStore}'s), on C{clock}.
     """
+
+    def makeStore(self) -> MemoryChatStore:
+        return MemoryChatStore()
 
     def setUp(self) -> None:
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
-        self.store = OutageStore()
+        self.store = self.makeStore()
         self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
+
+    def settle(self) -> None:
+        """Let Redis and both nodes run a few reactor turns."""
+        self.a.turns()
 
     def registerOn(self, node: FakeNode, nick: str, password: str) -> None:
         """
@@ -35,3 +44,15 @@ class OutageNodesCase(SynchronousTestCase):
         self.successResultOf(node.service.register(user, password))
         node.service.disconnect(user)
         node.turns()
+
+
+class OutageNodesCase(SharedNodesCase):
+    """
+    L{SharedNodesCase} whose database is an L{OutageStore}: its C{down}
+    says what fails.
+    """
+
+    store: OutageStore
+
+    def makeStore(self) -> OutageStore:
+        return OutageStore()

@@ -33,3 +33,17 @@ class SlowRoomStore(MemoryChatStore):
         waiting, self.waiting = self.waiting, []
         for each in waiting:
             each.callback(None)
+
+
+class SlowRoomsCase:
+    """
+    A mixin for the test cases that build their service's store with
+    C{makeStore}: theirs is a L{SlowRoomStore} (C{slow}), started.
+    """
+
+    slow: SlowRoomStore
+
+    def makeStore(self) -> MemoryChatStore:
+        self.slow = SlowRoomStore()
+        self.slow.startService()
+        return self.slow

@@ -17,6 +17,7 @@ from chatd.core.names import key
 from chatd.core.room import Room
 from tests.support.fakenode import FakeNode, IRCClient, TwoNodes, inbox, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
+from tests.support.outagenodes import SharedNodesCase
 from tests.support.slowrooms import SlowRoomStore
 
 
@@ -75,26 +76,15 @@ class GuestCreatorTests(TwoNodes):
         self.assertEqual(kinds, [("room", "new"), ("enter", "new")])
 
 
-class RegisteredCreatorTests(SynchronousTestCase):
+class RegisteredCreatorTests(SharedNodesCase):
     """
     The creator, cq on C{b}, is registered: its room is made once stored
     in the database the nodes share.
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a, self.b = sharedStoreNodes(self, self.redis)
-        self.settle()
-        cq = self.b.user("cq")
-        self.successResultOf(self.b.service.register(cq, "secret1"))
-        self.b.service.disconnect(cq)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
+        super().setUp()
+        self.registerOn(self.b, "cq", "secret1")
 
     def test_joinedAsSoonAsKnown(self) -> None:
         cq = IRCClient(self.b, self.clock, "cq", "Cq", sasl=("cq", "secret1"))

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import IRCClient, sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import IRCClient
 from tests.support.helpers import connect, output
+from tests.support.outagenodes import SharedNodesCase
 
 
-class ReprofileTests(SynchronousTestCase):
+class ReprofileTests(SharedNodesCase):
     """
     Nodes C{a} and C{b} sharing one database, the account C{mix} registered;
     mix signed in on C{a} over TCHAT with the password, in the room C{r};
@@ -27,15 +25,8 @@ class ReprofileTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a, self.b = sharedStoreNodes(self, self.redis)
-        self.settle()
-        mix = self.a.user("mix")
-        self.successResultOf(self.a.service.register(mix, "mixpass"))
-        self.a.service.disconnect(mix)
-        self.settle()
+        super().setUp()
+        self.registerOn(self.a, "mix", "mixpass")
         self.tchat, _ = connect(
             TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None), self.clock
         )
@@ -49,10 +40,6 @@ class ReprofileTests(SynchronousTestCase):
         self.guestB.send("JOIN #r")
         self.tchat.dataReceived(b"clt: ENTER r\r\n")
         self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
     def ircLogin(self, real: str = "real mix") -> tuple[Any, StringTransport]:
         factory = IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60)

@@ -12,16 +12,14 @@ import json
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core import errors
 from chatd.core.names import key
 from chatd.talk.protocol import TalkFactory
 from chatd.tchat import TchatFactory
-from tests.support.fakenode import FakeNode, IRCClient, TwoNodes, inbox, sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakenode import FakeNode, IRCClient, TwoNodes, inbox
 from tests.support.helpers import connect, output
+from tests.support.outagenodes import SharedNodesCase
 
 
 def holdRoomClaims(node: FakeNode) -> list[tuple[Deferred[Any], Any]]:
@@ -190,26 +188,15 @@ class LoserEntersTests(TwoNodes):
         self.assertEqual(self.a.service.registry.get("jr0").ops, {key("ja")})
 
 
-class RegisteredCreatorTests(SynchronousTestCase):
+class RegisteredCreatorTests(SharedNodesCase):
     """
     The creator, cq on C{b}, is registered and logged in to its account
     (SASL); a guest, cw1 on C{a}, joins at the same moment.
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a, self.b = sharedStoreNodes(self, self.redis)
-        self.settle()
-        cq = self.b.user("cq")
-        self.successResultOf(self.b.service.register(cq, "secret1"))
-        self.b.service.disconnect(cq)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
+        super().setUp()
+        self.registerOn(self.b, "cq", "secret1")
 
     def test_guestJoinsTheFoundersRoom(self) -> None:
         cq = IRCClient(self.b, self.clock, "cq", "Cq", sasl=("cq", "secret1"))

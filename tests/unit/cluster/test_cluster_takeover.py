@@ -11,21 +11,18 @@ from __future__ import annotations
 import base64
 from typing import Any, cast
 
-from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
 from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.remote import RemoteParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.support.fakenode import sharedStoreNodes
-from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
+from tests.support.outagenodes import SharedNodesCase
 
 
-class TakeoverTests(SynchronousTestCase):
+class TakeoverTests(SharedNodesCase):
     """
     Nodes C{a} and C{b} (heartbeat every second, TTL 3 s) sharing one
     database; bob registered and signed in on C{b} with his password; a few
@@ -33,14 +30,8 @@ class TakeoverTests(SynchronousTestCase):
     """
 
     def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.a, self.b = sharedStoreNodes(self, self.redis)
-        self.settle()
-        bob = self.b.user("bob")
-        self.successResultOf(self.b.service.register(bob, "secret1"))
-        self.b.service.disconnect(bob)
+        super().setUp()
+        self.registerOn(self.b, "bob", "secret1")
         self.bob = RecordingParticipant()
         self.b.service.connect(self.bob)
         self.successResultOf(self.b.outcome(self.b.service.login, self.bob, "bob", "secret1"))
@@ -53,10 +44,6 @@ class TakeoverTests(SynchronousTestCase):
         observer = cast(ILogObserver, observe)
         globalLogPublisher.addObserver(observer)
         self.addCleanup(globalLogPublisher.removeObserver, observer)
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
     def wait(self, seconds: float) -> None:
         """

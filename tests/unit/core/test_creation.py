@@ -16,10 +16,9 @@ from chatd.core.creation import UNSTORED
 from chatd.core.events import Membership
 from chatd.core.names import key
 from chatd.core.service import ChatService
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 from tests.support.persistencecase import PersistenceTestCase
-from tests.support.slowrooms import SlowRoomStore
+from tests.support.slowrooms import SlowRoomsCase
 
 
 class WithoutStoreTests(SynchronousTestCase):
@@ -85,16 +84,11 @@ class WithoutStoreTests(SynchronousTestCase):
         self.assertEqual(self.service.roomsOf(alice), [])
 
 
-class StoredRoomTests(PersistenceTestCase):
+class StoredRoomTests(SlowRoomsCase, PersistenceTestCase):
     """
     alice, registered: her new room is made once stored, which the store
     keeps waiting.
     """
-
-    def makeStore(self) -> MemoryChatStore:
-        self.slow = SlowRoomStore()
-        self.slow.startService()
-        return self.slow
 
     def setUp(self) -> None:
         super().setUp()

@@ -9,21 +9,15 @@ from __future__ import annotations
 
 from chatd.core.errors import StoreUnavailable
 from chatd.core.names import key
-from chatd.storage.memory import MemoryChatStore
 from tests.support.ircstorecase import IRCStoreTestCase
-from tests.support.slowrooms import SlowRoomStore
+from tests.support.slowrooms import SlowRoomsCase
 
 
-class CreatorFirstTests(IRCStoreTestCase):
+class CreatorFirstTests(SlowRoomsCase, IRCStoreTestCase):
     """
     alice (registered) joins C{#fresh}, which does not exist; the store
     keeps the new room waiting while bob (a guest) joins it too.
     """
-
-    def makeStore(self) -> MemoryChatStore:
-        self.slow = SlowRoomStore()
-        self.slow.startService()
-        return self.slow
 
     def setUp(self) -> None:
         super().setUp()

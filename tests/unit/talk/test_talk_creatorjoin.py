@@ -6,17 +6,11 @@ joins while a registered user's new room is being stored finds them there.
 
 from __future__ import annotations
 
-from chatd.storage.memory import MemoryChatStore
-from tests.support.slowrooms import SlowRoomStore
+from tests.support.slowrooms import SlowRoomsCase
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
-class CreatorFirstTests(TalkStoreTestCase):
-    def makeStore(self) -> MemoryChatStore:
-        self.slow = SlowRoomStore()
-        self.slow.startService()
-        return self.slow
-
+class CreatorFirstTests(SlowRoomsCase, TalkStoreTestCase):
     def test_joinerFindsTheCreator(self) -> None:
         """
         alice (registered) joins C{fresh}, which the store has not kept

@@ -7,17 +7,11 @@ stored finds it without its creator.
 
 from __future__ import annotations
 
-from chatd.storage.memory import MemoryChatStore
-from tests.support.slowrooms import SlowRoomStore
+from tests.support.slowrooms import SlowRoomsCase
 from tests.support.webclient import StoredWebTestCase
 
 
-class JoinCreatesTests(StoredWebTestCase):
-    def makeStore(self) -> MemoryChatStore:
-        self.slow = SlowRoomStore()
-        self.slow.startService()
-        return self.slow
-
+class JoinCreatesTests(SlowRoomsCase, StoredWebTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.slow.store()  # the rooms configured, stored at start
