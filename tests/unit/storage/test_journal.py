@@ -5,14 +5,17 @@ the database has them, so that a daemon killed meanwhile loses none.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.storage import journal
 from chatd.storage.journal import Journal
 from chatd.storage.rowshapes import currentRow, isKeptRow
 
@@ -207,3 +210,86 @@ class JournalTests(SynchronousTestCase):
         self.assertTrue(isKeptRow(older))
         self.assertEqual(currentRow(older), (*older, None))
         self.assertEqual(currentRow((*older, "z@h")), (*older, "z@h"))
+
+
+class CountingOs:
+    """
+    The C{os} module the journal uses, counting its C{write}s; its
+    reservations of space fail with ENOSPC while C{full}.
+    """
+
+    full = False
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def write(self, fd: int, data: bytes) -> int:
+        self.writes += 1
+        return os.write(fd, data)
+
+    def posix_fallocate(self, fd: int, offset: int, length: int) -> None:
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.posix_fallocate(fd, offset, length)
+
+
+class ReservedSpaceTests(SynchronousTestCase):
+    """
+    The journal's space is reserved ahead, and its lines copied in without a
+    system call each.
+    """
+
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="chatd-journal-"))
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.path = self.dir / "journal"
+        self.os = CountingOs()
+        self.patch(journal, "os", self.os)
+
+    def journal(self) -> Journal:
+        kept = Journal(self.path, isRow)
+        kept.open()
+        self.addCleanup(kept.close, True)
+        return kept
+
+    def test_noWritePerRow(self) -> None:
+        """
+        Rows past several reservations are appended without a C{write}, and
+        a run started while they wait (the NUL bytes of the space reserved
+        and not used after them) takes them back, and says nothing of
+        damaged lines.
+        """
+        first = self.journal()
+        rows = [row(n) for n in range(1, 4 * journal.RESERVE_BYTES // 20)]
+        for n, each in enumerate(rows, 1):
+            first.append(n, each)
+        self.assertEqual(self.os.writes, 0)
+        (name,) = (path.name for path in self.path.iterdir())
+        self.assertTrue((self.path / name).read_bytes().endswith(b"\0"))  # reserved, unused
+        with capturedLogs() as events:
+            second = self.journal()
+        self.assertEqual(second.leftovers, rows)
+        self.assertEqual(events, [])
+
+    def test_fullDiskRefuses(self) -> None:
+        """
+        A row the disk has no room to reserve for raises L{OSError} and is
+        not kept; the file is as it was, and rows are kept again once there
+        is room.
+        """
+        first = self.journal()
+        self.os.full = True
+        n = 0
+        with self.assertRaises(OSError):  # once the space reserved is used up
+            while n < journal.RESERVE_BYTES:
+                n += 1
+                first.append(n, row(n))
+        self.assertRaises(OSError, first.probe)
+        self.os.full = False
+        first.probe()
+        first.append(n + 1, row(n + 1))
+        kept = [row(i) for i in range(1, n)] + [row(n + 1)]  # not the row refused
+        self.assertEqual(self.journal().leftovers, kept)
