@@ -151,14 +151,22 @@ class Journal:
                 os.ftruncate(self._fd, self._size)  # no half line
             raise
 
-    def _reserve(self, end: int, spare: int = RESERVE_BYTES) -> None:
+    def _reserve(self, end: int) -> None:
         """
-        Reserve the current file's space up to C{end} and C{spare} more
-        (rounded to whole L{RESERVE_BYTES}), and map it.
+        Reserve the current file's space up to C{end} and L{RESERVE_BYTES}
+        more (rounded to whole L{RESERVE_BYTES}), or, on a disk without the
+        room, up to C{end} (rounded to whole L{PROBE_BYTES}, a page); and
+        map it.
         """
-        length = -(-(end + spare) // RESERVE_BYTES) * RESERVE_BYTES
+        length = -(-(end + RESERVE_BYTES) // RESERVE_BYTES) * RESERVE_BYTES
         try:
-            os.posix_fallocate(self._fd, self._reserved, length - self._reserved)
+            try:
+                os.posix_fallocate(self._fd, self._reserved, length - self._reserved)
+            except OSError as error:
+                if error.errno != errno.ENOSPC:
+                    raise
+                length = -(-end // PROBE_BYTES) * PROBE_BYTES  # what this line needs
+                os.posix_fallocate(self._fd, self._reserved, length - self._reserved)
         except OSError:
             with suppress(OSError):
                 os.ftruncate(self._fd, self._reserved)  # nothing of it reserved

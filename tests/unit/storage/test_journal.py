@@ -219,6 +219,8 @@ class CountingOs:
     """
 
     full = False
+    #: The most bytes a file may be given (C{None}: no limit but C{full}).
+    room: int | None = None
 
     def __init__(self) -> None:
         self.writes = 0
@@ -231,7 +233,7 @@ class CountingOs:
         return os.write(fd, data)
 
     def posix_fallocate(self, fd: int, offset: int, length: int) -> None:
-        if self.full:
+        if self.full or (self.room is not None and offset + length > self.room):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.posix_fallocate(fd, offset, length)
 
@@ -293,3 +295,19 @@ class ReservedSpaceTests(SynchronousTestCase):
         first.append(n + 1, row(n + 1))
         kept = [row(i) for i in range(1, n)] + [row(n + 1)]  # not the row refused
         self.assertEqual(self.journal().leftovers, kept)
+
+    def test_nearlyFullDisk(self) -> None:
+        """
+        A disk without the room to reserve L{journal.RESERVE_BYTES} ahead
+        still keeps the rows it has the room for, each in its page, and
+        refuses the first it has none for.
+        """
+        first = self.journal()
+        self.os.room = 2 * journal.PROBE_BYTES
+        n = 0
+        with self.assertRaises(OSError):
+            while n < self.os.room:
+                n += 1
+                first.append(n, row(n))
+        self.assertGreater(n, journal.PROBE_BYTES // 25)  # more than a page of rows kept
+        self.assertEqual(self.journal().leftovers, [row(i) for i in range(1, n)])
