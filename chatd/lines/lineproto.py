@@ -382,7 +382,8 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
             self.log.failure("unexpected error handling {line}", line=self.loggableLine(text))
             self.internalError()
             return
-        if isinstance(result, Deferred):
+        # (None first: a Deferred's isinstance goes through its ABC's check)
+        if result is not None and isinstance(result, Deferred):
             self._blocked = True
             result.addErrback(self._unexpected, text)
             result.addBoth(self._unblock)
