@@ -332,7 +332,8 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
         """
         outbox = self.outbox
         if outbox is not None and (data := batch.owed(self, start, speakOrNothing)):
-            if not self.held.keep(batch.roomKey, data):
+            held = self.held
+            if not (held.holding and held.keep(batch.roomKey, data)):
                 outbox.queue(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:
