@@ -168,14 +168,15 @@ class Journal:
                 length = -(-end // PROBE_BYTES) * PROBE_BYTES  # what this line needs
                 os.posix_fallocate(self._fd, self._reserved, length - self._reserved)
         except OSError:
-            with suppress(OSError):
-                os.ftruncate(self._fd, self._reserved)  # nothing of it reserved
+            with suppress(OSError):  # nothing of it reserved
+                os.ftruncate(self._fd, max(self._reserved, self._size))
             raise
         self._unmap()
         self._map = mmap.mmap(self._fd, length)
         self._reserved = length
 
     def _unmap(self) -> None:
+        self._reserved = 0  # (nothing mapped to copy into, whatever the file holds)
         if self._map is not None:
             self._map.close()
             self._map = None
@@ -185,7 +186,6 @@ class Journal:
         Cut the current file to C{length} bytes, its reservation with it.
         """
         self._unmap()
-        self._reserved = 0
         os.ftruncate(self._fd, length)
 
     def probe(self) -> None:

@@ -311,3 +311,29 @@ class ReservedSpaceTests(SynchronousTestCase):
                 first.append(n, row(n))
         self.assertGreater(n, journal.PROBE_BYTES // 25)  # more than a page of rows kept
         self.assertEqual(self.journal().leftovers, [row(i) for i in range(1, n)])
+
+    def test_mapFailure(self) -> None:
+        """
+        A reservation that cannot be mapped (no memory) refuses its row;
+        the rows kept before stay kept, through a full disk after it too.
+        """
+        first = self.journal()
+        first.append(1, row(1))
+        mapping = journal.mmap.mmap
+
+        def failing(fd: int, length: int) -> Any:
+            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+
+        self.patch(journal.mmap, "mmap", failing)
+        with self.assertRaises(OSError):
+            while True:
+                first.append(2, row(2))
+        self.assertRaises(OSError, first.append, 3, ("m3", "", 3))  # (a shorter one)
+        self.os.full = True
+        self.assertRaises(OSError, first.append, 3, row(3))
+        self.os.full = False
+        self.patch(journal.mmap, "mmap", mapping)
+        first.append(4, row(4))
+        leftovers = self.journal().leftovers
+        self.assertEqual((leftovers[0], leftovers[-1]), (row(1), row(4)))
+        self.assertNotIn(row(3), leftovers)
