@@ -6,6 +6,7 @@ the database has them, so that a daemon killed meanwhile loses none.
 from __future__ import annotations
 
 import errno
+import mmap
 import os
 import shutil
 import tempfile
@@ -319,12 +320,12 @@ class ReservedSpaceTests(SynchronousTestCase):
         """
         first = self.journal()
         first.append(1, row(1))
-        mapping = journal.mmap.mmap
+        mapping = mmap.mmap
 
         def failing(fd: int, length: int) -> Any:
             raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
 
-        self.patch(journal.mmap, "mmap", failing)
+        self.patch(mmap, "mmap", failing)
         with self.assertRaises(OSError):
             while True:
                 first.append(2, row(2))
@@ -332,7 +333,7 @@ class ReservedSpaceTests(SynchronousTestCase):
         self.os.full = True
         self.assertRaises(OSError, first.append, 3, row(3))
         self.os.full = False
-        self.patch(journal.mmap, "mmap", mapping)
+        self.patch(mmap, "mmap", mapping)
         first.append(4, row(4))
         leftovers = self.journal().leftovers
         self.assertEqual((leftovers[0], leftovers[-1]), (row(1), row(4)))
