@@ -13,7 +13,9 @@ the message is refused then), and each line is copied into the file
 through a shared memory map: no system call per message, and no release
 of the GIL to the writer thread.  The reserved space not yet used reads as
 NUL bytes, skipped when the file is read back.  A file that cannot be
-reserved or mapped (a device) is written to, one C{write} per message.
+reserved or mapped (a device), or on a filesystem that does not keep the
+space reserved (copy-on-write: L{chatd.storage.filesystems}), is written
+to, one C{write} per message.
 Once the database holds every message of a file, the file is emptied or
 removed, so the files stay small: a new file is started when the current
 one passes L{ROTATE_BYTES} while messages in it still wait.
@@ -31,6 +33,8 @@ from typing import Any
 
 import orjson
 from twisted.logger import Logger
+
+from chatd.storage.filesystems import keepsReservations
 
 #: The directory, in the data directory.
 JOURNAL = "journal"
@@ -86,8 +90,11 @@ class Journal:
         #: lines are the first L{_size} bytes; the rest is NUL).
         self._reserved = 0
         self._map: mmap.mmap | None = None
+        #: Whether the directory's filesystem keeps space reserved for the
+        #: writes into it (L{chatd.storage.filesystems}): the files are mapped.
+        self._maps = keepsReservations(directory)
         #: Whether the current file takes reservations (a device does not).
-        self._reservable = True
+        self._reservable = self._maps
         self._last = 0  # the last ticket in the current file
         #: Why the files could not be let go of, while they cannot.
         self._trouble = ""
@@ -256,7 +263,7 @@ class Journal:
             self._cut(self._size)  # its reserved space, unused
         os.close(self._fd)
         self._fd, self._number, self._size = fd, self._number + 1, 0
-        self._reservable = True
+        self._reservable = self._maps
 
     def forgetLeftovers(self) -> None:
         """

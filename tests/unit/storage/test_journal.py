@@ -16,7 +16,7 @@ from typing import Any
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.storage import journal
+from chatd.storage import filesystems, journal
 from chatd.storage.journal import Journal
 from chatd.storage.rowshapes import currentRow, isKeptRow
 
@@ -251,6 +251,7 @@ class ReservedSpaceTests(SynchronousTestCase):
         self.path = self.dir / "journal"
         self.os = CountingOs()
         self.patch(journal, "os", self.os)
+        self.patch(journal, "keepsReservations", lambda directory: True)  # (ext4, XFS)
 
     def journal(self) -> Journal:
         kept = Journal(self.path, isRow)
@@ -276,6 +277,22 @@ class ReservedSpaceTests(SynchronousTestCase):
             second = self.journal()
         self.assertEqual(second.leftovers, rows)
         self.assertEqual(events, [])
+
+    def test_copyOnWriteWritesEachRow(self) -> None:
+        """
+        On a filesystem that does not keep the space reserved for the
+        writes into it (copy-on-write), where a full disk would fault a copy
+        into the map, each row is written, and none is mapped.
+        """
+        self.patch(journal, "keepsReservations", lambda directory: False)
+        first = self.journal()
+        rows = [row(n) for n in range(1, 50)]
+        for n, each in enumerate(rows, 1):
+            first.append(n, each)
+        self.assertEqual(self.os.writes, len(rows))
+        (name,) = (path.name for path in self.path.iterdir())
+        self.assertFalse((self.path / name).read_bytes().endswith(b"\0"))
+        self.assertEqual(self.journal().leftovers, rows)
 
     def test_fullDiskRefuses(self) -> None:
         """
@@ -338,3 +355,55 @@ class ReservedSpaceTests(SynchronousTestCase):
         leftovers = self.journal().leftovers
         self.assertEqual((leftovers[0], leftovers[-1]), (row(1), row(4)))
         self.assertNotIn(row(3), leftovers)
+
+
+#: A table of mounts as the kernel gives it (C{/proc/self/mountinfo}).
+MOUNTINFO = """\
+22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+30 22 0:25 / /srv/chat rw,relatime shared:2 - btrfs /dev/vdb rw,space_cache
+31 30 0:26 / /srv/chat/fast rw shared:3 master:1 - tmpfs tmpfs rw,size=1024k
+32 22 0:27 / /mnt/with\\040space rw - xfs /dev/vdc rw
+"""
+
+
+class FilesystemTests(SynchronousTestCase):
+    """
+    The filesystem a directory is on, told from the table of mounts: the
+    journal maps its files only where reserved space stays reserved.
+    """
+
+    def test_deepestMount(self) -> None:
+        """
+        A directory is on the filesystem mounted deepest above it.
+        """
+        for directory, kind in [
+            ("/var/lib/chatd/journal", "ext4"),
+            ("/srv/chat/journal", "btrfs"),
+            ("/srv/chat", "btrfs"),
+            ("/srv/chatter", "ext4"),
+            ("/srv/chat/fast/journal", "tmpfs"),
+            ("/mnt/with space/journal", "xfs"),
+        ]:
+            self.assertEqual(filesystems.filesystemOf(Path(directory), MOUNTINFO), kind)
+
+    def test_keepsReservations(self) -> None:
+        """
+        ext4, XFS and tmpfs keep reserved space; a copy-on-write filesystem,
+        or one that cannot be told, is not trusted to.
+        """
+        self.patch(filesystems, "_MOUNTINFO", self.mountinfo(MOUNTINFO))
+        self.assertTrue(filesystems.keepsReservations(Path("/var/lib/chatd")))
+        self.assertTrue(filesystems.keepsReservations(Path("/mnt/with space")))
+        self.assertFalse(filesystems.keepsReservations(Path("/srv/chat/journal")))
+        self.patch(filesystems, "_MOUNTINFO", self.mountinfo(None))
+        self.assertFalse(filesystems.keepsReservations(Path("/var/lib/chatd")))
+
+    def mountinfo(self, text: str | None) -> Path:
+        """
+        A file holding C{text} (C{None}: a path that does not exist).
+        """
+        path = Path(tempfile.mkdtemp(prefix="chatd-mounts-"))
+        self.addCleanup(shutil.rmtree, path)
+        if text is not None:
+            (path / "mountinfo").write_text(text)
+        return path / "mountinfo"
