@@ -41,7 +41,7 @@ from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold
 from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatalive import TchatLiveness
-from chatd.tchatbody import BODY_VERBS, PREFIX, Body, bodyVerb
+from chatd.tchatbody import ALIVE, BODY_VERBS, END, PREFIX, TEXT, Body, bodyVerb
 from chatd.tchatextra import TchatExtensions
 from chatd.tchatwire import (
     ANSWERED,
@@ -127,7 +127,7 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
     def _bodyLine(self, text: str) -> Any:
         body = self._body
         assert body is not None
-        if text == PREFIX + ".":
+        if text == END:
             self._body = None
             if body.refused:
                 self.send(encodeError(errors.InvalidArgument.code))
@@ -136,14 +136,14 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
                 self.send(encodeError(errors.NotLoggedIn.code))
                 return None
             return self._run(body.command, body.argument, tuple(body.lines))
-        if text == PREFIX + "ALIVE" and body.aliveOwed:
+        if text == ALIVE and body.aliveOwed:
             body.aliveOwed = False  # the answer to a probe that crossed the SPEAK
             self.aliveReceived()
             return None
         if not text.startswith(PREFIX):
             body.refused = True  # a malformed body is refused as a whole
             return None
-        line = text[len(PREFIX) :]
+        line = text[TEXT:]
         body.size += composedLength(line)
         if len(body.lines) >= self.factory.maxBodyLines or body.size > self.factory.maxBodyBytes:
             body.refused = True
@@ -332,7 +332,8 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
         """
         outbox = self.outbox
         if outbox is not None and (data := batch.owed(self, start, speakOrNothing)):
-            if not self.held.keep(batch.roomKey, data):
+            held = self.held
+            if not (held.holding and held.keep(batch.roomKey, data)):
                 outbox.queue(data)
 
     def privateMessage(self, event: PrivateMessage) -> None:

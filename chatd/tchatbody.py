@@ -11,6 +11,8 @@ from typing import Any
 
 #: What each client line starts with.
 PREFIX = "clt: "
+#: A body's last line; the answer to a probe; where a line's text starts.
+END, ALIVE, TEXT = PREFIX + ".", PREFIX + "ALIVE", len(PREFIX)
 #: The verbs whose command line opens a body, ended by C{clt: .} (C{TOPIC}:
 #: chatd's extension, L{chatd.tchatextra}).
 BODY_VERBS = ("SPEAK", "MSGPV", "TOPIC")

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_hosts,tests.unit.core.test_masks,tests.unit.irc.test_irc_historyhosts -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_hosts,tests.unit.core.test_masks,tests.unit.irc.test_irc_historyhosts,tests.unit.core.test_keptuserhost -*-  # noqa: E501
 """
 Each person's host: the C{host} of the C{nick!user@host} every front-end
 shows (IRC's prefixes, C{WHO}, C{WHOIS}) and every mask matches (room bans
@@ -26,6 +26,7 @@ import secrets
 from hashlib import sha256
 
 from chatd.core.participant import IParticipant
+from chatd.core.person import Person
 from chatd.core.signedin import ProvenAccounts
 
 #: The host of a person signed in to an account, before its name.
@@ -82,6 +83,8 @@ class Hosts:
         #: The cloaks made so far, by address: a host is asked for each line
         #: relayed, and an HMAC costs more than a lookup.
         self._cloaks: dict[str, str] = {}
+        #: How many times the secret changed (L{userhostOf} keeps what it made before).
+        self._version = -1
         self.secret = secrets.token_bytes(32) if secret is None else secret
 
     @property
@@ -91,6 +94,7 @@ class Hosts:
     @secret.setter
     def secret(self, secret: bytes) -> None:
         self._secret = secret
+        self._version += 1
         self._cloaks.clear()
 
     def cloak(self, address: str) -> str:
@@ -131,9 +135,20 @@ class Hosts:
         """
         C{participant}'s C{user@host}, as its lines show it now: what a
         store keeps with each message it says, so that history shows the
-        mask its live lines had (L{chatd.core.events.Sender}).
+        mask its live lines had (L{chatd.core.events.Sender}).  A person's
+        is kept with it (L{Person.keptUserhost}), worked out again once its
+        nickname, an account proved, the cloak secret or its connections
+        (L{Person}) change.
         """
-        return f"{self.userOf(participant)}@{self.of(participant)}"
+        if not isinstance(participant, Person):
+            return f"{self.userOf(participant)}@{self.of(participant)}"
+        stamp = (participant.nick, self.accounts.version, self._version)
+        kept = participant.keptUserhost
+        if kept is not None and kept[0] == stamp:
+            return kept[1]
+        userhost = f"{self.userOf(participant)}@{self.of(participant)}"
+        participant.keptUserhost = (stamp, userhost)
+        return userhost
 
     def masksOf(self, participant: IParticipant) -> tuple[str, ...]:
         """

@@ -38,7 +38,14 @@ class Person(Gathering):
     """
 
     # One per signed-in person: slots, not a dict (weakly referenced, as participants are).
-    __slots__ = ("connections", "_keptIdent", "_realName", "userModes", "__weakref__")
+    __slots__ = (
+        "connections",
+        "_keptIdent",
+        "_realName",
+        "userModes",
+        "keptUserhost",
+        "__weakref__",
+    )
 
     #: A person here has no host told by another node (L{chatd.core.hosts}):
     #: said here, so asking it never goes through L{__getattr__}.
@@ -53,6 +60,10 @@ class Person(Gathering):
         self._realName: str | None = None
         #: The person's user modes, whichever connection set them (L{chatd.core.usermodes}).
         self.userModes: frozenset[str] = NO_MODES
+        #: Its C{user@host} and what it was worked out from
+        #: (L{chatd.core.hosts.Hosts.userhostOf}); dropped when a connection
+        #: goes (the first one's address and user name stand for it).
+        self.keptUserhost: tuple[tuple[object, ...], str] | None = None
 
     @property
     def realName(self) -> str:
@@ -103,6 +114,7 @@ class Person(Gathering):
         return self.realName, self.ident, self.protocolName
 
     def removeConnection(self, connection: IParticipant) -> None:
+        self.keptUserhost = None
         if self._realName is None and self.namedBy(connection):
             self._realName = _realNameOf(connection)
         if connection is self.connections[0] and self._keptIdent is None:

@@ -29,18 +29,23 @@ class ProvenAccounts:
         self._names: dict[IParticipant, str] = {}
         #: The connections signed in to each account, by its key.
         self._byKey: dict[str, set[IParticipant]] = {}
+        #: How many times a connection proved or forgot an account: what
+        #: was worked out from the accounts holds while it stays.
+        self.version = 0
 
     def __bool__(self) -> bool:
         return bool(self._names)
 
     def prove(self, participant: IParticipant, account: str) -> None:
         self.forget(participant)
+        self.version += 1
         self._names[participant] = account
         self._byKey.setdefault(key(account), set()).add(participant)
 
     def forget(self, participant: IParticipant) -> None:
         account = self._names.pop(participant, None)
         if account is not None:
+            self.version += 1
             signedIn = self._byKey[key(account)]
             signedIn.discard(participant)
             if not signedIn:

@@ -236,12 +236,16 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
         if refusing is not None:  # its end came: refused now, in its turn
             pending.append(refusing)
             self._backlog += cost(refusing)
+        backlog = self._backlog
         for line in lines:
             if len(line) - line.endswith(b"\r") > limit:  # a "\r" ending it is its line end
-                pending.append(TooLong(line))  # refused in turn, so replies stay in order
+                refused = TooLong(line)  # refused in turn, so replies stay in order
+                pending.append(refused)
+                backlog += cost(refused)
             else:
                 pending.append(line)
-            self._backlog += cost(pending[-1])
+                backlog += 1 + len(line)  # (its cost, without a call per line)
+        self._backlog = backlog
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
             self._refusing = TooLong(tail)  # refused once its end comes; the rest dropped
         else:
@@ -319,10 +323,11 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
                     return
                 line = pending.popleft()
                 handled = True
-                self._backlog -= cost(line)
                 if isinstance(line, TooLong):
+                    self._backlog -= cost(line)
                     self.lineRefused(InvalidArgument("line too long"), line.start)
                     continue
+                self._backlog -= 1 + len(line)  # cost(line)
                 self._handleLine(line)
         finally:
             self._draining = False
@@ -377,7 +382,8 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
             self.log.failure("unexpected error handling {line}", line=self.loggableLine(text))
             self.internalError()
             return
-        if isinstance(result, Deferred):
+        # (None first: a Deferred's isinstance goes through its ABC's check)
+        if result is not None and isinstance(result, Deferred):
             self._blocked = True
             result.addErrback(self._unexpected, text)
             result.addBoth(self._unblock)

@@ -57,7 +57,7 @@ class RoomHold(Generic[Held]):
     their history is sent; C{write} sends one held item.
     """
 
-    __slots__ = ("_clock", "_write", "_rooms", "_limits", "_every")
+    __slots__ = ("_clock", "_write", "_rooms", "_limits", "_every", "holding")
 
     def __init__(self, clock: IReactorTime, write: Callable[[Held], None]) -> None:
         self._clock = clock
@@ -67,6 +67,9 @@ class RoomHold(Generic[Held]):
         # While a login's answer comes (any room is held, once): the rooms
         # held for it, and those released since.
         self._every: set[str] | None = None
+        #: Whether any room's output is held now: if not, L{keep} keeps
+        #: nothing, and a room message need not ask it.
+        self.holding = False
 
     def hold(self, room: str) -> None:
         """
@@ -76,6 +79,7 @@ class RoomHold(Generic[Held]):
         if key(room) not in self._rooms:
             self._rooms[key(room)] = []
             self._limits[key(room)] = self._clock.callLater(HOLD, self.release, room)
+            self.holding = True
 
     def keep(self, roomKey: str, item: Held) -> bool:
         """
@@ -146,6 +150,7 @@ class RoomHold(Generic[Held]):
         that of a room being entered (L{hold}), until it is released.
         """
         self._every = self._every if self._every is not None else set()
+        self.holding = True
 
     def releaseAll(self, replayed: bool = False) -> None:
         """
@@ -154,6 +159,7 @@ class RoomHold(Generic[Held]):
         releases each, L{release}, or L{HOLD} seconds do).
         """
         caught, self._every = self._every or set(), None
+        self.holding = bool(self._rooms)
         if not replayed:
             for roomKey in caught:
                 self.release(roomKey)
@@ -167,5 +173,7 @@ class RoomHold(Generic[Held]):
         limit = self._limits.pop(key(room), None)
         if limit is not None and limit.active():
             limit.cancel()  # (the closed connection is not kept for it)
-        for item in self._rooms.pop(key(room), ()):
+        items = self._rooms.pop(key(room), ())
+        self.holding = bool(self._rooms) or self._every is not None
+        for item in items:
             self._write(item)

@@ -93,7 +93,7 @@ async def test_olderJournal(backend: Backend, tmp_path: Path) -> None:
     first.addMessage("Blabla", "alice", None, ("hi",), 10, msgid="id0", userhost="a@user/alice")
     crash(first)
     for path in (data / "journal").iterdir():
-        rows = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        rows = [orjson.loads(line) for line in path.read_bytes().rstrip(b"\0").splitlines()]
         path.write_bytes(b"".join(orjson.dumps(row[:-1]) + b"\n" for row in rows))
     second = opened(backend, data)
     try:

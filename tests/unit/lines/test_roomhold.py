@@ -31,6 +31,32 @@ class RoomHoldTests(SynchronousTestCase):
         self.assertEqual(self.written, list(range(MAX_HELD)))
         self.assertFalse(self.hold.keep("club", MAX_HELD + 1))
 
+    def test_holding(self) -> None:
+        """
+        L{RoomHold.holding} says whether any room's output is held: a room
+        being entered, or every room while a login's answer comes; a
+        front-end asks L{RoomHold.keep} only then.
+        """
+        hold = self.hold
+        self.assertFalse(hold.holding)
+        hold.hold("club")
+        self.assertTrue(hold.holding)
+        hold.release("club")
+        self.assertFalse(hold.holding)
+        hold.holdAll()
+        self.assertTrue(hold.holding)
+        hold.release("elsewhere")  # (a room released while the answer comes)
+        self.assertTrue(hold.holding)
+        self.assertTrue(hold.keep("club", 1))  # (held from now on)
+        hold.hold("den")
+        hold.releaseAll(replayed=True)  # their histories will release them
+        self.assertTrue(hold.holding)
+        hold.release("club")
+        self.assertTrue(hold.holding)
+        hold.release("den")
+        self.assertFalse(hold.holding)
+        self.assertEqual(self.written, [1])
+
     def test_atMostSoLong(self) -> None:
         self.hold.hold("club")
         self.hold.keep("club", 1)

@@ -185,8 +185,8 @@ class FullDiskTests(TchatStoreTestCase):
 
 class DiskFullOs:
     """
-    The C{os} module the journal uses, whose writes fail with ENOSPC while
-    C{full}.
+    The C{os} module the journal uses, whose writes and reservations of
+    space fail with ENOSPC while C{full}.
     """
 
     full = False
@@ -198,6 +198,11 @@ class DiskFullOs:
         if self.full:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return os.write(fd, data)
+
+    def posix_fallocate(self, fd: int, offset: int, length: int) -> None:
+        if self.full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.posix_fallocate(fd, offset, length)
 
 
 class JournalRecoveryTests(SynchronousTestCase):

@@ -5,14 +5,18 @@ the database has them, so that a daemon killed meanwhile loses none.
 
 from __future__ import annotations
 
+import errno
+import mmap
 import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from twisted.logger import capturedLogs
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.storage import filesystems, journal
 from chatd.storage.journal import Journal
 from chatd.storage.rowshapes import currentRow, isKeptRow
 
@@ -207,3 +211,199 @@ class JournalTests(SynchronousTestCase):
         self.assertTrue(isKeptRow(older))
         self.assertEqual(currentRow(older), (*older, None))
         self.assertEqual(currentRow((*older, "z@h")), (*older, "z@h"))
+
+
+class CountingOs:
+    """
+    The C{os} module the journal uses, counting its C{write}s; its
+    reservations of space fail with ENOSPC while C{full}.
+    """
+
+    full = False
+    #: The most bytes a file may be given (C{None}: no limit but C{full}).
+    room: int | None = None
+
+    def __init__(self) -> None:
+        self.writes = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(os, name)
+
+    def write(self, fd: int, data: bytes) -> int:
+        self.writes += 1
+        return os.write(fd, data)
+
+    def posix_fallocate(self, fd: int, offset: int, length: int) -> None:
+        if self.full or (self.room is not None and offset + length > self.room):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.posix_fallocate(fd, offset, length)
+
+
+class ReservedSpaceTests(SynchronousTestCase):
+    """
+    The journal's space is reserved ahead, and its lines copied in without a
+    system call each.
+    """
+
+    def setUp(self) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="chatd-journal-"))
+        self.addCleanup(shutil.rmtree, self.dir)
+        self.path = self.dir / "journal"
+        self.os = CountingOs()
+        self.patch(journal, "os", self.os)
+        self.patch(journal, "keepsReservations", lambda directory: True)  # (ext4, XFS)
+
+    def journal(self) -> Journal:
+        kept = Journal(self.path, isRow)
+        kept.open()
+        self.addCleanup(kept.close, True)
+        return kept
+
+    def test_noWritePerRow(self) -> None:
+        """
+        Rows past several reservations are appended without a C{write}, and
+        a run started while they wait (the NUL bytes of the space reserved
+        and not used after them) takes them back, and says nothing of
+        damaged lines.
+        """
+        first = self.journal()
+        rows = [row(n) for n in range(1, 4 * journal.RESERVE_BYTES // 20)]
+        for n, each in enumerate(rows, 1):
+            first.append(n, each)
+        self.assertEqual(self.os.writes, 0)
+        (name,) = (path.name for path in self.path.iterdir())
+        self.assertTrue((self.path / name).read_bytes().endswith(b"\0"))  # reserved, unused
+        with capturedLogs() as events:
+            second = self.journal()
+        self.assertEqual(second.leftovers, rows)
+        self.assertEqual(events, [])
+
+    def test_copyOnWriteWritesEachRow(self) -> None:
+        """
+        On a filesystem that does not keep the space reserved for the
+        writes into it (copy-on-write), where a full disk would fault a copy
+        into the map, each row is written, and none is mapped.
+        """
+        self.patch(journal, "keepsReservations", lambda directory: False)
+        first = self.journal()
+        rows = [row(n) for n in range(1, 50)]
+        for n, each in enumerate(rows, 1):
+            first.append(n, each)
+        self.assertEqual(self.os.writes, len(rows))
+        (name,) = (path.name for path in self.path.iterdir())
+        self.assertFalse((self.path / name).read_bytes().endswith(b"\0"))
+        self.assertEqual(self.journal().leftovers, rows)
+
+    def test_fullDiskRefuses(self) -> None:
+        """
+        A row the disk has no room to reserve for raises L{OSError} and is
+        not kept; the file is as it was, and rows are kept again once there
+        is room.
+        """
+        first = self.journal()
+        self.os.full = True
+        n = 0
+        with self.assertRaises(OSError):  # once the space reserved is used up
+            while n < journal.RESERVE_BYTES:
+                n += 1
+                first.append(n, row(n))
+        self.assertRaises(OSError, first.probe)
+        self.os.full = False
+        first.probe()
+        first.append(n + 1, row(n + 1))
+        kept = [row(i) for i in range(1, n)] + [row(n + 1)]  # not the row refused
+        self.assertEqual(self.journal().leftovers, kept)
+
+    def test_nearlyFullDisk(self) -> None:
+        """
+        A disk without the room to reserve L{journal.RESERVE_BYTES} ahead
+        still keeps the rows it has the room for, each in its page, and
+        refuses the first it has none for.
+        """
+        first = self.journal()
+        self.os.room = 2 * journal.PROBE_BYTES
+        n = 0
+        with self.assertRaises(OSError):
+            while n < self.os.room:
+                n += 1
+                first.append(n, row(n))
+        self.assertGreater(n, journal.PROBE_BYTES // 25)  # more than a page of rows kept
+        self.assertEqual(self.journal().leftovers, [row(i) for i in range(1, n)])
+
+    def test_mapFailure(self) -> None:
+        """
+        A reservation that cannot be mapped (no memory) refuses its row;
+        the rows kept before stay kept, through a full disk after it too.
+        """
+        first = self.journal()
+        first.append(1, row(1))
+        mapping = mmap.mmap
+
+        def failing(fd: int, length: int) -> Any:
+            raise OSError(errno.ENOMEM, os.strerror(errno.ENOMEM))
+
+        self.patch(mmap, "mmap", failing)
+        with self.assertRaises(OSError):
+            while True:
+                first.append(2, row(2))
+        self.assertRaises(OSError, first.append, 3, ("m3", "", 3))  # (a shorter one)
+        self.os.full = True
+        self.assertRaises(OSError, first.append, 3, row(3))
+        self.os.full = False
+        self.patch(mmap, "mmap", mapping)
+        first.append(4, row(4))
+        leftovers = self.journal().leftovers
+        self.assertEqual((leftovers[0], leftovers[-1]), (row(1), row(4)))
+        self.assertNotIn(row(3), leftovers)
+
+
+#: A table of mounts as the kernel gives it (C{/proc/self/mountinfo}).
+MOUNTINFO = """\
+22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+30 22 0:25 / /srv/chat rw,relatime shared:2 - btrfs /dev/vdb rw,space_cache
+31 30 0:26 / /srv/chat/fast rw shared:3 master:1 - tmpfs tmpfs rw,size=1024k
+32 22 0:27 / /mnt/with\\040space rw - xfs /dev/vdc rw
+"""
+
+
+class FilesystemTests(SynchronousTestCase):
+    """
+    The filesystem a directory is on, told from the table of mounts: the
+    journal maps its files only where reserved space stays reserved.
+    """
+
+    def test_deepestMount(self) -> None:
+        """
+        A directory is on the filesystem mounted deepest above it.
+        """
+        for directory, kind in [
+            ("/var/lib/chatd/journal", "ext4"),
+            ("/srv/chat/journal", "btrfs"),
+            ("/srv/chat", "btrfs"),
+            ("/srv/chatter", "ext4"),
+            ("/srv/chat/fast/journal", "tmpfs"),
+            ("/mnt/with space/journal", "xfs"),
+        ]:
+            self.assertEqual(filesystems.filesystemOf(Path(directory), MOUNTINFO), kind)
+
+    def test_keepsReservations(self) -> None:
+        """
+        ext4, XFS and tmpfs keep reserved space; a copy-on-write filesystem,
+        or one that cannot be told, is not trusted to.
+        """
+        self.patch(filesystems, "_MOUNTINFO", self.mountinfo(MOUNTINFO))
+        self.assertTrue(filesystems.keepsReservations(Path("/var/lib/chatd")))
+        self.assertTrue(filesystems.keepsReservations(Path("/mnt/with space")))
+        self.assertFalse(filesystems.keepsReservations(Path("/srv/chat/journal")))
+        self.patch(filesystems, "_MOUNTINFO", self.mountinfo(None))
+        self.assertFalse(filesystems.keepsReservations(Path("/var/lib/chatd")))
+
+    def mountinfo(self, text: str | None) -> Path:
+        """
+        A file holding C{text} (C{None}: a path that does not exist).
+        """
+        path = Path(tempfile.mkdtemp(prefix="chatd-mounts-"))
+        self.addCleanup(shutil.rmtree, path)
+        if text is not None:
+            (path / "mountinfo").write_text(text)
+        return path / "mountinfo"
