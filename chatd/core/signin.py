@@ -61,13 +61,27 @@ if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 
-def scramVerifier(service: object, account: str) -> Deferred[str | None]:
+def scramVerifier(
+    service: object, account: str, participant: IParticipant | None = None
+) -> Deferred[str | None]:
     """
     C{account}'s SCRAM verifier in C{service} (a L{ChatService}), for a
-    SCRAM exchange (L{chatd.core.scram}); C{None} without a store.
+    SCRAM exchange (L{chatd.core.scram}) of C{participant}; C{None} without
+    a store.  One the store's absence kept from being read leaves the proof
+    unchecked, as a password's (L{logInAs}): the login without one that
+    follows is told "try again later", not "wrong password".
     """
     persistence = getattr(service, "persistence", None)
-    return succeed(None) if persistence is None else persistence.accounts.scramVerifier(account)
+    if persistence is None:
+        return succeed(None)
+    verifier: Deferred[str | None] = persistence.accounts.scramVerifier(account)
+
+    def unchecked(failure: Failure) -> Failure:
+        if failure.check(errors.StoreUnavailable) and participant is not None:
+            persistence.login.proofUnchecked(participant, account)
+        return failure
+
+    return verifier.addErrback(unchecked)
 
 
 async def signInAgain(chat: object, participant: IParticipant, account: str, secret: Secret) -> str:

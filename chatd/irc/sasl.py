@@ -100,7 +100,7 @@ def start(irc: IRCSession, mechanism: str) -> None:
         return
     scram = None
     if mechanism == SCRAM:
-        scram = ScramExchange(lambda account: scramVerifier(irc.service, account))
+        scram = ScramExchange(lambda account: scramVerifier(irc.service, account, irc.participant))
     irc.sasl = SaslState(mechanism, scram)
     irc.saslBuffer = None
     irc.sendMessage("AUTHENTICATE", "+", prefix="")

@@ -12,6 +12,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.irc.message import Message
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
+from tests.support.protocolcases import plain
 from tests.support.scramclient import ScramClient
 
 
@@ -146,6 +147,29 @@ class UnkeptSaslTests(OutageStoreCase, IRCStoreTestCase):
         self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
         self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
         return self.send(proto, t, "AUTHENTICATE " + ScramClient("alice", password).first())
+
+    def test_registeringAfterwards(self) -> None:
+        """
+        A client that ends its registration after the "try again later"
+        (C{CAP END}, as clients that do not disconnect on a SASL failure
+        do) is told to try again later (C{263}) for the account's
+        nickname, whether it tried PLAIN or SCRAM: not that its password
+        was wrong (C{433}).
+        """
+        for mechanism in ("PLAIN", "SCRAM-SHA-256"):
+            proto, t = self.client()
+            self.addCleanup(proto.connectionLost, None)
+            self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
+            self.send(proto, t, f"AUTHENTICATE {mechanism}")
+            first = (
+                plain("", "alice", "sesame")
+                if mechanism == "PLAIN"
+                else ScramClient("alice", "sesame").first()
+            )
+            self.assertTryAgain(self.send(proto, t, "AUTHENTICATE " + first))
+            codes = self.codes(self.send(proto, t, "CAP END"))
+            self.assertIn("263", codes, mechanism)
+            self.assertNotIn("433", codes, mechanism)
 
     def test_scram(self) -> None:
         """
