@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.test_tchat,tests.unit.test_tchat_enterorder -*-
+# -*- test-case-name: tests.unit.test_tchat,tests.unit.test_tchat_enterorder,tests.unit.cluster.test_cluster_deadpm -*-  # noqa: E501
 """
 TCHAT 1, the course's line protocol: C{clt: VERB args} in, C{srv: ...} out.
 
@@ -228,8 +228,10 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
         nick, _, password = argument.partition(" ")
         if not nick or " " in password:
             raise errors.InvalidArgument()
-        login = maybeCall(self.factory.service.login, self, nick, password or None)
-        return login.addCallback(self._loggedIn, nick)
+        service = self.factory.service
+        # The rooms it is put in talk after its OKAY! (L{RoomHold.untilAnsweredAll}).
+        ask = lambda: maybeCall(service.login, self, nick, password or None)  # noqa: E731
+        return self.held.untilAnsweredAll(ask, False).addCallback(self._loggedIn, nick)
 
     def _loggedIn(self, shown: str, typed: str) -> object:
         """

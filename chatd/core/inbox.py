@@ -36,6 +36,7 @@ from chatd.core.delivery import connectionsOf
 from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.limits import PAGE_BYTES
+from chatd.core.liveorder import LiveHold
 from chatd.core.names import key
 from chatd.core.pacing import LINE_OVERHEAD, pages, wireSize
 from chatd.core.storeretry import Retries
@@ -102,6 +103,8 @@ class Inbox:
         self.shared = shared
         self.retries = Retries(clock)
         self.pageBytes = PAGE_BYTES
+        #: Live private messages held behind a login's delivery.
+        self.live = LiveHold(clock)
         self.counts = InboxCounts(store.waitingCount, store.waitingFrom, lambda: self.shared())
         self._delivering: dict[str, Deferred[None]] = {}
         self._handed: dict[str, None] = {}

@@ -160,6 +160,10 @@ class Logins(Renames, Joining):
             return await self.steps(
                 participant, nick, password, loading, preferred, waits, resume, held
             )
+        except BaseException:
+            if self.service.persistence is not None:  # what it held (L{chatd.core.liveorder})
+                self.service.persistence.inbox.live.release(participant)
+            raise
         finally:
             for wait in waits:
                 if not wait.called:
@@ -225,6 +229,7 @@ class Logins(Renames, Joining):
                 holder = service.find(nick)
                 if service.observer is not None and holder is not None:
                     await maybeCall(service.observer.takeOver, holder)  # absent elsewhere
+                persistence.inbox.live.hold(participant)  # until what waited is handed over
         if service.observer is not None:
             admitted = lambda: self.admitChecked(participant, nick, resume)  # noqa: E731
             nick = await claimed(service.observer, participant, nick, admitted)

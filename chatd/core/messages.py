@@ -217,7 +217,10 @@ class Messages:
         if self.ignores.ignores(recipient, participant):  # dropped, and the sender not told
             deliver([self.people.personOf(participant)], "privateMessage", event, participant)
             return event
-        recipient.privateMessage(event)
+        if self.persistence is None:
+            recipient.privateMessage(event)
+        else:  # behind the messages that waited, if they are being handed over
+            self.persistence.inbox.live.hand(recipient, event)
         if machinery and not notice:
             self.answerCtcp(participant, recipient, event)
         relayed = None if self.relay is None else self.relay.handedOn(event)

@@ -113,8 +113,10 @@ class Replica(RoomReplica):
                 return True  # dropped (L{chatd.core.ignores}), as here
         machinery = ctcpOf(event.lines) is not None
         if recipient is not None and (machinery or not isAbsent(recipient)):
-            recipient.privateMessage(event)  # an absent person's drops it
-            if (persistence := self.service.persistence) is not None:
+            if (persistence := self.service.persistence) is None:
+                recipient.privateMessage(event)  # an absent person's drops it
+            else:  # behind the messages that waited, if they are being handed over
+                persistence.inbox.live.hand(recipient, event)
                 persistence.inbox.handedLive(event)
             if machinery and not event.notice:  # answered here for one without IRC
                 self.service.messages.answerCtcp(sender, recipient, event)

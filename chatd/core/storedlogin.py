@@ -55,6 +55,7 @@ class StoredLogin:
         still waits; a guest's approvals end.
         """
         self._unchecked.pop(participant, None)
+        self.persistence.inbox.live.release(participant)
         for waits in (self._checks, self._roomsWait):
             wait = waits.pop(participant, None)
             if wait is not None:
@@ -194,8 +195,10 @@ class StoredLogin:
             self.persistence.later(
                 self._welcome, participant, nick, entered, cut, refused, roomsWait
             )
-        elif cut is not None:
-            cut.close()
+        else:
+            self.persistence.inbox.live.release(participant)
+            if cut is not None:
+                cut.close()
         return nick
 
     async def _welcome(
@@ -213,15 +216,18 @@ class StoredLogin:
         waited; their stored rooms could not be read (C{roomsWait}): that
         they come back once the store answers (L{waitForRooms}).
         """
-        await self.persistence.replays.putIn(participant, entered, cut, refused=refused)
-        if roomsWait:
-            self.waitForRooms(participant, nick)
-        if key(nick) not in self.persistence.registered:
-            return  # only registered names receive messages while away
         inbox = self.persistence.inbox
-        kept = inbox.whenKept(nick)  # here, a keep still counting (before this delivery)
-        ready = Deferred.fromCoroutine(self._keptFor(kept))
-        await inbox.deliver(participant, nick, participant.nick, ready)
+        try:
+            await self.persistence.replays.putIn(participant, entered, cut, refused=refused)
+            if roomsWait:
+                self.waitForRooms(participant, nick)
+            if key(nick) not in self.persistence.registered:
+                return  # only registered names receive messages while away
+            kept = inbox.whenKept(nick)  # here, a keep still counting (before this delivery)
+            ready = Deferred.fromCoroutine(self._keptFor(kept))
+            await inbox.deliver(participant, nick, participant.nick, ready)
+        finally:  # what was sent them live meanwhile follows (L{chatd.core.liveorder})
+            inbox.live.release(participant)
 
     async def _keptFor(self, keptHere: Deferred[None]) -> None:
         """

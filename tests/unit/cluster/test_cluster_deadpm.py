@@ -166,6 +166,80 @@ class DeadNodePrivateTests(SynchronousTestCase):
         self.wait(5)
         self.assertEqual(received(output(transport, self.clock).decode()), [])
 
+    def test_answerFirstThenInOrder(self) -> None:
+        """
+        carol, in lobby where bob talks, is back on b while alice and bob
+        go on writing to her, before her admission and after it: her
+        C{OKAY!} is the first line after her login's wait, then the notice
+        of her rooms; then every message to her, those that waited and
+        those sent live since, each once and in the order sent.
+        """
+        self.successResultOf(self.c.outcome(self.c.service.enter, self.carol, "lobby"))
+        self.successResultOf(self.b.outcome(self.b.service.enter, self.bob, "lobby"))
+        self.c.crash()
+        self.wait(0.5)
+        transport = self.carolOnB()
+        sent, said = [], ""
+        for i in range(24):
+            for node, sender, name in ((self.a, self.alice, "alice"), (self.b, self.bob, "bob")):
+                told = settled(node.service.tell(sender, "carol", (f"{name} {i}",)))
+                self.settle()
+                self.assertIsNotNone(self.successResultOf(told))  # OKAY! (live or kept)
+                sent.append((name, f"{name} {i}"))
+                self.b.service.say(self.bob, "lobby", (f"talk {i}",))
+                self.clock.advance(0.125)
+                self.settle()
+                said += output(transport, self.clock).decode()
+        self.wait(1)
+        said += output(transport, self.clock).decode()
+        lines = said.splitlines()
+        self.assertEqual(lines[0], "srv: OKAY!", said)
+        self.assertTrue(lines[1].startswith("srv: NOTICE"), said)
+        self.assertTrue(lines[2].startswith("srv: you are in ") and "lobby" in lines[2], said)
+        self.assertEqual(received(said), sent)
+        self.assertIn("talk 23", said)
+        self.assertEqual(self.stillWaiting(), [])
+
+    def test_answerBeforeLiveTalk(self) -> None:
+        """
+        carol, signed out, logs in on b, where bob talks in lobby, her room:
+        while a hears of her admission (it answers late), bob says
+        something in lobby and writes to her; over TCHAT her C{OKAY!} comes
+        first, then the notice of her rooms, then the room and the message.
+        """
+        self.successResultOf(self.c.outcome(self.c.service.enter, self.carol, "lobby"))
+        self.successResultOf(self.b.outcome(self.b.service.enter, self.bob, "lobby"))
+        self.c.service.disconnect(self.carol)
+        self.wait(1)
+        factory = TchatFactory(self.b.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(transport, self.clock)
+        slow: list[Deferred[None]] = []  # the rounds after her admission: a answers late
+        heard = self.b.bridge.everyoneHeard
+
+        def late() -> Deferred[None]:
+            if self.b.service.find("carol") is None:
+                return heard()
+            slow.append(Deferred())
+            return slow[-1]
+
+        self.patch(self.b.bridge, "everyoneHeard", late)
+        proto.dataReceived(b"clt: LOGIN carol secret1\r\n")
+        self.wait(1)
+        self.assertTrue(slow)
+        self.assertEqual(output(transport, self.clock), b"")  # admitted, not yet answered
+        self.b.service.say(self.bob, "lobby", ("in lobby",))
+        self.tell(self.b, self.bob, "carol", "hello carol")
+        for each in slow:
+            each.callback(None)
+        self.wait(1)
+        lines = output(transport, self.clock).decode().splitlines()
+        self.assertEqual(lines[:2], ["srv: OKAY!", lines[1]], lines)
+        self.assertEqual(lines[2], "srv: you are in Général, lobby", lines)
+        self.assertIn("srv: in lobby", lines[4:])
+        self.assertEqual(received("\n".join(lines)), [("bob", "hello carol")])
+
     def test_countedDeadLaterElsewhere(self) -> None:
         """
         a cannot count c dead yet when carol is welcomed on b (its own link
