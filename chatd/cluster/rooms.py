@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_rooms -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby -*-  # noqa: E501
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
@@ -120,6 +120,7 @@ class RoomSync:
             "mode",
             room=event.room,
             by=event.by,
+            adm=isinstance(event.by, Administrator),
             m=event.modes,
             a=event.args,
             t=event.topic,
@@ -182,6 +183,7 @@ class RoomSync:
         waited out a Redis gap on both sides end the same on every node.
         """
         room, stamp = fields["room"], fields.get("s")
+        by = Administrator(fields["by"]) if fields.get("adm") else fields["by"]
         if stamp is not None and stamp > self._stamp(room):
             self.roomStamps[key(room)] = stamp
         kept: list[tuple[str, str | None]] = []
@@ -197,11 +199,11 @@ class RoomSync:
             else:
                 kept.append(change)
         if topic is not None:
-            self.replica.applyRemoteRoomChange(room, fields["by"], topic=topic, when=fields["w"])
+            self.replica.applyRemoteRoomChange(room, by, topic=topic, when=fields["w"])
         if kept:
             modes, args = modeString(kept)
             self.replica.applyRemoteRoomChange(
-                room, fields["by"], modes, args, when=fields["w"], requester=fields.get("rq")
+                room, by, modes, args, when=fields["w"], requester=fields.get("rq")
             )
 
     def remote_kick(self, node: str, fields: dict[str, Any]) -> None:

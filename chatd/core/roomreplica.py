@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_banreach -*-  # noqa: E501
+# -*- test-case-name: tests.unit.core.test_service,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_banreach,tests.unit.cluster.test_cluster_adminby -*-  # noqa: E501
 """
 What another node of a cluster already checked about a room, applied
 here: its operators' room changes, kicks and invitations, and rooms made
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.logger import Logger
 
 from chatd.core import errors, roomcopy, roomremoval, status
-from chatd.core.events import Invitation, RoomChange
+from chatd.core.events import Administrator, Invitation, RoomChange
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
 from chatd.core.person import Person
@@ -199,13 +199,14 @@ class RoomReplica:
 
     def deleteRoomRemote(self, room: str, by: str, reason: str = "") -> None:
         """
-        C{by} deleted C{room} on another node: its members here are taken
-        out and told as there; the store forgets it here too, unless the
-        nodes share it (deleted there already).
+        Administrator C{by} deleted C{room} on another node: its members
+        here are taken out and told as there (by the administrator, never a
+        user of that name); the store forgets it here too, unless the nodes
+        share it (deleted there already).
         """
         target = self.rooms.find(room)
         if target is not None:
-            roomremoval.removeRoom(self.service, target, by, reason)
+            roomremoval.removeRoom(self.service, target, Administrator(by), reason)
         persistence = self.service.persistence
         if persistence is not None and not persistence.sharedStore:
             roomremoval.forget(self.service, room)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_channel -*-
+# -*- test-case-name: tests.unit.web.test_web_channel,tests.unit.web.test_web_upgradeframes -*-
 """
 The HTTP channel of the web front-end: Twisted's L{HTTPChannel} with the two
 bounds it lacks for a site that only serves pages and a WebSocket.
@@ -24,6 +24,11 @@ response to the request past either says C{Connection: close} and the
 connection closes after it (a request to become a WebSocket excepted), so a
 client asking for a page every few seconds cannot hold its connection, nor
 its place in L{chatd.web.httpcap}'s bound, for ever.
+
+A WebSocket's first frames may come in the same read as its upgrade request
+(a client that does not wait for the C{101}): Twisted's channel kept them,
+as the start of a next request it never read.  They are the WebSocket's:
+once the upgrade is answered, they are handed to it (L{rawDataReceived}).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from twisted.internet.interfaces import IDelayedCall
+from twisted.internet.interfaces import IDelayedCall, IProtocol
 from twisted.internet.protocol import connectionDone
 from twisted.python.failure import Failure
 from twisted.web.http import HTTPChannel
@@ -116,6 +121,7 @@ class ChatChannel(HTTPChannel):
     _requestStarted = False
     _linesOfRequest = 0
     _bytesOfRequest = 0
+    _upgradedTo: IProtocol | None = None
 
     def connectionMade(self) -> None:
         if self.seconds is not None:
@@ -205,8 +211,20 @@ class ChatChannel(HTTPChannel):
         super().allHeadersReceived()
 
     def rawDataReceived(self, data: bytes) -> None:
-        if not self._refusedBody:  # else: the body, read while closing
+        if self._upgradedTo is not None:  # read with the upgrade request, behind it
+            self._upgradedTo.dataReceived(data)
+        elif not self._refusedBody:  # else: the body, read while closing
             super().rawDataReceived(data)
+
+    def _protocolUpgradeForWebsockets(self, protocol: IProtocol) -> None:
+        """
+        Twisted's upgrade; what the channel read behind the request is
+        C{protocol}'s (its first frames), handed over once the upgrade
+        request is answered (when Twisted's channel passes it on to
+        L{rawDataReceived}).
+        """
+        self._upgradedTo = protocol
+        super()._protocolUpgradeForWebsockets(protocol)
 
     def requestDone(self, request: Any) -> None:
         # Before the base class reads a request the client already sent

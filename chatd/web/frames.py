@@ -24,7 +24,6 @@ from twisted.internet.interfaces import IProtocol
 from twisted.python.failure import Failure
 from twisted.web.resource import Resource
 from twisted.web.server import NOT_DONE_YET, Request
-from wsproto import ConnectionType
 from wsproto.connection import Connection, ConnectionState
 from wsproto.events import (
     AcceptConnection,
@@ -36,12 +35,11 @@ from wsproto.events import (
     TextMessage,
 )
 from wsproto.frame_protocol import CloseReason
-from wsproto.handshake import H11Handshake
-from wsproto.utilities import RemoteProtocolError
 from zope.interface import implementer
 
 from chatd.lines.turnbudget import LIGHT, TurnBudget
 from chatd.web.eventlist import lightenQueue
+from chatd.web.handshake import startHandshake
 
 if TYPE_CHECKING:
     from chatd.web.guard import GuardProtocol
@@ -72,6 +70,14 @@ class PacedReceiver(Protocol):
         """
         The client's close frame was read behind messages still to be
         handed over: it sent all it will (L{chatd.lines.closing}).
+        """
+
+    def closeReceived(self) -> bool:
+        """
+        The client's close frame was handed over (all before it was):
+        whether the receiver answers it itself, once what it was handed is
+        answered (L{chatd.lines.closing}), by L{FrameReader.loseConnection}.
+        C{False}: the close is answered now.
         """
 
     def pongReceived(self, payload: bytes) -> None: ...
@@ -323,6 +329,9 @@ class FrameReader:
         elif isinstance(event, Pong):
             receiver.pongReceived(event.payload)
         elif isinstance(event, CloseConnection):
+            if self.connection.state == ConnectionState.REMOTE_CLOSING and receiver.closeReceived():
+                self.closeRead = True
+                return  # answered with the receiver's own close, after its answers
             if self.connection.state == ConnectionState.OPEN:  # wsproto refused what it read
                 event = CloseConnection(event.code, _plainReason(event.code, event.reason))
             if self.connection.state != ConnectionState.CLOSED:
@@ -349,25 +358,6 @@ def _plainReason(code: int, reason: str | None) -> str | None:
     if code == CloseReason.INVALID_FRAME_PAYLOAD_DATA:
         return "invalid UTF-8 in a frame"
     return reason
-
-
-def startHandshake(request: Request) -> H11Handshake | bytes:
-    """
-    wsproto's side of C{request}'s WebSocket handshake, for a resource to
-    accept (C{/ws}, IRC's C{/socket}); or, when wsproto finds it invalid,
-    the C{400} answer to render.
-    """
-    handshake = H11Handshake(ConnectionType.SERVER)
-    raw = request.requestHeaders.getAllRawHeaders()
-    try:
-        handshake.initiate_upgrade_connection(
-            [(name, value) for name, values in raw for value in values], request.path
-        )
-    except RemoteProtocolError as error:
-        request.setResponseCode(400)
-        request.setHeader(b"content-type", b"text/plain; charset=utf-8")
-        return f"not a valid WebSocket handshake: {error}\n".encode()
-    return handshake
 
 
 class PacedWebSocketResource(Resource):

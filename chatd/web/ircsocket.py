@@ -44,8 +44,9 @@ from chatd.core.errors import InvalidArgument
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.web import wire
 from chatd.web.flood import FLOODING, RequestPace, admit
-from chatd.web.frames import FrameReader, startHandshake
+from chatd.web.frames import FrameReader
 from chatd.web.guard import GuardProtocol
+from chatd.web.handshake import startHandshake
 
 if TYPE_CHECKING:
     from chatd.irc.listener import IRCListener
@@ -154,10 +155,20 @@ class IRCWebSocket:
 
     def closeAhead(self) -> None:
         """
-        Never called: always L{ready}, nothing is parsed ahead; the IRC
-        protocol carries out what it read before a close
-        (L{chatd.lines.closing}).
+        Never called: always L{ready}, nothing is parsed ahead (the close
+        frame comes to L{closeReceived}).
         """
+
+    def closeReceived(self) -> bool:
+        """
+        The client's close frame is its half-close: the IRC protocol
+        answers the lines it read, then closes (C{ERROR}, then the close
+        frame), within C{closeGrace} (L{chatd.lines.closing}).
+        """
+        if self.irc is None or self._lost or self.disconnecting:
+            return False
+        self.irc.readConnectionLost()
+        return True
 
     def refused(self, why: str, request: str | None) -> None:
         """

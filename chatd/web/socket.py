@@ -216,6 +216,13 @@ class WebParticipant(LastActs, PageOutput):
             self.factory.idleTimers.discard(self)  # it sends no pong after its close
             self._sentAll()
 
+    def closeReceived(self) -> bool:
+        """
+        See L{chatd.web.frames.PacedReceiver.closeReceived}: no, what was
+        handed over is answered already (L{ready}).
+        """
+        return False
+
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)

@@ -11,6 +11,7 @@ from typing import Any
 
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.trial.unittest import SynchronousTestCase
+from wsproto.events import CloseConnection, TextMessage
 
 from chatd.core.delivery import connectionsOf
 from chatd.irc.factory import IRCFactory
@@ -193,6 +194,32 @@ class IRCWebSocketTests(IRCWebSocketCase):
         self.assertEqual(client.closeCode, 1000)
         self.assertNotIn("frank", self.service.users())
         self.assertIn(b"srv: LEAVE lobby frank ", output(alice, self.reactor))
+
+    def test_linesBeforeCloseAnswered(self) -> None:
+        """
+        Lines sent with the close frame, in one write, are answered as over
+        TCP before a half-close: the welcome, the join, then C{ERROR}, then
+        the server's close.
+        """
+        alice = self.tchat("alice")
+        for quit in ([], ["QUIT :bye"]):
+            client = connectIRC(self.web, [TEXT])
+            nick = f"gina{len(quit)}"
+            lines = [f"NICK {nick}", f"USER {nick} 0 * :G", "JOIN #lobby", "PRIVMSG #lobby :hi"]
+            data = b"".join(client.ws.send(TextMessage(line)) for line in lines + quit)
+            client.transport.write(data + client.ws.send(CloseConnection(1000)))  # type: ignore[union-attr]
+            self.web.flush()
+            self.reactor.advance(0)
+            self.web.flush()
+            got = client.take()
+            self.assertTrue(got and got[0].startswith(f":chatd 001 {nick} "), got)
+            joined = [line for line in got if line.startswith(f":{nick}!") and " JOIN " in line]
+            self.assertTrue(joined, got)
+            self.assertTrue(got[-1].startswith("ERROR :Closing Link"), got)
+            self.assertEqual(client.closeCode, 1000)
+            self.assertTrue(client.closed)
+            self.assertNotIn(nick, self.service.users())
+            self.assertIn(f"srv: SPEAK {nick} lobby ".encode(), output(alice, self.reactor))
 
     def test_origin(self) -> None:
         """
