@@ -41,8 +41,9 @@ from chatd.lines.paced import paced, pagesFor
 from chatd.lines.roomhold import RoomHold
 from chatd.lines.telnetcommands import TelnetCommands
 from chatd.tchatalive import TchatLiveness
-from chatd.tchatbody import ALIVE, BODY_VERBS, END, PREFIX, TEXT, Body, bodyVerb
+from chatd.tchatbody import ALIVE, BODY_VERBS, END, PREFIX, TEXT, Body
 from chatd.tchatextra import TchatExtensions
+from chatd.tchatrefusals import TchatRefusals
 from chatd.tchatwire import (
     ANSWERED,
     OKAY,
@@ -56,7 +57,7 @@ from chatd.tchatwire import (
 
 
 @implementer(IParticipant)
-class TchatProtocol(TchatExtensions, TchatLiveness):
+class TchatProtocol(TchatRefusals, TchatExtensions, TchatLiveness):
     """
     One TCHAT connection.
     """
@@ -179,42 +180,6 @@ class TchatProtocol(TchatExtensions, TchatLiveness):
         else:
             self.log.failure("TCHAT command failed", failure)
             self.internalError()
-
-    def loggableLine(self, text: str) -> str:
-        # The verb helps debugging; the arguments may be a password.
-        return repr(" ".join(text.split(" ", 2)[:2]))
-
-    def inputRefused(self, error: ChatError) -> None:
-        self.lineRefused(error, b"")
-
-    def lineRefused(self, error: ChatError, start: bytes) -> None:
-        """
-        A refused line spoils the body it is in; one whose verb opens a body
-        (readable however it is refused) opens it, refused: either way the
-        body's lines are read as its lines, never as commands, and its one
-        error follows its C{clt: .}.
-        """
-        if self._body is not None:
-            self._body.refused = True
-            return
-        aliveOwed, self._aliveOwed = self._aliveOwed, False
-        verb = bodyVerb(start)
-        if verb is not None:
-            self._openBody(verb, "", aliveOwed).refused = True
-        else:
-            self.send(encodeError(error.code))
-
-    def floodRefused(self, error: ChatError) -> None:
-        # Even inside a SPEAK or MSGPV body: the connection closes now, so
-        # the body never ends, and the error must not wait for its end.
-        self._body = None
-        self.send(encodeError(error.code))
-
-    def internalError(self) -> None:
-        self.send(encodeError(errors.InternalError.code))
-
-    def refuseConnection(self, error: ChatError) -> None:
-        self.send(encodeError(error.code))
 
     # Commands: each returns extra reply lines (or None) or raises ChatError
 
