@@ -7,13 +7,8 @@ once (L{chatd.core.rightschange}).
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from twisted.internet.defer import succeed
-
 from chatd.admin.commands import Consoles
-from chatd.admin.credentials import AdminChecker, setPassword, verify
+from tests.support.operpasswords import operChecker
 from tests.support.opsnodes import ClassAcrossNodes
 
 
@@ -75,14 +70,7 @@ class OperAcrossNodesTests(ClassAcrossNodes):
 
     def setUp(self) -> None:
         super().setUp()
-        path = Path(self.mktemp())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        setPassword(path, "operuser", "operpassword")
-
-        def check(*args: Any) -> Any:
-            return succeed(verify(*args))
-
-        self.teacher.proto.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+        self.teacher.proto.factory.operChecker = operChecker(self, self.clock)
 
     def test_operAndItsEndShownOnEveryNode(self) -> None:
         """

@@ -4,32 +4,18 @@ Tests for L{chatd.irc.oper}: C{OPER} against the admin password file.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from pathlib import Path
-from typing import Any
-
-from twisted.internet.defer import succeed
-
 from chatd.admin.commands import AdminConsole, Consoles
-from chatd.admin.credentials import AdminChecker, setPassword, verify
+from chatd.admin.credentials import AdminChecker
 from chatd.admin.sessions import REVOKE_ADMIN
 from chatd.irc.factory import IRCFactory
 from tests.support.irchelpers import IRCTestCase
+from tests.support.operpasswords import operChecker
 
 
 class OperTestCase(IRCTestCase):
     def setUp(self) -> None:
         super().setUp()
-        directory = tempfile.mkdtemp(prefix="chatd-oper-")  # not in the checkout
-        self.addCleanup(shutil.rmtree, directory)
-        path = Path(directory) / "admin-passwords"
-        setPassword(path, "operuser", "operpassword")
-
-        def check(*args: Any) -> Any:
-            return succeed(verify(*args))  # in a thread in the daemon
-
-        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+        self.factory.operChecker = operChecker(self, self.clock)
 
 
 class OperTests(OperTestCase):

@@ -6,15 +6,10 @@ with C{MODE #room +o/-o} from the services to every member, once.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from twisted.internet.defer import succeed
-
 from chatd.admin.commands import Consoles
-from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.admin.sessions import REVOKE_ADMIN
 from tests.support.irchelpers import IRCTestCase
+from tests.support.operpasswords import operChecker
 
 
 def channelModes(text: str) -> list[str]:
@@ -30,14 +25,7 @@ class OperShownInChannelsTests(IRCTestCase):
 
     def setUp(self) -> None:
         super().setUp()
-        path = Path(self.mktemp())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        setPassword(path, "operuser", "operpassword")
-
-        def check(*args: Any) -> Any:
-            return succeed(verify(*args))  # in a thread in the daemon
-
-        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+        self.factory.operChecker = operChecker(self, self.clock)
         self.pupil, self.tp = self.connect("pupil")
         self.send(self.pupil, self.tp, "JOIN #class", "JOIN #lobby")
         self.baz, self.tb = self.connect("baz")

@@ -6,17 +6,13 @@ tags), and its user modes are the person's, not one connection's.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from twisted.internet.defer import succeed
 from twisted.internet.testing import StringTransport
 
 from chatd.admin.commands import Consoles
-from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from tests.support.ircstorecase import IRCStoreTestCase
+from tests.support.operpasswords import operChecker
 
 
 class IRCPersonTests(IRCStoreTestCase):
@@ -151,14 +147,7 @@ class IRCPersonTests(IRCStoreTestCase):
         on both, each told C{-o} (and shown her status in her channel
         change); C{MODE alice -o} from either drops it.
         """
-        path = Path(self.mktemp())
-        path.parent.mkdir(parents=True, exist_ok=True)
-        setPassword(path, "operuser", "operpassword")
-
-        def check(*args: Any) -> Any:
-            return succeed(verify(*args))
-
-        self.factory.operChecker = AdminChecker(path, self.clock, verifier=check)
+        self.factory.operChecker = operChecker(self, self.clock)
         laptop, tl = self.signIn("alice", "sesame")
         phone, tp = self.signIn("alice", "sesame")
         self.send(phone, tp, "OPER operuser operpassword")
