@@ -64,6 +64,10 @@ def askedPassword(line: str) -> tuple[str, str] | None:
     return None
 
 
+#: Why a command with a password of several words is refused.
+NO_SPACE = "a password has no spaces (a space ends it)"
+
+
 class AccountCommands(SanctionCommands):
     """
     The account commands of L{chatd.admin.commands.AdminConsole} (listed in
@@ -81,6 +85,8 @@ class AccountCommands(SanctionCommands):
                 "the password is the last word; a telnet or SSH console asks for it,"
                 " hidden, when it is left out"
                 if len(words) == 1
+                else NO_SPACE
+                if len(words) > 2
                 else ""
             )
         account = await self.service.createAccount(words[0], words[1])
@@ -97,6 +103,8 @@ class AccountCommands(SanctionCommands):
                 "the new password is the last word; a telnet or SSH console asks for it,"
                 " hidden, when it is left out"
                 if name and not others
+                else NO_SPACE
+                if len(others) > 1
                 else ""
             )
         nick = self._nick(name)

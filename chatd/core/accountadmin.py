@@ -32,8 +32,10 @@ from typing import TYPE_CHECKING
 
 from chatd.core import autojoin, errors
 from chatd.core.approvals import forget
+from chatd.core.delivery import connectionsOf
 from chatd.core.erasure import Erased, erase
 from chatd.core.names import isValidName, key, normalize
+from chatd.core.participant import IParticipant
 from chatd.core.reach import reachedBy
 from chatd.core.renaming import checkNewName
 from chatd.core.text import checkShortText
@@ -50,8 +52,8 @@ UNREGISTERED = "unregistered"
 class PasswordSet:
     """
     A password set by an administrator: C{account} (named as registered),
-    and how many of its sessions were C{signedOut}, or C{told} of it and
-    left signed in.
+    and how many of its sessions (connections: a device each) were
+    C{signedOut}, or C{told} of it and left signed in.
     """
 
     account: str
@@ -63,7 +65,7 @@ class PasswordSet:
 class AccountDeleted:
     """
     An account deleted: C{account} (named as registered), how many of its
-    sessions were C{ended}, the rooms it no longer founds, and the
+    sessions (connections) were C{ended}, the rooms it no longer founds, and the
     messages of it C{erased}, if asked (L{chatd.core.erasure}).
     """
 
@@ -139,7 +141,8 @@ async def setPassword(
             service.endSession(each, error)
         else:
             service.notify(each, f"{by} set a new password for your account {account}")
-    return PasswordSet(account, len(sessions) if signOut else 0, 0 if signOut else len(sessions))
+    count = connectionCount(sessions)
+    return PasswordSet(account, count if signOut else 0, 0 if signOut else count)
 
 
 async def deleteAccount(
@@ -172,7 +175,7 @@ async def deleteAccount(
     await persistence.store.deleteAccount(account)
     persistence.changed(UNREGISTERED, u=account)
     erased = await erase(service, account) if erasing else None
-    return AccountDeleted(account, len(sessions), founded, erased)
+    return AccountDeleted(account, connectionCount(sessions), founded, erased)
 
 
 def forgetAccount(persistence: Persistence, account: str) -> None:
@@ -188,3 +191,11 @@ def forgetAccount(persistence: Persistence, account: str) -> None:
     persistence.alwaysOn.adopt(account, False)
     for room in persistence.service.registry.all():
         forget(room, key(account))
+
+
+def connectionCount(people: list[IParticipant]) -> int:
+    """
+    How many connections C{people} have: an account signed in from a
+    laptop and a phone has two sessions (another node's user counts one).
+    """
+    return sum(len(connectionsOf(each)) for each in people)

@@ -134,6 +134,30 @@ class AccountCommandTests(AccountsTestCase):
         self.assertEqual(("root", "account password bob --sign-out"), self.lastAudit())
         self.chat("bob", "secret2")
 
+    def test_sessionsCountConnections(self) -> None:
+        """
+        An account signed in from two devices has two sessions: the
+        replies count connections, not people.
+        """
+        laptop, phone = self.chat("bob", "bobpw"), self.chat("bob", "bobpw")
+        reply = self.typed("account password bob secret1")
+        self.assertIn("new password set for bob; 2 session(s) stay signed in", reply)
+        reply = self.typed("account delete bob")
+        self.assertIn("deleted the account bob; 2 session(s) ended", reply)
+        self.assertIsNotNone(laptop.disconnectedWith)
+        self.assertIsNotNone(phone.disconnectedWith)
+
+    def test_passwordWithSpaces(self) -> None:
+        """
+        A password of several words on the command line (a CSV line's
+        passphrase) is refused with why, and nothing is made or changed.
+        """
+        why = "(a password has no spaces (a space ends it))"
+        reply = self.typed("add account carol correct horse battery")
+        self.assertIn(f"usage: add account <username> [password] {why}", reply)
+        self.assertIn(why, self.typed("account password bob two words"))
+        self.assertFalse(self.successResultOf(self.service.isRegistered("carol")))
+
     def test_delete(self) -> None:
         """
         A deleted account's sessions end with the reason; its room messages
