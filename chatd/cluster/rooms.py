@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder -*-  # noqa: E501
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
@@ -18,14 +18,17 @@ starts later or comes back after a Redis gap converges:
 
  - a room's own settings (modes, key, bans and, without a shared store,
    capacity and topic) go by the last change: each node keeps, per room, the stamp
-   C{[time, node, by]} of the last change it made or applied, and adopts a
-   state's settings only when their stamp is newer;
+   C{[time, node, by]} of the newest change it made or applied, and adopts a
+   state's settings only when their stamp is newer.  A change made here is
+   stamped past that newest stamp (L{RoomSync._nextTime}), so one node's
+   changes rank in the order it made them, and after what it had seen;
  - a member's status (C{o}, C{v}) goes by the member's own node: a state
    from node X sets the status of X's users in each room.
 """
 
 from __future__ import annotations
 
+from math import inf, nextafter
 from typing import Any
 
 from twisted.internet.defer import Deferred, succeed
@@ -102,6 +105,15 @@ class RoomSync:
     def _stamp(self, room: str) -> list[Any]:
         return self.roomStamps.get(key(room), [0, "", SERVER])
 
+    def _nextTime(self, room: str) -> float:
+        """
+        The time of a change made here to C{room}: now, unless that is not
+        past the newest change to it this node made or applied (one made
+        in the same instant, or on a node whose clock is ahead), then just
+        past it, so that every node ranks it after the change it follows.
+        """
+        return max(self.clock.seconds(), nextafter(self._stamp(room)[0], inf))
+
     # Outwards: the service's observer
 
     def roomChanged(self, event: RoomChange) -> None:
@@ -110,7 +122,7 @@ class RoomSync:
         for it (C{rq}), if one did: every node tells them of its own
         members a ban mask they set holds unseen.
         """
-        stamp = [self.clock.seconds(), self.bus.nodeId, event.by]
+        stamp = [self._nextTime(event.room), self.bus.nodeId, event.by]
         requester = getattr(event.requester, "nick", None)
         self.roomStamps[key(event.room)] = stamp
         for setting, _ in settingsOf(event.modes, event.args, event.topic):

@@ -58,7 +58,7 @@ class AdministratorAcrossNodesTests(ThreeNodes):
         read = output(bob, self.clock)
         self.assertIn(b"srv: the administrator root set the topic of lobby: hello all\n", read)
         self.assertIn(b"srv: the administrator root set mode +o alice on lobby\n", read)
-        self.clock.advance(1)  # a later change (stamps of one second, node and name)
+        # a later change in the same instant, by a name sorting first
         alice.dataReceived(b"clt: TOPIC lobby\r\nclt: mine\r\nclt: .\r\n")
         self.settle()
         read = output(bob, self.clock)
