@@ -32,7 +32,7 @@ from chatd.lines.factory import ChatFactory
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
-from chatd.lines.overlong import TooLong, cost
+from chatd.lines.overlong import LINE_END_COST, TooLong, cost
 from chatd.lines.throttle import waitingNotice
 from chatd.lines.turnbudget import LIGHT
 
@@ -244,7 +244,7 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
                 backlog += cost(refused)
             else:
                 pending.append(line)
-                backlog += 1 + len(line)  # (its cost, without a call per line)
+                backlog += LINE_END_COST + len(line)  # cost(line), without a call per line
         self._backlog = backlog
         if len(tail) - tail.endswith(b"\r") > limit:  # too long whatever comes next
             self._refusing = TooLong(tail)  # refused once its end comes; the rest dropped
@@ -327,7 +327,7 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
                     self._backlog -= cost(line)
                     self.lineRefused(InvalidArgument("line too long"), line.start)
                     continue
-                self._backlog -= 1 + len(line)  # cost(line)
+                self._backlog -= LINE_END_COST + len(line)  # cost(line)
                 self._handleLine(line)
         finally:
             self._draining = False

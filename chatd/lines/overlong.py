@@ -27,10 +27,16 @@ class TooLong:
         self.start = line[:REFUSED_START]
 
 
+#: What a line's end counts against the flood limit, besides its bytes
+#: (L{cost}; the line protocols add it to a line's length inline, a line
+#: at a time being the hot path).
+LINE_END_COST = 1
+
+
 def cost(line: bytes | TooLong) -> int:
     """
     What a line waiting to be handled counts against the flood limit: its
     bytes and its line end, so that empty lines (a flood of bare C{\\n})
     count too; a refused one, the start it keeps.
     """
-    return 1 + (len(line.start) if isinstance(line, TooLong) else len(line))
+    return LINE_END_COST + (len(line.start) if isinstance(line, TooLong) else len(line))
