@@ -27,14 +27,7 @@ from chatd.irc.caps import Capabilities
 from chatd.irc.commands import commandName, dispatch
 from chatd.irc.labels import Held, finish, runLabelled
 from chatd.irc.listener import IRCListener
-from chatd.irc.message import (
-    READ_AS_1252,
-    MalformedMessage,
-    decodeLine,
-    formatLine,
-    parse,
-    tooLong,
-)
+from chatd.irc.message import READ_AS_1252, MalformedMessage, decodeLine, formatLine, parse, tooLong
 from chatd.irc.multiline import OpenBatch, ownsLabel
 from chatd.irc.prefixes import statusPrefix
 from chatd.irc.sasl import HeldLogin, SaslState
@@ -87,6 +80,7 @@ class IRCConnection(ChatLineReceiver):
         "_closing",
         "labelled",
         "delivering",
+        "keptChanges",
         "multiline",
         "_afterCR",
         "_notUTF8",
@@ -112,6 +106,8 @@ class IRCConnection(ChatLineReceiver):
     #: The output of a labelled command being run (L{chatd.irc.labels}).
     labelled: list[bytes] | None
     delivering: int
+    #: The channel changes kept for after a command's reply (L{chatd.irc.afterreply}).
+    keptChanges: list[bytes] | None
     #: The C{draft/multiline} batch the client has open (L{chatd.irc.multiline}).
     multiline: OpenBatch | None
     #: The encoders for this client's capabilities (L{capabilitiesChanged}).
@@ -129,7 +125,7 @@ class IRCConnection(ChatLineReceiver):
         self.serverPasswordGiven = False
         self._command = ""
         self._closing = False
-        self.labelled = None
+        self.labelled = self.keptChanges = None
         self.delivering = 0
         self.multiline = None
         self._afterCR = False

@@ -19,6 +19,7 @@ connections, each of which is shown a change.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from chatd.core import status
@@ -29,6 +30,7 @@ from chatd.core.names import key
 from chatd.core.operators import giveUpSessionOperator
 from chatd.core.usermodes import changeUserModes, spelled
 from chatd.irc import numerics as N
+from chatd.irc.afterreply import keptForReply, sendAfterReply
 from chatd.irc.channels import findRoom, inRoom, roomName
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -213,12 +215,14 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     before = irc.userModes
     modes = set(before)
     unknown = False
+    shown: list[bytes] = []  # the channels' -o, after the reply
     for char in args[0]:
         if char in "+-":
             adding = char == "+"
         elif char == "o":  # only OPER gives it; anyone may drop it
             if not adding and "o" in modes:
-                giveUpSessionOperator(irc.service, irc.participant)
+                giveUp = partial(giveUpSessionOperator, irc.service, irc.participant)
+                shown = keptForReply(irc, giveUp)
                 modes.discard("o")
         elif char not in USER_MODES:
             unknown = True
@@ -236,6 +240,7 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     def echo() -> None:
         if change:
             irc.sendMessage("MODE", irc.me(), change, prefix=irc.hostmask(), trailing=True)
+        sendAfterReply(irc, shown)
 
     if not set(added + removed) & set(SHOWN_MODES + "o"):
         echo()

@@ -27,6 +27,7 @@ from chatd.core import status
 from chatd.core.calls import MaybeDeferred, afterHeard
 from chatd.core.usermodes import changeUserModes
 from chatd.irc import numerics as N
+from chatd.irc.afterreply import keptForReply, sendAfterReply
 from chatd.irc.channels import timeTags
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -48,16 +49,18 @@ def onOper(irc: IRCSession, message: Message) -> Any:
 
     def granted(_: object) -> MaybeDeferred[None]:
         people = irc.service.people
-        irc.service.grantOperator(people.personOf(irc.participant), name)  # the person's
+        person = people.personOf(irc.participant)  # the rights are the person's
+        shown = keptForReply(irc, lambda: irc.service.grantOperator(person, name))
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         changeUserModes(people, irc.participant, "o", "", irc.factory.clock.seconds())
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
-        return afterHeard(irc.service.observer, answer)  # once they do
+        return afterHeard(irc.service.observer, lambda: answer(shown))  # once they do
 
-    def answer() -> None:
+    def answer(shown: list[bytes]) -> None:
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
         tags = timeTags(irc)
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True, tags=tags)
+        sendAfterReply(irc, shown)  # the channels' +o
 
     def denied(failure: Failure) -> None:
         if failure.check(TooManyAttempts):

@@ -327,7 +327,9 @@ class IRCProtocol(IRCConnection):
             # A channel not shown yet (its JOIN comes after registration)
             # is shown as it is then: its NAMES carries the new status.
             if key(event.room) in self.shownRooms or event.requester is self:
-                self.send(event.wire(self.wire.roomChange))  # (a founder's, from outside)
+                kept = self.keptChanges  # (its command's reply goes first: afterreply)
+                data = event.wire(self.wire.roomChange)  # (a founder's, from outside)
+                (self.send if kept is None else kept.append)(data)
             return
         if isinstance(event, Wallops):
             self.sendText("WALLOPS", (), event.message, self.wire.hostmask(event.by))

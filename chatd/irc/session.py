@@ -78,6 +78,8 @@ class IRCSession(Protocol):
     multiline: OpenBatch | None
     labelled: list[bytes] | None
     delivering: int
+    #: The channel changes kept for after a command's reply (L{chatd.irc.afterreply}).
+    keptChanges: list[bytes] | None
     #: The live messages of the channels being joined, until the C{JOIN}'s
     #: answer (and the history offered with it) is written.
     held: RoomHold[bytes]

@@ -87,3 +87,36 @@ class OperAcrossNodesTests(ClassAcrossNodes):
         minus = ":services.chatd MODE #class -o msjones"
         self.assertEqual(lines(self.teacher.read(), " MODE #"), [minus])
         self.assertEqual(lines(self.pupil.read(), " MODE "), [minus])
+
+    def test_replyBeforeChannelsWhileOtherNodeHears(self) -> None:
+        """
+        The reply to C{OPER} waits for node a to hear of it, and so does
+        the teacher's own share of the channels' C{+o}, which follows the
+        reply; C{MODE msjones -o} likewise: its echo, then the C{-o}.
+        """
+        self.a.hold()
+        self.teacher.send("OPER operuser operpassword")
+        self.b.turns()
+        self.assertNotIn(" MODE ", self.teacher.read())
+        self.a.release()
+        self.turns()
+        told = self.teacher.read().splitlines()
+        hostmask = self.teacher.proto.hostmask()
+        self.assertEqual(
+            told,
+            [
+                ":chatd 381 msjones :You are now an IRC operator",
+                f":{hostmask} MODE msjones :+o",
+                ":services.chatd MODE #class +o msjones",
+            ],
+        )
+        self.a.hold()
+        self.teacher.send("MODE msjones -o")
+        self.b.turns()
+        self.assertEqual(self.teacher.read(), "")
+        self.a.release()
+        self.turns()
+        told = self.teacher.read().splitlines()
+        self.assertEqual(
+            told, [f":{hostmask} MODE msjones :-o", ":services.chatd MODE #class -o msjones"]
+        )

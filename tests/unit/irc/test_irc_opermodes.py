@@ -36,7 +36,8 @@ class OperShownInChannelsTests(IRCTestCase):
         """
         C{OPER} makes C{baz} an operator of every channel: each member of
         each sees C{MODE #room +o baz} from the services (not from the
-        administrator name given to C{OPER}), C{baz} too, before C{381};
+        administrator name given to C{OPER}), C{baz} too, after its reply
+        (C{381}, then its own C{MODE baz +o}), as servers answer;
         C{NAMES} shows C{@baz}.
         """
         told = self.send(self.baz, self.tb, "OPER operuser operpassword")
@@ -45,7 +46,12 @@ class OperShownInChannelsTests(IRCTestCase):
             ":services.chatd MODE #lobby +o baz",
         ]
         self.assertEqual(sorted(channelModes(told)), shown)
-        self.assertEqual([m.command for m in self.messages(told)], ["MODE", "MODE", "381", "MODE"])
+        reply = [
+            ":chatd 381 baz :You are now an IRC operator",
+            f":{self.baz.hostmask()} MODE baz :+o",
+        ]
+        self.assertEqual(told.splitlines()[:2], reply)
+        self.assertEqual(sorted(told.splitlines()[2:]), shown)
         self.assertEqual(sorted(channelModes(self.read(self.tp))), shown)
         self.assertNotIn("operuser", told)
         self.assertIn("@baz", self.send(self.pupil, self.tp, "NAMES #class"))
@@ -53,7 +59,8 @@ class OperShownInChannelsTests(IRCTestCase):
     def test_dropOwnOperShowsMinusO(self) -> None:
         """
         C{MODE baz -o} gives up the rights: every member sees
-        C{MODE #room -o baz}, once, and C{NAMES} shows plain C{baz}.
+        C{MODE #room -o baz}, once, C{baz} after its reply (its own
+        C{MODE baz -o}), and C{NAMES} shows plain C{baz}.
         """
         self.send(self.baz, self.tb, "OPER operuser operpassword")
         self.read(self.tp)
@@ -63,6 +70,9 @@ class OperShownInChannelsTests(IRCTestCase):
             ":services.chatd MODE #lobby -o baz",
         ]
         self.assertEqual(sorted(channelModes(told)), shown)
+        reply, *after = told.splitlines()  # the reply to the command first
+        self.assertEqual(reply, f":{self.baz.hostmask()} MODE baz :-o")
+        self.assertEqual(sorted(after), shown)
         self.assertEqual(sorted(channelModes(self.read(self.tp))), shown)
         names = self.send(self.pupil, self.tp, "NAMES #class")
         self.assertNotIn("@baz", names)
