@@ -28,7 +28,9 @@ its place in L{chatd.web.httpcap}'s bound, for ever.
 A WebSocket's first frames may come in the same read as its upgrade request
 (a client that does not wait for the C{101}): Twisted's channel kept them,
 as the start of a next request it never read.  They are the WebSocket's:
-once the upgrade is answered, they are handed to it (L{rawDataReceived}).
+once the upgrade is answered, they are read as the connection's next read
+(L{rawDataReceived}, L{ChatChannel.readBehind}), through the same input
+limits as every read after it.
 """
 
 from __future__ import annotations
@@ -108,10 +110,15 @@ class ChatChannel(HTTPChannel):
     @ivar waiting: told C{True} when the channel starts waiting for a
         request, C{False} when one starts (L{chatd.web.httpcap}).
     @ivar seconds: the clock's time, for L{MAX_LIFETIME}.
+    @ivar readBehind: reads what came behind a WebSocket upgrade request as
+        the connection reads every later read: the guard's, which counts
+        it against the input limits (L{chatd.web.guard.GuardProtocol});
+        C{None}: none is under this channel, the upgraded protocol reads it.
     """
 
     headerTimeout: float | None = HEADER_TIMEOUT
     waiting: Callable[[bool], object] | None = None
+    readBehind: Callable[[bytes], None] | None = None
     seconds: Callable[[], float] | None = None
     _openedAt = 0.0
     _served = 0
@@ -212,16 +219,16 @@ class ChatChannel(HTTPChannel):
 
     def rawDataReceived(self, data: bytes) -> None:
         if self._upgradedTo is not None:  # read with the upgrade request, behind it
-            self._upgradedTo.dataReceived(data)
+            (self.readBehind or self._upgradedTo.dataReceived)(data)
         elif not self._refusedBody:  # else: the body, read while closing
             super().rawDataReceived(data)
 
     def _protocolUpgradeForWebsockets(self, protocol: IProtocol) -> None:
         """
         Twisted's upgrade; what the channel read behind the request is
-        C{protocol}'s (its first frames), handed over once the upgrade
-        request is answered (when Twisted's channel passes it on to
-        L{rawDataReceived}).
+        C{protocol}'s (its first frames), read once the upgrade request is
+        answered (when Twisted's channel passes it on to L{rawDataReceived})
+        as the connection's next read (L{readBehind}).
         """
         self._upgradedTo = protocol
         super()._protocolUpgradeForWebsockets(protocol)

@@ -370,8 +370,10 @@ class GuardedSite(WrappingFactory[GuardProtocol]):
         protocol = super().buildProtocol(addr)
         if not self.connections.opened(getattr(addr, "host", None) or str(addr), protocol):
             return None
-        if isinstance(protocol.wrappedProtocol, ChatChannel):
-            protocol.wrappedProtocol.waiting = partial(self.connections.waiting, protocol)
+        channel = protocol.wrappedProtocol
+        if isinstance(channel, ChatChannel):
+            channel.waiting = partial(self.connections.waiting, protocol)
+            channel.readBehind = protocol.dataReceived  # (counted as each read is)
         return protocol
 
     def stopFactory(self) -> None:

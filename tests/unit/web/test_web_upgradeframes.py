@@ -1,7 +1,8 @@
 """
 Frames a client sends in the same write as its WebSocket upgrade request
 (without waiting for the C{101}) are the WebSocket's: they are read as if
-sent after it (L{chatd.web.channel.ChatChannel}).
+sent after it (L{chatd.web.channel.ChatChannel}), through the same input
+limits (L{chatd.web.guard.GuardProtocol}).
 """
 
 from __future__ import annotations
@@ -120,3 +121,84 @@ class IRCFramesWithUpgradeTests(SynchronousTestCase):
         self.assertTrue(got and got[0].startswith(":chatd 001 dora "), got)
         self.assertTrue(got[-1].startswith("ERROR :Closing Link"), got)
         self.assertIsInstance(events[-1], CloseConnection)
+
+
+def readTogetherOrAfter(
+    together: bool, frames: bytes, path: bytes = b"/ws", **options: Any
+) -> tuple[list[object], bool]:
+    """
+    What a fresh site answers a client that sends C{frames} in the same
+    write as its upgrade request to C{path} (C{together}) or in the next
+    one: each message or close it wrote (as a client reads them), and
+    whether it closed the connection.
+    """
+    reactor = MemoryReactorClock()
+    service = ChatService(reactor, rooms=["lobby"])
+    web = WebHarness(service, reactor, irc=IRCFactory(service, reactor), **options)
+    request = handshake().replace(b"GET /ws ", b"GET " + path + b" ")
+    if together:
+        _, transport, _ = web.rawRequest(request + frames)
+    else:
+        _, transport, guard = web.rawRequest(request)
+        guard.dataReceived(frames)
+    reactor.advance(0)
+    answered: list[object] = []
+    for event in serverEvents(transport.value()):
+        if isinstance(event, TextMessage):
+            answered.append(event.data)
+        elif isinstance(event, CloseConnection):
+            answered.append(("close", event.code))
+    return answered, transport.disconnecting
+
+
+class LimitsWithUpgradeTests(SynchronousTestCase):
+    """
+    Frames sent with the upgrade request go through the connection's input
+    limits as those sent after it do: the same answer, the same close.
+    """
+
+    def assertSameOutcome(
+        self, frames: bytes, path: bytes = b"/ws", **options: Any
+    ) -> tuple[list[object], bool]:
+        after = readTogetherOrAfter(False, frames, path, **options)
+        self.assertEqual(readTogetherOrAfter(True, frames, path, **options), after)
+        return after
+
+    def test_framesPastTheInputLimit(self) -> None:
+        """
+        More frames than the bytes a connection may send at once
+        (C{maxPendingInput}, four times the largest message and a read):
+        refused as too large, and closed (1009).
+        """
+        client = Connection(ConnectionType.CLIENT)
+        request = {"type": "who", "pad": "x" * 900}  # each under the 1000 bytes a message may be
+        frames = b"".join(client.send(TextMessage(json.dumps(request))) for _ in range(80))
+        answered, closed = self.assertSameOutcome(frames, maxMessageBytes=1000, burst=1000)
+        self.assertTrue(closed)
+        self.assertIn("message too large", str(answered[-2]))
+        self.assertEqual(answered[-1], ("close", 1009))
+
+    def test_ircLinePastTheInputLimit(self) -> None:
+        """
+        IRC over WebSocket: a line larger than the input limit is not
+        answered C{417} and read on, but closed as input too large (1009).
+        """
+        client = Connection(ConnectionType.CLIENT)
+        frame = client.send(TextMessage("PRIVMSG #lobby :" + "x" * 100_000))
+        answered, closed = self.assertSameOutcome(frame, b"/socket", maxMessageBytes=1000)
+        self.assertTrue(closed)
+        self.assertEqual(
+            answered, ["ERROR :Closing Link: 127.0.0.1 (input too large)", ("close", 1009)]
+        )
+
+    def test_framesPastTheFloodLimit(self) -> None:
+        """
+        More requests than the flood limit allows: refused, then closed as
+        flooding (1008), as after the upgrade.
+        """
+        client = Connection(ConnectionType.CLIENT)
+        frames = b"".join(client.send(TextMessage(json.dumps({"type": "who"}))) for _ in range(40))
+        answered, closed = self.assertSameOutcome(frames, rate=1.0, burst=5, floodLimit=10)
+        self.assertTrue(closed)
+        self.assertIn("flooding: disconnected", str(answered[-2]))
+        self.assertEqual(answered[-1], ("close", 1008))
