@@ -18,7 +18,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from chatd.storage.cloakkey import NoStoredSecret, parseCloakSecret
+from chatd.storage.cloakkey import DatabaseAway, NoStoredSecret, parseCloakSecret
 from chatd.storage.migration import convert
 from chatd.storage.schema import MIGRATION_LOCK, SETTINGS_TABLE
 
@@ -73,8 +73,8 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
     transaction of its own (blocking: called at start, before the reactor
     runs).
 
-    @raise NoStoredSecret: the database cannot be reached, or holds no
-        secret.
+    @raise DatabaseAway: the database cannot be asked now.
+    @raise NoStoredSecret: it holds no secret (or psycopg is missing).
     """
     try:
         import psycopg
@@ -87,7 +87,7 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
                 uncloaked = accountsWithoutSecret(cursor)
                 stored = agreeStoredSecret(cursor, "format", offered)
     except psycopg.Error as error:
-        raise NoStoredSecret(f"the database could not be asked ({error})") from error
+        raise DatabaseAway(f"the database could not be asked ({error})") from error
     if uncloaked:
         log.warn(NO_SECRET_COPIED, count=uncloaked)
     return stored
