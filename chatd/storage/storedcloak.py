@@ -9,7 +9,8 @@ own C{cloak.key} (L{chatd.storage.cloakkey}) and takes the stored one, in
 one transaction: C{INSERT ... ON CONFLICT DO NOTHING}, then C{SELECT}.  The
 first node to start on the database sets it; every later one, and every
 node after Redis lost its copy, takes it (L{chatd.cluster.cloaks} then
-makes Redis's copy from it).  SQLite (one node) keeps C{cloak.key} alone.
+makes Redis's copy from it); a node that could not ask it at start asks
+again until it answers.  SQLite (one node) keeps C{cloak.key} alone.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
     """
     L{agreeStoredSecret} on the PostgreSQL database C{dsn}, in one
     transaction of its own (blocking: called at start, before the reactor
-    runs).
+    runs, and in a thread when asked again, L{chatd.storage.cloakkey.CloakSecret}).
 
     @raise DatabaseAway: the database cannot be asked now.
     @raise NoStoredSecret: it holds no secret (or psycopg is missing).
