@@ -199,7 +199,9 @@ def makeService(options: Options, reactor: Any = None) -> IService:
     chat.setServiceParent(top)
     # Guests' cloaks: the same for an address after a restart, and on every
     # node of a cluster sharing a PostgreSQL database (the secret's home).
-    cloak = CloakSecret(Path(options["data-dir"]), chat.people.hosts, storedCloak(options))
+    cloak = CloakSecret(
+        Path(options["data-dir"]), chat.people.hosts, storedCloak(options), clock=reactor
+    )
     cloak.setServiceParent(top)
     chat.serverName = options["irc-server-name"]
     chat.people.maxConnections = options["max-connections-per-account"]
@@ -330,5 +332,6 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             cloakFromDatabase=lambda: cloak.fromDatabase,
         )
         node.bridge.onModeration(consoles.peerModeration)
+        cloak.taken = node.cloakTaken
         node.setServiceParent(top)
     return top

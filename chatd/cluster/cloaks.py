@@ -33,6 +33,7 @@ from twisted.internet.threads import deferToThread
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
+from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import Execute
 from chatd.core.hosts import Hosts
 from chatd.storage.cloakkey import parseCloakSecret, writeCloakSecret
@@ -91,12 +92,23 @@ class SharedCloak:
         cannot use is logged, and the node keeps its own secret.  Fires
         once the secret is in use, and written to the file if it changed.
         """
-        secret = self.hosts.secret.hex()
         if self.fromDatabase():
-            insisted: Deferred[Any] = execute("EVAL", INSIST, 1, self.key, secret)
-            return insisted.addCallbacks(self._insisted, self._refused)
-        d: Deferred[Any] = execute("EVAL", AGREE, 1, self.key, secret)
+            return self._insist(execute)
+        d: Deferred[Any] = execute("EVAL", AGREE, 1, self.key, self.hosts.secret.hex())
         return d.addCallbacks(self._adopt, self._refused)
+
+    def insist(self, execute: Execute) -> None:
+        """
+        This node took the database's secret while connected (the database
+        answered after the start, L{chatd.storage.cloakkey.CloakSecret}):
+        make Redis hold it now, so that a node that connects from now on
+        takes it; if Redis is away, the next connection does.
+        """
+        self._insist(execute).addErrback(lambda f: f.trap(RedisUnavailable) and None)
+
+    def _insist(self, execute: Execute) -> Deferred[None]:
+        insisted: Deferred[Any] = execute("EVAL", INSIST, 1, self.key, self.hosts.secret.hex())
+        return insisted.addCallbacks(self._insisted, self._refused)
 
     def _insisted(self, before: object) -> None:
         if before is None:
@@ -120,8 +132,8 @@ class SharedCloak:
                 key=self.key,
             )
             return None
-        if shared == self.hosts.secret:
-            return None
+        if shared == self.hosts.secret or self.fromDatabase():
+            return None  # (the database's, taken while Redis answered, wins)
         self.hosts.secret = shared  # in use from now: before the link is up
         if (path := self.path) is None:
             self.log.warn("this node's cloak secret differed from the cluster's: now the cluster's")

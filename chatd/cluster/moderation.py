@@ -16,6 +16,7 @@ from twisted.internet.interfaces import IReactorTime
 from twisted.internet.task import deferLater
 from twisted.logger import Logger
 
+from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors, sharing
@@ -68,15 +69,18 @@ class ConsoleRelay:
     _rereading: Deferred[None] | None = None
     #: Whether a re-read found the store unavailable and said so.
     _rereadWaited = False
-    #: How many times the link came back (L{linkReturns}), and how many of
-    #: those a re-read begun since has covered (L{_reread}).
-    _returns = 0
-    _readSince = 0
+    #: How many times the link came up (L{linkComesUp}); the latest of those
+    #: after which every peer heard this node (L{rereadOnceHeard}); the
+    #: latest that a re-read begun after that covers (L{_reread}).
+    _ups = 0
+    _heardAfter = 0
+    _readAfter = 0
 
     log: Logger
     service: ChatService
     replica: IReplica
     bus: Bus
+    barrier: Barrier
     sharedStore: bool
     _linked: bool
     _moderation: list[Any]
@@ -153,18 +157,41 @@ class ConsoleRelay:
         elsewhere (so that its copy of the registered names and the
         credentials it keeps can decide during a database outage): its
         link is up, and the re-read that followed the link's last coming
-        back has worked (what was changed elsewhere while the link was
-        down is read); a node whose link never went down read at start.
+        up has worked (what was changed elsewhere since the store was read,
+        at start or before the link went down, is read).
         """
-        return self._linked and self.bus.up and self._readSince == self._returns
+        return self._linked and self.bus.up and self._readAfter == self._ups
 
-    def linkReturns(self) -> None:
+    def linkComesUp(self) -> int:
         """
-        The link comes back after it was down: changes made elsewhere
-        meanwhile may have been missed, until a re-read begun from now on
-        works (L{hearsEverything}).
+        The link comes up: the first time (the store was read at start,
+        before the other nodes knew this one and sent it their changes), or
+        back after it was down.  Changes made elsewhere may have been
+        missed, until a re-read that L{rereadOnceHeard} begins has worked
+        (L{hearsEverything}).
+
+        @return: the number of this coming up, for L{rereadOnceHeard}.
         """
-        self._returns += 1
+        self._ups += 1
+        return self._ups
+
+    def rereadOnceHeard(self, up: int) -> None:
+        """
+        Re-read the shared store once every peer has read what this node
+        published since the link's coming up C{up} (its C{hello} or
+        C{resume}): each peer sends this node every change it makes from
+        its answer on, and what it changed before its answer is in the
+        store when the re-read begins.  A peer that does not answer (see
+        L{chatd.cluster.barrier}) is not waited for.
+        """
+        if not self.sharedStore:
+            return
+
+        def heard(_: object) -> None:
+            self._heardAfter = max(self._heardAfter, up)
+            self.reloadStored()
+
+        self.barrier.everyoneHeard().addCallback(heard)
 
     def reloadStored(self) -> None:
         """
@@ -191,7 +218,7 @@ class ConsoleRelay:
         assert persistence is not None
         health = persistence.store.health
         while True:
-            returns = self._returns  # what a read begun now covers
+            covers = self._heardAfter  # what a read begun now covers
             try:
                 await sharing.reload(persistence)
             except errors.StoreUnavailable:
@@ -206,7 +233,7 @@ class ConsoleRelay:
                 else:
                     await health.whenWorks()
                 continue
-            self._readSince = returns
+            self._readAfter = max(self._readAfter, covers)
             if self._rereadWaited:
                 self._rereadWaited = False
                 self.log.info("re-reading the shared store worked: the store answers again")

@@ -121,6 +121,15 @@ class ClusterNode(MultiService):
         service.stats.clusterUp = lambda: self.link.up  # /healthz, chatd_cluster_up
         service.stats.clusterNode = self.nodeId  # the console's stats
 
+    def cloakTaken(self) -> None:
+        """
+        This node's cloak secret became the shared database's after it
+        started (the database could not be asked then): Redis holds it
+        from now on, if the link is up (else from the next connection).
+        """
+        if self.link.up:
+            self.cloak.insist(self.link.execute)
+
     def _received(self, channel: str, message: str) -> None:
         if not self._leaving:  # what it sent, then its goodbye: all the others need
             self.bus.received(channel, message)

@@ -55,38 +55,39 @@ class Peers:
     # The bridge's, and its console relay's (first in line, so not defined here):
     publishState: Callable[..., None]
     reloadStored: Callable[[], None]
-    linkReturns: Callable[[], None]
+    linkComesUp: Callable[[], int]
+    rereadOnceHeard: Callable[[int], None]
 
     def linkUp(self) -> None:
         """
-        Redis is (back): send what waited, renew claims, learn which nodes
-        there are; trade whole states with a node met for the first time,
-        and ask the others to resend what Redis may have lost.  The
+        Redis is up (or back): send what waited, renew claims, learn which
+        nodes there are; trade whole states with a node met for the first
+        time, and ask the others to resend what Redis may have lost.  The
         credentials kept for a database outage go: changes made elsewhere
-        while this node could not hear them may have made them stale; until
+        while this node could not hear them (since it read the store at
+        start, or since the link went down) may have made them stale; until
         the store is re-read, this node does not hear every change
         (L{chatd.cluster.moderation.ConsoleRelay.hearsEverything}).
         """
-        if self._linked:
-            self.linkReturns()
+        up = self.linkComesUp()
         if self.service.persistence is not None:
             self.service.persistence.accounts.kept.forgetAll()
         self.bus.linkUp()
-        self.presence.linkUp().addBoth(self._greet)
+        self.presence.linkUp().addBoth(self._greet, up)
 
-    def _greet(self, _: object) -> None:
+    def _greet(self, _: object, up: int) -> None:
         if not self._linked:
             self.bus.publish("hello")
             self.publishState()
             self._linked = True
-            return
-        for node in sorted(self.bus.peers()):
-            if node in self.bus.lastSeq:
-                self.bus.resume(node)
-            else:
-                self.bus.publishTo(node, "hello")
-                self.publishState(node)
-        self.reloadStored()
+        else:
+            for node in sorted(self.bus.peers()):
+                if node in self.bus.lastSeq:
+                    self.bus.resume(node)
+                else:
+                    self.bus.publishTo(node, "hello")
+                    self.publishState(node)
+        self.rereadOnceHeard(up)
 
     def linkDown(self) -> None:
         self.bus.linkDown()

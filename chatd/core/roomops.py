@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from twisted.logger import Logger
-
 from chatd.core import errors
 from chatd.core.banreach import heldUnseen
 from chatd.core.calls import afterHeard
@@ -31,7 +29,6 @@ from chatd.core.text import checkShortText, checkText
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
-log = Logger()
 
 _T = TypeVar("_T")
 
@@ -108,7 +105,8 @@ class RoomOps:
     def saveRules(self, room: Room) -> None:
         """
         Store C{room}'s operator settings (modes, key, masks) if they
-        changed, so a restart keeps them; a failure is logged, the change
+        changed, so a restart keeps them; a failure is logged (an outage
+        of the database by the store, without a traceback), the change
         holds in memory.
         """
         if room.rulesChanged() is None:
@@ -116,7 +114,7 @@ class RoomOps:
         persistence = self.service.storeOf(room)
         if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self.service.now())
-            d.addErrback(lambda f: log.failure("storing {room}'s modes", f, room=room.name))
+            persistence.background(d, f"storing {room.name}'s modes")
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""

@@ -9,7 +9,8 @@ own C{cloak.key} (L{chatd.storage.cloakkey}) and takes the stored one, in
 one transaction: C{INSERT ... ON CONFLICT DO NOTHING}, then C{SELECT}.  The
 first node to start on the database sets it; every later one, and every
 node after Redis lost its copy, takes it (L{chatd.cluster.cloaks} then
-makes Redis's copy from it).  SQLite (one node) keeps C{cloak.key} alone.
+makes Redis's copy from it); a node that could not ask it at start asks
+again until it answers.  SQLite (one node) keeps C{cloak.key} alone.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 
 from twisted.logger import Logger
 
-from chatd.storage.cloakkey import NoStoredSecret, parseCloakSecret
+from chatd.storage.cloakkey import DatabaseAway, NoStoredSecret, parseCloakSecret
 from chatd.storage.migration import convert
 from chatd.storage.schema import MIGRATION_LOCK, SETTINGS_TABLE
 
@@ -71,10 +72,10 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
     """
     L{agreeStoredSecret} on the PostgreSQL database C{dsn}, in one
     transaction of its own (blocking: called at start, before the reactor
-    runs).
+    runs, and in a thread when asked again, L{chatd.storage.cloakkey.CloakSecret}).
 
-    @raise NoStoredSecret: the database cannot be reached, or holds no
-        secret.
+    @raise DatabaseAway: the database cannot be asked now.
+    @raise NoStoredSecret: it holds no secret (or psycopg is missing).
     """
     try:
         import psycopg
@@ -87,7 +88,7 @@ def postgresSecret(dsn: str, offered: bytes, timeout: int = CONNECT_TIMEOUT) -> 
                 uncloaked = accountsWithoutSecret(cursor)
                 stored = agreeStoredSecret(cursor, "format", offered)
     except psycopg.Error as error:
-        raise NoStoredSecret(f"the database could not be asked ({error})") from error
+        raise DatabaseAway(f"the database could not be asked ({error})") from error
     if uncloaked:
         log.warn(NO_SECRET_COPIED, count=uncloaked)
     return stored

@@ -4,15 +4,19 @@ processes, started with different C{cloak.key} files, on one real
 C{redis-server}, driven over IRC.  A guest of 127.0.0.1 has the same host on
 both, and a ban on that host set through node A holds it on node B.  Nodes
 sharing a real PostgreSQL keep the secret there: a Redis emptied while they
-were down, and a new node started first, change no host.
+were down, and a new node started first, change no host; a node started
+while the database was down takes the database's secret once it answers.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest_twisted
+from twisted.internet import reactor
+from twisted.internet.task import deferLater
 from twisted.internet.threads import deferToThread
 
 from chatd.core.hosts import Hosts
@@ -27,11 +31,11 @@ from tests.support.clusterlive import (
     waitForLog,
 )
 from tests.support.daemon import Daemon, startDaemon
-from tests.support.lineclient import LineClient
-from tests.support.pgserver import createDatabase, postgresServer
+from tests.support.lineclient import LineClient, connectLines
+from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
 from tests.support.redis_server import RedisServer, redisServer
 
-__all__ = ["nodes", "postgresServer", "redisServer"]
+__all__ = ["nodes", "ownPostgres", "postgresServer", "redisServer"]
 
 #: Node B's own secret, before it joins the cluster.
 OTHER_SECRET = bytes(range(100, 132))
@@ -130,5 +134,67 @@ async def test_databaseKeepsTheSecret(
         await ivy.closed
     finally:
         await deferToThread(b.stop)
-    assert "Traceback" not in b.logText(), b.logText()
+    assert "Unhandled" not in b.logText(), b.logText()
+    assert cloakSecret(tmp_path / "b" / "chatd-data") == cloakSecret(tmp_path / "a" / "chatd-data")
+
+
+async def guestLogin(daemon: Daemon, nick: str) -> tuple[LineClient, str]:
+    """
+    An IRC client of C{daemon} that asked for C{nick}, and the numeric it
+    was answered: C{001} (in) or C{263} (try again later).
+    """
+    client = await connectLines(reactor, daemon.ports["IRCFactory"])
+    client.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
+    line = await waitForLine(client, lambda line: line.split()[1:2] in (["001"], ["263"]))
+    return client, line.split()[1]
+
+
+@pytest_twisted.ensureDeferred
+async def test_databaseAnswersLater(
+    redisServer: RedisServer, ownPostgres: PostgresServer, tmp_path: Path
+) -> None:
+    """
+    Node a starts on a PostgreSQL database, and a guest of 127.0.0.1 has a
+    host there.  Node a stops, the database goes down, Redis is emptied,
+    and node b, with a fresh data directory, starts: it cloaks with its own
+    secret, says until when, and lets no guest in ("try again later": it
+    could not read which names are registered).  Once the database
+    answers, b takes the database's secret and writes it to its
+    C{cloak.key}: a guest then has the host it had on a.
+    """
+    db = createDatabase(ownPostgres.url)
+    a = databaseNode(tmp_path / "a", db, redisServer)
+    try:
+        await waitForLog(a, "connected to Redis")
+        ann = await ircUser(a, "ann")
+        before = await ownHost(ann, "ann")
+        ann.send("QUIT :bye")
+        await ann.closed
+    finally:
+        await deferToThread(a.stop)
+    await deferToThread(ownPostgres.stop)
+    redisServer.flushAll()
+    b = databaseNode(tmp_path / "b", db, redisServer)
+    try:
+        await waitForLog(b, "connected to Redis")
+        assert "until the database answers" in b.logText(), b.logText()
+        early, numeric = await guestLogin(b, "ivy")
+        await early.close()
+        assert numeric == "263"
+        await deferToThread(ownPostgres.start)
+        await waitForLog(b, "the database answers: this node's cloak secret differed")
+        deadline = time.monotonic() + 20
+        while True:  # (until b has read the database again too)
+            ivy, numeric = await guestLogin(b, "ivy")
+            if numeric == "001":
+                break
+            await ivy.close()
+            assert time.monotonic() < deadline, "no guest let in"
+            await deferLater(reactor, 0.5, lambda: None)
+        assert await ownHost(ivy, "ivy") == before
+        ivy.send("QUIT :bye")
+        await ivy.closed
+    finally:
+        await deferToThread(b.stop)
+    assert "Unhandled" not in b.logText(), b.logText()
     assert cloakSecret(tmp_path / "b" / "chatd-data") == cloakSecret(tmp_path / "a" / "chatd-data")

@@ -170,10 +170,16 @@ def accountNodes(
 
 
 def namedAccountNodes(
-    test: SynchronousTestCase, redis: FakeRedis, store: Callable[[], Any], names: str
+    test: SynchronousTestCase,
+    redis: FakeRedis,
+    store: Callable[[], Any],
+    names: str,
+    unlinked: str = "",
 ) -> list[FakeNode]:
     """
-    As L{accountNodes}, one node for each letter of C{names}.
+    As L{accountNodes}, one node for each letter of C{names}; those also
+    in C{unlinked} have read the store but are not started: their link
+    to Redis is not up yet (L{FakeNode.start} brings it up).
     """
     checker = PasswordChecker(
         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), runInThread=maybeDeferred
@@ -183,22 +189,27 @@ def namedAccountNodes(
         view = store()
         accounts = Accounts(view, redis.clock, checker)
         nodes.append(FakeNode(test, redis, name, sharedStore=True, store=view, accounts=accounts))
-    for node in nodes:
-        node.start()
+    for name, node in zip(names, nodes, strict=True):
+        if name not in unlinked:
+            node.start()
     return nodes
 
 
 def sharedStoreNodes(
-    test: SynchronousTestCase, redis: FakeRedis, store: MemoryChatStore | None = None
+    test: SynchronousTestCase,
+    redis: FakeRedis,
+    store: MemoryChatStore | None = None,
+    unlinked: str = "",
 ) -> tuple[FakeNode, FakeNode]:
     """
     L{accountNodes} sharing one database in memory (C{store}, or a new
-    one), started.
+    one), started but for those named in C{unlinked} (L{namedAccountNodes}).
     """
     if store is None:
         store = MemoryChatStore()
     store.startService()
-    return accountNodes(test, redis, lambda: store)
+    a, b = namedAccountNodes(test, redis, lambda: store, "ab", unlinked)
+    return a, b
 
 
 class PrivateAcrossNodes(SynchronousTestCase):

@@ -9,17 +9,23 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, sharedStoreNodes
 from tests.support.fakeredis import FakeRedis
+from tests.support.helpers import connect, output
 from tests.support.persistencecase import OutageStore
 
 
 class SharedNodesCase(SynchronousTestCase):
     """
-    Nodes C{a} and C{b} on C{redis}, started, sharing the database
-    C{store} (L{makeStore}'s), on C{clock}.
+    Nodes C{a} and C{b} on C{redis}, started (but those named in
+    C{unlinked}: their store read, their link to Redis not up yet),
+    sharing the database C{store} (L{makeStore}'s), on C{clock}.
     """
+
+    unlinked = ""
 
     def makeStore(self) -> MemoryChatStore:
         return MemoryChatStore()
@@ -29,7 +35,7 @@ class SharedNodesCase(SynchronousTestCase):
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
         self.store = self.makeStore()
-        self.a, self.b = sharedStoreNodes(self, self.redis, self.store)
+        self.a, self.b = sharedStoreNodes(self, self.redis, self.store, self.unlinked)
 
     def settle(self) -> None:
         """Let Redis and both nodes run a few reactor turns."""
@@ -56,3 +62,17 @@ class OutageNodesCase(SharedNodesCase):
 
     def makeStore(self) -> OutageStore:
         return OutageStore()
+
+    def ircOn(self, node: FakeNode, *lines: str) -> tuple[IRCProtocol, list[str]]:
+        """
+        A new IRC connection to C{node} that sends C{lines}: it and the
+        lines it was told, closed when the test ends.
+        """
+        factory = IRCFactory(node.service, self.clock, floodBurst=None, accountRegistration=True)
+        proto, transport = connect(factory, self.clock)
+        assert isinstance(proto, IRCProtocol)
+        self.addCleanup(proto.connectionLost, None)
+        proto.dataReceived("".join(line + "\r\n" for line in lines).encode())
+        node.turns()
+        text = output(transport, self.clock).decode()
+        return proto, [line for line in text.split("\r\n") if line]

@@ -6,6 +6,7 @@ the secret of a shared database wins over Redis's.
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import stat
 from collections.abc import Callable
@@ -211,6 +212,39 @@ class SharedCloakTests(SynchronousTestCase):
         self.assertEqual(list(quiet), [])
         self.assertEqual(self.redis.cmd_GET(CLOAK_KEY), FIRST.hex())
 
+    def test_insistOnceTakenFromDatabase(self) -> None:
+        """
+        A node that took the database's secret while connected (the
+        database answered after its start) makes Redis hold it at once,
+        saying so if Redis held another; Redis away, nothing fails (the
+        next connection insists).
+        """
+        self.redis.data[CLOAK_KEY] = (SECOND.hex(), None)
+        hosts, agree, _ = self.node(FIRST)
+        with capturedLogs() as events:
+            agree.insist(self.redis.execute)
+        self.assertEqual(self.redis.cmd_GET(CLOAK_KEY), FIRST.hex())
+        [message] = [formatEvent(event) for event in events]
+        self.assertIn(CLOAK_KEY, message)
+        agree.insist(lambda *a: fail(RedisUnavailable("away")))
+        gc.collect()  # (an unhandled failure would be logged now)
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_databaseTakenWhileRedisAnswers(self) -> None:
+        """
+        A reply of Redis that comes after the node took the database's
+        secret does not replace it.
+        """
+        hosts, _, path = self.node(SECOND)
+        fromDatabase = [False]
+        agree = SharedCloak(hosts, path, fromDatabase=lambda: fromDatabase[0], runInThread=inline)
+        reply: Deferred[Any] = Deferred()
+        agreed = agree.agree(lambda *a: reply)
+        fromDatabase[0], hosts.secret = True, FIRST
+        reply.callback(THIRD.hex().encode())
+        self.successResultOf(agreed)
+        self.assertEqual(hosts.secret, FIRST)
+
 
 class NodeTests(SynchronousTestCase):
     def test_linkAgreesBeforeItIsUp(self) -> None:
@@ -235,6 +269,25 @@ class NodeTests(SynchronousTestCase):
             self.successResultOf(node.link.handshake(redis.execute))
         self.assertEqual(service.people.hosts.secret, FIRST)
         self.assertEqual(cloakSecret(dataDir), FIRST)
+
+    def test_cloakTakenWhileLinked(self) -> None:
+        """
+        A node whose secret became the database's after its start gives it
+        to Redis at once while its link is up; while it is down, nothing
+        is sent (the next connection insists).
+        """
+        redis = FakeRedis(Clock())
+        redis.data[CLOAK_KEY] = (SECOND.hex(), None)
+        service = ChatService(MemoryReactorClock())
+        service.people.hosts.secret = FIRST
+        node = ClusterNode(service, "redis://127.0.0.1:6379/0", MemoryReactorClock(), nodeId="n1")
+        node.cloakTaken()
+        self.assertEqual(redis.cmd_GET(CLOAK_KEY), SECOND.hex())
+        node.link.up = True
+        self.patch(node.link, "execute", redis.execute)
+        with capturedLogs():
+            node.cloakTaken()
+        self.assertEqual(redis.cmd_GET(CLOAK_KEY), FIRST.hex())
 
 
 class DatabaseHomeTests(SynchronousTestCase):

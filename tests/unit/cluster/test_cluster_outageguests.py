@@ -10,7 +10,6 @@ from __future__ import annotations
 from twisted.internet.testing import StringTransport
 
 from chatd.core.names import key
-from chatd.irc.factory import IRCFactory
 from chatd.irc.message import parse
 from chatd.irc.protocol import IRCProtocol
 from chatd.tchat import TchatFactory
@@ -37,16 +36,9 @@ class OutageGuestTests(OutageNodesCase):
     def irc(self, *lines: str) -> tuple[IRCProtocol, list[str]]:
         """
         A new IRC connection to C{b} that sends C{lines}: it and the
-        commands of what it was told.
+        lines it was told.
         """
-        factory = IRCFactory(self.b.service, self.clock, floodBurst=None, accountRegistration=True)
-        proto, transport = connect(factory, self.clock)
-        assert isinstance(proto, IRCProtocol)
-        self.addCleanup(proto.connectionLost, None)
-        proto.dataReceived("".join(line + "\r\n" for line in lines).encode())
-        self.b.turns()
-        text = output(transport, self.clock).decode()
-        return proto, [line for line in text.split("\r\n") if line]
+        return self.ircOn(self.b, *lines)
 
     def send(self, proto: IRCProtocol, *lines: str) -> list[str]:
         proto.dataReceived("".join(line + "\r\n" for line in lines).encode())

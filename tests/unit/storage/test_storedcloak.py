@@ -11,18 +11,27 @@ import stat
 from collections.abc import Callable
 from pathlib import Path
 
+from twisted.internet.defer import maybeDeferred
+from twisted.internet.task import Clock
 from twisted.logger import capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.core.hosts import Hosts
 from chatd.core.signedin import ProvenAccounts
 from chatd.options import Options
-from chatd.storage.cloakkey import CLOAK_KEY, CloakSecret, NoStoredSecret, writeCloakSecret
+from chatd.storage.cloakkey import (
+    ASK_AGAIN,
+    CLOAK_KEY,
+    CloakSecret,
+    DatabaseAway,
+    NoStoredSecret,
+    writeCloakSecret,
+)
 from chatd.storage.migration import migrate
 from chatd.storage.storedcloak import STORED_CLOAK, agreeStoredSecret
 from chatd.tap import storedCloak
 
-FIRST, SECOND = bytes(range(32)), bytes(range(32, 64))
+FIRST, SECOND, THIRD = bytes(range(32)), bytes(range(32, 64)), bytes(range(64, 96))
 
 
 def sharedDatabase() -> tuple[sqlite3.Connection, Callable[[bytes], bytes]]:
@@ -137,6 +146,136 @@ class CloakSecretFromDatabaseTests(SynchronousTestCase):
         [message] = [formatEvent(event) for event in events]
         self.assertIn("could not be asked", message)
         self.assertIn(str(dataDir / CLOAK_KEY), message)
+
+    def test_askedAgainUntilItAnswers(self) -> None:
+        """
+        A database that could not be asked at start is asked again every
+        few seconds, offered the secret in use, until it answers: the node
+        then cloaks with the database's secret, writes it to its
+        C{cloak.key}, says so (naming the file, not the secret) and tells
+        the cluster; it is not asked again.
+        """
+        _, database = sharedDatabase()
+        database(FIRST)
+        offers: list[bytes] = []
+
+        def stored(offered: bytes) -> bytes:
+            offers.append(offered)
+            if len(offers) < 3:
+                raise DatabaseAway("the database could not be asked (refused)")
+            return database(offered)
+
+        clock, dataDir = Clock(), Path(self.mktemp())
+        dataDir.mkdir()
+        writeCloakSecret(dataDir / CLOAK_KEY, SECOND)
+        hosts = Hosts(ProvenAccounts())
+        service = CloakSecret(dataDir, hosts, stored, clock=clock, runInThread=maybeDeferred)
+        taken: list[bytes] = []
+        service.taken = lambda: taken.append(hosts.secret)
+        with capturedLogs() as atStart:
+            service.startService()
+        self.addCleanup(service.stopService)
+        [message] = [formatEvent(event) for event in atStart]
+        self.assertIn(f"until the database answers (asked every {ASK_AGAIN:g} s)", message)
+        guest = hosts.cloak("192.0.2.7")
+        with capturedLogs() as events:
+            clock.advance(ASK_AGAIN)
+            self.assertEqual((hosts.secret, taken), (SECOND, []))
+            clock.advance(ASK_AGAIN)
+        self.assertEqual(offers, [SECOND] * 3)
+        self.assertEqual(hosts.secret, FIRST)
+        self.assertNotEqual(hosts.cloak("192.0.2.7"), guest)
+        self.assertTrue(service.fromDatabase)
+        self.assertEqual(taken, [FIRST])
+        self.assertEqual((dataDir / CLOAK_KEY).read_text().strip(), FIRST.hex())
+        [message] = [formatEvent(event) for event in events]
+        self.assertIn(str(dataDir / CLOAK_KEY), message)
+        self.assertIn("guests' hosts on this node change", message)
+        self.assertNotIn(FIRST.hex(), message)
+        clock.advance(ASK_AGAIN * 10)
+        self.assertEqual(len(offers), 3)
+
+    def test_askedAgainSameSecret(self) -> None:
+        """
+        A database that answers with the secret the node uses already (it
+        took it from Redis meanwhile, or the database stores its offer)
+        changes no host and writes nothing; the node's secret is the
+        database's from then on.
+        """
+        database, agreed = sharedDatabase()
+        away = [True]
+
+        def stored(offered: bytes) -> bytes:
+            if away[0]:
+                raise DatabaseAway("the database could not be asked (refused)")
+            return agreed(offered)
+
+        clock, dataDir = Clock(), Path(self.mktemp())
+        hosts = Hosts(ProvenAccounts())
+        service = CloakSecret(dataDir, hosts, stored, clock=clock, runInThread=maybeDeferred)
+        taken: list[bool] = []
+        service.taken = lambda: taken.append(True)
+        with capturedLogs():
+            service.startService()
+        self.addCleanup(service.stopService)
+        own = hosts.secret
+        hosts.secret = THIRD  # (Redis's, taken meanwhile)
+        written = (dataDir / CLOAK_KEY).stat().st_mtime_ns
+        away[0] = False
+        with capturedLogs():
+            clock.advance(ASK_AGAIN)
+        self.assertNotEqual(own, THIRD)
+        self.assertEqual(hosts.secret, THIRD)
+        self.assertTrue(service.fromDatabase)
+        self.assertEqual(taken, [True])
+        self.assertEqual((dataDir / CLOAK_KEY).stat().st_mtime_ns, written)
+        [(value,)] = database.execute("SELECT value FROM settings").fetchall()
+        self.assertEqual(value, THIRD.hex())
+
+    def test_askedAgainHoldsNoSecret(self) -> None:
+        """
+        A database that answers at last with a row that holds no secret is
+        not asked again: the node keeps its secret, and says why.
+        """
+        answers: list[Exception] = [
+            DatabaseAway("the database could not be asked (refused)"),
+            NoStoredSecret("the settings row cloak_secret of the database holds no secret"),
+        ]
+
+        def stored(offered: bytes) -> bytes:
+            raise answers.pop(0)
+
+        clock, dataDir = Clock(), Path(self.mktemp())
+        hosts = Hosts(ProvenAccounts())
+        service = CloakSecret(dataDir, hosts, stored, clock=clock, runInThread=maybeDeferred)
+        with capturedLogs():
+            service.startService()
+        self.addCleanup(service.stopService)
+        own = hosts.secret
+        with capturedLogs() as events:
+            clock.advance(ASK_AGAIN)
+        self.assertEqual(hosts.secret, own)
+        self.assertFalse(service.fromDatabase)
+        [message] = [formatEvent(event) for event in events]
+        self.assertIn("holds no secret", message)
+        self.assertEqual(clock.getDelayedCalls(), [])
+
+    def test_stoppedNodeAsksNoMore(self) -> None:
+        """
+        A node that stops while the database could not be asked stops
+        asking it.
+        """
+
+        def away(offered: bytes) -> bytes:
+            raise DatabaseAway("the database could not be asked (refused)")
+
+        clock = Clock()
+        service = CloakSecret(Path(self.mktemp()), Hosts(ProvenAccounts()), away, clock=clock)
+        with capturedLogs():
+            service.startService()
+        self.assertEqual(len(clock.getDelayedCalls()), 1)
+        service.stopService()
+        self.assertEqual(clock.getDelayedCalls(), [])
 
     def test_onlyPostgreSQL(self) -> None:
         """
