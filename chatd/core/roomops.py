@@ -111,12 +111,19 @@ class RoomOps:
         changed, so a restart keeps them; a failure is logged, the change
         holds in memory.
         """
-        if room.rulesChanged() is None:
-            return
+        if room.rulesChanged() is not None:
+            self.saveSettings(room)
+
+    def saveSettings(self, room: Room) -> None:
+        """
+        Store C{room}'s settings as they are (a topic another node's
+        operator set, applied here), so a restart keeps them; a failure is
+        logged, the change holds in memory.
+        """
         persistence = self.service.storeOf(room)
         if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self.service.now())
-            d.addErrback(lambda f: log.failure("storing {room}'s modes", f, room=room.name))
+            d.addErrback(lambda f: log.failure("storing {room}'s settings", f, room=room.name))
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""
