@@ -112,14 +112,19 @@ class RoomOps:
         holds in memory.
         """
         if room.rulesChanged() is not None:
-            self.saveSettings(room)
+            self._save(room)
 
-    def saveSettings(self, room: Room) -> None:
+    def saveApplied(self, room: Room) -> None:
         """
-        Store C{room}'s settings as they are (a topic another node's
-        operator set, applied here), so a restart keeps them; a failure is
-        logged, the change holds in memory.
+        Store C{room}'s settings after a change another node made (its
+        topic), applied here, so a restart keeps it; not in a store the
+        nodes share, where that node wrote it.
         """
+        persistence = self.service.storeOf(room)
+        if persistence is not None and not persistence.sharedStore:
+            self._save(room)
+
+    def _save(self, room: Room) -> None:
         persistence = self.service.storeOf(room)
         if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self.service.now())

@@ -67,7 +67,7 @@ class RoomReplica:
             target.setTopic(topic, by, int(now))
             event = RoomChange(target.name, by, now, topic=topic)
             target.broadcast(event)
-            self.service.roomOps.saveSettings(target)
+            self.service.roomOps.saveApplied(target)
             return event
         told = self._applyRemoteModes(target, by, parseModes(modes, args), now)
         asker = None if requester is None else self.service.people.find(requester)

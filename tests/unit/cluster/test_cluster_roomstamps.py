@@ -11,10 +11,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
+from chatd.storage.interfaces import RoomSettings
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, IRCClient
 from tests.support.fakeredis import FakeRedis
@@ -187,6 +189,24 @@ class SharedStoreRestartTests(ClusterCase):
         self.b = self.node("b", store=self.store)
         self.alice = self.member(self.a, "alice")
         self.console(self.a, "roomop lobby alice")
+
+    def test_topicWrittenOnce(self) -> None:
+        """
+        A topic set on A is written to the shared database by A only: B,
+        applying it, leaves the row A wrote as it is.
+        """
+        saved: list[str] = []
+        save = self.store.saveRoom
+
+        def recording(room: RoomSettings, when: int) -> Deferred[None]:
+            saved.append(room.topic)
+            return save(room, when)
+
+        self.patch(self.store, "saveRoom", recording)
+        self.alice.send("TOPIC #lobby :once")
+        self.settle()
+        self.assertEqual(self.b.service.topic("lobby"), "once")
+        self.assertEqual(saved, ["once"])
 
     def test_changeSeenInDatabase(self) -> None:
         """
