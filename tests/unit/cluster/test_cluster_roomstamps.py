@@ -155,6 +155,27 @@ class RestartTests(ClusterCase):
             self.assertEqual(node.service.topic("lobby"), "after the restart")
         self.assertIn(" TOPIC #lobby :after the restart\r\n", self.alice.read())
 
+    def test_changeAfterStatesRanksAfterThem(self) -> None:
+        """
+        C{alice} sets the topic while B is down (B never sees it); B
+        restarts on its store, and a user there sets the topic once the
+        nodes traded states: A takes it, as the later change.
+        """
+        self.b.crash()
+        self.alice.send("TOPIC #lobby :while b was away")
+        restarted = self.restart(self.b, "d", self.stores[1])
+        self.a.release()
+        self.settle()
+        self.assertEqual(restarted.service.topic("lobby"), "while b was away")
+        dave = self.member(restarted, "dave")
+        self.console(restarted, "roomop lobby dave")
+        self.alice.read()
+        dave.send("TOPIC #lobby :from dave")
+        self.settle()
+        for node in (self.a, restarted):
+            self.assertEqual(node.service.topic("lobby"), "from dave")
+        self.assertIn(" TOPIC #lobby :from dave\r\n", self.alice.read())
+
     def test_administratorTopicFromStore(self) -> None:
         """
         A topic set from A's console is credited to the administrator (the
