@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder,tests.unit.cluster.test_cluster_roomstamps -*-  # noqa: E501
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
@@ -18,10 +18,12 @@ starts later or comes back after a Redis gap converges:
 
  - a room's own settings (modes, key, bans and, without a shared store,
    capacity and topic) go by the last change: each node keeps, per room, the stamp
-   C{[time, node, by]} of the newest change it made or applied, and adopts a
-   state's settings only when their stamp is newer.  A change made here is
-   stamped past that newest stamp (L{RoomSync._nextTime}), so one node's
-   changes rank in the order it made them, and after what it had seen;
+   C{[time, node, by]} of the newest change it made or applied (in the
+   room's stored settings, so a restart keeps it: L{IReplica.roomStamp}),
+   and adopts a state's settings only when their stamp is newer.  A change
+   made here is stamped past that newest stamp (L{RoomSync._nextTime}), so
+   a change ranks after every change its node had seen, before or after
+   a restart, whatever the clocks;
  - a member's status (C{o}, C{v}) goes by the member's own node: a state
    from node X sets the status of X's users in each room.
 """
@@ -80,8 +82,9 @@ class RoomSync:
     The bridge's part that keeps rooms' settings in step; mixed into
     L{chatd.cluster.bridge.Bridge}.
 
-    @ivar roomStamps: room key -> C{[time, node, by]} of the last change to
-        the room's own settings this node made or applied.
+    @ivar settingStamps: (room key, setting) -> C{[time, node, by]} of the
+        last change to that setting this node made or applied (the room's
+        own stamp is kept with the room: L{IReplica.roomStamp}).
     """
 
     log: Logger
@@ -92,25 +95,24 @@ class RoomSync:
     clock: IReactorTime
     sharedStore: bool
     proxies: dict[str, dict[str, RemoteParticipant]]
-    roomStamps: dict[str, list[Any]]
     adoption: Adoption
 
     def listenRooms(self) -> None:
         self.newRooms = NewRooms(self.service, self.clock)
-        self.roomStamps = {}
         self.settingStamps: dict[tuple[str, str], list[Any]] = {}
         for kind in ("mode", "kick", "invite", "redact"):
             self.bus.on(kind, getattr(self, "remote_" + kind))
 
     def _stamp(self, room: str) -> list[Any]:
-        return self.roomStamps.get(key(room), [0, "", SERVER])
+        return self.replica.roomStamp(room) or [0, "", SERVER]
 
     def _nextTime(self, room: str) -> float:
         """
         The time of a change made here to C{room}: now, unless that is not
-        past the newest change to it this node made or applied (one made
-        in the same instant, or on a node whose clock is ahead), then just
-        past it, so that every node ranks it after the change it follows.
+        past the newest change to it this node made, applied or adopted,
+        before a restart too (one made in the same instant, or on a node
+        whose clock is ahead), then just past it, so that every node ranks
+        it after the change it follows.
         """
         return max(self.clock.seconds(), nextafter(self._stamp(room)[0], inf))
 
@@ -124,7 +126,7 @@ class RoomSync:
         """
         stamp = [self._nextTime(event.room), self.bus.nodeId, event.by]
         requester = getattr(event.requester, "nick", None)
-        self.roomStamps[key(event.room)] = stamp
+        self.replica.keepRoomStamp(event.room, stamp)
         for setting, _ in settingsOf(event.modes, event.args, event.topic):
             if setting is not None:
                 self.settingStamps[(key(event.room), setting)] = stamp
@@ -196,8 +198,8 @@ class RoomSync:
         """
         room, stamp = fields["room"], fields.get("s")
         by = Administrator(fields["by"]) if fields.get("adm") else fields["by"]
-        if stamp is not None and stamp > self._stamp(room):
-            self.roomStamps[key(room)] = stamp
+        if stamp is not None:
+            self.replica.keepRoomStamp(room, stamp)
         kept: list[tuple[str, str | None]] = []
         topic = None
         for setting, change in settingsOf(fields["m"], fields["a"], fields["t"]):
@@ -277,6 +279,6 @@ class RoomSync:
             if stamp <= self._stamp(room):
                 state = {"o": state.get("o", []), "v": state.get("v", [])}
             else:
-                self.roomStamps[key(room)] = stamp
+                self.replica.keepRoomStamp(room, stamp)
             self.replica.syncRoomState(room, stamp[2], state, nicks)
             self.newRooms.heard(room)

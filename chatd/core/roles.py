@@ -292,6 +292,17 @@ class IReplica(Interface):
         Make C{room} match another node's L{roomState}.
         """
 
+    def roomStamp(room: str) -> list[Any]:
+        """
+        The stamp of the latest change to C{room}'s own settings made or
+        applied here, kept across restarts (C{[]}: none).
+        """
+
+    def keepRoomStamp(room: str, stamp: list[Any]) -> None:
+        """
+        C{room} had a change stamped C{stamp}: kept if newer than its own.
+        """
+
     def kickRemote(room: str, nick: str, by: str, reason: str = "") -> bool:
         """
         Remove C{nick} from C{room} on an operator's order given elsewhere.

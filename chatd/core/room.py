@@ -10,7 +10,7 @@ from typing import Any
 
 from chatd.core import errors, roomcopy
 from chatd.core.delivery import Members, deliverToAll
-from chatd.core.events import Membership, Notice, RoomMessage
+from chatd.core.events import Administrator, Membership, Notice, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import MASK_LISTS, ROOM_MODES, BanList, checkKey, normalizeMask, sameKey
 from chatd.core.names import key
@@ -195,7 +195,11 @@ class Room:
 
     @property
     def topicSetter(self) -> tuple[str, int] | None:
-        return (self.settings.topicBy, self.settings.topicAt) if self.settings.topicBy else None
+        """Who set the topic (an L{Administrator} from the console), and when."""
+        by = self.settings.topicBy
+        if not by:
+            return None
+        return (Administrator(by) if self.settings.topicByAdmin else by), self.settings.topicAt
 
     def makeEphemeral(self, creator: IParticipant | None) -> None:
         """The room vanishes once empty (a guest's: C{creator}'s session)."""
@@ -209,11 +213,24 @@ class Room:
 
     def setTopic(self, topic: str, by: str, when: int) -> None:
         self.settings.topic = topic
-        self.settings.topicBy, self.settings.topicAt = by, when
+        self.settings.topicBy, self.settings.topicAt = str(by), when
+        self.settings.topicByAdmin = isinstance(by, Administrator)
 
     def adopt(self, settings: RoomSettings) -> None:
-        """Take the stored C{settings} (and the name as stored)."""
+        """
+        Take the stored C{settings} (and the name as stored), but the newer
+        of the two stamps (L{keepStamp}): a stamp is never taken back.
+        """
+        settings.stamp = max(settings.stamp, self.settings.stamp)
         self.name, self.settings = settings.name, settings
+
+    def keepStamp(self, stamp: list[Any]) -> None:
+        """
+        In a cluster, C{stamp} (C{[time, node, by]}) is of a change to the
+        room's own settings made or applied here: kept if newer, and
+        stored with the room's next write (L{chatd.cluster.rooms}).
+        """
+        self.settings.stamp = max(list(stamp), self.settings.stamp)
 
     def request(self, nickKey: str, nick: str, when: int | None = None) -> None:
         """

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chatd.core import errors
+from chatd.core.events import Administrator
 from chatd.core.masks import MASK_LISTS, ROOM_MODES
 from chatd.core.names import key
 
@@ -30,14 +31,16 @@ def snapshot(room: Room) -> dict[str, Any]:
     """
     C{room}'s settings as plain data for another process's copy: C{m} modes,
     C{k} key, C{b}/C{e}/C{I} masks, C{l} capacity, C{t} topic with its
-    setter and time, C{o}/C{v} operators' and voiced members' keys.
+    setter, time and whether the setter is an administrator (at the
+    console), C{o}/C{v} operators' and voiced members' keys.
     """
+    setter = room.topicSetter or (None, None)
     return {
         "m": "".join(sorted(room.modes)),
         "k": room.key,
         **{mode: [list(entry) for entry in room.maskList(mode).entries] for mode in MASK_LISTS},
         "l": room.settings.capacity,
-        "t": [room.settings.topic, *(room.topicSetter or (None, None))],
+        "t": [room.settings.topic, *setter, isinstance(setter[0], Administrator)],
         "o": sorted(room.ops),
         "v": sorted(room.voiced),
     }

@@ -109,12 +109,24 @@ class RoomOps:
         of the database by the store, without a traceback), the change
         holds in memory.
         """
-        if room.rulesChanged() is None:
-            return
+        if room.rulesChanged() is not None:
+            self._save(room)
+
+    def saveApplied(self, room: Room) -> None:
+        """
+        Store C{room}'s settings after a change another node made (its
+        topic), applied here, so a restart keeps it; not in a store the
+        nodes share, where that node wrote it.
+        """
+        persistence = self.service.storeOf(room)
+        if persistence is not None and not persistence.sharedStore:
+            self._save(room)
+
+    def _save(self, room: Room) -> None:
         persistence = self.service.storeOf(room)
         if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self.service.now())
-            persistence.background(d, f"storing {room.name}'s modes")
+            persistence.background(d, f"storing {room.name}'s settings")
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""

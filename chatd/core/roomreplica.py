@@ -67,6 +67,7 @@ class RoomReplica:
             target.setTopic(topic, by, int(now))
             event = RoomChange(target.name, by, now, topic=topic)
             target.broadcast(event)
+            self.service.roomOps.saveApplied(target)
             return event
         told = self._applyRemoteModes(target, by, parseModes(modes, args), now)
         asker = None if requester is None else self.service.people.find(requester)
@@ -123,10 +124,24 @@ class RoomReplica:
         target.keepSetters(state)  # who set each mask, and when, as there
         self.service.roomOps.saveRules(target)
         if "t" in state and state["t"][0] != target.settings.topic:
-            topic, setter, when = state["t"]
+            topic, setter, when, *administrator = state["t"]
+            if setter and administrator and administrator[0]:
+                setter = Administrator(setter)  # set from the console: shown so everywhere
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
             return event or told
         return event
+
+    def roomStamp(self, room: str) -> list[Any]:
+        """
+        The stamp of the latest change to C{room}'s own settings made or
+        applied here (kept across restarts: L{Room.keepStamp}); C{[]}: none.
+        """
+        found = self.rooms.find(room)
+        return [] if found is None else list(found.settings.stamp)
+
+    def keepRoomStamp(self, room: str, stamp: list[Any]) -> None:
+        """C{room} had a change stamped C{stamp}, here or on another node."""
+        self.rooms.ensure(room)[0].keepStamp(stamp)
 
     def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
         """

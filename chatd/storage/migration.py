@@ -6,6 +6,7 @@ a DB-API transaction, for the store at start and for the copy tool.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -119,12 +120,14 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
     txn.execute(
         convert(
             "INSERT INTO rooms (room_key, name, mode, capacity, topic, autojoin, created, rules,"
-            " founder, topic_by, topic_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " founder, topic_by, topic_at, topic_admin, stamp)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (room_key) DO UPDATE SET"
             " name = excluded.name, mode = excluded.mode, capacity = excluded.capacity,"
             " topic = excluded.topic, autojoin = excluded.autojoin, rules = excluded.rules,"
             " founder = excluded.founder, topic_by = excluded.topic_by,"
-            " topic_at = excluded.topic_at",
+            " topic_at = excluded.topic_at, topic_admin = excluded.topic_admin,"
+            " stamp = excluded.stamp",
             paramstyle,
         ),
         (
@@ -139,5 +142,7 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
             room.founder,
             room.topicBy,
             room.topicAt,
+            int(room.topicByAdmin),
+            json.dumps(room.stamp) if room.stamp else "",
         ),
     )

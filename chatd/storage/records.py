@@ -7,6 +7,7 @@ at start (L{Snapshot}): plain records, shared by every store and the core.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 OPEN = "open"
 APPROVAL = "approval"
@@ -31,8 +32,14 @@ class RoomSettings:
         name), C{""} for none: its owner gets operator status on entering.
     @ivar topicBy: who last set the topic (C{""}: not known).
     @ivar topicAt: when (Unix time; 0: not known).
+    @ivar topicByAdmin: whether C{topicBy} is an administrator who set it
+        from the console (it reads as the administrator's, never a user's).
     @ivar created: when the room was created (Unix time; 0: not known, as
         for the rooms a fresh store is seeded with).
+    @ivar stamp: in a cluster, the stamp C{[time, node, by]} of the latest
+        change to the room's own settings this node made or applied
+        (L{chatd.cluster.rooms}); kept so that a restarted node stamps its
+        next change after it (C{[]}: none).
     """
 
     name: str
@@ -45,6 +52,8 @@ class RoomSettings:
     topicBy: str = ""
     topicAt: int = 0
     created: int = 0
+    topicByAdmin: bool = False
+    stamp: list[Any] = field(default_factory=list)
 
 
 @dataclass

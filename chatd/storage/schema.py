@@ -290,6 +290,14 @@ MIGRATIONS: list[list[Statement]] = [
     # do (chatd.core.searchform): the search form of each message in other
     # text than ASCII made again (chatd.storage.search.unaccentedSearchText).
     [unaccentedSearchText],
+    # 28: whether an administrator set a room's topic from the console (it
+    # reads as the administrator's, chatd.core.events.Administrator), and
+    # the cluster's stamp of the room's latest change (chatd.cluster.rooms),
+    # so a restarted node's next change ranks after the changes it had seen.
+    [
+        "ALTER TABLE rooms ADD COLUMN topic_admin INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE rooms ADD COLUMN stamp TEXT NOT NULL DEFAULT ''",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

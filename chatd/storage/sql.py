@@ -7,6 +7,7 @@ and L{chatd.storage.postgres} make the pool; the SQL here serves both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import cast
 
@@ -133,10 +134,10 @@ class SQLChatStore(
         snapshot = Snapshot()
         txn.execute(
             "SELECT name, mode, capacity, topic, autojoin, rules, founder, topic_by, topic_at,"
-            " created FROM rooms ORDER BY created, room_key"
+            " created, topic_admin, stamp FROM rooms ORDER BY created, room_key"
         )
         for name, mode, capacity, topic, autojoin, rules, *more in txn.fetchall():
-            founder, topicBy, topicAt, created = more
+            founder, topicBy, topicAt, created, topicAdmin, stamp = more
             snapshot.rooms.append(
                 RoomSettings(
                     name,
@@ -149,6 +150,8 @@ class SQLChatStore(
                     topicBy,
                     int(topicAt),
                     int(created),
+                    bool(topicAdmin),
+                    json.loads(stamp) if stamp else [],
                 )
             )
         txn.execute("SELECT nick_key FROM accounts")

@@ -49,7 +49,7 @@ TABLES = [
     (
         "rooms",
         "room_key, name, mode, capacity, topic, autojoin, created, rules, founder, topic_by,"
-        " topic_at",
+        " topic_at, topic_admin, stamp",
     ),
     ("memberships", "nick_key, room_key"),
     ("access", "room_key, nick_key, nick, approved, requested"),

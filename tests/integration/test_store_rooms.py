@@ -57,9 +57,10 @@ async def _rooms(opener: Any) -> dict[str, RoomSettings]:
 @pytest_twisted.ensureDeferred
 async def test_founderTopicSetterCreation(opener: Any) -> None:
     """
-    A room's founder, topic setter and time and creation time are read back
-    after the store is reopened; the creation time is the first save's and
-    later saves keep it; the seeded rooms have no founder, setter or time.
+    A room's founder, topic setter (an administrator or not) and time,
+    creation time and cluster stamp are read back after the store is
+    reopened; the creation time is the first save's and later saves keep
+    it; the seeded rooms have no founder, setter, time or stamp.
     """
     store = opener()
     store.startService()
@@ -68,6 +69,7 @@ async def test_founderTopicSetterCreation(opener: Any) -> None:
         room = RoomSettings("Kitchen", founder="Alice")
         await store.saveRoom(room, 1000)
         room.topic, room.topicBy, room.topicAt = "tea", "Bob", 1500
+        room.topicByAdmin, room.stamp = True, [1500.25, "b", "Bob"]
         await store.saveRoom(room, 2000)
         await store.saveRoom(RoomSettings("Late", created=700), 3000)
     finally:
@@ -80,10 +82,12 @@ async def test_founderTopicSetterCreation(opener: Any) -> None:
         "Bob",
         1500,
     )
+    assert (kitchen.topicByAdmin, kitchen.stamp) == (True, [1500.25, "b", "Bob"])
     assert kitchen.created == 1000
     assert rooms["Late"].created == 700
     seeded = rooms["Blabla"]
     assert (seeded.founder, seeded.topicBy, seeded.topicAt, seeded.created) == ("", "", 0, 0)
+    assert (seeded.topicByAdmin, seeded.stamp) == (False, [])
 
 
 @pytest_twisted.ensureDeferred

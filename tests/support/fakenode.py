@@ -32,6 +32,7 @@ from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
 from tests.support.fakeredis import FakeRedis
 from tests.support.helpers import connect, output
+from tests.support.skewedclock import SkewedClock
 
 #: The cloak secret of every fake node (L{chatd.core.hosts}).
 CLOAK_SECRET = b"cloak secret of the fake nodes.."
@@ -68,6 +69,7 @@ class FakeNode:
         redis: FakeRedis,
         name: str,
         sharedStore: bool = False,
+        ahead: float = 0,
         **storage: Any,
     ) -> None:
         self.test = test
@@ -75,7 +77,9 @@ class FakeNode:
         self.alive = True
         # Entries for this node kept back by hold() (None: delivered as they come).
         self.held: list[tuple[str, str]] | None = None
-        self.service = ChatService(redis.clock, rooms=["lobby"], operators=["op"], **storage)
+        # Its clock, C{ahead} seconds ahead of the others' (behind, if negative).
+        clock = SkewedClock(redis.clock, ahead) if ahead else redis.clock
+        self.service = ChatService(clock, rooms=["lobby"], operators=["op"], **storage)
         # One cloak secret for every node, as their operators copy it.
         self.service.people.hosts.secret = CLOAK_SECRET
         self.inbox = inbox(name)

@@ -112,12 +112,17 @@ def unfoldSearch(execute: Callable[[str], Any], paramstyle: str) -> None:
 #: Columns added by later migrations, which a database of today's schema set
 #: back before them must lose, or their migration fails adding them again:
 #: (the migration's index in L{MIGRATIONS}, table, column).
-ADDED_COLUMNS = (
+ADDED_COLUMNS = tuple(
     (
-        next(i for i, m in enumerate(MIGRATIONS) if "sender_userhost" in " ".join(map(str, m))),
-        "messages",
-        "sender_userhost",
-    ),
+        next(i for i, m in enumerate(MIGRATIONS) if column in " ".join(map(str, m))),
+        table,
+        column,
+    )
+    for table, column in (
+        ("messages", "sender_userhost"),
+        ("rooms", "topic_admin"),
+        ("rooms", "stamp"),
+    )
 )
 
 

@@ -8,6 +8,7 @@ order; a copy that still arrives live is dropped.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
@@ -30,7 +31,7 @@ class TwoNodesSpeaking(SynchronousTestCase):
         self.clock = Clock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
-        storage = {}
+        storage: dict[str, Any] = {}
         if self.shared:
             store = MemoryChatStore()
             store.startService()

@@ -197,9 +197,9 @@ class ProgressTests(SynchronousTestCase):
             [
                 f"upgrading the database schema from version 26 to {new} (killed before it is"
                 " done, it starts over at the next start)",
-                f"upgrading the database schema to {new}: 2 of 5 messages",
-                f"upgrading the database schema to {new}: 4 of 5 messages",
-                f"upgrading the database schema to {new}: 5 of 5 messages",
+                "upgrading the database schema to 27: 2 of 5 messages",
+                "upgrading the database schema to 27: 4 of 5 messages",
+                "upgrading the database schema to 27: 5 of 5 messages",
                 f"database schema upgraded from version 26 to {new}",
             ],
         )
