@@ -290,6 +290,18 @@ MIGRATIONS: list[list[Statement]] = [
     # do (chatd.core.searchform): the search form of each message in other
     # text than ASCII made again (chatd.storage.search.unaccentedSearchText).
     [unaccentedSearchText],
+    # 28: the refusals kept for each registered account's next login
+    # (chatd.storage.refusals): an operator refused its request to enter an
+    # approval room while it was away; one per room, the latest.
+    [
+        """CREATE TABLE IF NOT EXISTS refusals (
+            nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            room TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            refused BIGINT NOT NULL,
+            PRIMARY KEY (nick_key, room_key))""",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
