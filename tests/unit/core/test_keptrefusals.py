@@ -2,7 +2,7 @@
 A request to enter an approval room refused while its asker, an account,
 is away (L{chatd.core.keptrefusals}): the refusal, with its room and
 reason, waits in the store and is told at the account's next login, on
-TCHAT and IRC, once; after a restart too.  One refused while the account
+TCHAT, IRC and talk, once; after a restart too.  One refused while the account
 is connected is told then, and not again at its next login.
 """
 
@@ -18,8 +18,10 @@ from chatd.core.events import Notice
 from chatd.core.refusal import RequestRefused
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
+from tests.support.helpers import connect, output
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import PersistenceTestCase
+from tests.support.talkstorecase import TalkStoreTestCase
 from tests.support.tchatstorecase import TchatStoreTestCase
 
 #: What the asker is told, as TCHAT's NOTICE line shows it.
@@ -112,6 +114,28 @@ class IRCKeptRefusalTests(IRCStoreTestCase):
         refusal = "an operator refused your request to enter Marketing: staff only"
         self.assertIn(("NOTICE", ["alice", refusal]), self.loginTold())
         self.assertNotIn(refusal, [params[-1] for _, params in self.loginTold()])
+
+
+class TalkKeptRefusalTests(TalkStoreTestCase):
+    def test_toldAtNextLoginOnce(self) -> None:
+        """
+        Refused while away, alice's next talk login reads it as a server
+        notice, and the one after does not.
+        """
+        self.registered("alice", "sesame")
+        alice, ta = self.talk("alice", "sesame")
+        self.type(alice, ta, "/join Marketing")
+        alice.connectionLost(None)
+        self.successResultOf(self.service.refusePending("Marketing", "alice", "staff only"))
+        refusal = (
+            b"*** Server notice: an operator refused your request to enter Marketing: staff only"
+        )
+        for count in (1, 0):
+            proto, t = connect(self.factory, self.clock)
+            self.type(proto, t, "alice")
+            told = self.type(proto, t, "sesame") + output(t, self.clock)
+            self.assertEqual(count, told.count(refusal), told)
+            proto.connectionLost(None)
 
 
 class KeptRefusalRuleTests(PersistenceTestCase):
