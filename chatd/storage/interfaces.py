@@ -80,9 +80,9 @@ class IChatStore(IAccountData):
     def deleteAccount(nick: str) -> Deferred[bool]:
         """
         Delete the account C{nick} and what is kept of it (its memberships,
-        approval requests, read markers and waiting private messages;
-        L{chatd.storage.accountremoval}); whether there was one.  Room
-        messages stay.
+        approval requests, refusals kept for its next login, read markers
+        and waiting private messages; L{chatd.storage.accountremoval});
+        whether there was one.  Room messages stay.
         """
 
     def scramVerifier(nick: str) -> Deferred[str | None]:
