@@ -242,7 +242,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         listen(reloader, "TCHAT", options["port"], tchat, reactor).setServiceParent(top)
     irc = None
     if options["irc"]:
-        from chatd.admin.accountcheck import accountAdminCheck
+        from chatd.admin.accountcheck import addAccountAdmins
         from chatd.admin.credentials import AdminChecker
         from chatd.irc.factory import IRCFactory
 
@@ -251,7 +251,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         passwords = options["admin-passwords"] or Path(options["data-dir"]) / admin.PASSWORDS
         operChecker = AdminChecker(Path(passwords), reactor, gate=gate)
         if chat.persistence is not None:
-            operChecker.extraChecks.append(accountAdminCheck(chat.persistence))
+            addAccountAdmins(operChecker, chat.persistence)
         irc = IRCFactory(
             chat,
             reactor,

@@ -12,7 +12,8 @@ the gate's bounded hashing slots).  The L{AdminChecker} runs this check
 inside the same gate turn as the password file's, and answers a refusal (a
 wrong password, an account that is not flagged, a name nobody registered)
 exactly like a failed password-file login: same back-off, same log line,
-same message.
+same message.  The log line names the account only if it is flagged admin
+(L{accountAdminKnown}), as it names only the password file's names.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred
 from twisted.logger import Logger
 
-from chatd.admin.credentials import ExtraCheck
+from chatd.admin.credentials import AdminChecker, ExtraCheck, KnownCheck
 from chatd.core.names import isValidName, key, normalize
 
 if TYPE_CHECKING:
@@ -52,8 +53,8 @@ def accountAdminCheck(persistence: Persistence) -> ExtraCheck:
             if ok:
                 flagged = await persistence.store.admins()
                 nick = next((each for each in flagged if key(each) == key(nick)), nick)
-        except Exception:
-            log.failure("could not check {name!r} against the accounts flagged admin", name=name)
+        except Exception:  # (the name is not logged: it may be a password)
+            log.failure("could not check a name against the accounts flagged admin")
             return None
         if not ok:
             return None
@@ -64,3 +65,37 @@ def accountAdminCheck(persistence: Persistence) -> ExtraCheck:
         return Deferred.fromCoroutine(check(name, password))
 
     return run
+
+
+def accountAdminKnown(persistence: Persistence) -> KnownCheck:
+    """
+    A L{KnownCheck}: whether a name is an account flagged admin (so a failed
+    login may name it), against C{persistence}'s store; not when the store
+    cannot say.
+    """
+
+    async def known(name: str) -> bool:
+        nick = normalize(name)
+        if not isValidName(nick):
+            return False
+        try:
+            await persistence.whenReady()
+            flagged = await persistence.store.admins()
+        except Exception:
+            log.failure("could not read the accounts flagged admin")
+            return False
+        return any(key(each) == key(nick) for each in flagged)
+
+    def run(name: str) -> Deferred[bool]:
+        return Deferred.fromCoroutine(known(name))
+
+    return run
+
+
+def addAccountAdmins(checker: AdminChecker, persistence: Persistence) -> None:
+    """
+    Let the accounts flagged admin in C{persistence}'s store log in through
+    C{checker}, and be named by its failed-login line.
+    """
+    checker.extraChecks.append(accountAdminCheck(persistence))
+    checker.knownChecks.append(accountAdminKnown(persistence))

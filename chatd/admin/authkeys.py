@@ -23,6 +23,8 @@ same per-name and per-address back-off), and is logged with the key's
 fingerprint; a client's question "would this key do?" (no signature yet)
 is answered at once and truly, as sshd does (it proves nothing, and a
 client with several keys asks about each), and a key not listed is logged.
+The log names who was tried only if the file lists that name
+(L{chatd.admin.credentials.failedAs}).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from zope.interface import implementer
 
-from chatd.admin.credentials import TooManyAttempts
+from chatd.admin.credentials import TooManyAttempts, failedAs
 from chatd.core import errors
 from chatd.core.gate import PasswordGate
 
@@ -200,8 +202,8 @@ class AdminKeyChecker:
             if any(key == offered for _, key in listed):
                 raise ValidPublicKey()
             self.log.info(
-                "admin key {fingerprint} offered for {name!r} from {address} {why}",
-                name=name,
+                "admin key {fingerprint} offered for {who} from {address} {why}",
+                who=failedAs(name, bool(listed)),
                 address=address,
                 fingerprint=print_,
                 why=f"refused: {unused}, so no key is used" if unused else "is not listed",
@@ -230,8 +232,8 @@ class AdminKeyChecker:
             )
             return recorded.encode("utf-8")
         self.log.warn(
-            "failed admin key login for {name!r} from {address} (key {fingerprint}){why}",
-            name=name,
+            "failed admin key login for {who} from {address} (key {fingerprint}){why}",
+            who=failedAs(name, bool(listed)),
             address=address,
             fingerprint=print_,
             why=f": {unused}, so no key is used" if unused else "",

@@ -11,7 +11,9 @@ passes the daemon's one L{PasswordGate}, as chat logins do: attempts for a
 name, and from an address, are checked one at a time and, after a few
 failures, only once their back-off has passed; hashing runs in a thread
 (argon2 is slow on purpose), a bounded number at once.  Every failure is
-logged.
+logged, naming the name tried only when it is an administrator's: a name
+no administrator has may be a password typed at the name prompt
+(L{failedAs}).
 """
 
 from __future__ import annotations
@@ -179,6 +181,21 @@ def _hashAgain(path: Path, name: str, password: str) -> None:
 ExtraCheck = Callable[[str, str], "Deferred[str | None]"]
 
 
+#: Whether a name is an administrator's by another source than the password
+#: file (an account flagged admin): what the failed-login line may name.
+KnownCheck = Callable[[str], "Deferred[bool]"]
+
+
+def failedAs(name: str, known: bool) -> str:
+    """
+    How a failed admin login's line names who was tried: C{name}, quoted,
+    if it is an administrator's (C{known}); otherwise nothing of it, for an
+    administrator who typed their password at the name prompt would find
+    it in the log.
+    """
+    return repr(name) if known else "an unknown name"
+
+
 class AddressedCredentials(UsernamePassword):
     """
     A name and password, with the address they come from (for the gate's
@@ -200,7 +217,9 @@ class TooManyAttempts(UnauthorizedLogin):
 class AdminChecker:
     """
     Checks a name and password against the admin password file (and, if
-    given, L{ExtraCheck}s such as accounts flagged admin), through C{gate}.
+    given, L{ExtraCheck}s such as accounts flagged admin), through C{gate};
+    C{knownChecks} tell the failed-login line which names are those extra
+    administrators' (L{failedAs}).
     """
 
     credentialInterfaces = (IUsernamePassword,)
@@ -213,10 +232,12 @@ class AdminChecker:
         extraChecks: list[ExtraCheck] | None = None,
         verifier: Callable[[Path, str, str], Any] | None = None,
         gate: PasswordGate | None = None,
+        knownChecks: list[KnownCheck] | None = None,
     ) -> None:
         self.path = path
         self.clock = clock
         self.extraChecks = list(extraChecks or [])
+        self.knownChecks = list(knownChecks or [])
         self.gate = gate or PasswordGate(clock)
         self._verify = verifier or (lambda *args: self.gate.inThread(verify, *args))
 
@@ -260,5 +281,22 @@ class AdminChecker:
                 "administrator {name} logged in from {address}", name=proven[0], address=address
             )
             return proven[0].encode("utf-8")
-        self.log.warn("failed admin login for {name!r} from {address}", name=name, address=address)
+        # Logged beside the answer, not before it: whether the name is
+        # known must not change when the refusal comes.
+        logging = Deferred.fromCoroutine(self._logFailure(name, address))
+        logging.addErrback(lambda f: self.log.failure("logging a failed admin login", f))
         raise UnauthorizedLogin("wrong name or password")
+
+    async def _known(self, name: str) -> bool:
+        """
+        Whether C{name} is an administrator's: in the password file, or
+        known to one of L{knownChecks}.
+        """
+        known = recorded(readPasswords(self.path), name) is not None
+        for check in self.knownChecks:
+            known = await check(name) or known
+        return known
+
+    async def _logFailure(self, name: str, address: str) -> None:
+        who = failedAs(name, await self._known(name))
+        self.log.warn("failed admin login for {who} from {address}", who=who, address=address)

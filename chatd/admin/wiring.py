@@ -20,7 +20,7 @@ from twisted.cred.portal import Portal
 from twisted.internet.stdio import StandardIO
 from twisted.logger import Logger
 
-from chatd.admin.accountcheck import accountAdminCheck
+from chatd.admin.accountcheck import addAccountAdmins
 from chatd.admin.authkeys import KEYS, AdminKeyChecker, AuthorizedKeysFile
 from chatd.admin.commands import AdminConsole, Consoles
 from chatd.admin.credentials import AdminChecker, readPasswords
@@ -198,7 +198,7 @@ def addAdminServices(
     makeConsole = Consoles(chat, shutdown, passwords, keys)
     checker = AdminChecker(passwords, reactor, gate=gate)
     if chat.persistence is not None:
-        checker.extraChecks.append(accountAdminCheck(chat.persistence))
+        addAccountAdmins(checker, chat.persistence)
     wanted = [options[name] for name in ("admin", "admin-ssh", "manhole")]
     if any(wanted) and not readPasswords(passwords):
         log.warn(

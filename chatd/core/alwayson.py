@@ -34,6 +34,7 @@ from chatd.core.absent import AWAY_TEXT, Absent
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import AlwaysOnChange, Notice
 from chatd.core.interfaces import maybeCall
+from chatd.core.keptrefusals import tellKept
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
@@ -241,7 +242,7 @@ class AlwaysOn:
         """
         Tell C{connection} how many messages came in each of its rooms since
         its account last read there (rooms it never read are not counted),
-        then give it the private messages that waited.
+        then the refusals and the private messages that waited.
         """
         counts = []
         markers = self.persistence.readMarkers
@@ -254,6 +255,8 @@ class AlwaysOn:
         if counts and self.service.isLoggedIn(connection):
             text = "while you were away: " + ", ".join(counts) + " new since you last read"
             connection.notice(Notice(text, self.service.clock.seconds()))
+        if self.service.isLoggedIn(connection):
+            await tellKept(self.persistence, connection, nick)
         if self.service.isLoggedIn(connection):
             await self.persistence.inbox.deliver(connection, nick)
 

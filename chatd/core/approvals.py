@@ -19,12 +19,19 @@ from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.approvalnotices import (
+    holderOf,
+    tellOpened,
+    tellRefused,
+    tellRoomOperators,
+)
 from chatd.core.calls import whenFired
 from chatd.core.events import Notice
 from chatd.core.founders import isFounder
+from chatd.core.keptrefusals import keepsFor, tellKeptIfHere
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
-from chatd.core.refusal import RequestRefused, operatorsText
+from chatd.core.refusal import operatorsText
 from chatd.core.renaming import unknownNick
 from chatd.storage.interfaces import APPROVAL
 
@@ -113,22 +120,31 @@ class Approvals:
         """
         An operator refuses C{nick}'s request to enter C{room}: it ends
         here, in the store and on every node, and the person and the room's
-        operators are told; the person may ask again.
+        operators are told; the person may ask again.  An account that is
+        away is told at its next login (L{chatd.core.keptrefusals}).
         """
-        target = self.service.registry.get(room)
+        service, persistence = self.service, self.persistence
+        target = service.registry.get(room)
         display = target.pending.get(key(nick))
         if display is None:
             absent = errors.NoSuchUser("nobody by that name waits to enter that room")
             raise unknownNick(nick, absent)
         forget(target, key(nick))
-        self.persistence.log.info(
-            "{nick}'s request to enter approval room {room} was refused",
+        kept = keepsFor(persistence, holderOf(service, display), display)
+        persistence.log.info(
+            "{nick}'s request to enter approval room {room} was refused{away}",
             nick=display,
             room=target.name,
             reason=reason,
+            away=" (away: told at their next login)" if kept else "",
         )
-        tellRefused(self.service, target, display, reason)
-        await self._end(target.name, display, refused=reason)
+        tellRefused(service, target, display, reason, kept)
+        when = service.now()
+        if kept:
+            kept = await self._written(self.store.keepRefusal(display, target.name, reason, when))
+        await self._end(target.name, display, refused=reason, kept=kept, at=when)
+        if kept:  # (they may have logged in meanwhile, too late to read it)
+            tellKeptIfHere(persistence, holderOf(service, display), display)
 
     def withdraw(self, participant: IParticipant, room: str) -> str | None:
         """
@@ -310,14 +326,6 @@ def waitingFor(service: ChatService, participant: IParticipant) -> list[str]:
     ]
 
 
-def holderOf(service: ChatService, name: str) -> IParticipant | None:
-    """
-    Who asked as C{name}: its holder, or the person signed in here to the
-    account C{name} under another nickname.
-    """
-    return service.find(name) or service.people.signedInTo(key(name))
-
-
 def forget(room: Room, nickKey: str) -> bool:
     """
     Drop C{nickKey}'s request to enter C{room}, or its acceptance; whether
@@ -328,58 +336,3 @@ def forget(room: Room, nickKey: str) -> bool:
     room.requestedAt.pop(nickKey, None)
     room.approved.discard(nickKey)
     return had
-
-
-def tellAsker(service: ChatService, nick: str, notice: Notice) -> None:
-    """
-    Tell C{nick}, who asked to enter an approval room, of C{notice} (their
-    request's end), on every connection, if they are served here (every
-    node tells its own).
-    """
-    persistence = service.persistence
-    user = holderOf(service, nick)
-    if user is not None and (persistence is None or persistence.isLocal(user)):
-        user.notice(notice)
-
-
-def tellOpened(service: ChatService, room: Room, nick: str) -> None:
-    """
-    Tell C{nick} that C{room}, which they waited to enter, is open now:
-    their request is over, and they may enter.
-    """
-    text = f"{room.name} is open now: your request to enter it is over, enter when you like"
-    tellAsker(service, nick, Notice(text, service.clock.seconds()))
-
-
-def tellRefused(service: ChatService, room: Room, nick: str, reason: str) -> None:
-    """
-    Tell C{nick} that an operator refused their request to enter C{room},
-    and the room's operators and founder served here.
-    """
-    tellAsker(service, nick, RequestRefused(room.name, reason, service.clock.seconds()))
-    tellRoomOperators(service, room, nick, operatorsText(nick, room.name, reason))
-
-
-def tellRoomOperators(service: ChatService, room: Room, nick: str, text: str = "") -> None:
-    """
-    Tell C{room}'s operators and its founder served here that C{nick} asks
-    to enter it (an administrator accepts: C{accept pending}), or C{text}.
-    """
-    persistence = service.persistence
-    founder = room.settings.founder
-    told: list[IParticipant] = []
-    for nickKey, member in room.members.items():
-        if persistence is not None and not persistence.isLocal(member):
-            continue
-        account = service.accountName(member) or nickKey
-        if nickKey in room.ops or (founder and key(account) == key(founder)):
-            told.append(member)
-    if founder and (holder := holderOf(service, founder)) is not None:
-        if holder not in told and (persistence is None or persistence.isLocal(holder)):
-            told.append(holder)
-    text = text or (
-        f"{nick} asks to enter {room.name}, an approval room:"
-        " an administrator accepts them (admin console: accept pending)"
-    )
-    for user in told:
-        user.notice(Notice(text, service.clock.seconds()))

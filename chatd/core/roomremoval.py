@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from chatd.core import errors
-from chatd.core.approvals import tellAsker
+from chatd.core.approvalnotices import tellAsker
 from chatd.core.events import KICK, Membership, Notice, shownBy
 from chatd.core.names import isValidRoomName, key, normalize
 from chatd.core.text import checkShortText

@@ -17,15 +17,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from chatd.core.accountadmin import UNREGISTERED, forgetAccount
-from chatd.core.approvals import (
-    forget,
+from chatd.core.approvalnotices import (
     holderOf,
     tellAsker,
     tellOpened,
     tellRefused,
     tellRoomOperators,
 )
+from chatd.core.approvals import forget
 from chatd.core.ignores import IGNORES
+from chatd.core.keptrefusals import heardRefused
 from chatd.core.names import key
 from chatd.core.refusal import RequestEnded, operatorsText
 from chatd.storage.interfaces import APPROVAL, RoomSettings
@@ -52,9 +53,10 @@ async def applyChange(persistence: Persistence, kind: str, fields: dict[str, Any
     C{on}: whether that account stays present), C{"settings"} (C{s}: a
     room's L{RoomSettings} as a dict), C{"access"} (C{room}, C{u}, C{a}: a
     request to enter an approval room, pending, accepted or ended: C{None},
-    with C{refused}, the reason, C{withdrawn}, C{left} or C{opened} (the
-    room is open now); C{t}: when it was
-    made; C{moved}: a guest's, moved to its new nickname) or
+    with C{refused}, the reason (C{kept}: for the asker's next login;
+    C{at}: when), C{withdrawn}, C{left} or C{opened} (the room is open
+    now); C{t}: when it was made; C{moved}: a guest's, moved to its new
+    nickname) or
     C{"ignores"} (C{u}: an account whose ignore list changed, read again
     here when next needed).  A user of this
     node accepted elsewhere enters the room here and is told, as if the
@@ -108,7 +110,8 @@ def endedElsewhere(persistence: Persistence, room: Room, nick: str, fields: dict
     """
     service = persistence.service
     if fields.get("refused") is not None:
-        tellRefused(service, room, nick, fields["refused"])
+        tellRefused(service, room, nick, fields["refused"], bool(fields.get("kept")))
+        heardRefused(persistence, holderOf(service, nick), nick, fields)
     elif fields.get("opened"):
         tellOpened(service, room, nick)
     elif fields.get("withdrawn") or fields.get("left"):

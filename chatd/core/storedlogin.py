@@ -20,6 +20,7 @@ from chatd.core.chathistory import othersWritten
 from chatd.core.entryreplay import Cut, RoomsBack
 from chatd.core.events import Notice
 from chatd.core.interfaces import IParticipant
+from chatd.core.keptrefusals import tellKept
 from chatd.core.names import key
 
 if TYPE_CHECKING:
@@ -212,8 +213,8 @@ class StoredLogin:
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in (and are not
-        back in), replay their history, deliver the private messages that
-        waited; their stored rooms could not be read (C{roomsWait}): that
+        back in), replay their history, tell the refusals and deliver the
+        private messages that waited; their stored rooms could not be read (C{roomsWait}): that
         they come back once the store answers (L{waitForRooms}).
         """
         inbox = self.persistence.inbox
@@ -223,6 +224,7 @@ class StoredLogin:
                 self.waitForRooms(participant, nick)
             if key(nick) not in self.persistence.registered:
                 return  # only registered names receive messages while away
+            await tellKept(self.persistence, participant, nick)  # refusals while away
             kept = inbox.whenKept(nick)  # here, a keep still counting (before this delivery)
             ready = Deferred.fromCoroutine(self._keptFor(kept))
             await inbox.deliver(participant, nick, participant.nick, ready)

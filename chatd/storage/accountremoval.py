@@ -3,9 +3,9 @@
 Deleting an account from a store (the admin console's C{account delete},
 L{chatd.core.accountadmin}): its row with its password hash, SCRAM
 verifier, admin flag and always-on setting, its memberships, its approval
-requests, its read markers and the private messages waiting for it, in
-one transaction, so that whoever registers the name next starts with
-nothing of it.
+requests, the refusals kept for its next login, its read markers and the
+private messages waiting for it, in one transaction, so that whoever
+registers the name next starts with nothing of it.
 
 Room messages stay, signed with the name.  Private messages already
 delivered stay for the other party, but no longer count as the account's
@@ -40,6 +40,7 @@ DELETE_ACCOUNT = (
     "UPDATE messages SET recipient_account = NULL WHERE room_key IS NULL AND recipient_account = ?",
     "DELETE FROM read_markers WHERE nick_key = ?",
     "DELETE FROM ignores WHERE nick_key = ?",
+    "DELETE FROM refusals WHERE nick_key = ?",
     "DELETE FROM access WHERE nick_key = ?",
     "DELETE FROM memberships WHERE nick_key = ?",
     "DELETE FROM accounts WHERE nick_key = ?",
@@ -84,6 +85,7 @@ class MemoryAccountRemoval:
     _access: dict[str, dict[str, tuple[str, bool]]]
     _markers: dict[str, dict[tuple[bool, str], tuple[str, int]]]
     _ignores: dict[str, dict[str, str]]
+    _refusals: dict[str, dict[str, tuple[str, str, int]]]
     _messages: list[tuple[int, RoomMessage | PrivateMessage, str | None, bool]]
     _pending: set[int]
     _registeredAt: dict[int, tuple[bool, bool]]
@@ -93,6 +95,7 @@ class MemoryAccountRemoval:
         tables = (self._names, self._verifiers, self._memberships, self._markers, self._ignores)
         for table in tables:
             table.pop(nickKey, None)
+        self._refusals.pop(nickKey, None)
         for flags in (self._admins, self._alwaysOn, self._ended):
             flags.discard(nickKey)
         for requests in self._access.values():

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from zope.interface import Attribute, Interface
+from zope.interface import Attribute
 
+from chatd.storage.accountinterfaces import IAccountData
 from chatd.storage.records import APPROVAL, OPEN, RoomSettings, Snapshot
 
 __all__ = ["APPROVAL", "OPEN", "IChatStore", "RoomSettings", "Snapshot"]
@@ -29,10 +30,11 @@ if TYPE_CHECKING:
     from chatd.storage.conversations import Bound, Conversation
 
 
-class IChatStore(Interface):
+class IChatStore(IAccountData):
     """
-    Durable chat state.  Names are given as displayed; the store compares them
-    with L{chatd.core.names.key}, like the service.
+    Durable chat state (what is kept of each registered account beside its
+    password and rooms: L{IAccountData}).  Names are given as displayed;
+    the store compares them with L{chatd.core.names.key}, like the service.
     """
 
     flushInterval = Attribute(
@@ -78,9 +80,9 @@ class IChatStore(Interface):
     def deleteAccount(nick: str) -> Deferred[bool]:
         """
         Delete the account C{nick} and what is kept of it (its memberships,
-        approval requests, read markers and waiting private messages;
-        L{chatd.storage.accountremoval}); whether there was one.  Room
-        messages stay.
+        approval requests, refusals kept for its next login, read markers
+        and waiting private messages; L{chatd.storage.accountremoval});
+        whether there was one.  Room messages stay.
         """
 
     def scramVerifier(nick: str) -> Deferred[str | None]:
@@ -341,55 +343,4 @@ class IChatStore(Interface):
         The private message C{msgid}, stored as sent, waits for its
         recipient's next login after all (their node went away before
         handling it); whether it was found.
-        """
-
-    def readMarkers(nick: str) -> Deferred[list[tuple[str, bool, int]]]:
-        """
-        Registered C{nick}'s read markers, as C{(conversation's name, is a
-        room, milliseconds)}: rooms and private conversations (by the other
-        nickname) it has read up to that moment.
-        """
-
-    def ignoreList(nick: str) -> Deferred[list[str]]:
-        """
-        The masks registered C{nick} ignores (L{chatd.core.ignores}), by key.
-        """
-
-    def saveIgnore(nick: str, mask: str, ignored: bool) -> Deferred[None]:
-        """
-        Registered C{nick} ignores C{mask} from now on (C{ignored}), or no
-        longer; a mask of the same key is one mask.
-        """
-
-    def readMarker(nick: str, target: str, isRoom: bool) -> Deferred[int | None]:
-        """
-        Registered C{nick}'s read marker in room C{target} (C{isRoom}) or in
-        its private conversation with C{target}, or C{None}: none yet.
-        """
-
-    def saveReadMarker(nick: str, target: str, isRoom: bool, millis: int) -> Deferred[int]:
-        """
-        Move registered C{nick}'s read marker in C{target} to C{millis} if
-        that is later than where it is (a marker never moves back); fires
-        with the marker as stored after the call.
-        """
-
-    def adminHash(nick: str) -> Deferred[str | None]:
-        """
-        The argon2 hash of C{nick}'s password if C{nick} is registered and
-        flagged admin, else C{None}: what the admin login checks, in one
-        query.
-        """
-
-    def setAdmin(nick: str, admin: bool) -> Deferred[bool | None]:
-        """
-        Flag registered C{nick} as an administrator, or no longer.  Fires
-        with the flag as it was before, or C{None} (and nothing changes)
-        when C{nick} is not registered.  Changing the password keeps the
-        flag.
-        """
-
-    def admins() -> Deferred[list[str]]:
-        """
-        The display names of the accounts flagged admin, sorted by key.
         """

@@ -29,6 +29,7 @@ from chatd.storage.ignores import MemoryIgnores
 from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import MemoryReadMarkers
 from chatd.storage.redaction import MemoryRedaction
+from chatd.storage.refusals import MemoryRefusals
 from chatd.storage.roomremoval import MemoryRoomRemoval
 from chatd.storage.schema import DEFAULT_ROOMS
 from chatd.storage.scram import MemoryScramVerifiers
@@ -49,6 +50,7 @@ class MemoryChatStore(
     MemoryErasure,
     MemoryExport,
     MemoryIgnores,
+    MemoryRefusals,
     MemoryScramVerifiers,
     MemoryReadMarkers,
     MemoryRedaction,

@@ -298,6 +298,18 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE rooms ADD COLUMN topic_admin INTEGER NOT NULL DEFAULT 0",
         "ALTER TABLE rooms ADD COLUMN stamp TEXT NOT NULL DEFAULT ''",
     ],
+    # 29: the refusals kept for each registered account's next login
+    # (chatd.storage.refusals): an operator refused its request to enter an
+    # approval room while it was away; one per room, the latest.
+    [
+        """CREATE TABLE IF NOT EXISTS refusals (
+            nick_key TEXT NOT NULL REFERENCES accounts (nick_key) ON DELETE CASCADE,
+            room_key TEXT NOT NULL,
+            room TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            refused BIGINT NOT NULL,
+            PRIMARY KEY (nick_key, room_key))""",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

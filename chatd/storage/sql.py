@@ -42,6 +42,7 @@ from chatd.storage.interfaces import IChatStore, RoomSettings, Snapshot
 from chatd.storage.markers import SQLReadMarkers
 from chatd.storage.migration import migrate, saveRoomRow
 from chatd.storage.redaction import SQLRedaction
+from chatd.storage.refusals import SQLRefusals
 from chatd.storage.roomremoval import SQLRoomRemoval
 from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
@@ -69,6 +70,7 @@ class SQLChatStore(
     SQLReadMarkers,
     SQLScramVerifiers,
     SQLRedaction,
+    SQLRefusals,
     SQLRoomRemoval,
     Service,
     SQLSearch,

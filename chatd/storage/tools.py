@@ -61,6 +61,7 @@ TABLES = [
     ),
     ("read_markers", "nick_key, room, target_key, target, millis"),
     ("ignores", "nick_key, mask_key, mask"),
+    ("refusals", "nick_key, room_key, room, reason, refused"),
 ]
 
 

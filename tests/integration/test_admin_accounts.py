@@ -64,6 +64,25 @@ class CheckerTests(AccountsTestCase):
         for name, password in (("alice", "wrong"), ("bob", "bobpw"), ("nobody", "x"), ("b!d", "x")):
             self.assertEqual(expected, self.refusal(name, password), name)
 
+    def test_failedLineNamesOnlyAdministrators(self) -> None:
+        """
+        A failed login's log line names who was tried only if it is an
+        administrator's: a name in the password file, or an account
+        flagged admin (in any spelling).  Any other name, such as a
+        password typed at the name prompt, is not written: the line says
+        an unknown name was tried.
+        """
+        path = Path(self.mktemp())
+        path.write_text("root:$argon2id$unused\n", "utf-8")
+        self.checker.path = path
+        for name in ("root", "ROOT", "alice", "ÀLICE"):
+            self.assertEqual(
+                [f"failed admin login for {name!r} from unknown"], self.failedLines(name, "wrong")
+            )
+        for name in ("bob", "nobody", "Tr0ub4dor&3 secret", "b!d"):
+            lines = self.failedLines(name, "wrong")
+            self.assertEqual(["failed admin login for an unknown name from unknown"], lines)
+
     def test_sameBackOff(self) -> None:
         """
         Failures for an account back off like the file's (after 3 free

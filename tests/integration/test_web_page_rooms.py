@@ -2,7 +2,8 @@
 The page's room list in step with the server, in a real browser against the
 real daemon: a room the user is put in without the page asking (an
 operator's acceptance, an account's automatic rooms) shows as joined, and
-a request an operator refuses says so by the room; made a room's operator
+a request an operator refuses says so by the room, at the account's next
+login if it was refused while the account was away; made a room's operator
 or no longer, the page offers to delete others' messages or not; a
 room operator's kick shows who kicked and why, and the room as left, closed
 to messages until the user joins again; a room deleted says so and offers no
@@ -130,6 +131,35 @@ def test_refused_approval_room(daemon: Daemon) -> None:
         assert not joined(page, "Informatique")
         button.click()
         page.wait(lambda: waitingNote(page, "Informatique") == WAITING)
+    finally:
+        console.close()
+        page.quit()
+
+
+def test_refused_while_away(daemon: Daemon) -> None:
+    """
+    A request an operator refuses while its account has no page open is
+    told at the account's next login: the refusal, with its reason, by
+    the room.
+    """
+    first = Browser(pageURL(daemon))
+    try:
+        first.login("awayweb")
+        first.say("/register awayweb-pass")
+        first.wait(lambda: joined(first, "Général"))
+        first.click('#rooms li[data-room="Informatique"] button')
+        first.wait(lambda: waitingNote(first, "Informatique") == WAITING)
+    finally:
+        first.quit()
+    page = Browser(pageURL(daemon))
+    console = TelnetConsole(daemon.ports["AdminTelnetFactory"], "root", CONSOLE_PASSWORD)
+    try:
+        page.wait(lambda: "connected from" not in console.run("whois awayweb"))
+        reply = console.run("refuse pending awayweb Informatique staff only")
+        assert "refused awayweb's request to enter Informatique" in reply
+        page.login("awayweb", "awayweb-pass")
+        refused = "an operator refused your request to enter Informatique: staff only"
+        page.wait(lambda: waitingNote(page, "Informatique") == refused)
     finally:
         console.close()
         page.quit()

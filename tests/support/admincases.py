@@ -17,10 +17,10 @@ from twisted.cred.error import UnauthorizedLogin
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import Clock
 from twisted.internet.testing import StringTransport
-from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
+from twisted.logger import ILogObserver, LogEvent, formatEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.admin.accountcheck import accountAdminCheck
+from chatd.admin.accountcheck import addAccountAdmins
 from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AdminChecker
 from chatd.admin.shell import ConsoleLineProtocol
@@ -89,12 +89,8 @@ class AccountsTestCase(SynchronousTestCase):
         for nick, password in (("Alice", "alicepw"), ("bob", "bobpw")):
             self.successResultOf(self.service.persistence.accounts.register(nick, password))  # type: ignore[union-attr]
         self.successResultOf(self.store.setAdmin("alice", True))
-        self.checker = AdminChecker(
-            Path("unused"),
-            self.clock,
-            [accountAdminCheck(self.service.persistence)],  # type: ignore[arg-type]
-            verifier=fakeVerify,
-        )
+        self.checker = AdminChecker(Path("unused"), self.clock, verifier=fakeVerify)
+        addAccountAdmins(self.checker, self.service.persistence)  # type: ignore[arg-type]
 
     def mktemp(self) -> str:
         """
@@ -127,3 +123,17 @@ class AccountsTestCase(SynchronousTestCase):
         finally:
             globalLogPublisher.removeObserver(observer)
         return str(failure.value), [e["log_format"] for e in logged if "log_format" in e]
+
+    def failedLines(self, name: str, password: str) -> list[str]:
+        """
+        Log in as C{name} with a bad C{password}: the lines logged, as
+        they read.
+        """
+        logged: list[LogEvent] = []
+        observer = cast(ILogObserver, logged.append)
+        globalLogPublisher.addObserver(observer)
+        try:
+            self.failureResultOf(self.check(name, password), UnauthorizedLogin)
+        finally:
+            globalLogPublisher.removeObserver(observer)
+        return [formatEvent(event) for event in logged if "log_format" in event]

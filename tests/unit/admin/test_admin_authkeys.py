@@ -111,6 +111,21 @@ class KeyCheckerTests(SynchronousTestCase):
         )
         self.assertIs(self.check(credentials(b"bob", self.alice))[0], UnauthorizedLogin)
 
+    def test_unknownNameNotLogged(self) -> None:
+        """
+        A key login, or a question, for a name the file does not list logs
+        that an unknown name was tried, not the name (it may be a password
+        typed for a name).
+        """
+        typed = credentials(b"hunter2 pass", self.alice)
+        result, log = self.check(typed)
+        print_ = fingerprint(self.alice)
+        failed = f"failed admin key login for an unknown name from 192.0.2.7 (key {print_})"
+        self.assertEqual((result, log), (UnauthorizedLogin, [failed]))
+        asked = self.check(credentials(b"hunter2 pass", self.alice, False))
+        offered = f"admin key {print_} offered for an unknown name from 192.0.2.7 is not listed"
+        self.assertEqual(asked, (UnauthorizedLogin, [offered]))
+
     def test_badSignature(self) -> None:
         """
         A listed key with a signature it did not make is refused.

@@ -253,3 +253,86 @@ class MissedEndingTests(ApprovalNodes):
         self.assertIn("pupil3 ", listed)
         self.assertNotIn("pupil1 ", listed)
         self.assertEqual([], waitingFor(self.a.service, pupil))
+
+
+class KeptRefusalTests(ApprovalNodes):
+    """
+    A request refused on one node while its asker, an account, is
+    connected to no node is told at its next login on any node, once
+    (L{chatd.core.keptrefusals}); one refused while it is connected to
+    another node is told there, and not kept.
+    """
+
+    def asking(self) -> RecordingParticipant:
+        """
+        C{pupil1}, an account signed in on node A, waits to enter
+        C{Informatique}.
+        """
+        pupil = self.a.user("pupil1")
+        self.successResultOf(self.a.service.register(pupil, "sesame"))
+        self.settle()
+        self.failureResultOf(
+            self.a.outcome(self.a.service.enter, pupil, "Informatique"), errors.PendingApproval
+        )
+        self.settle()
+        return pupil
+
+    def refusals(self, who: RecordingParticipant) -> list[tuple[str, str]]:
+        return [(e.room, e.reason) for e in who.events if isinstance(e, RequestRefused)]
+
+    def test_toldAtLoginOnAnotherNode(self) -> None:
+        """
+        Asked on node A, refused on node B while away: the next login, on
+        A, is told, and the one after, on B, is not.
+        """
+        self.a.service.disconnect(self.asking())
+        self.settle()
+        self.run_(self.b, "refuse pending pupil1 Informatique not this term")
+        back = self.a.user("pupil1", password="sesame")
+        self.settle()
+        self.assertEqual([("Informatique", "not this term")], self.refusals(back))
+        self.a.service.disconnect(back)
+        self.settle()
+        again = self.b.user("pupil1", password="sesame")
+        self.settle()
+        self.assertEqual([], self.refusals(again))
+
+    def test_connectedElsewhereToldThere(self) -> None:
+        """
+        Refused on node B while connected to node A: told on A at once,
+        once, and nothing is kept for the next login.
+        """
+        pupil = self.asking()
+        self.run_(self.b, "refuse pending pupil1 Informatique not this term")
+        self.assertEqual([("Informatique", "not this term")], self.refusals(pupil))
+        self.assertEqual([], self.successResultOf(self.store.takeRefusals("pupil1")))
+
+    def test_leftJustBeforeRefusal(self) -> None:
+        """
+        Refused on node A, which has not yet heard that the account's only
+        connection, on node B, closed: B, which sees it away, keeps the
+        refusal, and the next login, on A, is told it, once.
+        """
+        pupil = self.b.user("pupil1")
+        self.successResultOf(self.b.service.register(pupil, "sesame"))
+        self.settle()
+        self.failureResultOf(
+            self.b.outcome(self.b.service.enter, pupil, "Informatique"), errors.PendingApproval
+        )
+        self.settle()
+        self.a.hold()
+        self.b.service.disconnect(pupil)
+        self.settle()
+        self.assertIsNotNone(self.a.service.find("pupil1"))  # A still sees them on B
+        reply = self.a.outcome(
+            AdminConsole(self.a.service, "root").execute,
+            "refuse pending pupil1 Informatique not this term",
+        )
+        self.settle()
+        self.a.release()
+        self.settle()
+        self.assertIn("refused pupil1's request", self.successResultOf(reply))
+        self.assertEqual([], self.refusals(pupil))
+        back = self.a.user("pupil1", password="sesame")
+        self.settle()
+        self.assertEqual([("Informatique", "not this term")], self.refusals(back))
