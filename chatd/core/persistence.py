@@ -35,6 +35,7 @@ from chatd.core.names import key, normalize
 from chatd.core.operators import reservedNames, warnUnregistered, warnUnregisteredGrants
 from chatd.core.readmarkers import ReadMarkers
 from chatd.core.storedlogin import StoredLogin
+from chatd.core.storedrules import RulesWriter
 from chatd.core.writes import PendingWrites
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
@@ -65,6 +66,7 @@ class Persistence:
     @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
     @ivar replays: the history offered on entering a room (L{EntryReplays}).
     @ivar login: a login's steps that need the store (L{StoredLogin}).
+    @ivar rulesWriter: writes rooms' operator settings (L{RulesWriter}).
     """
 
     log = Logger()
@@ -91,6 +93,7 @@ class Persistence:
         self.replays = EntryReplays(self)
         self.accountRooms = AccountRooms(self)
         self.login = StoredLogin(self)
+        self.rulesWriter = RulesWriter(self)
         self.writes = PendingWrites("chat store write failed")  # an administrator's, awaited
 
     def share(

@@ -24,7 +24,8 @@ class Room:
     """
     A room's name as created and its members, in the order they entered
     (C{entered}: each member's nick key to the moment its entry carried);
-    its stored C{settings}, and for an approval room the nick keys that
+    its stored C{settings} (C{storedRules}: the operator settings the store
+    confirmed holding, L{savedRules}), and for an approval room the nick keys that
     asked to enter (C{pending}, to their display nick; C{requestedAt}, to
     when they asked, if known) or were accepted.
     C{ops} and C{voiced}: the nick keys of its operators and voiced members
@@ -38,6 +39,7 @@ class Room:
         "members",
         "entered",
         "settings",
+        "storedRules",
         "pending",
         "requestedAt",
         "approved",
@@ -58,6 +60,7 @@ class Room:
         self.members = Members()
         self.entered: dict[str, float] = {}
         self.settings = RoomSettings(name, OPEN)
+        self.storedRules = ""
         self.pending: dict[str, str] = {}
         self.requestedAt: dict[str, int] = {}
         self.approved: set[str] = set()
@@ -219,10 +222,12 @@ class Room:
     def adopt(self, settings: RoomSettings) -> None:
         """
         Take the stored C{settings} (and the name as stored), but the newer
-        of the two stamps (L{keepStamp}): a stamp is never taken back.
+        of the two stamps (L{keepStamp}): a stamp is never taken back.  The
+        store holds their rules (L{storedRules}).
         """
         settings.stamp = max(settings.stamp, self.settings.stamp)
         self.name, self.settings = settings.name, settings
+        self.storedRules = settings.rules
 
     def keepStamp(self, stamp: list[Any]) -> None:
         """
@@ -274,16 +279,18 @@ class Room:
         self.settings.name = self.name
         return self.settings
 
-    def rulesChanged(self) -> str | None:
+    def rulesUnstored(self) -> str | None:
         """
-        The operator settings (L{savedRules}) if they changed since last
-        asked, now recorded in C{settings}; C{None} if they did not.
+        The operator settings (L{savedRules}) if the store has not confirmed
+        holding them (L{storedRules}), else C{None}.  They are put in
+        C{settings}, so any write of the room's settings carries the newest.
         """
-        rules = self.savedRules()
-        if rules == self.settings.rules:
-            return None
-        self.settings.rules = rules
-        return rules
+        rules = self.settings.rules = self.savedRules()
+        return None if rules == self.storedRules else rules
+
+    def rulesStored(self, rules: str) -> None:
+        """The store confirmed it holds C{rules} (L{savedRules} as they were)."""
+        self.storedRules = rules
 
     # Modes
 

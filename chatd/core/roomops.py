@@ -104,13 +104,14 @@ class RoomOps:
 
     def saveRules(self, room: Room) -> None:
         """
-        Store C{room}'s operator settings (modes, key, masks) if they
-        changed, so a restart keeps them; a failure is logged (an outage
-        of the database by the store, without a traceback), the change
-        holds in memory.
+        Store C{room}'s operator settings (modes, key, masks) if the store
+        does not hold them yet, so a restart keeps them; the change holds
+        in memory meanwhile, and a write the database refused is done again
+        once it answers (L{chatd.core.storedrules}).
         """
-        if room.rulesChanged() is not None:
-            self._save(room)
+        persistence = self.service.storeOf(room)
+        if persistence is not None:
+            persistence.rulesWriter.save(room)
 
     def saveApplied(self, room: Room) -> None:
         """
@@ -120,11 +121,6 @@ class RoomOps:
         """
         persistence = self.service.storeOf(room)
         if persistence is not None and not persistence.sharedStore:
-            self._save(room)
-
-    def _save(self, room: Room) -> None:
-        persistence = self.service.storeOf(room)
-        if persistence is not None:
             d = persistence.store.saveRoom(room.settings, self.service.now())
             persistence.background(d, f"storing {room.name}'s settings")
 
