@@ -10,7 +10,9 @@ command's own reply (C{381} and C{MODE nick +o}, or C{MODE nick -o})
 waits for the other cluster nodes to hear of it.  Clients and servers
 expect the reply to the command first: this connection's share of the
 channels' change is kept while the change is made (L{keptForReply}) and
-sent after the reply (L{sendAfterReply}); everyone else sees it at once.
+sent after the reply (L{sendAfterReply}); everyone else sees it at once,
+the person's other connections after their own C{MODE nick +o} or C{-o}
+(the user mode changes before the rights do).
 """
 
 from __future__ import annotations

@@ -215,14 +215,11 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     before = irc.userModes
     modes = set(before)
     unknown = False
-    shown: list[bytes] = []  # the channels' -o, after the reply
     for char in args[0]:
         if char in "+-":
             adding = char == "+"
         elif char == "o":  # only OPER gives it; anyone may drop it
-            if not adding and "o" in modes:
-                giveUp = partial(giveUpSessionOperator, irc.service, irc.participant)
-                shown = keptForReply(irc, giveUp)
+            if not adding:
                 modes.discard("o")
         elif char not in USER_MODES:
             unknown = True
@@ -233,6 +230,9 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     removed = [char for char in named if char in before and char not in modes]
     now = irc.factory.clock.seconds()
     changeUserModes(irc.service.people, irc.participant, "".join(added), "".join(removed), now)
+    shown: list[bytes] = []  # the channels' -o, after the reply (after MODE nick -o everywhere)
+    if "o" in removed:
+        shown = keptForReply(irc, partial(giveUpSessionOperator, irc.service, irc.participant))
     if unknown:
         irc.numeric(N.ERR_UMODEUNKNOWNFLAG, "Unknown MODE flag")
     change = spelled("".join(added), "".join(removed))

@@ -50,9 +50,10 @@ def onOper(irc: IRCSession, message: Message) -> Any:
     def granted(_: object) -> MaybeDeferred[None]:
         people = irc.service.people
         person = people.personOf(irc.participant)  # the rights are the person's
+        # Its other connections are shown their MODE nick +o before the channels' +o.
+        changeUserModes(people, irc.participant, "o", "", irc.factory.clock.seconds())
         shown = keptForReply(irc, lambda: irc.service.grantOperator(person, name))
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
-        changeUserModes(people, irc.participant, "o", "", irc.factory.clock.seconds())
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
         return afterHeard(irc.service.observer, lambda: answer(shown))  # once they do
 

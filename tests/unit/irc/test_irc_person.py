@@ -143,7 +143,7 @@ class IRCPersonTests(IRCStoreTestCase):
     def test_operIsThePersons(self) -> None:
         """
         C{OPER} on one connection makes the person an operator: the other
-        is shown C{MODE +o} and acts as one; the console's C{deop} ends it
+        is shown C{MODE +o} (before her channel's) and acts as one; the console's C{deop} ends it
         on both, each told C{-o} (and shown her status in her channel
         change); C{MODE alice -o} from either drops it.
         """
@@ -152,7 +152,7 @@ class IRCPersonTests(IRCStoreTestCase):
         phone, tp = self.signIn("alice", "sesame")
         self.send(phone, tp, "OPER operuser operpassword")
         shown = [m.params for m in self.send(laptop, tl)]
-        self.assertEqual(shown, [["#Général", "+o", "alice"], ["alice", "+o"]])
+        self.assertEqual(shown, [["alice", "+o"], ["#Général", "+o", "alice"]])
         self.assertTrue(self.service.isOperator(laptop))
         self.assertEqual(self.mode(laptop, tl), ["+o"])
         self.successResultOf(Consoles(self.service)("root").execute("deop alice"))
@@ -165,7 +165,8 @@ class IRCPersonTests(IRCStoreTestCase):
             self.assertEqual(self.mode(proto, t), ["+"])
         self.send(phone, tp, "OPER operuser operpassword")
         self.send(laptop, tl, "MODE alice -o")
-        self.assertEqual([m.params for m in self.send(phone, tp)][-1], ["alice", "-o"])
+        dropped = [m.params for m in self.send(phone, tp)]
+        self.assertEqual(dropped, [["alice", "-o"], ["#Général", "-o", "alice"]])
         self.assertFalse(self.service.isOperator(phone))
 
     def test_identifyTakesThePersonsModes(self) -> None:
