@@ -87,10 +87,15 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         @raise Banned: the participant's address is in a banned network.
         """
 
-    def disconnect(participant: IParticipant, reason: str = "") -> None:
+    def disconnect(
+        participant: IParticipant, reason: str = "", cause: ChatError | None = None
+    ) -> None:
         """
         Forget a connection: it leaves its rooms (others are told, with
         C{reason}) and its nickname becomes free.  Safe to call twice.
+        C{cause}, the error that ends the session when the chat or an
+        administrator ends it (a kick, a ban, a kill), is what the metrics
+        file it under, rather than words of C{reason}.
         """
 
     def login(

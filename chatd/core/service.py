@@ -152,14 +152,16 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.people.connected(participant)
         self.loginDeadlines.connected(participant)
 
-    def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+    def disconnect(
+        self, participant: IParticipant, reason: str = "", cause: errors.ChatError | None = None
+    ) -> None:
         reason = partingWords(reason)  # a leaving user's words cannot be refused
         self.loginDeadlines.closed(participant)
         self.registry.creatorGone(participant)
         # Logged out first: its rooms hear it leave as the account it was.
         self.logins.logout(participant, reason)
         if self.people.closed(participant):
-            self.stats.disconnected(participant.protocolName, reason)
+            self.stats.disconnected(participant.protocolName, reason, cause)
 
     def login(
         self,
