@@ -111,7 +111,9 @@ class ChatService(RoomFacade, AdminFacade, Service):
         #: Each connection's deadline to log in (C{--login-timeout}; none by default here).
         self.loginDeadlines = LoginDeadlines(self)
         self.stats = ChatStats()
-        for name in rooms:
+        #: The rooms each option makes at every start (a reload sets C{rooms} anew).
+        self.startRooms = {"rooms": tuple(rooms), "autojoin": tuple(autojoin)}
+        for name in self.startRooms["rooms"]:
             self.registry.create(name)
         self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
         self.moderation = Moderation(clock, self.people.operatorKeys)
