@@ -91,11 +91,8 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         participant: IParticipant, reason: str = "", cause: ChatError | None = None
     ) -> None:
         """
-        Forget a connection: it leaves its rooms (others are told, with
-        C{reason}) and its nickname becomes free.  Safe to call twice.
-        C{cause}, the error that ends the session when the chat or an
-        administrator ends it (a kick, a ban, a kill), is what the metrics
-        file it under, rather than words of C{reason}.
+        Forget a connection: it leaves its rooms (others are told, with C{reason}) and its
+        nickname is free; safe twice.  C{cause}, the kick, ban or kill, labels its metrics.
         """
 
     def login(
