@@ -115,7 +115,8 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.startRooms = {"rooms": tuple(rooms), "autojoin": tuple(autojoin)}
         for name in self.startRooms["rooms"]:
             self.registry.create(name)
-        self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
+        made = (self.registry.ensure(name)[0].name for name in self.startRooms["autojoin"])
+        self.autojoin = tuple(made)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.moderation.loading.afterLoad = lambda: warnUnregisteredGrants(self)
         self.moderation.changingRights = lambda by: relayedRights(self, by)
