@@ -3,8 +3,9 @@
 The configuration file: a flat TOML table whose keys are the long option
 names (C{max-clients = 500}).  It gives the options their values before the
 command line is read, so the command line overrides it.  The file is read
-with the standard library's C{tomllib}; an unknown key or a value of the
-wrong type is refused with one line naming the key.
+with the standard library's C{tomllib}; an unknown key, a value of the
+wrong type or a line that is not TOML is refused with one line naming the
+key (and, for the last, the line).
 """
 
 from __future__ import annotations
@@ -135,9 +136,13 @@ def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]
     """
     try:
         with open(path, "rb") as stream:
-            table = tomllib.load(stream)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+            text = stream.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
         raise usage.UsageError(f"config file {path}: {error}") from error
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise usage.UsageError(f"config file {path}: {notToml(text, error)}") from error
     specs = {spec.name: spec for spec in optionSpecs(options)}
     values = {}
     for name, value in table.items():
@@ -149,6 +154,33 @@ def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]
         except (ValueError, TypeError) as error:
             raise usage.UsageError(f"config file {path}: key {name!r}: {error}") from error
     return values
+
+
+#: Where tomllib's message says it stopped reading.
+_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+#: The key a line of TOML sets, bare or quoted.
+_KEY = re.compile(r'^\s*([A-Za-z0-9_.-]+|"[^"]*")\s*=')
+
+
+def notToml(text: str, error: tomllib.TOMLDecodeError) -> str:
+    """
+    Why C{text} is not TOML, naming the line, the key it sets and the line
+    itself: tomllib's own message names only a line and a column, which an
+    operator must then count to.
+    """
+    message = str(error)
+    position = _POSITION.search(message)
+    if position is None:
+        return f"not valid TOML: {message}"
+    number, column = int(position.group(1)), position.group(2)
+    reason = f"not valid TOML ({message[: position.start()]} at column {column})"
+    lines = text.splitlines()
+    if not 0 < number <= len(lines):
+        return f"line {number}: {reason}"
+    line = lines[number - 1].strip()
+    key = _KEY.match(line)
+    where = f"line {number}, key {key.group(1).strip(chr(34))!r}" if key else f"line {number}"
+    return f"{where}: {reason}: {line[:100]}"
 
 
 def blamed(message: str, path: str | None, values: dict[str, Any], arguments: Sequence[str]) -> str:

@@ -185,7 +185,16 @@ def liveRooms(reloader: Reloader, chat: ChatService) -> None:
     """
     A reload creates the rooms added to C{rooms}; those taken out stay.
     """
-    reloader.onChange(("rooms",), lambda new: addRooms(chat, new["rooms"]))
+    reloader.onChange(("rooms",), lambda new: reloadRooms(chat, new["rooms"]))
+
+
+def reloadRooms(chat: ChatService, names: list[str]) -> None:
+    """
+    The C{rooms} a reload reads: made if new, and what a deleted room's
+    warning that it comes back at the next start (L{chatd.core.roomremoval.remadeBy}) asks.
+    """
+    chat.startRooms["rooms"] = tuple(names)
+    addRooms(chat, names)
 
 
 def configureWeb(web: GuardedSite, options: Options) -> None:

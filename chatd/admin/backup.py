@@ -12,9 +12,12 @@ that a restore refuses a damaged or incomplete backup.
 
 The message journal (L{chatd.storage.journal}) is copied before the
 databases: a message it lets go of meanwhile is in the database by then, so
-the backup holds every message up to its end, the journal's ones written
-at the restored daemon's start (copied after, the journal could miss what
-the database copy missed too, and leave a hole).
+the backup holds every message acknowledged before it started, the
+journal's ones written at the restored daemon's start (copied after, the
+journal could miss what the database copy missed too, and leave a hole).
+A message acknowledged after the journal's copy is in the backup only if
+the daemon wrote it to the database before the database's copy: the last
+batch window before the backup ends may be in neither.
 """
 
 from __future__ import annotations

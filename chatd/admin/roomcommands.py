@@ -154,9 +154,11 @@ class RoomCommands(ConsoleViews):
         deleted = self.service.deleteRoom(self._room(room), Administrator(self.who), reason.strip())
         self.moderation.audit(self.who, f"delete room {deleted.name} {reason.strip()}".rstrip())
         reply = f"deleted {deleted.name}: {deleted.removed} member(s) removed"
-        if deleted.autojoin:
+        if deleted.remadeBy:
+            options = " and ".join(deleted.remadeBy)
+            naming = "option names" if len(deleted.remadeBy) == 1 else "options name"
             reply += (
-                f"\nnote: the autojoin option names {deleted.name}: it is made again at the next"
+                f"\nnote: the {options} {naming} {deleted.name}: it is made again at the next"
                 " start unless you take it out of the configuration"
             )
         return reply

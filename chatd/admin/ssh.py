@@ -23,7 +23,7 @@ from twisted.conch.openssh_compat.primes import parseModuliFile
 from twisted.conch.ssh import userauth
 from twisted.conch.ssh.common import getNS
 from twisted.conch.ssh.keys import Key
-from twisted.conch.ssh.session import SSHSession, SSHSessionProcessProtocol
+from twisted.conch.ssh.session import SSHSession
 from twisted.conch.ssh.transport import DISCONNECT_BY_APPLICATION, SSHServerTransport
 from twisted.cred.error import UnauthorizedLogin
 from twisted.cred.portal import Portal
@@ -37,6 +37,7 @@ from chatd.admin.commands import AdminConsole
 from chatd.admin.credentials import AddressedCredentials
 from chatd.admin.outcome import Refusal
 from chatd.admin.shell import ConsoleShell, peerHost
+from chatd.admin.sshquiet import CHANNEL_LOG, TRANSPORT_LOG, ConsoleConnection, QuietSessionProcess
 from chatd.quietlog import loggerWithout
 
 HOST_KEY = "ssh_host_ed25519_key"
@@ -153,15 +154,17 @@ class ConsoleChannel(SSHSession):
     command on the ssh command line never reaches the log.  Conch logs
     each one in full at info level, and a console command may end with a
     password (C{add account pupil Pw}); the audit trail says what was done.
+    Nor do its opening, exit code and close (L{chatd.admin.sshquiet}).
     """
 
     log = Logger()
+    _log = CHANNEL_LOG
 
     def request_exec(self, data: bytes) -> int:
         if self.client is not None:  # as Conch: one shell or command per session
             self.log.error("a second shell or command asked on one SSH session: refused")
             return 0
-        process = SSHSessionProcessProtocol(self)
+        process = QuietSessionProcess(self)
         self.session = ISession(self.avatar)  # (told of end of input and of the close)
         try:
             self.session.execCommand(process, getNS(data)[0])
@@ -328,12 +331,26 @@ class DeadlineTransport(SSHServerTransport):
             super().receiveError(reasonCode, description)
 
 
-def withLoginDeadline(factory: F, clock: IReactorTime, timeout: float | None) -> F:
+class ConsoleTransport(DeadlineTransport):
+    """
+    The SSH console's connections: no line when one ends as it should
+    (L{chatd.admin.sshquiet}); the administrator's login has its line.
+    """
+
+    _log = TRANSPORT_LOG
+
+
+def withLoginDeadline(
+    factory: F,
+    clock: IReactorTime,
+    timeout: float | None,
+    transport: type[DeadlineTransport] = DeadlineTransport,
+) -> F:
     """
     Make C{factory}'s connections close if not logged in after C{timeout}
-    seconds (L{DeadlineTransport}); C{None}: conch's own limit.
+    seconds (a L{DeadlineTransport}); C{None}: conch's own limit.
     """
-    factory.protocol = DeadlineTransport
+    factory.protocol = transport
     factory.clock = clock  # type: ignore[attr-defined]
     factory.loginTimeout = timeout  # type: ignore[attr-defined]
     return factory
@@ -365,4 +382,6 @@ def consoleSSHFactory(
     C{checkers} of its ways in (passwords, keys).
     """
     realm = ConsoleSSHRealm(makeConsole, clock)
-    return withHostKey(AdminSSHFactory(Portal(realm, checkers)), key)  # type: ignore[arg-type]
+    factory = withHostKey(AdminSSHFactory(Portal(realm, checkers)), key)  # type: ignore[arg-type]
+    factory.services = {**factory.services, b"ssh-connection": ConsoleConnection}
+    return factory

@@ -306,7 +306,9 @@ class ConsoleViews:
             if elsewhere:
                 lines[-1] += f" as {nick}; signed in to the account as {', '.join(elsewhere)}"
             renamed = renamedFrom(self.service, nick)
-            if renamed is not None:
+            # A sign-in under another nickname takes it as a rename would:
+            # where it led, the account's connections say already.
+            if renamed is not None and key(renamed.name) not in {key(e) for e in elsewhere}:
                 lines[-1] += f"; {renamed.text} ({whereabouts(self.service, renamed)})"
         else:
             if isAbsentAnywhere(target, self.service.observer):

@@ -27,7 +27,7 @@ from chatd.admin.credentials import AdminChecker, readPasswords
 from chatd.admin.manhole import manholeFactory
 from chatd.admin.sanctionload import SanctionLoading
 from chatd.admin.shell import ConsoleLineProtocol
-from chatd.admin.ssh import consoleSSHFactory, hostKey, withLoginDeadline
+from chatd.admin.ssh import ConsoleTransport, consoleSSHFactory, hostKey, withLoginDeadline
 from chatd.admin.telnet import AdminTelnetFactory, ConsoleTelnetRealm
 from chatd.core.gate import PasswordGate
 from chatd.core.roles import IAdministration
@@ -220,7 +220,7 @@ def addAdminServices(
             checkers.append(checker)
         if options["admin-ssh"]:
             ssh = consoleSSHFactory(makeConsole, checkers, key, reactor)
-            withLoginDeadline(ssh, reactor, options["admin-login-timeout"])
+            withLoginDeadline(ssh, reactor, options["admin-login-timeout"], ConsoleTransport)
             console = listen(
                 reloader, "admin console (SSH)", options["admin-ssh"], ssh, reactor, SSH_CONSOLE
             )

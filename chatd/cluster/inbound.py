@@ -241,8 +241,9 @@ class Inbound(RoomMessages):
             return
         if fields.get("ab") and not all(isinstance(c, Absent) for c in connectionsOf(user)):
             return  # taken over as absent, but a connection came back here meanwhile
-        self.service.disconnect(user, fields["r"])
-        user.disconnect(_error(fields.get("e", ""), fields["r"]))
+        error = _error(fields.get("e", ""), fields["r"])
+        self.service.disconnect(user, fields["r"], error)
+        user.disconnect(error)
 
     def remote_mod(self, node: str, fields: dict[str, Any]) -> None:
         for handler in list(self._moderation):

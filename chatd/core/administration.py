@@ -147,7 +147,7 @@ class Administration:
         its next login.
         """
         nick = participant.nick
-        self.service.disconnect(participant, error.text)
+        self.service.disconnect(participant, error.text, error)
         participant.disconnect(error)
         persistence = self.service.persistence
         if nick is not None and persistence is not None:

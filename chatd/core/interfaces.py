@@ -87,10 +87,12 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         @raise Banned: the participant's address is in a banned network.
         """
 
-    def disconnect(participant: IParticipant, reason: str = "") -> None:
+    def disconnect(
+        participant: IParticipant, reason: str = "", cause: ChatError | None = None
+    ) -> None:
         """
-        Forget a connection: it leaves its rooms (others are told, with
-        C{reason}) and its nickname becomes free.  Safe to call twice.
+        Forget a connection: it leaves its rooms (others are told, with C{reason}) and its
+        nickname is free; safe twice.  C{cause}, the kick, ban or kill, labels its metrics.
         """
 
     def login(

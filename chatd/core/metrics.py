@@ -20,6 +20,8 @@ from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from chatd.core import errors
+
 if TYPE_CHECKING:
     from twisted.internet.defer import Deferred
 
@@ -28,7 +30,8 @@ if TYPE_CHECKING:
 #: Disconnect reasons are free text ("kicked by alice: spam", "too slow
 #: reading, output limit exceeded"); metrics need a small fixed set of labels.
 #: A reason is filed under the label of the earliest of these words in it
-#: (so a kick whose message mentions flooding is still a kick).
+#: (so a kick whose message mentions flooding is still a kick), unless the
+#: session was ended by one of L{_CAUSE_LABELS}.
 _REASON_WORDS = {
     "quit": "quit",
     "closed": "closed",
@@ -44,19 +47,32 @@ _REASON_WORDS = {
 }
 _REASON = re.compile("|".join(_REASON_WORDS), re.IGNORECASE)
 
+#: The label of a session ended by one of these errors, whatever words the
+#: reason typed with it holds: an administrator's kick, ban or kill (a kill
+#: "for flooding" is not a flood disconnect).
+_CAUSE_LABELS: dict[type[errors.ChatError], str] = {
+    errors.Kicked: "kicked",
+    errors.Banned: "banned",
+    errors.Killed: "killed",
+}
+
 #: Every label L{reasonLabel} returns.
-DISCONNECT_REASONS = frozenset(_REASON_WORDS.values()) | {"other"}
+DISCONNECT_REASONS = frozenset(_REASON_WORDS.values()) | set(_CAUSE_LABELS.values()) | {"other"}
 
 #: Upper bounds (seconds) of the store write latency histogram buckets.
 STORE_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
-def reasonLabel(reason: str) -> str:
+def reasonLabel(reason: str, cause: errors.ChatError | None = None) -> str:
     """
-    The metrics label for a free-text disconnect C{reason}: see
-    L{_REASON_WORDS}; an empty reason is C{"closed"}, one with none of the
-    words C{"other"}.
+    The metrics label for a disconnect: that of its C{cause}, the error that
+    ended the session, if L{_CAUSE_LABELS} has one; else from the free-text
+    C{reason}, see L{_REASON_WORDS}: an empty reason is C{"closed"}, one
+    with none of the words C{"other"}.
     """
+    for kind, label in _CAUSE_LABELS.items():
+        if isinstance(cause, kind):
+            return label
     if not reason:
         return "closed"
     found = _REASON.search(reason)
@@ -122,12 +138,14 @@ class ChatStats:
         """
         self.framesOut[protocol] += frames
 
-    def disconnected(self, protocol: str, reason: str) -> None:
+    def disconnected(
+        self, protocol: str, reason: str, cause: errors.ChatError | None = None
+    ) -> None:
         """
-        A C{protocol} connection closed, for C{reason} (free text, see
-        L{reasonLabel}).
+        A C{protocol} connection closed, for C{reason} (free text) or ended
+        by C{cause} (see L{reasonLabel}).
         """
-        self.disconnects[protocol, reasonLabel(reason)] += 1
+        self.disconnects[protocol, reasonLabel(reason, cause)] += 1
 
     def storeWrite(self, seconds: float) -> None:
         """

@@ -52,14 +52,26 @@ class RoomDeleted(Membership):
 @dataclass(frozen=True)
 class Deleted:
     """
-    A room deleted: its C{name}, how many members were C{removed}, and
-    whether the service's C{--autojoin} rooms named it (the option makes
-    it again at the next start unless it is taken out).
+    A room deleted: its C{name}, how many members were C{removed}, and the
+    options that make it again at the next start unless it is taken out of
+    them (L{remadeBy}), for the console to say so.
     """
 
     name: str
     removed: int
-    autojoin: bool
+    remadeBy: tuple[str, ...]
+
+
+def remadeBy(service: ChatService, room: str) -> tuple[str, ...]:
+    """
+    The options (C{rooms}, C{autojoin}) whose configured rooms name
+    C{room}: each makes it at every start, so a deleted room comes back.
+    """
+    return tuple(
+        option
+        for option, names in service.startRooms.items()
+        if key(room) in {key(name) for name in names}
+    )
 
 
 def deleteRoom(service: ChatService, room: str, by: str, reason: str = "") -> Deleted:
@@ -77,12 +89,11 @@ def deleteRoom(service: ChatService, room: str, by: str, reason: str = "") -> De
         raise errors.InvalidGroup()
     target = service.registry.get(name)
     checkShortText(reason, "reason")
-    autojoin = key(target.name) in {key(other) for other in service.autojoin}
     removed = removeRoom(service, target, by, reason)
     if service.observer is not None:
         service.observer.roomDeleted(target.name, by, reason)
     forget(service, target.name)
-    return Deleted(target.name, removed, autojoin)
+    return Deleted(target.name, removed, remadeBy(service, target.name))
 
 
 def removeRoom(service: ChatService, target: Room, by: str, reason: str) -> int:

@@ -111,9 +111,12 @@ class ChatService(RoomFacade, AdminFacade, Service):
         #: Each connection's deadline to log in (C{--login-timeout}; none by default here).
         self.loginDeadlines = LoginDeadlines(self)
         self.stats = ChatStats()
-        for name in rooms:
+        #: The rooms each option makes at every start (a reload sets C{rooms} anew).
+        self.startRooms = {"rooms": tuple(rooms), "autojoin": tuple(autojoin)}
+        for name in self.startRooms["rooms"]:
             self.registry.create(name)
-        self.autojoin = tuple(self.registry.ensure(name)[0].name for name in autojoin)
+        made = (self.registry.ensure(name)[0].name for name in self.startRooms["autojoin"])
+        self.autojoin = tuple(made)
         self.moderation = Moderation(clock, self.people.operatorKeys)
         self.moderation.loading.afterLoad = lambda: warnUnregisteredGrants(self)
         self.moderation.changingRights = lambda by: relayedRights(self, by)
@@ -152,14 +155,16 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.people.connected(participant)
         self.loginDeadlines.connected(participant)
 
-    def disconnect(self, participant: IParticipant, reason: str = "") -> None:
+    def disconnect(
+        self, participant: IParticipant, reason: str = "", cause: errors.ChatError | None = None
+    ) -> None:
         reason = partingWords(reason)  # a leaving user's words cannot be refused
         self.loginDeadlines.closed(participant)
         self.registry.creatorGone(participant)
         # Logged out first: its rooms hear it leave as the account it was.
         self.logins.logout(participant, reason)
         if self.people.closed(participant):
-            self.stats.disconnected(participant.protocolName, reason)
+            self.stats.disconnected(participant.protocolName, reason, cause)
 
     def login(
         self,

@@ -25,8 +25,11 @@ def parse(*args: str) -> Options:
     return options
 
 
-def write(path: Path, text: str) -> str:
-    path.write_text(text)
+def write(path: Path, text: str | bytes) -> str:
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
     return str(path)
 
 
@@ -113,10 +116,17 @@ def test_commandLineOverrides(tmp_path: Path) -> None:
         ("turn-budget = -1\n", "key 'turn-budget': --turn-budget must be 0 or more"),
         ('config = "other.toml"\n', "unknown key 'config'"),
         ("[listeners]\nport = 1\n", "unknown key 'listeners'"),
-        ("max-clients = \n", "config file"),
+        ("max-clients = \n", "line 1, key 'max-clients': not valid TOML (Invalid value at column"),
+        (
+            "max-clients = 5\n\nadmin-keys = (not set)\n",
+            "line 3, key 'admin-keys': not valid TOML (Invalid value at column 14):"
+            " admin-keys = (not set)",
+        ),
+        ("[listeners\n", "line 1: not valid TOML (Expected ']'"),
+        (b"motd = '\xff'\n", "can't decode byte 0xff"),
     ],
 )
-def test_refusals(tmp_path: Path, text: str, message: str) -> None:
+def test_refusals(tmp_path: Path, text: str | bytes, message: str) -> None:
     """
     An unknown key, a value of the wrong type or a bad value, and a file
     that is not TOML: one usage error naming the file and the key.

@@ -13,7 +13,7 @@ from pathlib import Path
 from chatd.config import optionSpecs, readConfig
 from chatd.live import LIVE
 from chatd.options import Options
-from chatd.optionsdoc import example, markdown
+from chatd.optionsdoc import EXAMPLES, example, markdown, tomlValue
 from tests.support.daemon import ROOT
 
 REGENERATE = (
@@ -38,22 +38,35 @@ def test_exampleIsCurrent() -> None:
 
 def test_exampleDefaults(tmp_path: Path) -> None:
     """
-    example.toml as shipped sets nothing; with every line uncommented it
-    is a valid file that gives every option its default.
+    example.toml as shipped sets nothing; with every line that sets an
+    option uncommented it is a valid file that gives every option its
+    default, and each option without one its example value.
     """
     text = (ROOT / "example.toml").read_text()
     assert tomllib.loads(text) == {}
     setting = re.compile(r"^# ([a-z-]+ = .*)$", re.MULTILINE)
-    uncommented = "\n".join(
-        line for line in setting.findall(text) if not line.endswith("(not set)")
-    )
     path = tmp_path / "uncommented.toml"
-    path.write_text(uncommented + "\n")
+    path.write_text("\n".join(setting.findall(text)) + "\n")
     values = readConfig(path, Options)
     defaults = Options()
-    assert len(values) > 40
+    names = {spec.name for spec in optionSpecs(Options)} - {"config"}
+    assert set(values) == names
     for name, value in values.items():
-        assert value == defaults[name], name
+        assert value == (defaults[name] if name not in EXAMPLES else EXAMPLES[name]), name
+
+
+def test_exampleSaysWhatIsUnset() -> None:
+    """
+    An option without a default is said to be unset, in a comment that is
+    not a setting, before its example value.
+    """
+    text = example()
+    for spec in optionSpecs(Options):
+        if spec.default is None and spec.name != "config":
+            assert (
+                f"# {spec.name}: not set by default; for example:\n"
+                f"# {spec.name} = {tomlValue(EXAMPLES[spec.name])}\n"
+            ) in text
 
 
 def test_referenceMarksLiveOptions() -> None:

@@ -19,6 +19,7 @@ from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.errors import StoreUnavailable
 from chatd.core.events import KICK, Membership, RoomChange
 from chatd.core.service import ChatService
+from chatd.live import reloadRooms
 from chatd.modstore import MemoryModerationStore
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
@@ -165,6 +166,41 @@ class RoomCommandTests(SynchronousTestCase):
             self.run_("delete room marketing"), "deleted Marketing: 0 member(s) removed"
         )
         self.assertEqual(self.moderation.audit[-1].what, "delete room Marketing")
+
+    def test_deleteConfiguredRoom(self) -> None:
+        """
+        Deleting a room the C{rooms} or C{autojoin} option names, which
+        makes it again at the next start, adds a note naming the options;
+        again after C{add room} made it anew, until a reload takes it out of
+        C{rooms}.
+        """
+        self.service.stopService()
+        self.service = ChatService(
+            self.clock, store=self.store, rooms=["Training", "Both"], autojoin=["Jeux", "both"]
+        )
+        self.service.startService()
+        self.protocol = ConsoleLineProtocol(AdminConsole(self.service, "root"))
+        self.protocol.makeConnection(self.transport)
+        self.transport.clear()
+        note = (
+            "\nnote: the {} {}: it is made again at the next start"
+            " unless you take it out of the configuration"
+        )
+        for room, options in [
+            ("Training", "rooms option names"),
+            ("Jeux", "autojoin option names"),
+            ("Both", "rooms and autojoin options name"),
+        ]:
+            deleted = f"deleted {room}: 0 member(s) removed"
+            self.assertEqual(
+                self.run_(f"delete room {room.lower()}"),
+                deleted + note.format(options, room),
+            )
+            self.assertEqual(self.run_(f"add room {room}"), f"created {room}")
+            self.assertEqual(self.run_(f"delete room {room}"), deleted + note.format(options, room))
+        reloadRooms(self.service, ["Both"])
+        self.run_("add room Training")
+        self.assertEqual(self.run_("delete room Training"), "deleted Training: 0 member(s) removed")
 
     def test_deleteRoomRefused(self) -> None:
         """

@@ -324,13 +324,15 @@ class BridgeTests(SynchronousTestCase):
         op = self.b.user("op", "lobby")
         carol = self.c.user("carol", "lobby")
         self.settle()
-        self.b.service.kick(op, "alice", "spam")
+        self.b.service.kick(op, "alice", "timed out")
         self.settle()
         self.assertIsInstance(alice.disconnectedWith, errors.Killed)  # no timeout
+        # Counted by her node as the kind of action, not by the reason's words.
+        self.assertEqual([r for _, r in self.a.service.stats.disconnects], ["killed"])
         self.assertIsNone(self.a.service.find("alice"))
         self.assertIsNone(self.c.service.find("alice"))
         [gone] = [e for e in carol.events if isinstance(e, Membership) and not e.joined]
-        self.assertEqual(gone.reason, "kicked by op: spam")
+        self.assertEqual(gone.reason, "kicked by op: timed out")
 
     def test_sessionEndedWithAnyError(self) -> None:
         """

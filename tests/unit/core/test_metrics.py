@@ -8,10 +8,13 @@ from __future__ import annotations
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.admin.commands import AdminConsole
 from chatd.core import errors
 from chatd.core.metrics import DISCONNECT_REASONS, ChatStats, reasonLabel
 from chatd.core.service import ChatService
+from chatd.talk.protocol import TalkFactory
 from chatd.testing import RecordingParticipant
+from tests.support.helpers import connect, output
 
 
 class ReasonTests(SynchronousTestCase):
@@ -103,3 +106,46 @@ class ServiceCountTests(SynchronousTestCase):
         self.assertEqual(stats.storeWriteBuckets[4], 1)
         self.assertEqual(stats.storeWriteBuckets[-1], 1)
         self.assertAlmostEqual(stats.storeWriteSum, 30.0204)
+
+
+class AdministratorEndingTests(SynchronousTestCase):
+    """
+    A session an administrator ends is counted by the kind of action, not
+    by the words of the reason typed with it.
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.service = ChatService(self.clock, rooms=["lobby"])
+        self.factory = TalkFactory(self.service, self.clock, floodBurst=None)
+        self.console = AdminConsole(self.service, "root")
+
+    def test_labelByAction(self) -> None:
+        """
+        C{kill}, C{kick} and C{ban} on the console, each with a reason that
+        names another label, count C{killed}, C{kicked} and C{banned}.
+        """
+        for command, nick in [
+            ("kill frank flooding", "frank"),
+            ("kick grace 10 too slow, timed out", "grace"),
+            ("ban heidi quit flooding", "heidi"),
+        ]:
+            proto, transport = connect(self.factory, self.clock)
+            output(transport, self.clock)
+            proto.dataReceived(nick.encode() + b"\r\n")
+            output(transport, self.clock)
+            self.successResultOf(self.console.execute(command))
+            self.assertTrue(transport.disconnecting, command)
+            proto.connectionLost(None)
+        self.assertEqual(
+            dict(self.service.stats.disconnects),
+            {("talk", "killed"): 1, ("talk", "kicked"): 1, ("talk", "banned"): 1},
+        )
+
+    def test_ownWordsStillCount(self) -> None:
+        """
+        A reason the chat gives without an administrator is still read for
+        its telling word.
+        """
+        self.assertEqual(reasonLabel("flooding", errors.ChatError("flooding")), "flood")
+        self.assertEqual(reasonLabel("kicked by alice", errors.Killed("kicked by alice")), "killed")

@@ -61,7 +61,7 @@ class RoomRemovalTests(PersistenceTestCase):
         list and nobody's rooms.
         """
         deleted = self.service.deleteRoom("BLABLA", "root", "spam")
-        self.assertEqual(deleted, Deleted("Blabla", 2, False))
+        self.assertEqual(deleted, Deleted("Blabla", 2, ()))
         told = [("Blabla", "alice", "root", "room deleted: spam")]
         told.append(("Blabla", "bob", "root", "room deleted: spam"))
         self.assertEqual(self.removals(self.alice), told[:1])  # out first
@@ -230,7 +230,7 @@ class RoomRemovalTests(PersistenceTestCase):
         self.service.stopService()
         self.service = self.makeService(autojoin=["Jeux"])
         deleted = self.service.deleteRoom("jeux", "root")
-        self.assertEqual(deleted, Deleted("Jeux", 0, True))
+        self.assertEqual(deleted, Deleted("Jeux", 0, ("autojoin",)))
         self.assertEqual(self.service.autojoin, ())
         self.settle(self.service.configureRoom("Jeux"))
         self.assertEqual(self.service.roomsOf(self.login("dave")), [])

@@ -245,7 +245,10 @@ class IRCAccountTests(IRCStoreTestCase):
         self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame"), "CAP END", "JOIN #Blabla")
         console = Consoles(self.service)("root")
         whois = self.successResultOf(console.execute("whois alice"))
-        self.assertIn("alice: not connected as alice; signed in to the account as weeu", whois)
+        # Signed in, not renamed: no rename clause after it.
+        self.assertEqual(
+            whois.splitlines()[0], "alice: not connected as alice; signed in to the account as weeu"
+        )
         reply = self.successResultOf(console.execute("mute alice 5m be quiet"))
         self.assertNotIn("not connected", reply)
         self.assertIn("404", self.codes(self.send(proto, t, "PRIVMSG #Blabla :still here")))

@@ -353,7 +353,7 @@ class ProtocolTests(WebTestCase):
         self.assertEqual((bye["type"], bye["code"]), ("bye", 27))
         self.assertIn("spam", bye["text"])
         self.assertIsNotNone(client.lost)
-        self.assertEqual(self.service.stats.disconnects["web", "kicked"], 1)
+        self.assertEqual(self.service.stats.disconnects["web", "killed"], 1)  # (an operator's)
         self.assertEqual(self.service.connections(), [moder])
 
     def test_kickRequest(self) -> None:
