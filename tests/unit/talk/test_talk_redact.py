@@ -11,6 +11,7 @@ from chatd.admin.commands import Consoles
 from chatd.core.allowance import HistoryAllowance
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
+from tests.support.protocolcases import TalkTestCase
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
@@ -178,3 +179,15 @@ class DeleteCommandTests(TalkStoreTestCase):
         self.type(self.bob, self.tb, "/delete")
         self.assertIn(b"deleted", output(self.ta, self.clock))
         self.assertEqual(output(tt, self.clock), b"")
+
+
+class NoStoreTests(TalkTestCase):
+    def test_nothingToDelete(self) -> None:
+        """
+        A server without a store keeps no message: C{/delete} says so.
+        """
+        proto, t = self.connect("bob")
+        self.assertEqual(
+            self.send(proto, t, "hello", "/delete"),
+            b"*** Sorry, this server keeps no messages, so none can be deleted.\r\n",
+        )
