@@ -26,6 +26,11 @@ person's nickname.
    not be one).  A msgid that is not in the conversation named is
    unknown, whether it exists elsewhere or not.
 
+A front-end that offers "delete my last message" (talk's C{/delete})
+asks L{latestBy} which message that is: its sender's latest in the room,
+found by sender in the store, not by reading the room's history (which
+would cost the history allowance and end a thousand messages back).
+
 Everyone who may have the message on screen is told with
 L{Redaction}: every connection of the room's members, or of both people
 of a private conversation, but the one that asked, which has the event
@@ -57,8 +62,9 @@ from chatd.core.text import checkShortText
 
 if TYPE_CHECKING:
     from chatd.core.service import ChatService
+    from chatd.storage.interfaces import IChatStore
 
-__all__ = ["REDACT_WINDOW", "redact", "Redaction"]
+__all__ = ["REDACT_WINDOW", "latestBy", "redact", "Redaction"]
 
 
 def redact(
@@ -88,17 +94,12 @@ def redact(
     """
     service = cast("ChatService", chat)
     nick = service.requireLogin(participant)
-    persistence = service.persistence
-    if persistence is None:
-        raise errors.NotPermitted("this server keeps no messages, so none can be deleted")
+    store = _storeOf(service)
     checkShortText(reason, "reason")  # as a kick's: IRC's REDACT line holds it whole
     given = reason  # what the audit keeps, even if nobody hears it
     reason = heardReason(service, participant, reason)  # a muted person's reaches nobody
     if isRoom:
-        target = service.registry.get(target).name
-        if not service.isOperator(participant):
-            service.memberRoom(participant, target)
-    store = persistence.store
+        target = _roomOf(service, participant, target)
 
     async def deleting() -> Redaction:
         found = await store.findMessage(msgid) if msgid else None
@@ -122,6 +123,60 @@ def redact(
         return event
 
     return Deferred.fromCoroutine(deleting())
+
+
+def latestBy(
+    chat: object, participant: IParticipant, room: str, sender: str
+) -> Deferred[RoomMessage | None]:
+    """
+    The latest stored message C{sender} sent in room C{room} of C{chat} (a
+    L{ChatService}), which C{participant} would delete ("delete my last
+    message": talk's C{/delete}), or C{None}.  Found by its sender in the
+    store (C{IChatStore.latestBy}), however long ago it was said, and no
+    history read: it takes nothing from anyone's history allowance.
+    Whether C{participant} may delete it is L{redact}'s rule, which says
+    why not.
+
+    @raise NotLoggedIn, NotPermitted, NoSuchGroup, NotMember: as L{redact}.
+    """
+    service = cast("ChatService", chat)
+    service.requireLogin(participant)
+    store = _storeOf(service)
+    name = _roomOf(service, participant, room)
+
+    async def finding() -> RoomMessage | None:
+        await othersWritten(service)  # said a moment ago on another node
+        found = await store.latestBy(name, sender)
+        kept = service.registry.ownPast([] if found is None else [found])  # not its past life
+        return kept[0] if kept else None
+
+    return Deferred.fromCoroutine(finding())
+
+
+def _storeOf(service: ChatService) -> IChatStore:
+    """
+    The store messages are deleted from.
+
+    @raise NotPermitted: the server keeps no messages.
+    """
+    persistence = service.persistence
+    if persistence is None:
+        raise errors.NotPermitted("this server keeps no messages, so none can be deleted")
+    return persistence.store
+
+
+def _roomOf(service: ChatService, participant: IParticipant, room: str) -> str:
+    """
+    Room C{room}'s name, whose messages C{participant} may delete: one it
+    is in, or any, for a chatd operator.
+
+    @raise NoSuchGroup: there is no such room.
+    @raise NotMember: C{participant} is not in it (and no chatd operator).
+    """
+    name = service.registry.get(room).name
+    if not service.isOperator(participant):
+        service.memberRoom(participant, name)
+    return name
 
 
 def _inConversation(

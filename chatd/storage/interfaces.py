@@ -250,6 +250,13 @@ class IChatStore(IAccountData):
         for writing included), or C{None}.
         """
 
+    def latestBy(room: str, sender: str) -> Deferred[RoomMessage | None]:
+        """
+        The latest stored message of room C{room} sent under the name
+        C{sender} (by its key, those still queued for writing included),
+        or C{None}: one indexed query, however busy the room.
+        """
+
     def storedMsgids(msgids: list[str]) -> Deferred[set[str]]:
         """
         Which of C{msgids} the store holds (those still queued for writing

@@ -310,6 +310,12 @@ MIGRATIONS: list[list[Statement]] = [
             refused BIGINT NOT NULL,
             PRIMARY KEY (nick_key, room_key))""",
     ],
+    # 30: a room's messages by sender (chatd.storage.redaction.latestBy):
+    # someone's latest message in a room in one indexed query (talk's /delete).
+    [
+        "CREATE INDEX IF NOT EXISTS messages_room_sender"
+        " ON messages (room_key, sender_key, sent_ms, id) WHERE room_key IS NOT NULL",
+    ],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

@@ -14,9 +14,8 @@ from __future__ import annotations
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core import errors
-from chatd.core.limits import MAX_HISTORY
 from chatd.core.names import key
-from chatd.core.redaction import redact
+from chatd.core.redaction import latestBy, redact
 from chatd.talk.format import encodeRedaction, serverLine
 from chatd.talk.rooms import currentRoom, roomArgument
 from chatd.talk.session import TalkSession, UsageError
@@ -96,17 +95,17 @@ async def killCommand(session: TalkSession, rest: str) -> None:
 async def deleteCommand(session: TalkSession, rest: str) -> None:
     """
     Delete your last message in the current room, or (a room operator)
-    C{nick}'s: the last of the room's stored messages they sent.
+    C{nick}'s: the latest of the room's stored messages they sent
+    (L{latestBy}: found by sender, not read from the room's history).
     """
     if " " in rest:
         raise UsageError(f"Usage: /delete {DELETE_ARGS}")
     nick = rest or session.nick or ""
     room = currentRoom(session)
     service = session.factory.service
-    events = await maybeDeferred(service.history, session.participant, room, MAX_HISTORY)
-    theirs = [event for event in events if key(event.sender) == key(nick)]
-    if not theirs:
+    last = await maybeDeferred(latestBy, service, session.participant, room, nick)
+    if last is None:
         session.send(serverLine(f"No message of {nick} in {room} to delete."))
         return
-    event = await maybeDeferred(redact, service, session.participant, room, True, theirs[-1].msgid)
+    event = await maybeDeferred(redact, service, session.participant, room, True, last.msgid)
     session.send(encodeRedaction(event))

@@ -106,6 +106,7 @@ class TalkProtocol(TelnetLiveness):
         self.telnet.probeAnswered = self.probeAnswered
         self.telnet.interrupted = self.signIn.interrupted
         self.telnet.echo = self._echo
+        self.telnet.endlessNegotiation = self._endless
         super().connectionMade()
         if self._admitted:
             if self.factory.aliveAfter is not None:
@@ -128,6 +129,15 @@ class TalkProtocol(TelnetLiveness):
             # the line layer's, which drops it as it comes and keeps the
             # connection: chatd.lines.overlong).  The telnet parser is
             # bounded by this.
+            self._endless()
+
+    def _endless(self) -> None:
+        """
+        The client sent telnet commands without end (past the bound above,
+        or one subnegotiation past the telnet parser's): it is told, as of
+        every other input limit, and the connection closes.
+        """
+        if self._closeCall is None:
             self.floodRefused(InvalidArgument(ENDLESS_LINE))
             self.closeWith("flooding")
 

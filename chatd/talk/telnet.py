@@ -103,8 +103,8 @@ class TelnetFilter(LenientTelnet):
         lineLimit: Callable[[], int] = lambda: 4096,
     ) -> None:
         """
-        @param transport: the connection, closed only if the client sends an
-            endless subnegotiation (L{twisted.conch.telnet.Telnet} bounds it).
+        @param transport: the connection, which L{endlessNegotiation} closes
+            by default.
         @param lineLimit: the bytes a line may hold now, for the line editor
             of character mode (L{ServerEcho}): the limit may change live.
         """
@@ -125,6 +125,12 @@ class TelnetFilter(LenientTelnet):
         #: data, as any control character typed.
         self.interrupted: Callable[[], bool] = lambda: False
         self._interruptAfterRead = False
+        self._endless = False
+        #: Called once the client sent a subnegotiation longer than the
+        #: parser keeps (L{twisted.conch.telnet.Telnet} bounds it, 4 KiB)
+        #: without its C{IAC SE}, which no telnet client sends: nothing more
+        #: is parsed; talk mode tells the person and closes.
+        self.endlessNegotiation: Callable[[], None] = transport.loseConnection
 
     # Options
 
@@ -331,7 +337,16 @@ class TelnetFilter(LenientTelnet):
             # after it is answered first, or it would discard what is said.
             self._interruptAfterRead = True
 
+    def _subnegotiationLengthExceeded(self) -> None:
+        # The base class's hook (it would log and close): talk mode's own
+        # way of ending a connection that sent too much, which says why.
+        if not self._endless:
+            self._endless = True
+            self.endlessNegotiation()
+
     def dataReceived(self, data: bytes) -> None:
+        if self._endless:
+            return  # nothing after an endless subnegotiation is read
         super().dataReceived(data)
         if self._interruptAfterRead:
             self._interruptAfterRead = False

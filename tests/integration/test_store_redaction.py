@@ -9,14 +9,18 @@ after a restart too.
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 import pytest_twisted
+from twisted.internet import reactor
 
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.storage.conversations import Conversation
+from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import postgresServer
-from tests.support.storefixtures import Backend, backend, stop, store
+from tests.support.storefixtures import Backend, backend, madeAndStopped, stop, store
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -155,3 +159,50 @@ async def test_storedMsgids(store: Any) -> None:
     found = await store.storedMsgids(["r1", "p2", "nothing", "r2"])
     assert found == {"r1", "r2", "p2"}
     assert await store.storedMsgids([]) == set()
+
+
+@pytest_twisted.ensureDeferred
+async def test_latestBy(store: Any) -> None:
+    """
+    Someone's latest message in a room, by the time it was sent, under
+    any spelling of their name, a message still queued included: not a
+    private one, nor another room's, nor someone else's.
+    """
+    _chat(store)
+    store.addMessage("Blabla", "alice", None, ("bring bread",), 6, msgid="r3", millis=6000)
+    store.addMessage("Blabla", "alice", None, ("late",), 5, msgid="r4", millis=5000)
+    store.addMessage("Général", "alice", None, ("elsewhere",), 7, msgid="g1", millis=7000)
+    store.addMessage("Blabla", "carol", None, ("last",), 8, msgid="r5", millis=8000)
+    found = await store.latestBy("blabla", "ALICE")
+    assert isinstance(found, RoomMessage)
+    assert (found.msgid, found.room, found.sender, found.lines) == (
+        "r3",
+        "Blabla",
+        "alice",
+        ("bring bread",),
+    )
+    assert (await store.latestBy("Blabla", "bob")).msgid == "r2"
+    assert await store.latestBy("Blabla", "dave") is None
+    assert await store.latestBy("Marketing", "alice") is None
+    assert await store.deleteMessage("r3") is True
+    assert (await store.latestBy("Blabla", "alice")).msgid == "r4"
+
+
+@pytest_twisted.ensureDeferred
+async def test_latestByIndexed(tmp_path: Path) -> None:
+    """
+    SQLite finds someone's latest message in a room with the index of a
+    room's messages by sender, not by going through the room's messages.
+    """
+    path = str(tmp_path / "chat.sqlite3")
+    await madeAndStopped(sqliteStore(path, reactor))
+    connection = sqlite3.connect(path)
+    try:
+        plan = connection.execute(
+            "EXPLAIN QUERY PLAN SELECT msgid FROM messages WHERE room_key = ? AND sender_key = ?"
+            " ORDER BY sent_ms DESC, id DESC LIMIT 1",
+            ("blabla", "alice"),
+        ).fetchall()
+    finally:
+        connection.close()
+    assert "USING INDEX messages_room_sender" in str(plan), plan

@@ -117,8 +117,8 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     # only makes search forms again; 25 adds the senders' masks, which setBack
     # drops; 26 makes the settings if they are not there; 27 only makes
     # search forms again; 28 adds the rooms' topic marks and stamps, which
-    # setBack drops; 29 makes the kept refusals if they are not there): they
-    # are made again after 10.
+    # setBack drops; 29 makes the kept refusals, 30 the index of a room's
+    # messages by sender, if they are not there): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
     connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
@@ -127,7 +127,7 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     setBack(connection.execute, 9)
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 29
+    assert len(MIGRATIONS) == 30
     second = sqliteStore(path, _reactor())
     second.startService()
     try:

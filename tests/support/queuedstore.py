@@ -53,6 +53,10 @@ class QueuedStore:
         self.flush()  # what this node queued, as the SQL store does
         return self.shared.findMessage(msgid)
 
+    def latestBy(self, room: str, sender: str) -> Any:
+        self.flush()
+        return self.shared.latestBy(room, sender)
+
     def deleteMessage(self, msgid: str) -> Any:
         self.flush()
         return self.shared.deleteMessage(msgid)

@@ -155,6 +155,28 @@ class EndlessLineTests(TalkTestCase):
         proto.dataReceived(b"more\r\n")
         self.assertEqual(parsed, [])
 
+    def test_endlessSubnegotiation(self) -> None:
+        """
+        A subnegotiation never ended (C{IAC SB} without C{IAC SE}) holds
+        what follows, lines too, as its parameters; past the telnet
+        parser's 4 KiB the person is told, as of commands without a line,
+        and the connection closes, far below the bound above.
+        """
+        proto, t = self.connect("bob")
+        self.read(t)
+        proto.dataReceived(telnet.IAC + telnet.SB + b"\x18" + b"garbage" * 100 + b"\r\n")
+        proto.dataReceived(b"after sb\r\n/bogus\r\n")
+        self.assertEqual(self.read(t), b"")
+        self.assertFalse(t.disconnecting)
+        proto.dataReceived(b"z" * 4000)
+        self.assertEqual(
+            self.read(t), b"*** You sent a line far too long, without end: disconnecting.\r\n"
+        )
+        self.assertTrue(t.disconnecting)
+        self.assertLess(4000 + 800, self.factory.floodBacklog)
+        proto.dataReceived(b"z" * 5000)
+        self.assertEqual(self.read(t), b"")
+
     def test_linesResetTheCount(self) -> None:
         """
         Reads that end lines start the count again: a long session of

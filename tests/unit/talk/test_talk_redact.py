@@ -8,8 +8,10 @@ the same room is told nothing (its protocol has no such line).
 from __future__ import annotations
 
 from chatd.admin.commands import Consoles
+from chatd.core.allowance import HistoryAllowance
 from chatd.tchat import TchatFactory
 from tests.support.helpers import connect, output
+from tests.support.protocolcases import TalkTestCase
 from tests.support.talkstorecase import TalkStoreTestCase
 
 
@@ -43,6 +45,48 @@ class DeleteCommandTests(TalkStoreTestCase):
             self.type(self.bob, self.tb, "/delete"),
             b"*** No message of bob in lobby to delete.\r\n",
         )
+
+    def test_noHistoryRead(self) -> None:
+        """
+        Finding one's last message reads no history: C{/delete} is carried
+        out with the history allowance spent (here by bob's own
+        C{/history}, against an allowance of a few bytes), and spends none
+        of it.
+        """
+        self.service.allowances.history = HistoryAllowance(self.clock, burst=1, rate=1)
+        self.assertIn(b"second", self.type(self.bob, self.tb, "/history"))
+        deleted = b"*** bob deleted a message in lobby\r\n"
+        self.assertEqual(self.type(self.bob, self.tb, "/delete"), deleted)
+        self.assertEqual(self.type(self.bob, self.tb, "/delete"), deleted)
+        refused = self.type(self.bob, self.tb, "/history")
+        self.assertIn(b"you ask for history too fast", refused)
+        self.clock.advance(3600)  # paid back: both are gone from it
+        later = self.type(self.bob, self.tb, "/history")
+        self.assertNotIn(b"too fast", later)
+        self.assertNotIn(b"first", later)
+
+    def test_deleteFarBack(self) -> None:
+        """
+        One's last message is found however many messages came after it:
+        here 1500 of carol's.
+        """
+        first, second = self.successResultOf(self.store.history("lobby", 2))
+        self.clock.advance(1)
+        for n in range(1500):
+            self.store.addMessage(
+                "lobby",
+                "carol",
+                None,
+                (f"m{n}",),
+                1_700_000_001,
+                msgid=f"c{n}",
+                millis=1_700_000_001_000 + n,
+            )
+        self.assertEqual(
+            self.type(self.bob, self.tb, "/delete"), b"*** bob deleted a message in lobby\r\n"
+        )
+        self.assertIsNone(self.successResultOf(self.store.findMessage(second.msgid)))
+        self.assertIsNotNone(self.successResultOf(self.store.findMessage(first.msgid)))
 
     def test_deleteAfterRenamingBack(self) -> None:
         """
@@ -135,3 +179,15 @@ class DeleteCommandTests(TalkStoreTestCase):
         self.type(self.bob, self.tb, "/delete")
         self.assertIn(b"deleted", output(self.ta, self.clock))
         self.assertEqual(output(tt, self.clock), b"")
+
+
+class NoStoreTests(TalkTestCase):
+    def test_nothingToDelete(self) -> None:
+        """
+        A server without a store keeps no message: C{/delete} says so.
+        """
+        proto, t = self.connect("bob")
+        self.assertEqual(
+            self.send(proto, t, "hello", "/delete"),
+            b"*** Sorry, this server keeps no messages, so none can be deleted.\r\n",
+        )

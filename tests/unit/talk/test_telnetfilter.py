@@ -150,6 +150,19 @@ class TelnetFilterTests(SynchronousTestCase):
         self.assertTrue(self.transport.disconnecting)
         self.assertEqual(self.delivered, [])
 
+    def test_endlessSubnegotiationTold(self) -> None:
+        """
+        What ends it is L{TelnetFilter.endlessNegotiation}, called once;
+        nothing sent after it is parsed, text or commands.
+        """
+        ended: list[None] = []
+        self.filter.endlessNegotiation = lambda: ended.append(None)
+        self.feed(b"a" + telnet.IAC + telnet.SB + b"x" * 3000, b"y" * 3000 + b"\r\n")
+        self.assertEqual(ended, [None])
+        self.feed(telnet.IAC + telnet.SE + b"b\r\n" + telnet.IAC + telnet.AYT, b"c\r\n")
+        self.assertEqual((ended, self.delivered, self.replies), ([None], [b"a"], []))
+        self.assertFalse(self.transport.disconnecting)
+
 
 WILL_ECHO = telnet.IAC + telnet.WILL + telnet.ECHO
 WONT_ECHO = telnet.IAC + telnet.WONT + telnet.ECHO
