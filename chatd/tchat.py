@@ -175,6 +175,10 @@ class TchatProtocol(TchatRefusals, TchatExtensions, TchatLiveness):
 
     def _refused(self, failure: Failure) -> None:
         error = failure.value
+        if isinstance(error, errors.SignedInElsewhere):
+            # ERROR 23 alone reads as "someone else has this name": why comes
+            # first, in a notice, as IRC's 433 and the others' texts carry it.
+            self.send(encodeNotice(Notice(error.text, self.factory.clock.seconds())))
         if isinstance(error, ChatError):
             self.send(encodeError(error.code))
         else:

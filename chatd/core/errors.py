@@ -156,6 +156,21 @@ class NickTaken(ChatError):
         return refusal
 
 
+class SignedInElsewhere(NickTaken):
+    """
+    The account is signed in on another node of a cluster, which a
+    connection here cannot join: told to whoever proved its password only.
+    A front-end whose refusal carries only the code says this reason too,
+    since C{23} alone reads as "someone else has this name".
+    """
+
+    reason = (
+        "that account is signed in on another server of this chat, and one account's"
+        " connections must all be on the same server: sign out there first (if that"
+        " server just stopped, try again in a few seconds)"
+    )
+
+
 class InvalidGroup(ChatError):
     code, reason = 30, f"a room name is {ROOM_NAME_RULE}"
 

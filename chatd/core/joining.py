@@ -69,11 +69,7 @@ class Joining:
             return errors.NickTaken.heldAs(nick, holder.nick or nick)
         if self.service.observer is not None and not self.service.observer.reachesEveryone():
             return errors.ClusterUnavailable()
-        return errors.NickTaken(
-            "that account is signed in on another server of this chat, and one account's"
-            " connections must all be on the same server: sign out there first (if that"
-            " server just stopped, try again in a few seconds)"
-        )
+        return errors.SignedInElsewhere()
 
     def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
         """

@@ -215,14 +215,14 @@ class Logins(Renames, Joining):
             if proven is not None:  # before admission, which other nodes hear of
                 nick = self.accountSpelling(nick, proven)
                 service.people.accounts.prove(participant, proven)
+                if settling is not None:  # its holder's process may have died: once settled,
+                    await settling
+                self.checkName(nick)  # held on another node: refused now, to its owner only
                 if held is not None:  # nothing else happens before the front-end says so
                     preferred = await held(proven)
                     if not service.people.isConnected(participant):
                         raise errors.NotLoggedIn("the connection closed during login")
                     self.checkSanctions(participant, nick)
-                if settling is not None:  # its holder's process may have died: once settled,
-                    await settling
-                    self.checkName(nick, passwordFollows=True)  # it is gone, or refused as ever
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person, resume)
@@ -285,33 +285,32 @@ class Logins(Renames, Joining):
     ) -> Deferred[None] | None:
         """
         @param passwordFollows: the password is checked next: an account
-            signed in here from as many connections as it may have, or
-            banned or kicked, is refused after it (a wrong password is a
-            wrong password; only the owner learns why it is banned).
+            signed in here from as many connections as it may have, signed
+            in on another node of a cluster, or banned or kicked, is refused
+            after it (a wrong password is a wrong password; only the owner
+            learns why it is refused).
         @param proof: a password comes with the login: an account held by
-            another process of a cluster that may have died is not refused
-            yet (L{IChatObserver.settleHolder}, or C{settling} if it was
-            asked already).
+            another process of a cluster that may have died is waited for
+            (L{IChatObserver.settleHolder}, or C{settling} if it was asked
+            already), at once if it was just heard from.
         @return: that wait, after which a login that proved the password
-            checks again; else C{None}.
+            checks again (L{steps}); else C{None}.
         @raise Banned: (or another sanction) C{nick} may not log in.
         @raise NickTaken: someone has C{nick}.
         """
-        if not (passwordFollows and self.isAccount(nick)):
+        account = passwordFollows and self.isAccount(nick)
+        if not account:
             self.service.moderation.checkLogin(nick)
         holder = self.service.find(nick)
         if holder is None or self.mayJoin(holder, nick):
             return None
-        if passwordFollows and isinstance(holder, Person) and self.isAccount(nick):
-            return None
         refusal = self.taken(holder, nick)
+        if not (account and self.heldElsewhere(holder, nick)):
+            raise refusal
         observer = self.service.observer
-        if proof and observer is not None and self.heldElsewhere(holder, nick):
-            if isinstance(refusal, errors.NickTaken) and self.isAccount(nick):
-                settling = settling or observer.settleHolder(holder)
-                if not settling.called:
-                    return settling
-        raise refusal
+        if proof and observer is not None and isinstance(refusal, errors.NickTaken):
+            return settling or observer.settleHolder(holder)
+        return None
 
     def admitChecked(self, participant: IParticipant, nick: str, resume: bool = False) -> str:
         """

@@ -4,6 +4,7 @@ Helpers for driving chatd's protocols in memory.
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Callable
 from typing import Any
@@ -149,3 +150,24 @@ def connectSocket(factory: Any, clock: Clock) -> tuple[Any, SocketTransport]:
     transport = SocketTransport(address)
     proto.makeConnection(transport)
     return proto, transport
+
+
+#: Why a login to an account signed in on another node of a cluster is
+#: refused, as every front-end says it (TCHAT in a notice before C{ERROR 23}).
+SIGNED_IN_ELSEWHERE = (
+    "that account is signed in on another server of this chat, and one account's"
+    " connections must all be on the same server: sign out there first (if that"
+    " server just stopped, try again in a few seconds)"
+)
+
+
+def refusedElsewhere(said: bytes) -> bool:
+    """
+    Whether C{said} is TCHAT's whole answer to a LOGIN of an account signed
+    in on another node, at any time: the reason in a notice, then C{ERROR 23}.
+    """
+    reason = re.escape(SIGNED_IN_ELSEWHERE.encode())
+    return (
+        re.fullmatch(rb"srv: NOTICE \d+\nsrv: " + reason + rb"\nsrv: \.\nsrv: ERROR 23\n", said)
+        is not None
+    )

@@ -30,8 +30,12 @@ class SharedNodesCase(SynchronousTestCase):
     def makeStore(self) -> MemoryChatStore:
         return MemoryChatStore()
 
+    def makeClock(self) -> Clock:
+        """The nodes' clock (a L{MemoryReactorClock} for a web front-end)."""
+        return Clock()
+
     def setUp(self) -> None:
-        self.clock = Clock()
+        self.clock = self.makeClock()
         self.clock.advance(1_700_000_000)
         self.redis = FakeRedis(self.clock)
         self.store = self.makeStore()

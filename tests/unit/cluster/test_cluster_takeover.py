@@ -18,7 +18,7 @@ from chatd.cluster.remote import RemoteParticipant
 from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
-from tests.support.helpers import connect, output
+from tests.support.helpers import connect, output, refusedElsewhere
 from tests.support.outagenodes import SharedNodesCase
 
 
@@ -156,7 +156,7 @@ class TakeoverTests(SharedNodesCase):
         refused at once (C{ERROR 23}), as ever; nothing waited.
         """
         _, transport = self.bobReturnsToA()
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertEqual(self.waits(), [])
 
     def test_aliveNodeRefusedWithSASL(self) -> None:
@@ -196,7 +196,7 @@ class TakeoverTests(SharedNodesCase):
         self.wait(0.5)
         _, transport = self.bobReturnsToA()
         self.wait(2)
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertTrue(all("heard from again" in line for line in self.waits()), self.waits())
 
     def test_stalledNodeBeatsAgain(self) -> None:
@@ -218,7 +218,7 @@ class TakeoverTests(SharedNodesCase):
         self.assertEqual(len(self.waits()), 1)
         self.assertIn("heard from again", self.waits()[0])
         self.wait(1)
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertIn("b", self.a.presence.peers)
 
     def test_stalledNodeSpeaks(self) -> None:
@@ -238,7 +238,7 @@ class TakeoverTests(SharedNodesCase):
         self.assertEqual(len(self.waits()), 1)
         self.assertIn("heard from again", self.waits()[0])
         self.wait(2)
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertNotIn("SET", self.redis.commands[before:])
 
     def test_stalledNodeSpeaksOverIRC(self) -> None:
@@ -269,7 +269,7 @@ class TakeoverTests(SharedNodesCase):
         self.settle()
         before = len(self.redis.commands)
         _, transport = self.bobReturnsToA()
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertNotIn("PTTL", self.redis.commands[before:])
 
     def test_notCountedDeadInTime(self) -> None:
@@ -287,7 +287,7 @@ class TakeoverTests(SharedNodesCase):
         self.assertEqual(output(transport, self.clock), b"")
         self.a.presence.linkUp()
         self.wait(1)
-        self.assertEqual(output(transport, self.clock), b"srv: ERROR 23\n")
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertEqual(len(self.waits()), 1)
         self.assertIn("waited 5.0 s", self.waits()[0])
         self.assertIn("not counted dead in time", self.waits()[0])

@@ -1,0 +1,166 @@
+"""
+Tests for a login, through every front-end, to an account signed in on
+another node of a cluster (L{chatd.core.login.Logins.checkName}): the
+password is checked first, so a wrong one (or none) is refused as a wrong
+password, as on an account nobody holds; only the password's owner is
+told that the account is signed in on another server, and why (TCHAT in a
+notice before C{ERROR 23}).
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from twisted.internet.task import Clock
+from twisted.internet.testing import MemoryReactorClock, StringTransport
+
+from chatd.irc.factory import IRCFactory
+from chatd.talk.protocol import TalkFactory
+from chatd.tchat import TchatFactory
+from chatd.testing import RecordingParticipant
+from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output, refusedElsewhere
+from tests.support.outagenodes import SharedNodesCase
+from tests.support.webclient import WebHarness
+
+
+class SecondDeviceTests(SharedNodesCase):
+    """
+    Nodes C{a} and C{b} sharing one database; bob registered and signed in
+    on C{b} (his first device), which was just heard from.
+    """
+
+    def makeClock(self) -> Clock:
+        return MemoryReactorClock()  # the web front-end listens on it
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registerOn(self.b, "bob", "secret1")
+        self.registerOn(self.a, "carol", "secret2")  # an account nobody holds
+        self.bob = RecordingParticipant()
+        self.b.service.connect(self.bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, self.bob, "bob", "secret1"))
+        self.settle()
+        self.b.service.enter(self.bob, "lobby")  # b heard from a moment ago
+        self.settle()
+
+    def tchatLogin(self, line: bytes) -> bytes:
+        """What C{line}, a TCHAT LOGIN on C{a}, is answered."""
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(transport, self.clock)  # the greeting
+        proto.dataReceived(line + b"\r\n")
+        self.settle()
+        return output(transport, self.clock)
+
+    def irc(self, *lines: bytes) -> tuple[Any, StringTransport]:
+        irc, transport = connect(
+            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        )
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
+        self.settle()
+        return irc, transport
+
+    def sasl(self, password: bytes) -> str:
+        """What an IRC client's SASL PLAIN login to bob on C{a} is answered."""
+        plain = base64.b64encode(b"\0bob\0" + password)
+        _, transport = self.irc(
+            b"CAP LS 302",
+            b"NICK bob",
+            b"USER bob 0 * :Bob",
+            b"CAP REQ :sasl",
+            b"AUTHENTICATE PLAIN",
+            b"AUTHENTICATE " + plain,
+        )
+        return output(transport, self.clock).decode()
+
+    def talk(self, *typed: str) -> list[str]:
+        """What each line C{typed} in talk mode on C{a} shows."""
+        factory = TalkFactory(self.a.service, self.clock, floodBurst=None)
+        proto, terminal = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(terminal, self.clock)  # the greeting
+        shown = []
+        for line in typed:
+            proto.dataReceived(f"{line}\r\n".encode())
+            self.settle()
+            shown.append(output(terminal, self.clock).decode(errors="replace"))  # telnet IAC
+        return shown
+
+    def webLogin(self, password: str) -> dict[str, Any]:
+        """The web page's answer to a login to bob on C{a} with C{password}."""
+        assert isinstance(self.clock, MemoryReactorClock)
+        web = WebHarness(self.a.service, self.clock)
+        client = web.connect()
+        client.send(type="login", nick="bob", password=password)
+        web.flush()
+        self.settle()
+        web.flush()
+        [reply] = [frame for frame in client.take() if frame["type"] in ("login", "error")]
+        return reply
+
+    def test_tchatWrongPassword(self) -> None:
+        """
+        A TCHAT LOGIN with a wrong password, or with none, is C{ERROR 22}, as
+        for carol's account, which nobody holds: nothing says bob is in.
+        """
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN carol wrong"), b"srv: ERROR 22\n")
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN bob wrong"), b"srv: ERROR 22\n")
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN bob"), b"srv: ERROR 22\n")
+
+    def test_tchatRightPasswordTold(self) -> None:
+        """
+        bob's second device logging in on C{a} over TCHAT is told why in a
+        notice, then C{ERROR 23}: not "someone else has this name".
+        """
+        said = self.tchatLogin(b"clt: LOGIN bob secret1")
+        self.assertTrue(refusedElsewhere(said), said)
+
+    def test_ircPassWrongPassword(self) -> None:
+        """
+        IRC C{PASS} with a wrong password: C{464}, never the C{433} that
+        says the account is signed in on another server.
+        """
+        _, transport = self.irc(b"PASS wrong", b"NICK bob", b"USER bob 0 * :Bob")
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 464 ", said)
+        self.assertNotIn("another server", said)
+        self.assertNotIn(" 433 ", said)
+
+    def test_saslWrongPassword(self) -> None:
+        """
+        SASL with a wrong password: C{904}, as any wrong password; with
+        bob's, C{904} says the account is signed in on another server.
+        """
+        said = self.sasl(b"wrong")
+        self.assertIn(" 904 ", said)
+        self.assertNotIn("another server", said)
+        said = self.sasl(b"secret1")
+        self.assertIn(" 904 ", said)
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 903 ", said)
+
+    def test_talkPasswordFirst(self) -> None:
+        """
+        Talk mode asks bob's password as for any account; a wrong one is a
+        wrong password, his own is told why he cannot sign in here.
+        """
+        shown = self.talk("bob", "wrong", "secret1")
+        self.assertIn("bob is a registered nickname.", shown[0])
+        self.assertNotIn("another server", shown[0] + shown[1])
+        self.assertIn("Sorry, wrong password", shown[1])
+        self.assertIn(f"Sorry, {SIGNED_IN_ELSEWHERE}.", shown[2])
+
+    def test_webPasswordFirst(self) -> None:
+        """
+        The web page: a wrong password is error 22; bob's is error 23 with
+        the reason.
+        """
+        wrong = self.webLogin("wrong")
+        self.assertEqual((wrong["type"], wrong["code"]), ("error", 22), wrong)
+        right = self.webLogin("secret1")
+        self.assertEqual(
+            (right["type"], right["code"], right["text"]), ("error", 23, SIGNED_IN_ELSEWHERE)
+        )
