@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder,tests.unit.cluster.test_cluster_roomstamps -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder,tests.unit.cluster.test_cluster_roomstamps,tests.unit.cluster.test_cluster_statemerge -*-  # noqa: E501
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
@@ -17,13 +17,15 @@ Whole states carry the settings too (C{rs} in C{state}), so a node that
 starts later or comes back after a Redis gap converges:
 
  - a room's own settings (modes, key, bans and, without a shared store,
-   capacity and topic) go by the last change: each node keeps, per room, the stamp
-   C{[time, node, by]} of the newest change it made or applied (in the
-   room's stored settings, so a restart keeps it: L{IReplica.roomStamp}),
-   and adopts a state's settings only when their stamp is newer.  A change
-   made here is stamped past that newest stamp (L{RoomSync._nextTime}), so
-   a change ranks after every change its node had seen, before or after
-   a restart, whatever the clocks;
+   capacity and topic) are merged setting by setting: each node keeps the
+   stamp C{[time, node, by, administrator]} of the newest change it made
+   or applied to the room (L{IReplica.roomStamp}) and to each setting
+   (L{IReplica.settingStamp}), in the room's stored settings so a restart
+   keeps them, and takes a setting from a state only when its stamp there
+   is newer (L{chatd.core.roommerge}).  A change made here is stamped past
+   the room's newest stamp (L{RoomSync._nextTime}), so a change ranks after
+   every change its node had seen, before or after a restart, whatever the
+   clocks;
  - a member's status (C{o}, C{v}) goes by the member's own node: a state
    from node X sets the status of X's users in each room.
 """
