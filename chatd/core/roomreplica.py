@@ -127,14 +127,14 @@ class RoomReplica:
         target = self.rooms.ensure(room)[0]
         wanted, taken = roommerge.merged(target, state)
         changes = roomcopy.differences(target, wanted, nicks)
+        target.keepStamp(state.get("s") or [])  # first: stored with what they stamp
+        for setting, stamp in taken.items():
+            target.keepStamp(stamp, [setting])
         now = self.service.now()
         events = [
             self._applyRemoteModes(target, setter, grouped, now)
             for setter, grouped in roommerge.byAuthor(changes, taken, by)
         ]
-        target.keepStamp(state.get("s") or [])
-        for setting, stamp in taken.items():
-            target.keepStamp(stamp, [setting])
         target.keepSetters(wanted)  # who set each mask, and when, as there
         self.service.roomOps.saveRules(target)
         told = None

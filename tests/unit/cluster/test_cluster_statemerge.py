@@ -54,7 +54,7 @@ class RestartMergeTests(ClusterCase):
         C{alice} on A and C{dave} on the restarted node, once the nodes
         traded states.
         """
-        stores = [MemoryChatStore(), MemoryChatStore()]
+        self.stores = stores = [MemoryChatStore(), MemoryChatStore()]
         for store in stores:
             store.startService()
         self.a = self.node("a", ahead=ahead, store=stores[0])
@@ -95,6 +95,16 @@ class RestartMergeTests(ClusterCase):
         newest change, and A keeps its key all the same.
         """
         self.assertBoth(*self.converge(ahead=0))
+
+    def test_takenStampStored(self) -> None:
+        """
+        The restarted node stores the key it took from A's state with A's
+        stamp of it, so a restart keeps the key's rank too.
+        """
+        self.converge(ahead=10)
+        rooms = self.successResultOf(self.stores[1].load()).rooms
+        lobby = next(room for room in rooms if room.name == "lobby")
+        self.assertEqual((lobby.rules.count("secret"), lobby.stamps["k"][1:3]), (1, ["a", "alice"]))
 
     def test_stampsStored(self) -> None:
         """
