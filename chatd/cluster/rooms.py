@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder,tests.unit.cluster.test_cluster_roomstamps -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_rooms,tests.unit.cluster.test_cluster_adminby,tests.unit.cluster.test_cluster_roomorder,tests.unit.cluster.test_cluster_roomstamps,tests.unit.cluster.test_cluster_statemerge -*-  # noqa: E501
 """
 Room settings kept the same on every node: modes, key, ban masks,
 capacity, topic, members' operator and voice status, invitations, kicks
@@ -17,13 +17,15 @@ Whole states carry the settings too (C{rs} in C{state}), so a node that
 starts later or comes back after a Redis gap converges:
 
  - a room's own settings (modes, key, bans and, without a shared store,
-   capacity and topic) go by the last change: each node keeps, per room, the stamp
-   C{[time, node, by]} of the newest change it made or applied (in the
-   room's stored settings, so a restart keeps it: L{IReplica.roomStamp}),
-   and adopts a state's settings only when their stamp is newer.  A change
-   made here is stamped past that newest stamp (L{RoomSync._nextTime}), so
-   a change ranks after every change its node had seen, before or after
-   a restart, whatever the clocks;
+   capacity and topic) are merged setting by setting: each node keeps the
+   stamp C{[time, node, by, administrator]} of the newest change it made
+   or applied to the room (L{IReplica.roomStamp}) and to each setting
+   (L{IReplica.settingStamp}), in the room's stored settings so a restart
+   keeps them, and takes a setting from a state only when its stamp there
+   is newer (L{chatd.core.roommerge}).  A change made here is stamped past
+   the room's newest stamp (L{RoomSync._nextTime}), so a change ranks after
+   every change its node had seen, before or after a restart, whatever the
+   clocks;
  - a member's status (C{o}, C{v}) goes by the member's own node: a state
    from node X sets the status of X's users in each room.
 """
@@ -49,6 +51,7 @@ from chatd.core.events import Administrator, Redaction, RoomChange
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
 from chatd.core.roles import IReplica
+from chatd.core.roommerge import TOPIC, setterOf, settingName
 from chatd.core.service import ChatService
 
 #: Who a state's changes are shown as made by when nobody changed the room.
@@ -59,21 +62,16 @@ def settingsOf(
     modes: str, args: tuple[str, ...] | list[str], topic: str | None
 ) -> list[tuple[str | None, tuple[str, str | None] | None]]:
     """
-    The settings a room change touches, each with its change (C{None}: the
-    topic): C{"topic"}, a mode letter, a list mode's mask (C{"b:mask"}); a
-    member's status (C{o}, C{v}) names no setting, as it goes by the
-    member's own node.
+    The settings a room change touches (L{settingName}), each with its
+    change (C{None}: the topic); a member's status (C{o}, C{v}) names no
+    setting, as it goes by the member's own node.
     """
     touched: list[tuple[str | None, tuple[str, str | None] | None]] = []
     if topic is not None:
-        touched.append(("topic", None))
+        touched.append((TOPIC, None))
     for adding, mode, argument in parseModes(modes, args):
-        setting: str | None = mode
-        if mode in "ov":
-            setting = None
-        elif mode in "beI":
-            setting = f"{mode}:{(argument or '').casefold()}"
-        touched.append((setting, (("+" if adding else "-") + mode, argument)))
+        change = (("+" if adding else "-") + mode, argument)
+        touched.append((settingName(mode, argument), change))
     return touched
 
 
@@ -82,9 +80,8 @@ class RoomSync:
     The bridge's part that keeps rooms' settings in step; mixed into
     L{chatd.cluster.bridge.Bridge}.
 
-    @ivar settingStamps: (room key, setting) -> C{[time, node, by]} of the
-        last change to that setting this node made or applied (the room's
-        own stamp is kept with the room: L{IReplica.roomStamp}).
+    The stamps of a room's latest change (L{IReplica.roomStamp}) and of
+    each setting's (L{IReplica.settingStamp}) are kept with the room.
     """
 
     log: Logger
@@ -99,7 +96,6 @@ class RoomSync:
 
     def listenRooms(self) -> None:
         self.newRooms = NewRooms(self.service, self.clock)
-        self.settingStamps: dict[tuple[str, str], list[Any]] = {}
         for kind in ("mode", "kick", "invite", "redact"):
             self.bus.on(kind, getattr(self, "remote_" + kind))
 
@@ -124,17 +120,16 @@ class RoomSync:
         for it (C{rq}), if one did: every node tells them of its own
         members a ban mask they set holds unseen.
         """
-        stamp = [self._nextTime(event.room), self.bus.nodeId, event.by]
+        administrator = isinstance(event.by, Administrator)
+        stamp = [self._nextTime(event.room), self.bus.nodeId, event.by, administrator]
         requester = getattr(event.requester, "nick", None)
-        self.replica.keepRoomStamp(event.room, stamp)
-        for setting, _ in settingsOf(event.modes, event.args, event.topic):
-            if setting is not None:
-                self.settingStamps[(key(event.room), setting)] = stamp
+        touched = settingsOf(event.modes, event.args, event.topic)
+        self.replica.keepRoomStamp(event.room, stamp, [s for s, _ in touched if s is not None])
         self.bus.publish(
             "mode",
             room=event.room,
             by=event.by,
-            adm=isinstance(event.by, Administrator),
+            adm=administrator,
             m=event.modes,
             a=event.args,
             t=event.topic,
@@ -198,20 +193,21 @@ class RoomSync:
         """
         room, stamp = fields["room"], fields.get("s")
         by = Administrator(fields["by"]) if fields.get("adm") else fields["by"]
-        if stamp is not None:
-            self.replica.keepRoomStamp(room, stamp)
         kept: list[tuple[str, str | None]] = []
         topic = None
+        applied: list[str] = []
         for setting, change in settingsOf(fields["m"], fields["a"], fields["t"]):
             if setting is not None and stamp is not None:
-                since = self.settingStamps.get((key(room), setting))
-                if since is not None and stamp <= since:
-                    continue  # changed here since: that change stands
-                self.settingStamps[(key(room), setting)] = stamp
+                since = self.replica.settingStamp(room, setting)
+                if since and stamp <= since:
+                    continue  # changed here since (or adopted from a state): that stands
+                applied.append(setting)
             if change is None:
                 topic = fields["t"]
             else:
                 kept.append(change)
+        if stamp is not None:
+            self.replica.keepRoomStamp(room, stamp, applied)
         if topic is not None:
             self.replica.applyRemoteRoomChange(room, by, topic=topic, when=fields["w"])
         if kept:
@@ -245,7 +241,8 @@ class RoomSync:
     def roomStates(self, localNicks: list[str]) -> dict[str, dict[str, Any]]:
         """
         Every room's settings for a C{state} envelope, with the status of
-        this node's users only (C{localNicks}) and the room's stamp.
+        this node's users only (C{localNicks}) and the stamps of the room
+        and of each setting.
         """
         mine = {key(nick) for nick in localNicks}
         states = {}
@@ -264,9 +261,10 @@ class RoomSync:
 
     def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
         """
-        Make this node's rooms match node C{node}'s C{states}: the rooms'
-        own settings where C{node}'s stamp is newer, and the status of
-        C{node}'s C{users} (C{[[nick, [rooms]]]}) wherever they are.
+        Merge node C{node}'s C{states} into this node's rooms: each of a
+        room's own settings where C{node}'s stamp of it is newer
+        (L{chatd.core.roommerge}), and the status of C{node}'s C{users}
+        (C{[[nick, [rooms]]]}) wherever they are.
         """
         known = self.proxies.get(node, {})
         for room, state in states.items():
@@ -275,10 +273,6 @@ class RoomSync:
                 for nick, rooms in users
                 if key(nick) in known and key(room) in {key(r) for r in rooms}
             ]
-            stamp = state.pop("s", None) or [0, "", SERVER]
-            if stamp <= self._stamp(room):
-                state = {"o": state.get("o", []), "v": state.get("v", [])}
-            else:
-                self.replica.keepRoomStamp(room, stamp)
-            self.replica.syncRoomState(room, stamp[2], state, nicks)
+            state["s"] = state.get("s") or [0, "", SERVER]
+            self.replica.syncRoomState(room, setterOf(state["s"], SERVER), state, nicks)
             self.newRooms.heard(room)

@@ -289,7 +289,7 @@ class IReplica(Interface):
         room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
     ) -> RoomChange | None:
         """
-        Make C{room} match another node's L{roomState}.
+        Merge another node's L{roomState} into C{room}, setting by setting.
         """
 
     def roomStamp(room: str) -> list[Any]:
@@ -298,9 +298,16 @@ class IReplica(Interface):
         applied here, kept across restarts (C{[]}: none).
         """
 
-    def keepRoomStamp(room: str, stamp: list[Any]) -> None:
+    def settingStamp(room: str, setting: str) -> list[Any]:
         """
-        C{room} had a change stamped C{stamp}: kept if newer than its own.
+        The stamp of the latest change to one of C{room}'s settings
+        (L{chatd.core.roommerge.settingName}) made or applied here.
+        """
+
+    def keepRoomStamp(room: str, stamp: list[Any], settings: Iterable[str] = ()) -> None:
+        """
+        C{room} had a change stamped C{stamp} to C{settings}: kept, for the
+        room and each of them, if newer than its own.
         """
 
     def kickRemote(room: str, nick: str, by: str, reason: str = "") -> bool:

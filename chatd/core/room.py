@@ -6,6 +6,7 @@ the others ask it to admit, remove, rename, apply a change or broadcast.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from chatd.core import errors, roomcopy
@@ -222,20 +223,31 @@ class Room:
     def adopt(self, settings: RoomSettings) -> None:
         """
         Take the stored C{settings} (and the name as stored), but the newer
-        of the two stamps (L{keepStamp}): a stamp is never taken back.  The
-        store holds their rules (L{storedRules}).
+        of the two stamps of the room and of each setting (L{keepStamp}): a
+        stamp is never taken back.  The store holds their rules
+        (L{storedRules}).
         """
         settings.stamp = max(settings.stamp, self.settings.stamp)
+        mine, stored = self.settings.stamps, settings.stamps
+        settings.stamps = {
+            name: max(stored.get(name, []), mine.get(name, [])) for name in {**stored, **mine}
+        }
         self.name, self.settings = settings.name, settings
         self.storedRules = settings.rules
 
-    def keepStamp(self, stamp: list[Any]) -> None:
+    def keepStamp(self, stamp: list[Any], settings: Iterable[str] = ()) -> None:
         """
-        In a cluster, C{stamp} (C{[time, node, by]}) is of a change to the
-        room's own settings made or applied here: kept if newer, and
-        stored with the room's next write (L{chatd.cluster.rooms}).
+        In a cluster, C{stamp} (C{[time, node, by, administrator]}) is of a
+        change to the room's own C{settings} (named as by
+        L{chatd.core.roommerge.settingName}) made or applied here: kept, for
+        the room and for each of them, if newer, and stored with the room's
+        next write (L{chatd.cluster.rooms}).
         """
         self.settings.stamp = max(list(stamp), self.settings.stamp)
+        stamps = dict(self.settings.stamps)  # a new dict: a store may hold the old one
+        for name in settings:
+            stamps[name] = max(list(stamp), stamps.get(name, []))
+        self.settings.stamps = stamps
 
     def request(self, nickKey: str, nick: str, when: int | None = None) -> None:
         """

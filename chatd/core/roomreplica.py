@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from twisted.logger import Logger
 
-from chatd.core import errors, roomcopy, roomremoval, status
+from chatd.core import errors, roomcopy, roommerge, roomremoval, status
 from chatd.core.events import Administrator, Invitation, RoomChange
 from chatd.core.masks import modeString, parseModes
 from chatd.core.names import key
@@ -105,31 +105,47 @@ class RoomReplica:
     def roomState(self, room: str) -> dict[str, Any]:
         """
         C{room}'s modes, key, ban list, capacity and its members' status,
-        as plain data (L{roomcopy.snapshot}) for another process's copy.
+        as plain data (L{roomcopy.snapshot}) for another process's copy,
+        with the stamps of the room (C{s}) and of each setting (C{ss}).
         """
-        return roomcopy.snapshot(self.rooms.get(room))
+        target = self.rooms.get(room)
+        state = roomcopy.snapshot(target)
+        state["s"], state["ss"] = list(target.settings.stamp), dict(target.settings.stamps)
+        return state
 
     def syncRoomState(
         self, room: str, by: str, state: dict[str, Any], nicks: Iterable[str] = ()
     ) -> RoomChange | None:
         """
-        Make C{room} match C{state} (a L{roomState}, maybe partial: only
-        the settings it holds, and the status of members C{nicks}), telling
-        members here the difference in one L{RoomChange} by C{by} (and a
-        second for a new topic, by whoever set it).
+        Merge C{state} (a L{roomState}, maybe partial: only the settings it
+        holds, and the status of members C{nicks}) into C{room} setting by
+        setting, each setting's newer copy winning (L{roommerge.merged}),
+        telling members here the difference: one L{RoomChange} for the
+        changes of each setter (C{by} for a status or an unstamped
+        setting), and one for a new topic, by whoever set it.
         """
         target = self.rooms.ensure(room)[0]
-        changes = roomcopy.differences(target, state, nicks)
-        event = self._applyRemoteModes(target, by, changes, self.service.now())
-        target.keepSetters(state)  # who set each mask, and when, as there
+        wanted, taken = roommerge.merged(target, state)
+        changes = roomcopy.differences(target, wanted, nicks)
+        target.keepStamp(state.get("s") or [])  # first: stored with what they stamp
+        for setting, stamp in taken.items():
+            target.keepStamp(stamp, [setting])
+        now = self.service.now()
+        events = [
+            self._applyRemoteModes(target, setter, grouped, now)
+            for setter, grouped in roommerge.byAuthor(changes, taken, by)
+        ]
+        target.keepSetters(wanted)  # who set each mask, and when, as there
         self.service.roomOps.saveRules(target)
-        if "t" in state and state["t"][0] != target.settings.topic:
-            topic, setter, when, *administrator = state["t"]
+        told = None
+        if "t" in wanted and wanted["t"][0] != target.settings.topic:
+            topic, setter, when, *administrator = wanted["t"]
             if setter and administrator and administrator[0]:
                 setter = Administrator(setter)  # set from the console: shown so everywhere
             told = self.applyRemoteRoomChange(room, setter or by, topic=topic, when=when)
-            return event or told
-        return event
+        elif taken:
+            self.service.roomOps.saveApplied(target)  # the stamps, for a restart
+        return next((event for event in events if event is not None), told)
 
     def roomStamp(self, room: str) -> list[Any]:
         """
@@ -139,9 +155,20 @@ class RoomReplica:
         found = self.rooms.find(room)
         return [] if found is None else list(found.settings.stamp)
 
-    def keepRoomStamp(self, room: str, stamp: list[Any]) -> None:
-        """C{room} had a change stamped C{stamp}, here or on another node."""
-        self.rooms.ensure(room)[0].keepStamp(stamp)
+    def settingStamp(self, room: str, setting: str) -> list[Any]:
+        """
+        The stamp of the latest change to C{setting} of C{room} made or
+        applied here (L{roommerge.settingName}); C{[]}: none.
+        """
+        found = self.rooms.find(room)
+        return [] if found is None else list(found.settings.stamps.get(setting, []))
+
+    def keepRoomStamp(self, room: str, stamp: list[Any], settings: Iterable[str] = ()) -> None:
+        """
+        C{room} had a change stamped C{stamp} to C{settings}, here or on
+        another node.
+        """
+        self.rooms.ensure(room)[0].keepStamp(stamp, settings)
 
     def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
         """

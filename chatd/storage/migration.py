@@ -6,7 +6,6 @@ a DB-API transaction, for the store at start and for the copy tool.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -143,6 +142,6 @@ def saveRoomRow(txn: Cursor, paramstyle: str, room: RoomSettings, when: int) -> 
             room.topicBy,
             room.topicAt,
             int(room.topicByAdmin),
-            json.dumps(room.stamp) if room.stamp else "",
+            room.stampColumn(),
         ),
     )

@@ -6,6 +6,7 @@ at start (L{Snapshot}): plain records, shared by every store and the core.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,6 +41,9 @@ class RoomSettings:
         change to the room's own settings this node made or applied
         (L{chatd.cluster.rooms}); kept so that a restarted node stamps its
         next change after it (C{[]}: none).
+    @ivar stamps: in a cluster, each setting's stamp (the topic, a mode
+        letter, a list mode's mask: L{chatd.core.roommerge}), kept so that
+        nodes merge their states setting by setting, after a restart too.
     """
 
     name: str
@@ -54,6 +58,25 @@ class RoomSettings:
     created: int = 0
     topicByAdmin: bool = False
     stamp: list[Any] = field(default_factory=list)
+    stamps: dict[str, list[Any]] = field(default_factory=dict)
+
+    def stampColumn(self) -> str:
+        """
+        The stamps as the store's C{stamp} column holds them: JSON, the
+        room's stamp alone (as stored before settings had their own) or
+        with each setting's; C{""}: none.
+        """
+        if self.stamps:
+            return json.dumps({"room": self.stamp, "settings": self.stamps})
+        return json.dumps(self.stamp) if self.stamp else ""
+
+    def readStampColumn(self, column: str) -> None:
+        """Take the stamps a L{stampColumn} holds."""
+        stored = json.loads(column) if column else []
+        if isinstance(stored, dict):
+            self.stamp, self.stamps = stored.get("room") or [], stored.get("settings") or {}
+        else:
+            self.stamp, self.stamps = stored, {}
 
 
 @dataclass

@@ -7,7 +7,6 @@ and L{chatd.storage.postgres} make the pool; the SQL here serves both.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import cast
 
@@ -140,22 +139,21 @@ class SQLChatStore(
         )
         for name, mode, capacity, topic, autojoin, rules, *more in txn.fetchall():
             founder, topicBy, topicAt, created, topicAdmin, stamp = more
-            snapshot.rooms.append(
-                RoomSettings(
-                    name,
-                    mode,
-                    capacity,
-                    topic,
-                    bool(autojoin),
-                    rules,
-                    founder,
-                    topicBy,
-                    int(topicAt),
-                    int(created),
-                    bool(topicAdmin),
-                    json.loads(stamp) if stamp else [],
-                )
+            settings = RoomSettings(
+                name,
+                mode,
+                capacity,
+                topic,
+                bool(autojoin),
+                rules,
+                founder,
+                topicBy,
+                int(topicAt),
+                int(created),
+                bool(topicAdmin),
             )
+            settings.readStampColumn(stamp)
+            snapshot.rooms.append(settings)
         txn.execute("SELECT nick_key FROM accounts")
         snapshot.accounts = {row[0] for row in txn.fetchall()}
         txn.execute(

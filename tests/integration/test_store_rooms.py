@@ -58,9 +58,10 @@ async def _rooms(opener: Any) -> dict[str, RoomSettings]:
 async def test_founderTopicSetterCreation(opener: Any) -> None:
     """
     A room's founder, topic setter (an administrator or not) and time,
-    creation time and cluster stamp are read back after the store is
-    reopened; the creation time is the first save's and later saves keep
-    it; the seeded rooms have no founder, setter, time or stamp.
+    creation time and cluster stamps (the room's, and each setting's if it
+    has them) are read back after the store is reopened; the creation time
+    is the first save's and later saves keep it; the seeded rooms have no
+    founder, setter, time or stamp.
     """
     store = opener()
     store.startService()
@@ -69,9 +70,10 @@ async def test_founderTopicSetterCreation(opener: Any) -> None:
         room = RoomSettings("Kitchen", founder="Alice")
         await store.saveRoom(room, 1000)
         room.topic, room.topicBy, room.topicAt = "tea", "Bob", 1500
-        room.topicByAdmin, room.stamp = True, [1500.25, "b", "Bob"]
+        room.topicByAdmin, room.stamp = True, [1500.25, "b", "Bob", True]
+        room.stamps = {"topic": [1500.25, "b", "Bob", True], "b:eve!*@*": [9.5, "a", "Al", False]}
         await store.saveRoom(room, 2000)
-        await store.saveRoom(RoomSettings("Late", created=700), 3000)
+        await store.saveRoom(RoomSettings("Late", created=700, stamp=[5, "a", "Al"]), 3000)
     finally:
         await _stop(store)
     rooms = await _rooms(opener)
@@ -82,12 +84,17 @@ async def test_founderTopicSetterCreation(opener: Any) -> None:
         "Bob",
         1500,
     )
-    assert (kitchen.topicByAdmin, kitchen.stamp) == (True, [1500.25, "b", "Bob"])
+    assert (kitchen.topicByAdmin, kitchen.stamp) == (True, [1500.25, "b", "Bob", True])
+    assert kitchen.stamps == {
+        "topic": [1500.25, "b", "Bob", True],
+        "b:eve!*@*": [9.5, "a", "Al", False],
+    }
+    assert (rooms["Late"].stamp, rooms["Late"].stamps) == ([5, "a", "Al"], {})
     assert kitchen.created == 1000
     assert rooms["Late"].created == 700
     seeded = rooms["Blabla"]
     assert (seeded.founder, seeded.topicBy, seeded.topicAt, seeded.created) == ("", "", 0, 0)
-    assert (seeded.topicByAdmin, seeded.stamp) == (False, [])
+    assert (seeded.topicByAdmin, seeded.stamp, seeded.stamps) == (False, [], {})
 
 
 @pytest_twisted.ensureDeferred

@@ -9,76 +9,13 @@ a whole state or from its store.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from twisted.internet.defer import Deferred
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.storage.interfaces import RoomSettings
 from chatd.storage.memory import MemoryChatStore
-from tests.support.fakenode import FakeNode, IRCClient
-from tests.support.fakeredis import FakeRedis
-
-
-class ClusterCase(SynchronousTestCase):
-    """
-    Nodes on one fake Redis; node C{a}'s clock is 10 s ahead of the
-    others'.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-
-    #: Whether the nodes share their store (one database).
-    shared = False
-    #: The node whose clock is ahead.
-    a: FakeNode
-
-    def node(self, name: str, ahead: float = 0, store: MemoryChatStore | None = None) -> FakeNode:
-        """A started node C{name}, with the store C{store} if given."""
-        storage: dict[str, Any] = {} if store is None else {"store": store}
-        node = FakeNode(self, self.redis, name, self.shared, ahead=ahead, **storage)
-        node.start()
-        self.settle()
-        return node
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
-
-    def member(self, node: FakeNode, nick: str) -> IRCClient:
-        """An IRC user C{nick} of C{node} in C{#lobby}, what it read so far read."""
-        client = IRCClient(node, self.clock, nick, nick.capitalize())
-        self.addCleanup(client.proto.connectionLost, None)
-        client.send("JOIN #lobby")
-        self.settle()
-        client.read()
-        return client
-
-    def console(self, node: FakeNode, command: str) -> None:
-        reply = AdminConsole(node.service, "root").execute(command)
-        self.settle()
-        self.successResultOf(reply)
-
-    def restart(self, node: FakeNode, name: str, store: MemoryChatStore) -> FakeNode:
-        """
-        C{node} dies (kill -9) and is counted dead; node C{name} starts in
-        its place on its C{store}, its clock right, while node C{a} is slow
-        to read its inbox (it has not yet answered the new node's hello).
-        """
-        node.crash()
-        for _ in range(6):  # past the TTL
-            self.clock.advance(1)
-            self.settle()
-        self.a.hold()
-        restarted = FakeNode(self, self.redis, name, self.shared, store=store)
-        restarted.start()
-        restarted.turns()
-        return restarted
+from tests.support.roomclusters import ClusterCase, setter
 
 
 class ClocksApartTests(ClusterCase):
@@ -247,13 +184,6 @@ class SharedStoreRestartTests(ClusterCase):
         for node in (self.a, restarted):
             self.assertEqual(node.service.topic("lobby"), "after the restart")
         self.assertIn(" TOPIC #lobby :after the restart\r\n", self.alice.read())
-
-
-def setter(read: str) -> str:
-    """Who an IRC client's C{333} line in C{read} credits with the topic."""
-    found = re.search(r" 333 \S+ #lobby (\S+) \d+\r\n", read)
-    assert found is not None, read
-    return found.group(1)
 
 
 class StateExchangeTests(ClusterCase):

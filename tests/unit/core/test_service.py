@@ -1221,8 +1221,9 @@ class RemoteRoomTests(SynchronousTestCase):
 
     def test_syncRoomState(self) -> None:
         """
-        A room made to match another copy's state: its own settings, and
-        the status of the members named only.
+        A room made to match another copy's state with a newer room stamp
+        (settings with no stamp of their own): its own settings, and the
+        status of the members named only.
         """
         self.service.addRoom("dev")
         other = ChatService(Clock(), rooms=["dev"])
@@ -1233,6 +1234,7 @@ class RemoteRoomTests(SynchronousTestCase):
         room.settings.capacity = 4
         room.ops.update({"bob", "op"})
         room.setTopic("tea", "alice", 5)
+        room.keepStamp([5, "other", "alice"])  # its settings, unstamped, go by the room's stamp
         state = other.replica.roomState("dev")
         self.service.enter(self.bob, "dev")
         self.service.replica.enterRemote(self.remote, "dev")
