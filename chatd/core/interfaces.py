@@ -180,7 +180,8 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         sender's annotations, relayed untouched; with tags, C{lines} may be
         empty; C{cid}: the sender's own id for the message, with which one
         sent again is said once, L{chatd.core.clientids}).  Returns the
-        L{RoomMessage} the members got.
+        L{RoomMessage} the members got (with a C{cid} in a cluster, a
+        L{Deferred} of it: the cluster is asked first).
 
         @raise InvalidArgument: the message is empty.
         @raise Moderated: the room has mode C{m} and the sender no voice.

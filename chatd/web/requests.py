@@ -181,20 +181,21 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
-    cid = resend.clientId(request)
-    again = resend.repeated(web, cid)
-    return maybeDeferred(web.service.say, web, room, lines, cid=cid).addCallback(
-        lambda sent: _sent(web, {"room": web.service.storedName(room), **again}, lines, sent)
+    said = resend.once(web, resend.clientId(request), lambda: web.service.say(web, room, lines))
+    return said.addCallback(
+        lambda done: _sent(web, {"room": web.service.storedName(room), **done[1]}, lines, done[0])
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
-    cid = resend.clientId(request)
-    again = resend.repeated(web, cid)
-    return maybeDeferred(web.service.tell, web, to, lines, cid=cid).addCallback(
-        lambda sent: _sent(
-            web, {"to": _recipient(to, sent), **_away(web, to, sent), **again}, lines, sent
+    told = resend.once(web, resend.clientId(request), lambda: web.service.tell(web, to, lines))
+    return told.addCallback(
+        lambda done: _sent(
+            web,
+            {"to": _recipient(to, done[0]), **_away(web, to, done[0]), **done[1]},
+            lines,
+            done[0],
         )
     )
 

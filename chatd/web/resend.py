@@ -10,6 +10,7 @@ C{millis}, C{room} or C{to}), or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import maybeDeferred
@@ -34,14 +35,17 @@ def clientId(request: dict[str, Any]) -> str | None:
     return cid
 
 
-def repeated(web: WebParticipant, cid: str | None) -> Reply:
+def once(web: WebParticipant, cid: str | None, send: Callable[[], object]) -> Any:
     """
-    The reply's C{repeat}, for a message whose C{cid} was accepted already
-    (asked before it is sent: sending accepts it).
+    A L{Deferred} of what C{send()} (the service's C{say} or C{tell})
+    answers and the reply's C{repeat}: with a C{cid}, sent through the
+    service's rule (said once, L{chatd.core.clientids}), and C{repeat} for
+    a message whose C{cid} was accepted already, on any node.
     """
-    if cid is None or web.service.messages.sent.accepted(web, cid) is None:
-        return {}
-    return {"repeat": True}
+    if cid is None:
+        return maybeDeferred(send).addCallback(lambda answer: (answer, {}))
+    said = maybeDeferred(web.service.messages.sent.attempt, web, cid, send)
+    return said.addCallback(lambda done: (done.answer, {"repeat": True} if done.repeat else {}))
 
 
 def sent(web: WebParticipant, request: dict[str, Any]) -> Any:
