@@ -145,27 +145,18 @@ class ClientIds:
         """
         self.shared = shared
 
-    def once(self, participant: IParticipant, cid: str, send: Callable[[], T]) -> T:
-        """
-        C{send()}'s answer, sending only if C{cid} was not accepted for
-        C{participant}'s person lately; else the first one's answer (a
-        L{Deferred} of it when the first one's was, or when the cluster is
-        asked).  An error C{send} raises, or its L{Deferred} fails with,
-        leaves C{cid} not accepted (a repeat waiting for it gets the same
-        error).
-
-        @raise InvalidArgument: C{cid} is not a client id (L{checkClientId}).
-        """
-        said = self.attempt(participant, cid, send)
-        if isinstance(said, Deferred):
-            return said.addCallback(lambda done: done.answer)  # type: ignore[return-value]
-        return said.answer  # type: ignore[no-any-return]
-
     def attempt(
         self, participant: IParticipant, cid: str, send: Callable[[], object]
     ) -> Said | Deferred[Said]:
         """
-        L{once}, telling also whether the answer is a repeat.
+        C{send()}'s answer, sending only if C{cid} was not accepted for
+        C{participant}'s person lately; else the first one's answer, as a
+        repeat (a L{Deferred} of it when the first one's was, or when the
+        cluster is asked).  An error C{send} raises, or its L{Deferred}
+        fails with, leaves C{cid} not accepted (a repeat waiting for it
+        gets the same error).
+
+        @raise InvalidArgument: C{cid} is not a client id (L{checkClientId}).
         """
         checkClientId(cid)
         person = self.personOf(participant)
