@@ -51,6 +51,7 @@ from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.removals import Removals
 from chatd.cluster.rooms import RoomSync
+from chatd.cluster.sharedids import SharedClientIds
 from chatd.cluster.suspects import Suspects
 from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage, RoomMessage
@@ -112,6 +113,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         presence.onSeen = self.suspects.heard
         service.observeWith(self)
         service.messages.relayThrough(self)
+        service.messages.sent.shareThrough(SharedClientIds(presence))
         service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
         self.adoption = Adoption(service, presence, self.sharedStore)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.core.test_clientids,tests.unit.web.test_web_resend -*-
+# -*- test-case-name: tests.unit.core.test_clientids,tests.unit.web.test_web_resend,tests.unit.cluster.test_cluster_resend -*-  # noqa: E501
 """
 Client ids: a message sent again is said once.
 
@@ -13,6 +13,14 @@ whichever order the two arrive.  A person is their account, on any of its
 connections; a guest, their nickname (a guest's new connection comes back
 under it, and nobody else knows the random ids).  A message refused (an
 error) is not accepted: sent again with the same id, it is tried again.
+
+In a cluster the ids are the cluster's (L{ISharedClientIds}): a message is
+said only once its id is claimed there, and answered only once its answer
+is recorded there, so a resend through another process is answered as a
+repeat too, even if the first one's process died since.  While the cluster
+cannot tell (Redis is away), this process's memory decides alone: a user
+would rather have their message said than refused, and only a resend
+through another process during the outage can then be said twice.
 """
 
 from __future__ import annotations
@@ -20,13 +28,14 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from twisted.internet.defer import Deferred, succeed
+from twisted.internet.defer import Deferred, maybeDeferred, succeed
 from twisted.internet.interfaces import IReactorTime
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.hooks import ISharedClientIds
 from chatd.core.interfaces import IParticipant
 from chatd.core.names import key
 
@@ -50,6 +59,25 @@ def checkClientId(cid: str) -> None:
     """
     if not _FORM.match(cid):
         raise errors.InvalidArgument("a client id is 16 to 64 letters, digits, '-' or '_'")
+
+
+class Said(NamedTuple):
+    """
+    What became of one message with a client id: the C{answer} its sender
+    gets, and whether it is a C{repeat} (the first one's answer).
+    """
+
+    answer: Any
+    repeat: bool
+
+
+def personName(person: tuple[str, str]) -> str:
+    """
+    How the cluster names a person's ids: C{a:<account key>} or
+    C{g:<nickname key>}.
+    """
+    kind, name = person
+    return f"{kind[0]}:{name}"
 
 
 class _Accepted:
@@ -94,6 +122,8 @@ class ClientIds:
         self.clock = clock
         self.people = people
         self.requireLogin = requireLogin
+        #: The cluster's ids, if any (L{shareThrough}).
+        self.shared: ISharedClientIds | None = None
         #: Per person, their ids oldest first; people by their latest id, oldest first.
         self._accepted: OrderedDict[tuple[str, str], OrderedDict[str, _Accepted]] = OrderedDict()
 
@@ -108,13 +138,23 @@ class ClientIds:
         account = self.people.accounts.key(participant)
         return ("account", account) if account is not None else ("guest", key(nick))
 
-    def once(self, participant: IParticipant, cid: str, send: Callable[[], T]) -> T:
+    def shareThrough(self, shared: ISharedClientIds) -> None:
+        """
+        Ask C{shared} (the cluster's ids) from now on, besides this
+        process's memory.
+        """
+        self.shared = shared
+
+    def attempt(
+        self, participant: IParticipant, cid: str, send: Callable[[], object]
+    ) -> Said | Deferred[Said]:
         """
         C{send()}'s answer, sending only if C{cid} was not accepted for
-        C{participant}'s person lately; else the first one's answer (a
-        L{Deferred} of it when the first one's was).  An error C{send}
-        raises, or its L{Deferred} fails with, leaves C{cid} not accepted
-        (a repeat waiting for it gets the same error).
+        C{participant}'s person lately; else the first one's answer, as a
+        repeat (a L{Deferred} of it when the first one's was, or when the
+        cluster is asked).  An error C{send} raises, or its L{Deferred}
+        fails with, leaves C{cid} not accepted (a repeat waiting for it
+        gets the same error).
 
         @raise InvalidArgument: C{cid} is not a client id (L{checkClientId}).
         """
@@ -122,27 +162,82 @@ class ClientIds:
         person = self.personOf(participant)
         known = self.accepted(participant, cid)
         if known is not None:
-            return known.answer()  # type: ignore[no-any-return]
+            answer = known.answer()
+            if isinstance(answer, Deferred):
+                return answer.addCallback(Said, True)
+            return Said(answer, True)
+        if self.shared is not None:
+            return self._attemptShared(person, cid, send, self.shared)
         result = send()
-        entry = _Accepted(self.clock.seconds() + KEEP_SECONDS, isinstance(result, Deferred))
+        entry = self._remember(person, cid, isinstance(result, Deferred))
+        if not isinstance(result, Deferred):
+            return Said(entry.settle(result), False)
+        said: Deferred[Said] = result.addCallbacks(
+            entry.settle, self._failed, errbackArgs=(person, cid, entry)
+        )
+        return said.addCallback(Said, False)
+
+    def _attemptShared(
+        self,
+        person: tuple[str, str],
+        cid: str,
+        send: Callable[[], object],
+        shared: ISharedClientIds,
+    ) -> Deferred[Said]:
+        """
+        L{attempt} in a cluster: claim C{cid} there first (a repeat waits
+        here meanwhile), send only once claimed, and answer only once the
+        answer is recorded there.
+        """
+        entry = self._remember(person, cid, True)
+        name = personName(person)
+
+        def decided(first: object | None) -> Deferred[Said] | Said:
+            if first is not None:
+                return Said(entry.settle(first), True)
+            sending = maybeDeferred(send)
+            sending.addErrback(self._released, shared, name, cid)
+            return sending.addCallback(recorded).addCallback(Said, False)
+
+        def recorded(result: object) -> Deferred[object]:
+            done = shared.record(name, cid, result).addErrback(lambda _: None)
+            return done.addCallback(lambda _: entry.settle(result))
+
+        claimed = shared.claim(name, cid).addErrback(lambda _: None)  # this memory decides
+        return claimed.addCallback(decided).addErrback(self._failed, person, cid, entry)
+
+    def _released(self, failure: Failure, shared: ISharedClientIds, name: str, cid: str) -> Failure:
+        """The message was refused here: the cluster's claim on C{cid} is given back."""
+        shared.release(name, cid)
+        return failure
+
+    def _remember(self, person: tuple[str, str], cid: str, later: bool) -> _Accepted:
+        """
+        Keep C{cid} as accepted for C{person} (its answer to come), the
+        person's latest L{KEEP_IDS} only.
+        """
+        entry = _Accepted(self.clock.seconds() + KEEP_SECONDS, later)
         ids = self._accepted.setdefault(person, OrderedDict())
         ids[cid] = entry
         self._accepted.move_to_end(person)
         while len(ids) > KEEP_IDS:
             ids.popitem(last=False)
-        if not isinstance(result, Deferred):
-            entry.settle(result)
-            return result
+        return entry
 
-        def failed(failure: Failure) -> Failure:
-            if ids.get(cid) is entry:
-                del ids[cid]
-            waiting, entry.waiting = entry.waiting, []
-            for each in waiting:
-                each.errback(failure)
-            return failure
-
-        return result.addCallbacks(entry.settle, failed)  # type: ignore[return-value]
+    def _failed(
+        self, failure: Failure, person: tuple[str, str], cid: str, entry: _Accepted
+    ) -> Failure:
+        """
+        The message with C{cid} was refused: not accepted, and the repeats
+        waiting for it get the same error.
+        """
+        ids = self._accepted.get(person, OrderedDict())
+        if ids.get(cid) is entry:
+            del ids[cid]
+        waiting, entry.waiting = entry.waiting, []
+        for each in waiting:
+            each.errback(failure)
+        return failure
 
     def accepted(self, participant: IParticipant, cid: str) -> _Accepted | None:
         """
@@ -157,14 +252,19 @@ class ClientIds:
     def answerOf(self, participant: IParticipant, cid: str) -> Any:
         """
         The answer to the message with client id C{cid} (a L{Deferred} of
-        it, while it is not known yet), or C{None} if it was not accepted
-        lately.
+        it, while it is not known yet or the cluster is asked), or C{None}
+        if it was not accepted lately.
 
         @raise InvalidArgument: C{cid} is not a client id.
         """
         checkClientId(cid)
         known = self.accepted(participant, cid)
-        return None if known is None else known.answer()
+        if known is not None:
+            return known.answer()
+        if self.shared is None:
+            return None
+        name = personName(self.personOf(participant))
+        return maybeDeferred(self.shared.answerOf, name, cid).addErrback(lambda _: None)
 
     def _forgetExpired(self, person: tuple[str, str]) -> None:
         """

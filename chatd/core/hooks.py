@@ -2,8 +2,9 @@
 """
 What the service tells and asks of those beside it, the seams cluster mode
 plugs into: an observer told of every change and asked before a name or a
-room is given (L{IChatObserver}), and what carries messages to people other
-servers serve (L{IRelay}).  Both are optional: a lone daemon has neither.
+room is given (L{IChatObserver}), what carries messages to people other
+servers serve (L{IRelay}), and the client ids every server accepted
+(L{ISharedClientIds}).  All are optional: a lone daemon has none.
 Kept apart from L{chatd.core.roles}, what others ask of the service.
 """
 
@@ -205,4 +206,43 @@ class IRelay(Interface):
         C{event} was given to its recipient: C{None} if nothing of it left
         this server, else a L{Deferred} that fires once it is safely handed
         on, or fails with a L{chatd.core.errors.ChatError}.
+        """
+
+
+class ISharedClientIds(Interface):
+    """
+    Optional: the client ids (L{chatd.core.clientids}) accepted by every
+    process of a cluster, so that a message sent again through another
+    process is said once too (chatd's cluster mode), installed with
+    C{service.messages.sent.shareThrough}.  A C{person} is a string that
+    names one person's ids; a C{cid} is a checked client id.
+    """
+
+    def claim(person: str, cid: str) -> Deferred[object | None]:
+        """
+        Claim C{cid} for this process, to send its message: fires with
+        C{None} once claimed (then L{record} or L{release} it), or with the
+        first one's answer when it was accepted already, after waiting
+        while another process is sending it.  Fails when the cluster cannot
+        tell now (it is unreachable): this process's memory decides then.
+        """
+
+    def record(person: str, cid: str, answer: object) -> Deferred[None]:
+        """
+        The message claimed with C{cid} was sent, and C{answer} is what
+        its sender was answered: every process answers a repeat with it
+        from now on.  Fires once recorded; fails if it could not be.
+        """
+
+    def release(person: str, cid: str) -> None:
+        """
+        The message claimed with C{cid} was refused: not accepted, it may
+        be sent again.
+        """
+
+    def answerOf(person: str, cid: str) -> Deferred[object | None]:
+        """
+        The answer recorded for C{cid} (after waiting while another process
+        is sending it), or C{None} if it was not accepted lately.  Fails
+        when the cluster cannot tell now.
         """

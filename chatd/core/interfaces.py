@@ -174,15 +174,14 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> RoomMessage:
         """
         Send C{lines} to the other members of C{room} (C{notice}: a message
         that must not be answered automatically, IRC's NOTICE; C{tags}: the
         sender's annotations, relayed untouched; with tags, C{lines} may be
-        empty; C{cid}: the sender's own id for the message, with which one
-        sent again is said once, L{chatd.core.clientids}).  Returns the
-        L{RoomMessage} the members got.
+        empty).  Returns the L{RoomMessage} the members got.  A message the
+        sender names with its own id, to send it again, goes through
+        C{messages.sent} (L{chatd.core.clientids.ClientIds.attempt}): said once.
 
         @raise InvalidArgument: the message is empty.
         @raise Moderated: the room has mode C{m} and the sender no voice.
@@ -194,10 +193,9 @@ class IChatService(IRoomOperations, IStoredChat, IPeopleListing):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> PrivateMessage | Deferred[Any]:
         """
-        Send C{lines} privately to C{nick} (C{notice}, C{tags}, C{cid} as for
+        Send C{lines} privately to C{nick} (C{notice}, C{tags} as for
         L{say}); returns the L{PrivateMessage}, or, for a registered user
         who is offline, a L{Deferred} firing with a L{chatd.core.inbox.Kept}
         once the message is kept for their next login (the front-end tells

@@ -10,7 +10,7 @@ What one connection of a person says reaches the person's other
 connections too, as their own words.  With a relay (cluster mode), a
 message for people served elsewhere is acknowledged only once the relay
 took it (L{IRelay}).  One sent again with its client id is said once
-(L{chatd.core.clientids}).
+(C{sent}, L{chatd.core.clientids}).
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ class Messages:
         self.ids = MessageIds()
         self._moments = Moments(clock)
         self.body = BodyRule()
-        #: The client ids of the messages accepted lately (L{say}'s C{cid}).
+        #: The client ids of the messages accepted lately: one sent again
+        #: with its id is said once (a front-end sends through L{ClientIds.attempt}).
         self.sent = ClientIds(clock, people, requireLogin)
 
     def relayThrough(self, relay: IRelay) -> None:
@@ -123,13 +124,7 @@ class Messages:
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> RoomMessage:
-        """C{cid}: the sender's id for it: sent again with it, said once (L{ClientIds})."""
-        if cid is not None:
-            return self.sent.once(
-                participant, cid, lambda: self.say(participant, room, lines, notice, tags)
-            )
         nick, lines, target = self._checkedSaying(participant, room, lines, tags)
         if self.relay is not None:
             self.relay.checkRoom(target.name, target.members.values())
@@ -179,13 +174,7 @@ class Messages:
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> Told:
-        """C{cid} as for L{say}."""
-        if cid is not None:
-            return self.sent.once(
-                participant, cid, lambda: self.tell(participant, nick, lines, notice, tags)
-            )
         sender = self.requireLogin(participant)
         lines = spacedLines(lines)
         checkSpeaker(self.moderation, self.people, participant, sender)  # offline path too

@@ -294,9 +294,8 @@ class ChatService(RoomFacade, AdminFacade, Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> RoomMessage:
-        return self.messages.say(participant, room, lines, notice, tags, cid)
+        return self.messages.say(participant, room, lines, notice, tags)
 
     def tell(
         self,
@@ -305,9 +304,8 @@ class ChatService(RoomFacade, AdminFacade, Service):
         lines: tuple[str, ...],
         notice: bool = False,
         tags: tuple[tuple[str, str], ...] = (),
-        cid: str | None = None,
     ) -> Told:
-        return self.messages.tell(participant, nick, lines, notice, tags, cid)
+        return self.messages.tell(participant, nick, lines, notice, tags)
 
     def announce(self, text: str) -> None:
         self.messages.announce(text)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from twisted.internet.defer import maybeDeferred
 
 from chatd.core.alwayson import alwaysOnOf
+from chatd.core.clientids import Said
 from chatd.core.errors import InvalidArgument, NotPermitted
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
@@ -181,22 +182,24 @@ def register(web: WebParticipant, request: dict[str, Any]) -> Any:
 
 def say(web: WebParticipant, request: dict[str, Any]) -> Any:
     room, lines = _text(request, "room"), wire.splitText(_text(request, "text"))
-    cid = resend.clientId(request)
-    again = resend.repeated(web, cid)
-    return maybeDeferred(web.service.say, web, room, lines, cid=cid).addCallback(
-        lambda sent: _sent(web, {"room": web.service.storedName(room), **again}, lines, sent)
+    said = resend.once(web, resend.clientId(request), lambda: web.service.say(web, room, lines))
+    return said.addCallback(
+        lambda done: _sent(
+            web, {"room": web.service.storedName(room), **resend.repeatOf(done)}, lines, done.answer
+        )
     )
 
 
 def tell(web: WebParticipant, request: dict[str, Any]) -> Any:
     to, lines = _text(request, "to"), wire.splitText(_text(request, "text"))
-    cid = resend.clientId(request)
-    again = resend.repeated(web, cid)
-    return maybeDeferred(web.service.tell, web, to, lines, cid=cid).addCallback(
-        lambda sent: _sent(
-            web, {"to": _recipient(to, sent), **_away(web, to, sent), **again}, lines, sent
-        )
-    )
+    told = resend.once(web, resend.clientId(request), lambda: web.service.tell(web, to, lines))
+
+    def reply(done: Said) -> Reply:
+        sent = done.answer
+        fields = {"to": _recipient(to, sent), **_away(web, to, sent), **resend.repeatOf(done)}
+        return _sent(web, fields, lines, sent)
+
+    return told.addCallback(reply)
 
 
 def _recipient(typed: str, sent: object) -> str:

@@ -10,10 +10,12 @@ C{millis}, C{room} or C{to}), or not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 
+from chatd.core.clientids import Said
 from chatd.core.errors import InvalidArgument
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.inbox import Kept
@@ -34,14 +36,20 @@ def clientId(request: dict[str, Any]) -> str | None:
     return cid
 
 
-def repeated(web: WebParticipant, cid: str | None) -> Reply:
+def once(web: WebParticipant, cid: str | None, send: Callable[[], object]) -> Deferred[Said]:
     """
-    The reply's C{repeat}, for a message whose C{cid} was accepted already
-    (asked before it is sent: sending accepts it).
+    What C{send()} (the service's C{say} or C{tell}) answers: with a
+    C{cid}, sent through the service's rule (said once, on any node,
+    L{chatd.core.clientids}), a repeat answered as the first one.
     """
-    if cid is None or web.service.messages.sent.accepted(web, cid) is None:
-        return {}
-    return {"repeat": True}
+    if cid is None:
+        return maybeDeferred(send).addCallback(Said, False)
+    return maybeDeferred(web.service.messages.sent.attempt, web, cid, send)
+
+
+def repeatOf(said: Said) -> Reply:
+    """The reply's C{repeat}: C{true} for a message whose C{cid} was accepted already."""
+    return {"repeat": True} if said.repeat else {}
 
 
 def sent(web: WebParticipant, request: dict[str, Any]) -> Any:

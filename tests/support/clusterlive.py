@@ -109,12 +109,13 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         irc: bool = False,
         *extra: str,
         cloak: bytes = CLOAK_SECRET,
+        web: bool = False,
     ) -> Daemon:
         workdir = tmp_path / name
         workdir.mkdir()
         factories = ["TchatFactory"] + ["TalkFactory"] * talk + ["AdminTelnetFactory"] * console
         # IRC always listens (tests.support.daemon); its port, if asked
-        factories += ["IRCFactory"] * irc
+        factories += ["IRCFactory"] * irc + ["GuardedSite"] * web
         dataDir = workdir / "chatd-data"
         dataDir.mkdir(mode=0o700)
         (dataDir / CLOAK_KEY).write_text(cloak.hex() + "\n")
@@ -134,7 +135,7 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
             "--operators",
             "op",
             "--web",
-            "none",
+            "tcp:0:interface=127.0.0.1" if web else "none",
             "--cluster",
             url,
             *extra,

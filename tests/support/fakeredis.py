@@ -8,9 +8,10 @@ C{XREVRANGE}; expiry is kept for plain keys only.  C{subscribers} stand
 for the nodes' readers: each new entry is handed to every one of them, with its stream,
 on the next reactor turn, as a blocked C{XREAD} would be.
 
-The Lua scripts of L{chatd.cluster.presencescripts} and
-L{chatd.cluster.cloaks} are recognised by identity and run in Python; the
-integration tests run the real scripts on a real Redis.
+The Lua scripts of L{chatd.cluster.presencescripts},
+L{chatd.cluster.cloaks} and L{chatd.cluster.sharedids} are recognised by
+identity and run in Python; the integration tests run the real scripts on a
+real Redis.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
-from chatd.cluster import cloaks, presencescripts, redis
+from chatd.cluster import cloaks, presencescripts, redis, sharedids
 from chatd.cluster.address import RedisUnavailable
 
 
@@ -241,6 +242,11 @@ class FakeRedis:
             before = self._get(keys[0])
             self.cmd_SET(keys[0], argv[0])
             return before
+        if script == sharedids.CLAIM:
+            value = self._get(keys[0])
+            if value is None:
+                self._set(keys[0], argv[0], int(argv[1]))
+            return value
         if script == presencescripts.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]

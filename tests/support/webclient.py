@@ -96,21 +96,31 @@ class ClientFactory:
 
 class WebHarness:
     """
-    One site, any number of clients, all in memory.
+    One site, any number of clients, all in memory; on port C{portNumber}
+    of C{reactor} (one per site on one reactor: a node of a cluster each).
     """
 
-    def __init__(self, service: IChatService, reactor: MemoryReactorClock, **options: Any) -> None:
+    def __init__(
+        self,
+        service: IChatService,
+        reactor: MemoryReactorClock,
+        portNumber: int = 80,
+        **options: Any,
+    ) -> None:
         self.reactor = reactor
         self.service = service
         self.site: GuardedSite = makeSite(service, reactor, **options)
-        self.port = reactor.listenTCP(80, self.site)
+        self.portNumber = portNumber
+        self.port = reactor.listenTCP(portNumber, self.site)
         self.pumps: list[IOPump] = []
 
     def connect(self, nick: str | None = None) -> JSONClient:
         """
         A connected client, past the C{hello}; logged in as C{nick} if given.
         """
-        endpoint = WebSocketClientEndpoint.new(self.reactor, "http://localhost/ws")
+        endpoint = WebSocketClientEndpoint.new(
+            self.reactor, f"http://localhost:{self.portNumber}/ws"
+        )
         connected = Deferred.fromCoroutine(endpoint.connect(ClientFactory()))
         pump = ConnectionCompleter(self.reactor).succeedOnce()
         assert pump is not None

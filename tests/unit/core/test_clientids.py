@@ -12,7 +12,7 @@ from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
 from twisted.trial.unittest import SynchronousTestCase
 
-from chatd.core.clientids import ClientIds
+from chatd.core.clientids import ClientIds, Said
 from chatd.core.errors import NoSuchUser, NotLoggedIn
 from chatd.testing import RecordingParticipant
 
@@ -37,20 +37,27 @@ class PendingTests(SynchronousTestCase):
         self.sent.append(Deferred())
         return self.sent[-1]
 
+    def attempt(self) -> Deferred[Said]:
+        """alice's message with L{CID}: a L{Deferred}, as L{send}'s answer is."""
+        said = self.ids.attempt(self.alice, CID, self.send)
+        assert isinstance(said, Deferred)
+        return said
+
     def test_repeatWaits(self) -> None:
         """
         A repeat while the first one's answer is on its way is sent nowhere
         and gets that answer once it comes.
         """
-        first = self.ids.once(self.alice, CID, self.send)
-        again = self.ids.once(self.alice, CID, self.send)
+        first = self.attempt()
+        again = self.attempt()
         self.assertEqual(len(self.sent), 1)
         self.assertNoResult(again)
         self.sent[0].callback("told")
         self.assertEqual(
-            (self.successResultOf(first), self.successResultOf(again)), ("told", "told")
+            (self.successResultOf(first), self.successResultOf(again)),
+            (Said("told", False), Said("told", True)),
         )
-        self.assertEqual(self.successResultOf(self.ids.once(self.alice, CID, self.send)), "told")
+        self.assertEqual(self.successResultOf(self.attempt()), Said("told", True))
         self.assertEqual(len(self.sent), 1)
 
     def test_failedIsNotAccepted(self) -> None:
@@ -58,18 +65,18 @@ class PendingTests(SynchronousTestCase):
         The first one failing, a repeat waiting for it fails the same way,
         and the id is not accepted: sent again, it is sent.
         """
-        first = self.ids.once(self.alice, CID, self.send)
-        again = self.ids.once(self.alice, CID, self.send)
+        first = self.attempt()
+        again = self.attempt()
         self.sent[0].errback(NoSuchUser("bob"))
         self.failureResultOf(first, NoSuchUser)
         self.failureResultOf(again, NoSuchUser)
         self.assertIsNone(self.ids.accepted(self.alice, CID))
-        self.ids.once(self.alice, CID, self.send)
+        self.attempt()
         self.assertEqual(len(self.sent), 2)
 
     def test_loggedInOnly(self) -> None:
         """
         Whose id it is needs a login: L{NotLoggedIn}, nothing sent.
         """
-        self.assertRaises(NotLoggedIn, self.ids.once, RecordingParticipant(), CID, self.send)
+        self.assertRaises(NotLoggedIn, self.ids.attempt, RecordingParticipant(), CID, self.send)
         self.assertEqual(self.sent, [])

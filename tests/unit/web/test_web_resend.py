@@ -165,7 +165,9 @@ class ResendTests(StoredWebTestCase):
         alice = self.service.find("alice")
         assert alice is not None
         for cid in cids:
-            self.service.say(alice, "lobby", ("x",), cid=cid)
+            self.service.messages.sent.attempt(
+                alice, cid, lambda: self.service.say(alice, "lobby", ("x",))
+            )
         sent = self.service.messages.sent
         self.assertIsNone(sent.accepted(alice, cids[0]))
         self.assertIsNotNone(sent.accepted(alice, cids[1]))

@@ -1,0 +1,54 @@
+"""
+A web page's message sent again through another node is said once, end to
+end: two real C{twistd -n chatd --cluster} nodes on a real
+C{redis-server}; the node that said it is killed, and the page, back
+through the other node, is told it was said and its resend is a repeat.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable
+
+import pytest_twisted
+
+from tests.support.clusterlive import login, nodes, waitForLine
+from tests.support.daemon import Daemon
+from tests.support.e2eclients import webLogin
+from tests.support.redis_server import redisServer
+
+__all__ = ["nodes", "redisServer"]
+
+CID = "cidtest0123456789abcdefX"
+
+
+@pytest_twisted.ensureDeferred
+async def test_resendThroughAnotherNode(nodes: Callable[..., Daemon]) -> None:
+    """
+    gus's page says something with a C{cid} through node A, which is then
+    killed; back as gus through node B, C{sent} says it was said, as which
+    message, and the resend is answered as a repeat with the same
+    C{msgid}: obs, on B, heard it once.
+    """
+    a, b = nodes("a", web=True), nodes("b", web=True)
+    obs = await login(b, "obs", "lobby")
+    page = await webLogin(a, "gus")
+    await page.request(type="join", room="lobby")
+    await waitForLine(obs, lambda line: line.startswith("srv: ENTER lobby gus "))
+    first = await page.request(type="say", room="lobby", text="once", cid=CID)
+    assert first["type"] == "say", first
+    await waitForLine(obs, lambda line: line.startswith("srv: SPEAK gus lobby "))
+    assert await obs.nextLines(2) == ["srv: once", "srv: ."]
+    a.stop(signal.SIGKILL)
+    await waitForLine(obs, lambda line: line.startswith("srv: LEAVE lobby gus "))
+    page = await webLogin(b, "gus")
+    sent = await page.request(type="sent", cid=CID)
+    assert (sent["said"], sent["room"], sent["msgid"]) == (True, "lobby", first["msgid"]), sent
+    await page.request(type="join", room="lobby")
+    again = await page.request(type="say", room="lobby", text="once", cid=CID)
+    assert (again.get("repeat"), again["msgid"]) == (True, first["msgid"]), again
+    obs.send("clt: LSMEM lobby")  # what obs heard before its answer: no second SPEAK
+    heard = []
+    while (line := await obs.line()) != "srv: OKAY!":
+        heard.append(line)
+    assert not [line for line in heard if line.startswith("srv: SPEAK")], heard
