@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.core.test_multiconnection,tests.unit.irc.test_irc_nickserv -*-  # noqa: E501
+# -*- test-case-name: tests.unit.irc.test_irc_sasl,tests.unit.core.test_multiconnection,tests.unit.irc.test_irc_nickserv,tests.unit.cluster.test_cluster_seconddevice -*-  # noqa: E501
 """
 Signing in to an account from a connection that is logged in already (IRC
 SASL after registration, or a second time): the core's rule, which the
@@ -26,9 +26,11 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
     of connections, instead, and so does a signed-in connection through
-    L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}); another
-    account from a connection that
-    shares its person with others (L{errors.InvalidArgument}: a person's
+    L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}; one signed in
+    on another node of a cluster is refused only once the password is
+    proven, as a login is, so a wrong password tells nothing of who is
+    signed in); another account from a connection that shares its person
+    with others (L{errors.InvalidArgument}: a person's
     connections are one account); and, once the password is proven, an
     account (or a nickname, or an address) the console banned or kicked,
     as a login is (L{errors.Banned}, L{errors.Kicked}: the same check, with
@@ -93,7 +95,9 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     @raise NotLoggedIn: C{participant} is not logged in.
     @raise AlreadyLoggedIn: it is signed in to another account.
     @raise BadPassword: no such account, a wrong password, or no store.
-    @raise NickTaken: the account is signed in from elsewhere.
+    @raise NickTaken: the account is signed in from elsewhere: here, at
+        once; on another node of a cluster, only once the password is
+        proven (L{errors.SignedInElsewhere}, as a login is told).
     @raise InvalidArgument: the connection shares its name with others.
     @raise TooManyAttempts: the password gate is full (try again later).
     @raise Banned: (or L{errors.Kicked}) the account, the connection's
@@ -110,29 +114,70 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     if not isValidName(account):
         raise errors.BadPassword()
     refuseAnother(service, participant, account)
+    settling = None
     if key(account) != key(nick):
         if service.people.holdsOther(participant, account):
-            holder = service.find(account)
-            refusal = None
-            if holder is not None and not service.people.isConnected(holder):
-                refusal = service.logins.taken(holder, account)
-            if refusal is not None and refusal.text != errors.NickTaken.reason:
-                raise refusal  # on another node of a cluster: joined from there only
-            raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")
+            settling = _heldElsewhere(service, account)
+            if settling is None:
+                _refuseHeld(service, account)
         if len(connectionsOf(service.people.personOf(participant))) > 1:
             raise errors.InvalidArgument(
                 f"{nick} is signed in from other connections too, which share its account"
             )
-    proven, _ = await persistence.login.verifyLogin(participant, account, secret)
-    if proven is not None:  # its ignore list, before anyone can reach it
-        await service.ignores.atLogin(proven)
-    if proven is None or not service.isLoggedIn(participant):
-        raise errors.BadPassword()
-    for name in dict.fromkeys([proven, service.requireLogin(participant)]):
-        service.logins.checkSanctions(participant, name)  # a login's refusal, told the owner
+    try:
+        proven, _ = await persistence.login.verifyLogin(participant, account, secret)
+        if proven is not None:  # its ignore list, before anyone can reach it
+            await service.ignores.atLogin(proven)
+        if proven is None or not service.isLoggedIn(participant):
+            raise errors.BadPassword()
+        for name in dict.fromkeys([proven, service.requireLogin(participant)]):
+            service.logins.checkSanctions(participant, name)  # a login's refusal, told the owner
+        if settling is not None:  # its holder's process may have died: once settled,
+            await settling
+            if not service.isLoggedIn(participant):
+                raise errors.NotLoggedIn("the connection closed during the sign-in")
+        nick = service.requireLogin(participant)
+        if key(proven) != key(nick) and service.people.holdsOther(participant, proven):
+            _refuseHeld(service, proven)  # held on another node: refused now, to its owner only
+    finally:
+        if settling is not None and not settling.called:
+            settling.cancel()
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
+
+
+def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:
+    """
+    For C{account}, held by someone else: if it is signed in on another
+    node of a cluster, the wait for its holder's node to settle before
+    that refusal (L{Logins.checkName}, as a login's), which comes only once
+    the password is proven (a wrong one is a wrong password, and tells
+    nothing of who is signed in); else C{None}, refused at once.
+    """
+    holder = service.find(account)
+    logins = service.logins
+    if holder is None or not (logins.isAccount(account) and logins.heldElsewhere(holder, account)):
+        return None
+    settling = logins.checkName(account, passwordFollows=True, proof=True)
+    return settling if settling is not None else succeed(None)
+
+
+def _refuseHeld(service: ChatService, account: str) -> None:
+    """
+    C{account} is held by someone else, whom a signed-in connection does
+    not join: signed in on another node of a cluster, joined from there
+    only (L{Logins.taken}); signed in here, by logging in with it.
+
+    @raise NickTaken: (or L{errors.ClusterUnavailable}) why.
+    """
+    holder = service.find(account)
+    refusal = None
+    if holder is not None and not service.people.isConnected(holder):
+        refusal = service.logins.taken(holder, account)
+    if refusal is not None and refusal.text != errors.NickTaken.reason:
+        raise refusal  # on another node of a cluster: joined from there only
+    raise errors.NickTaken(f"{account} is signed in elsewhere: connect with it to join")
 
 
 async def signInJoining(

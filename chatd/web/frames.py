@@ -80,6 +80,15 @@ class PacedReceiver(Protocol):
         C{False}: the close is answered now.
         """
 
+    def frameRefused(self, code: int, reason: str | None) -> bool:
+        """
+        The client sent a frame it may not (RFC 6455: a protocol error),
+        after all it sent before was handed over: whether the receiver
+        answers that first, as it answers a close frame (L{closeReceived}),
+        then closes with C{code} and C{reason}, by L{FrameReader.loseConnection}.
+        C{False}: the close is sent now.  (wsproto parses nothing after it.)
+        """
+
     def pongReceived(self, payload: bytes) -> None: ...
     def connectionLost(self, reason: Failure) -> None: ...
 
@@ -334,6 +343,8 @@ class FrameReader:
                 return  # answered with the receiver's own close, after its answers
             if self.connection.state == ConnectionState.OPEN:  # wsproto refused what it read
                 event = CloseConnection(event.code, _plainReason(event.code, event.reason))
+                if receiver.frameRefused(event.code, event.reason):
+                    return  # closed by the receiver, after its answers
             if self.connection.state != ConnectionState.CLOSED:
                 self.guard.write(self.connection.send(event.response()))
             self.guard.loseConnection()

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.web.test_web_irc -*-
+# -*- test-case-name: tests.unit.web.test_web_irc,tests.unit.web.test_web_reservedopcodes -*-
 """
 IRC over WebSocket (the IRCv3 WebSocket specification) on the web listener,
 for browser IRC clients such as gamja and Kiwi IRC.
@@ -105,6 +105,7 @@ class IRCWebSocket:
         self.disconnecting = False
         self._partial = b""
         self._closeCode = CLOSE_NORMAL
+        self._closeText = ""  # the close frame's reason
         self._lost = False
 
     # The WebSocket side (L{chatd.web.frames.PacedReceiver})
@@ -169,6 +170,15 @@ class IRCWebSocket:
             return False
         self.irc.readConnectionLost()
         return True
+
+    def frameRefused(self, code: int, reason: str | None) -> bool:
+        """
+        A frame the client may not send ends what it sends, as its close
+        frame does (L{closeReceived}): the lines it sent before are
+        answered, then C{ERROR} and the close, with C{code} (1002).
+        """
+        self._closeCode, self._closeText = code, reason or ""
+        return self.closeReceived()
 
     def refused(self, why: str, request: str | None) -> None:
         """
@@ -245,7 +255,7 @@ class IRCWebSocket:
             return
         self.disconnecting = True
         try:
-            self.websocket.loseConnection(self._closeCode)
+            self.websocket.loseConnection(self._closeCode, self._closeText)
         except LocalProtocolError:  # the client's close came first
             pass
 

@@ -223,6 +223,13 @@ class WebParticipant(LastActs, PageOutput):
         """
         return False
 
+    def frameRefused(self, code: int, reason: str | None) -> bool:
+        """
+        See L{chatd.web.frames.PacedReceiver.frameRefused}: no, what was
+        handed over is answered already (L{ready}).
+        """
+        return False
+
     def connectionLost(self, reason: Failure) -> None:
         self._open = False
         self.factory.idleTimers.discard(self)

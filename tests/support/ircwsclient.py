@@ -44,6 +44,7 @@ class IRCWSClient(Protocol):
         self.messages: list[tuple[str, str | bytes]] = []
         self.pongs: list[bytes] = []
         self.closeCode: int | None = None
+        self.closeReason: str | None = None
         self.lost: Failure | None = None
         self.closed = False
         self._text = ""
@@ -82,6 +83,7 @@ class IRCWSClient(Protocol):
                 self.pongs.append(bytes(event.payload))
             elif isinstance(event, CloseConnection):
                 self.closeCode = event.code
+                self.closeReason = event.reason
                 if self.ws.state != ConnectionState.CLOSED:
                     self.transport.write(self.ws.send(event.response()))  # type: ignore[union-attr]
                 self.transport.loseConnection()  # type: ignore[union-attr]

@@ -55,9 +55,10 @@ class SecondDeviceTests(SharedNodesCase):
         return output(transport, self.clock)
 
     def irc(self, *lines: bytes) -> tuple[Any, StringTransport]:
-        irc, transport = connect(
-            IRCFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=60), self.clock
+        factory = IRCFactory(
+            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
         )
+        irc, transport = connect(factory, self.clock)
         self.addCleanup(irc.connectionLost, None)
         irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
         self.settle()
@@ -164,3 +165,49 @@ class SecondDeviceTests(SharedNodesCase):
         self.assertEqual(
             (right["type"], right["code"], right["text"]), ("error", 23, SIGNED_IN_ELSEWHERE)
         )
+
+    def signedInIrc(self, nick: bytes, *lines: bytes) -> str:
+        """
+        What C{lines} are answered on C{a}, sent by an IRC connection logged
+        in as a guest, C{nick} (with SASL on), once registered.
+        """
+        irc, transport = self.irc(
+            b"CAP LS 302", b"CAP REQ :sasl", b"NICK " + nick, b"USER z 0 * :Z"
+        )
+        irc.dataReceived(b"CAP END\r\n")
+        self.settle()
+        self.assertIn(" 001 ", output(transport, self.clock).decode())
+        irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
+        self.settle()
+        return output(transport, self.clock).decode()
+
+    def test_saslAgainPasswordFirst(self) -> None:
+        """
+        SASL after registration (reauthentication) to bob, signed in on
+        C{b}: a wrong password is C{904} as any wrong password, never that
+        bob is signed in on another server; bob's own says why.
+        """
+        plain = b"AUTHENTICATE " + base64.b64encode(b"\0bob\0wrong")
+        said = self.signedInIrc(b"zed", b"AUTHENTICATE PLAIN", plain)
+        self.assertIn(" 904 ", said)
+        self.assertNotIn("another server", said)
+        self.assertNotIn("elsewhere", said)
+        plain = b"AUTHENTICATE " + base64.b64encode(b"\0bob\0secret1")
+        said = self.signedInIrc(b"zoe", b"AUTHENTICATE PLAIN", plain)
+        self.assertIn(" 904 ", said)
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 900 ", said)
+
+    def test_nickservIdentifyPasswordFirst(self) -> None:
+        """
+        NickServ's C{IDENTIFY bob} from a logged-in connection: a wrong
+        password is a wrong password; bob's own is told he is signed in on
+        another server.
+        """
+        said = self.signedInIrc(b"zed", b"PRIVMSG NickServ :IDENTIFY bob wrong")
+        self.assertNotIn("another server", said)
+        self.assertNotIn("elsewhere", said)
+        self.assertIn("assword", said)
+        said = self.signedInIrc(b"zoe", b"PRIVMSG NickServ :IDENTIFY bob secret1")
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 900 ", said)

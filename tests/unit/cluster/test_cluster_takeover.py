@@ -306,3 +306,28 @@ class TakeoverTests(SharedNodesCase):
         self.wait(2)
         self.assertEqual(self.waits(), [])
         self.assertEqual(self.a.bridge.suspects._waits, {})
+
+    def test_killedNodesUserIdentifies(self) -> None:
+        """
+        bob, connected to a as a guest, signs in with NickServ's
+        C{IDENTIFY} once b was killed: no refusal while b may have died;
+        signed in to his account (C{900}) once a counts b dead.
+        """
+        factory = IRCFactory(
+            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
+        )
+        irc, transport = connect(factory, self.clock)
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"NICK guest\r\nUSER g 0 * :G\r\n")
+        self.settle()
+        self.assertIn(" 001 guest :", output(transport, self.clock).decode())
+        self.b.crash()
+        self.wait(1.75)
+        irc.dataReceived(b"PRIVMSG NickServ :IDENTIFY bob secret1\r\n")
+        self.settle()
+        self.assertEqual(output(transport, self.clock), b"")  # waiting, not refused
+        self.wait(1.5)
+        said = output(transport, self.clock).decode()
+        self.assertNotIn("another server", said)
+        self.assertIn(" 900 guest ", said)
+        self.assertEqual(len(self.waits()), 1)

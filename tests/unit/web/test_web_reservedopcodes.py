@@ -92,3 +92,27 @@ class ReservedOpcodeTests(WebTestCase):
             client.transport.write(reservedFrame(opcode))
             self.web.flush()
             self.assertFailed(client, opcode)
+
+    def test_ircBehindLines(self) -> None:
+        """
+        On C{/socket}, IRC lines in the same read before the frame are
+        answered (the welcome, the join), as on C{/ws}; then C{ERROR} and
+        the close with 1002, and nothing read after the frame is.
+        """
+        client = connectIRC(self.web, ["text.ircv3.net"])
+        assert client.transport is not None
+        lines = ["NICK gina", "USER gina 0 * :G", "JOIN #lobby"]
+        data = b"".join(client.ws.send(TextMessage(line)) for line in lines)
+        after = client.ws.send(TextMessage("JOIN #later"))
+        client.transport.write(data + reservedFrame(0x3) + after)
+        self.web.flush()
+        self.reactor.advance(0)
+        self.web.flush()
+        got = client.take()
+        self.assertTrue(got and got[0].startswith(":chatd 001 gina "), got)
+        self.assertTrue([line for line in got if line.startswith(":gina!") and "#lobby" in line])
+        self.assertFalse([line for line in got if "#later" in line], got)
+        self.assertTrue(got[-1].startswith("ERROR :Closing Link"), got)
+        self.assertFailed(client, 0x3)
+        self.assertEqual(client.closeReason, "Invalid opcode 0x3")  # wsproto's words
+        self.assertNotIn("gina", self.service.users())
