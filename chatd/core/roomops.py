@@ -104,10 +104,10 @@ class RoomOps:
 
     def saveRules(self, room: Room) -> None:
         """
-        Store C{room}'s operator settings (modes, key, masks) if the store
-        does not hold them yet, so a restart keeps them; the change holds
-        in memory meanwhile, and a write the database refused is done again
-        once it answers (L{chatd.core.storedsettings}).
+        Store C{room}'s settings after a change of its modes, key or masks,
+        if the store does not hold them yet, so a restart keeps them; the
+        change holds in memory meanwhile, and a write the database refused
+        is done again once it answers (L{chatd.core.storedsettings}).
         """
         persistence = self.service.storeOf(room)
         if persistence is not None:
