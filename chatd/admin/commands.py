@@ -103,12 +103,13 @@ class AdminConsole(AccountCommands):
             return maybeDeferred(lambda: Refusal(f"unknown command {words[0]!r}; try: help"))
         handler = getattr(self, "cmd_" + name.replace(" ", "_"))
         failed = self._failures()  # a write the command awaited failed if this grows
+        postponed = self._postponed()  # one is done again once the database answers
         d = maybeDeferred(handler, rest)
         # The reply waits until what the command did is stored (a ban answered
         # holds after a crash), and in a cluster until every node has heard of
         # it: whoever it banned, muted or kicked is so everywhere by then.
         d.addErrback(self._failed, name)
-        d.addCallback(self._stored, failed)
+        d.addCallback(self._stored, failed, postponed)
         d.addCallback(lambda reply: afterHeard(self.service.observer, lambda: reply))
         return d.addCallback(printable)
 
@@ -117,11 +118,17 @@ class AdminConsole(AccountCommands):
         chat: int = 0 if persistence is None else persistence.writes.failures
         return int(self.moderation.writes.failures) + chat
 
-    def _stored(self, reply: str, failed: int) -> Deferred[str]:
+    def _postponed(self) -> int:
+        persistence = self.service.persistence
+        return 0 if persistence is None else persistence.writes.postponed
+
+    def _stored(self, reply: str, failed: int, postponed: int) -> Deferred[str]:
         def told(stored: bool) -> str:
             stored = stored and self._failures() == failed
+            later = self._postponed() != postponed
             observer = self.service.observer
-            return withOutcome(reply, stored, observer is None or observer.reachesEveryone())
+            everywhere = observer is None or observer.reachesEveryone()
+            return withOutcome(reply, stored, everywhere, later)
 
         persistence = self.service.persistence
         chat = None if persistence is None else persistence.writes

@@ -23,6 +23,12 @@ NOT_STORED = (
     "warning: the database could not store this: it holds only until the daemon restarts"
     " (see the log)"
 )
+#: Added to a reply when the chat database could not store a room's settings
+#: the command changed yet: they are written once it answers again.
+STORED_LATER = (
+    "warning: the database could not store this yet: it is stored once the database answers"
+    " again (see the log)"
+)
 
 
 class Refusal(str):
@@ -33,15 +39,18 @@ class Refusal(str):
     """
 
 
-def withOutcome(reply: str, stored: bool, everywhere: bool) -> str:
+def withOutcome(reply: str, stored: bool, everywhere: bool, later: bool = False) -> str:
     """
     C{reply}, with a line for each way the command's effects are short of
-    done: not C{stored}, or not yet known C{everywhere}; still a
-    L{Refusal} if it was one.
+    done: not C{stored}, or stored only C{later} (once the database
+    answers), or not yet known C{everywhere}; still a L{Refusal} if it
+    was one.
     """
     text = reply
     if not stored:
         text += f"\n{NOT_STORED}"
+    elif later:
+        text += f"\n{STORED_LATER}"
     if not everywhere:
         text += f"\n{NOT_EVERYWHERE}"
     return Refusal(text) if isinstance(reply, Refusal) else text

@@ -8,7 +8,7 @@ attempts, one at a time, each checked when the password gate gives it its
 turn (after the back-off of the name and of the client's address), and is
 then closed; one that has not logged in after C{--admin-login-timeout}
 seconds is closed too.  A stray C{IAC} from the client is dropped, never a
-traceback.
+traceback; a subnegotiation without end is told and closed.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ from chatd.talk.lenient import LenientTelnet
 MAX_ATTEMPTS = 3
 #: Seconds a connection has to log in before it is closed.
 LOGIN_TIMEOUT = 60.0
+#: What a connection that sent a telnet subnegotiation without end (past
+#: 4 KiB) is told before it is closed, at the prompt or in the console.
+ENDLESS_NEGOTIATION = b"\nYou sent telnet commands without end: disconnecting.\n"
 
 
 def _refused(failure: Failure) -> None:
@@ -170,8 +173,14 @@ class ConsoleLogin(telnet.AuthenticatingTelnetProtocol):
 
 class ConsoleTransport(LenientTelnet, telnet.TelnetTransport):
     """
-    Conch's telnet transport, dropping stray C{IAC}s instead of failing.
+    Conch's telnet transport, dropping stray C{IAC}s instead of failing,
+    and saying why it closes a connection that sent a subnegotiation
+    without end.
     """
+
+    def subnegotiationWithoutEnd(self) -> None:
+        self.write(ENDLESS_NEGOTIATION)
+        self.loseConnection()
 
 
 class AdminTelnetFactory(ServerFactory):

@@ -35,7 +35,7 @@ from chatd.core.names import key, normalize
 from chatd.core.operators import reservedNames, warnUnregistered, warnUnregisteredGrants
 from chatd.core.readmarkers import ReadMarkers
 from chatd.core.storedlogin import StoredLogin
-from chatd.core.storedrules import RulesWriter
+from chatd.core.storedsettings import SettingsWriter
 from chatd.core.writes import PendingWrites
 from chatd.storage.interfaces import APPROVAL, OPEN, IChatStore
 
@@ -66,7 +66,7 @@ class Persistence:
     @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
     @ivar replays: the history offered on entering a room (L{EntryReplays}).
     @ivar login: a login's steps that need the store (L{StoredLogin}).
-    @ivar rulesWriter: writes rooms' operator settings (L{RulesWriter}).
+    @ivar settingsWriter: writes rooms' settings (L{SettingsWriter}).
     """
 
     log = Logger()
@@ -93,7 +93,7 @@ class Persistence:
         self.replays = EntryReplays(self)
         self.accountRooms = AccountRooms(self)
         self.login = StoredLogin(self)
-        self.rulesWriter = RulesWriter(self)
+        self.settingsWriter = SettingsWriter(self)
         self.writes = PendingWrites("chat store write failed")  # an administrator's, awaited
 
     def share(
@@ -153,7 +153,7 @@ class Persistence:
             if key(room.name) not in stored:  # (--rooms): made anew, not a vanished guest room
                 room.settings.created = room.settings.created or service.now()
                 roomremoval.madeAnew(service, room.name, room.settings.created * 1000)
-                await self.store.saveRoom(room.settings, service.now())
+                await self.settingsWriter.writeOnce(room)
         self.registered = snapshot.accounts
         warnUnregistered(service, service.operatorNames)
         await self.alwaysOn.restore(await self.store.alwaysOnAccounts())  # before any login
@@ -264,7 +264,7 @@ class Persistence:
     # Rooms
 
     def roomCreated(self, room: Room) -> Deferred[str]:
-        return self._saveRoom(room.stored(), room)
+        return self._saveRoom(room)
 
     def newRoom(self, room: Room) -> Deferred[str]:
         """
@@ -272,7 +272,7 @@ class Persistence:
         (L{errors.StoreUnavailable} in an outage): the room is not made
         then (L{chatd.core.creation.Creation.createNow}).
         """
-        saving = self.store.saveRoom(room.stored(), self.service.now())
+        saving = self.settingsWriter.writeOnce(room)
         stored: Deferred[str] = Deferred()
 
         def ended(result: object) -> object:
@@ -285,15 +285,16 @@ class Persistence:
         self.writes.keep(saving.addBoth(ended))
         return stored
 
-    def _saveRoom(self, settings: Any, room: Room) -> Deferred[str]:
+    def _saveRoom(self, room: Room) -> Deferred[str]:
         """
-        Store C{room}'s C{settings}; fires with its name once the write has
-        ended.  A failed write (an outage) undoes nothing members already
-        saw: it is kept in L{writes}, so the console's reply says the change
-        is not stored.
+        Store C{room}'s settings; fires with its name once the first try
+        has ended.  A refused write (an outage) undoes nothing members
+        already saw, and is done again once the database answers
+        (L{SettingsWriter}); it is kept in L{writes}, so the console's
+        reply says the change is not stored yet.
         """
-        d = self.store.saveRoom(settings, self.service.now())
-        self.writes.keep(d)
+        d = self.settingsWriter.write(room)
+        self.writes.keep(d, doneAgain=True)
         return d.addCallback(self._roomSaved, room)
 
     def _roomSaved(self, ignored: object, room: Room) -> str:
@@ -346,4 +347,4 @@ class Persistence:
         settings = target.configure(mode, capacity, topic, autojoin)
         if new:
             settings.created = service.now()
-        return self._saveRoom(settings, target)
+        return self._saveRoom(target)

@@ -7,6 +7,7 @@ the others ask it to admit, remove, rename, apply a change or broadcast.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from chatd.core import errors, roomcopy
@@ -25,10 +26,11 @@ class Room:
     """
     A room's name as created and its members, in the order they entered
     (C{entered}: each member's nick key to the moment its entry carried);
-    its stored C{settings} (C{storedRules}: the operator settings the store
-    confirmed holding, L{savedRules}), and for an approval room the nick keys that
-    asked to enter (C{pending}, to their display nick; C{requestedAt}, to
-    when they asked, if known) or were accepted.
+    its stored C{settings} (C{storedSettings}: a copy of those the store
+    confirmed holding, with the operator settings, L{savedRules}), and for
+    an approval room the nick keys that asked to enter (C{pending}, to
+    their display nick; C{requestedAt}, to when they asked, if known) or
+    were accepted.
     C{ops} and C{voiced}: the nick keys of its operators and voiced members
     (kept while they stay); C{modes}: its mode letters (L{ROOM_MODES}). An
     C{ephemeral} room (a guest's, L{chatd.core.roomlimits}) is not stored and
@@ -40,7 +42,7 @@ class Room:
         "members",
         "entered",
         "settings",
-        "storedRules",
+        "storedSettings",
         "pending",
         "requestedAt",
         "approved",
@@ -61,7 +63,7 @@ class Room:
         self.members = Members()
         self.entered: dict[str, float] = {}
         self.settings = RoomSettings(name, OPEN)
-        self.storedRules = ""
+        self.storedSettings: RoomSettings | None = None
         self.pending: dict[str, str] = {}
         self.requestedAt: dict[str, int] = {}
         self.approved: set[str] = set()
@@ -224,16 +226,15 @@ class Room:
         """
         Take the stored C{settings} (and the name as stored), but the newer
         of the two stamps of the room and of each setting (L{keepStamp}): a
-        stamp is never taken back.  The store holds their rules
-        (L{storedRules}).
+        stamp is never taken back.  The store holds them (L{storedSettings}).
         """
+        self.storedSettings = _copy(settings)
         settings.stamp = max(settings.stamp, self.settings.stamp)
         mine, stored = self.settings.stamps, settings.stamps
         settings.stamps = {
             name: max(stored.get(name, []), mine.get(name, [])) for name in {**stored, **mine}
         }
         self.name, self.settings = settings.name, settings
-        self.storedRules = settings.rules
 
     def keepStamp(self, stamp: list[Any], settings: Iterable[str] = ()) -> None:
         """
@@ -291,18 +292,19 @@ class Room:
         self.settings.name = self.name
         return self.settings
 
-    def rulesUnstored(self) -> str | None:
+    def unstored(self) -> RoomSettings | None:
         """
-        The operator settings (L{savedRules}) if the store has not confirmed
-        holding them (L{storedRules}), else C{None}.  They are put in
-        C{settings}, so any write of the room's settings carries the newest.
+        A copy of the settings as they are now, the operator settings
+        (L{savedRules}) in them, for the store, if it has not confirmed
+        holding them (L{storedSettings}); else C{None}.
         """
-        rules = self.settings.rules = self.savedRules()
-        return None if rules == self.storedRules else rules
+        settings = self.stored()
+        settings.rules = self.savedRules()
+        return None if settings == self.storedSettings else _copy(settings)
 
-    def rulesStored(self, rules: str) -> None:
-        """The store confirmed it holds C{rules} (L{savedRules} as they were)."""
-        self.storedRules = rules
+    def settingsStored(self, settings: RoomSettings) -> None:
+        """The store confirmed it holds C{settings} (an L{unstored} copy)."""
+        self.storedSettings = settings
 
     # Modes
 
@@ -386,3 +388,8 @@ class Room:
                 (mask, *recorded[key(mask)][1:3]) if key(mask) in recorded else (mask, who, when)
                 for mask, who, when in masks.entries
             ]
+
+
+def _copy(settings: RoomSettings) -> RoomSettings:
+    """C{settings} apart from the room's, which change on (its stamp too)."""
+    return replace(settings, stamp=list(settings.stamp))

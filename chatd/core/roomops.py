@@ -104,25 +104,24 @@ class RoomOps:
 
     def saveRules(self, room: Room) -> None:
         """
-        Store C{room}'s operator settings (modes, key, masks) if the store
-        does not hold them yet, so a restart keeps them; the change holds
-        in memory meanwhile, and a write the database refused is done again
-        once it answers (L{chatd.core.storedrules}).
+        Store C{room}'s settings after a change of its modes, key or masks,
+        if the store does not hold them yet, so a restart keeps them; the
+        change holds in memory meanwhile, and a write the database refused
+        is done again once it answers (L{chatd.core.storedsettings}).
         """
         persistence = self.service.storeOf(room)
         if persistence is not None:
-            persistence.rulesWriter.save(room)
+            persistence.settingsWriter.save(room)
 
     def saveApplied(self, room: Room) -> None:
         """
         Store C{room}'s settings after a change another node made (its
-        topic), applied here, so a restart keeps it; not in a store the
-        nodes share, where that node wrote it.
+        topic), applied here, so a restart keeps it, as L{saveRules} does;
+        not in a store the nodes share, where that node wrote it.
         """
         persistence = self.service.storeOf(room)
         if persistence is not None and not persistence.sharedStore:
-            d = persistence.store.saveRoom(room.settings, self.service.now())
-            persistence.background(d, f"storing {room.name}'s settings")
+            persistence.settingsWriter.save(room)
 
     def changeRoomMode(
         self, participant: IParticipant, room: str, adding: bool, mode: str, nick: str = ""

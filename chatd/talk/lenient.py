@@ -67,6 +67,25 @@ class LenientTelnet(telnet.Telnet):
     #: The last read ended in a CR, already delivered as a line end: an LF
     #: or NUL starting the next read is the rest of that line end.
     _afterCR = False
+    #: The client sent a subnegotiation without end: nothing more is parsed.
+    _endless = False
+
+    def _subnegotiationLengthExceeded(self) -> None:
+        # The base class's hook (it would log and close): a front-end's own
+        # way of ending a connection that sent too much, which says why.
+        if not self._endless:
+            self._endless = True
+            self.subnegotiationWithoutEnd()
+
+    def subnegotiationWithoutEnd(self) -> None:
+        """
+        The client sent a subnegotiation longer than the parser keeps
+        (L{twisted.conch.telnet.Telnet} bounds it, 4 KiB) without its
+        C{IAC SE}, which no telnet client sends; called once, and nothing
+        after it is parsed.  A front-end tells the person why, then closes.
+        """
+        assert self.transport is not None
+        self.transport.loseConnection()
 
     def dataReceived(self, data: bytes) -> None:
         """
@@ -78,8 +97,11 @@ class LenientTelnet(telnet.Telnet):
         came, to see whether LF or NUL follows, and a client that sends a
         bare CR for Enter (character mode, PuTTY, Windows telnet) would see
         nothing happen until it sent another key.  An LF or NUL that starts
-        the next read belongs to that line end and is dropped.
+        the next read belongs to that line end and is dropped.  Nothing is read
+        after a subnegotiation without end (L{subnegotiationWithoutEnd}).
         """
+        if self._endless:
+            return
         if self._afterCR and data:
             self._afterCR = False
             if data[:1] in (b"\n", b"\0"):

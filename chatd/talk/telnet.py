@@ -125,11 +125,9 @@ class TelnetFilter(LenientTelnet):
         #: data, as any control character typed.
         self.interrupted: Callable[[], bool] = lambda: False
         self._interruptAfterRead = False
-        self._endless = False
-        #: Called once the client sent a subnegotiation longer than the
-        #: parser keeps (L{twisted.conch.telnet.Telnet} bounds it, 4 KiB)
-        #: without its C{IAC SE}, which no telnet client sends: nothing more
-        #: is parsed; talk mode tells the person and closes.
+        #: Called once the client sent a subnegotiation without end
+        #: (L{LenientTelnet.subnegotiationWithoutEnd}): talk mode tells the
+        #: person and closes.
         self.endlessNegotiation: Callable[[], None] = transport.loseConnection
 
     # Options
@@ -337,16 +335,10 @@ class TelnetFilter(LenientTelnet):
             # after it is answered first, or it would discard what is said.
             self._interruptAfterRead = True
 
-    def _subnegotiationLengthExceeded(self) -> None:
-        # The base class's hook (it would log and close): talk mode's own
-        # way of ending a connection that sent too much, which says why.
-        if not self._endless:
-            self._endless = True
-            self.endlessNegotiation()
+    def subnegotiationWithoutEnd(self) -> None:
+        self.endlessNegotiation()
 
     def dataReceived(self, data: bytes) -> None:
-        if self._endless:
-            return  # nothing after an endless subnegotiation is read
         super().dataReceived(data)
         if self._interruptAfterRead:
             self._interruptAfterRead = False

@@ -18,7 +18,7 @@ from twisted.python.failure import Failure
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
-from chatd.admin.outcome import NOT_STORED
+from chatd.admin.outcome import NOT_STORED, STORED_LATER
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.errors import PendingApproval, StoreUnavailable
 from chatd.core.service import ChatService
@@ -155,7 +155,8 @@ class RoomWritesDuringOutageTests(PersistenceTestCase):
     """
     While the chat database cannot store rooms, a room made from the console
     or a topic set takes effect, and the console's reply says it is not
-    stored, rather than "refused" for a change made anyway.
+    stored yet, rather than "refused" for a change made anyway: it is
+    stored once the database answers again.
     """
 
     def setUp(self) -> None:
@@ -172,12 +173,24 @@ class RoomWritesDuringOutageTests(PersistenceTestCase):
         return reply
 
     def test_consoleAddRoomAndTopic(self) -> None:
-        self.assertEqual(f"created outroom\n{NOT_STORED}", self.run_("add room outroom"))
+        self.assertEqual(f"created outroom\n{STORED_LATER}", self.run_("add room outroom"))
         self.assertIn("outroom", [name for name, _ in self.service.rooms()])
-        self.assertEqual(f"topic of lobby set\n{NOT_STORED}", self.run_("topic lobby X"))
+        self.assertEqual(f"topic of lobby set\n{STORED_LATER}", self.run_("topic lobby X"))
         self.assertEqual("X", self.service.registry.get("lobby").settings.topic)
         self.outage.down = set()
         self.assertEqual("topic of lobby set", self.run_("topic lobby Y"))
+
+    def test_consoleRoomAndTopicStoredLater(self) -> None:
+        """
+        The room and the topic are stored once the database answers: a
+        restart keeps both.
+        """
+        self.run_("add room outroom")
+        self.run_("topic outroom made in the outage")
+        self.outage.answersAgain()
+        self.clock.advance(0)
+        restarted = self.makeService()
+        self.assertEqual("made in the outage", restarted.registry.get("outroom").settings.topic)
 
     def test_userTopicAndRoom(self) -> None:
         """

@@ -18,7 +18,7 @@ from twisted.conch.ssh.common import NS
 from twisted.conch.ssh.connection import SSHConnection
 from twisted.conch.ssh.keys import Key
 from twisted.conch.ssh.transport import MSG_DISCONNECT
-from twisted.conch.telnet import DO, DONT, ECHO, IAC
+from twisted.conch.telnet import DO, DONT, ECHO, IAC, SB, SE
 from twisted.cred.portal import Portal
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred
@@ -149,6 +149,32 @@ class TelnetLoginTests(SynchronousTestCase):
         self.protocol.dataReceived(IAC + b"\x01" + b"help\r\n")
         self.assertFalse(self.transport.disconnecting)
         self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_endlessSubnegotiation(self) -> None:
+        """
+        A subnegotiation without end (C{IAC SB} past 4 KiB without C{IAC SE})
+        at the prompt is told before the connection closes; nothing after
+        it is read.
+        """
+        self.read()
+        self.protocol.dataReceived(IAC + SB + b"x" * 3000)
+        self.protocol.dataReceived(b"y" * 3000 + b"root\r\n")
+        self.assertEqual(
+            self.read(), b"\r\nYou sent telnet commands without end: disconnecting.\r\n"
+        )
+        self.assertTrue(self.transport.disconnecting)
+        self.protocol.dataReceived(IAC + SE + b"root\r\n")
+        self.assertEqual(self.read(), b"")
+
+    def test_endlessSubnegotiationAfterLogin(self) -> None:
+        """
+        The same in the console, once logged in.
+        """
+        self.logIn()
+        self.read()
+        self.protocol.dataReceived(IAC + SB + b"x" * 5000)
+        self.assertIn(b"You sent telnet commands without end: disconnecting.\r\n", self.read())
+        self.assertTrue(self.transport.disconnecting)
 
 
 class SSHLoginTests(SynchronousTestCase):

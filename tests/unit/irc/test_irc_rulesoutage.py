@@ -1,5 +1,5 @@
 """
-A room operator's settings changed while the database is away (a key, set
+A room's settings changed while the database is away (a key, a topic, set
 on IRC) are stored once it answers again, so a restart keeps them; a later
 change made meanwhile is the one that lasts.
 """
@@ -7,11 +7,12 @@ change made meanwhile is the one that lasts.
 from __future__ import annotations
 
 from chatd.irc.factory import IRCFactory
+from chatd.irc.message import Message
 from tests.support.ircstorecase import IRCStoreTestCase
 from tests.support.persistencecase import DATABASE_DOWN, OutageStoreCase
 
 
-class KeyDuringOutageTests(OutageStoreCase, IRCStoreTestCase):
+class SettingsDuringOutageTests(OutageStoreCase, IRCStoreTestCase):
     """
     C{alice}, signed in, runs the stored room C{#r}; then the database
     goes away.
@@ -28,15 +29,31 @@ class KeyDuringOutageTests(OutageStoreCase, IRCStoreTestCase):
         told = self.send(self.alice, self.ta, f"MODE #r {change}")
         self.assertIn(("MODE", ["#r", *change.split()]), [(m.command, m.params) for m in told])
 
+    def topic(self, text: str) -> None:
+        """Alice sets C{#r}'s topic, and her client is shown it done."""
+        told = self.send(self.alice, self.ta, f"TOPIC #r :{text}")
+        self.assertIn(("TOPIC", ["#r", text]), [(m.command, m.params) for m in told])
+
     def joinAfterRestart(self) -> str:
         """
         What a guest is answered first joining C{#r} without a key, on a
         service made anew from the store (a restart).
         """
+        return self.codes(self.joinedAfterRestart())[0]
+
+    def joinedAfterRestart(self) -> list[Message]:
+        """
+        The lines a guest joining C{#r} is answered, on a service made anew
+        from the store (a restart).
+        """
         self.service = self.makeService()
         self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
         guest, tg = self.clientAs("bob")
-        return self.codes(self.send(guest, tg, "JOIN #r"))[0]
+        return self.send(guest, tg, "JOIN #r")
+
+    def topicAfterRestart(self) -> list[str]:
+        """The topic (332) a guest joining C{#r} after a restart is shown."""
+        return [m.params[-1] for m in self.joinedAfterRestart() if m.command == "332"]
 
     def test_keyStoredOnceTheDatabaseAnswers(self) -> None:
         """
@@ -70,3 +87,51 @@ class KeyDuringOutageTests(OutageStoreCase, IRCStoreTestCase):
         self.outage.answersAgain()
         self.clock.advance(120)
         self.assertEqual(self.joinAfterRestart(), "JOIN")
+
+    def test_topicStoredOnceTheDatabaseAnswers(self) -> None:
+        """
+        A topic set during the outage is stored as soon as the database
+        answers again: after a restart, joining shows it (332).
+        """
+        self.topic("during the outage")
+        self.clock.advance(30)
+        self.outage.answersAgain()
+        self.clock.advance(0)
+        self.assertEqual(self.topicAfterRestart(), ["during the outage"])
+
+    def test_laterTopicLasts(self) -> None:
+        """
+        Two topics set during the outage: the newer is what the store
+        keeps once it answers, however the retries fall.
+        """
+        self.topic("during the outage")
+        self.clock.advance(5)
+        self.topic("later in it")
+        self.outage.answersAgain()
+        self.clock.advance(120)
+        self.assertEqual(self.topicAfterRestart(), ["later in it"])
+
+    def test_topicAndKeyTogether(self) -> None:
+        """
+        A key and a topic set during the outage are both stored: one write
+        of the room's settings carries both.
+        """
+        self.mode("+k secret")
+        self.topic("during the outage")
+        self.outage.down.clear()
+        self.clock.advance(60)
+        self.assertEqual(self.joinAfterRestart(), "475")
+        carol, tc = self.clientAs("carol")
+        joined = self.send(carol, tc, "JOIN #r secret")
+        self.assertIn("during the outage", [m.params[-1] for m in joined if m.command == "332"])
+
+    def test_topicFromAnotherNodeStored(self) -> None:
+        """
+        A topic another node set, applied here during the outage (a store
+        of this node's own), is stored once the database answers too.
+        """
+        self.service.replica.applyRemoteRoomChange("r", "carol", topic="from afar")
+        self.clock.advance(30)
+        self.outage.answersAgain()
+        self.clock.advance(0)
+        self.assertEqual(self.topicAfterRestart(), ["from afar"])
