@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -91,6 +91,9 @@ class Inbound(RoomMessages):
     def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
         raise NotImplementedError()
 
+    def takeRights(self, proxy: RemoteParticipant) -> None:
+        raise NotImplementedError()
+
     def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
         raise NotImplementedError()
 
@@ -111,12 +114,14 @@ class Inbound(RoomMessages):
         """
         C{node}'s user C{nick}'s proxy, made and logged in here if new:
         with the profile and proof of a login's C{fields} first, so those
-        told of the arrival (C{MONITOR}) see the user as they are.
+        told of the arrival (C{MONITOR}) see the user as they are, and the
+        operator rights of its profile once logged in, as rights need.
         """
         proxy = self._proxy(node, nick)
         if proxy is not None:
             if fields is not None:
                 self._takeLogin(proxy, fields)
+                self.takeRights(proxy)
             return proxy
         holder = self.service.find(nick)
         if isinstance(holder, RemoteParticipant):
@@ -133,6 +138,8 @@ class Inbound(RoomMessages):
             self._takeLogin(proxy, fields)
         self.replica.admitRemote(proxy, nick)
         self.proxies.setdefault(node, {})[key(nick)] = proxy
+        if fields is not None:
+            self.takeRights(proxy)
         return proxy
 
     def remote_login(self, node: str, fields: dict[str, Any]) -> None:
@@ -295,6 +302,26 @@ class Inbound(RoomMessages):
             if not isinstance(user, RemoteParticipant):
                 user.notice(notice)
 
+    def _takeUser(self, node: str, nick: str, rooms: list[str], login: dict[str, Any]) -> bool:
+        """
+        C{node}'s user C{nick}, as its state tells: logged in here with the
+        profile of C{login}, in C{rooms} and no others; whether it is
+        (a local user may hold the name: the nickname claim decides).
+        """
+        proxy = self._ensureProxy(node, nick, login)
+        if proxy is None:
+            return False
+        wanted = {key(room) for room in rooms}
+        current = self.service.roomsOf(proxy)
+        for room in current:
+            if key(room) not in wanted:
+                self._leave(proxy, room)
+        have = {key(room) for room in current}
+        for room in rooms:
+            if key(room) not in have:
+                self.replica.enterRemote(proxy, room)
+        return True
+
     def remote_state(self, node: str, fields: dict[str, Any]) -> None:
         """
         Make this node's proxies for C{node} match C{node}'s own account of
@@ -311,19 +338,17 @@ class Inbound(RoomMessages):
         for nick, rooms in fields["users"]:
             # Its profile first: the members of its rooms see it as it is.
             login = {"u": nick, "pf": profiles.get(nick) or {}, "a": nick in proven}
-            proxy = self._ensureProxy(node, nick, login)
-            if proxy is None:
-                continue
-            seen.add(key(nick))
-            wanted = {key(room) for room in rooms}
-            current = self.service.roomsOf(proxy)
-            for room in current:
-                if key(room) not in wanted:
-                    self._leave(proxy, room)
-            have = {key(room) for room in current}
-            for room in rooms:
-                if key(room) not in have:
-                    self.replica.enterRemote(proxy, room)
+            try:
+                if self._takeUser(node, nick, rooms, login):
+                    seen.add(key(nick))
+            except Exception:
+                # A whole state is how this node learns everyone of that
+                # node: one user's failure loses that user, not the rest
+                # (nor disconnects them: their node says they are there).
+                seen.add(key(nick))
+                self.log.failure(
+                    "taking {nick} from the state of node {node}", nick=nick, node=node
+                )
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_profiles -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_profiles,tests.unit.cluster.test_cluster_operstate -*-  # noqa: E501
 """
 What other nodes show of a user beyond their name and rooms: the protocol
 they use (IRC shows it as their host), an IRC client's ident and real name,
@@ -193,14 +193,23 @@ class ProfileSync:
 
     def takeProfile(self, proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
         """
-        Give C{proxy} the profile its node sent (L{applyProfile}); one who
-        became a chatd operator there (IRC's C{OPER}, user mode C{o}) is
-        one here too, for the rest of their session, as there, until it
-        is taken away there.
+        Give C{proxy} the profile its node sent (L{applyProfile}); a proxy
+        not logged in here yet takes it before its login, so those told of
+        the arrival see the user as they are, and its rights once logged
+        in (L{takeRights}).
         """
         applyProfile(proxy, profile)
         invisible = self.service.people.invisible
         (invisible.add if "i" in proxy.userModes else invisible.discard)(proxy)
+
+    def takeRights(self, proxy: RemoteParticipant) -> None:
+        """
+        One who became a chatd operator on their node (IRC's C{OPER}, user
+        mode C{o} in the profile L{takeProfile} gave C{proxy}) is one here
+        too, for the rest of their session, as there, until it is taken
+        away there.  Only a logged-in participant holds rights: C{proxy}
+        is logged in here.
+        """
         if "o" in proxy.userModes and not self.service.isOperator(proxy):
             self.service.grantOperator(proxy)
         elif "o" not in proxy.userModes:  # taken away there (the console's deop)
@@ -231,6 +240,7 @@ class ProfileSync:
         if proxy is None:
             return
         self.takeProfile(proxy, fields.get("pf") or {})
+        self.takeRights(proxy)
         if kind not in KINDS:  # user modes, registration: nobody is told
             return
         service = self.service
