@@ -80,7 +80,7 @@ async def test_takenOnceBySharers(backend: Backend) -> None:
     each refusal once between them.
     """
     if not backend.durable:
-        pytest.skip("a store of its own: nothing shared")
+        pytest.skip("a store of its own shares nothing with another, by design")
     first, second = backend.open(), backend.open()
     await first.load()
     await second.load()
