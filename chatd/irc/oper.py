@@ -51,15 +51,17 @@ def onOper(irc: IRCSession, message: Message) -> Any:
         people = irc.service.people
         person = people.personOf(irc.participant)  # the rights are the person's
         # Its other connections are shown their MODE nick +o before the channels' +o.
-        changeUserModes(people, irc.participant, "o", "", irc.factory.clock.seconds())
+        made = irc.factory.clock.seconds()
+        changeUserModes(people, irc.participant, "o", "", made)
         shown = keptForReply(irc, lambda: irc.service.grantOperator(person, name))
         operLog.info("{nick} is an operator (OPER as {name})", nick=irc.me(), name=name)
         status.changed(irc.service, irc.participant, status.PROFILE)  # other nodes show it
-        return afterHeard(irc.service.observer, lambda: answer(shown))  # once they do
+        return afterHeard(irc.service.observer, lambda: answer(shown, made))  # once they do
 
-    def answer(shown: list[bytes]) -> None:
+    def answer(shown: list[bytes], made: float) -> None:
         irc.numeric(RPL_YOUREOPER, "You are now an IRC operator")
-        tags = timeTags(irc)
+        # The change's time, as the channels' lines kept with theirs: not later.
+        tags = timeTags(irc, made)
         irc.sendMessage("MODE", irc.me(), "+o", prefix=irc.hostmask(), trailing=True, tags=tags)
         sendAfterReply(irc, shown)  # the channels' +o
 

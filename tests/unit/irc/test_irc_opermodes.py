@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from chatd.admin.commands import Consoles
 from chatd.admin.sessions import REVOKE_ADMIN
+from chatd.irc.servertime import serverTime
 from tests.support.irchelpers import IRCTestCase
 from tests.support.operpasswords import operChecker
+from tests.support.slowcluster import SlowCluster
 
 
 def channelModes(text: str) -> list[str]:
@@ -55,6 +57,30 @@ class OperShownInChannelsTests(IRCTestCase):
         self.assertEqual(sorted(channelModes(self.read(self.tp))), shown)
         self.assertNotIn("operuser", told)
         self.assertIn("@baz", self.send(self.pupil, self.tp, "NAMES #class"))
+
+    def test_operReplyTimedAtTheChange(self) -> None:
+        """
+        With C{server-time}, C{OPER}'s own C{MODE nick +o} carries the time
+        the change was made, as the channels' C{+o} after it do, though it
+        is sent once the other nodes heard of it, later: a client ordering
+        lines by their time keeps the reply first.
+        """
+        quick, tq = self.connect("quick", "server-time")
+        self.send(quick, tq, "JOIN #class")
+        cluster = SlowCluster(lambda: True)
+        self.service.observer = cluster  # type: ignore[assignment]
+        made = self.clock.seconds()
+        self.send(quick, tq, "OPER operuser operpassword")
+        self.clock.advance(2)  # the other nodes answer later
+        self.assertTrue(cluster.heard)  # the reply waits for them
+        self.service.observer = None
+        for heard in cluster.heard:
+            heard.callback(None)
+        told = [m for m in self.messages(self.read(tq)) if m.command == "MODE"]
+        self.assertEqual(
+            [(m.params[0], m.tags["time"]) for m in told],
+            [("quick", serverTime(made)), ("#class", serverTime(made))],
+        )
 
     def test_dropOwnOperShowsMinusO(self) -> None:
         """

@@ -6,40 +6,9 @@ the welcome took (a cluster's round trip), as C{docs/IRC.md} promises.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from twisted.internet.defer import Deferred, succeed
-
 from chatd.irc.servertime import serverTime
 from tests.support.ircstorecase import IRCStoreTestCase
-
-
-class SlowCluster:
-    """
-    An observer that tells nothing, and whose C{everyoneHeard} answers at
-    once until C{slow} says so; then when the test says, as a cluster's
-    round trip does.
-    """
-
-    def __init__(self, slow: Callable[[], bool]) -> None:
-        self.slow = slow
-        self.heard: list[Deferred[None]] = []
-
-    def everyoneHeard(self) -> Deferred[None]:
-        if not self.slow():
-            return succeed(None)
-        self.heard.append(Deferred())
-        return self.heard[-1]
-
-    def reachesEveryone(self) -> bool:
-        return True
-
-    def absentElsewhere(self, member: object) -> bool:
-        return False
-
-    def __getattr__(self, name: str) -> Any:
-        return lambda *args, **kwargs: None
+from tests.support.slowcluster import SlowCluster
 
 
 class WelcomeJoinTimeTests(IRCStoreTestCase):

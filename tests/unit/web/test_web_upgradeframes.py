@@ -8,12 +8,13 @@ limits (L{chatd.web.guard.GuardProtocol}).
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 from wsproto.connection import Connection, ConnectionType
-from wsproto.events import CloseConnection, Event, TextMessage
+from wsproto.events import CloseConnection, Event, Ping, Pong, TextMessage
 
 from chatd.core.events import RoomMessage
 from chatd.core.service import ChatService
@@ -124,31 +125,57 @@ class IRCFramesWithUpgradeTests(SynchronousTestCase):
 
 
 def readTogetherOrAfter(
-    together: bool, frames: bytes, path: bytes = b"/ws", **options: Any
+    together: bool,
+    frames: bytes,
+    path: bytes = b"/ws",
+    readSize: int | None = None,
+    **options: Any,
 ) -> tuple[list[object], bool]:
     """
     What a fresh site answers a client that sends C{frames} in the same
     write as its upgrade request to C{path} (C{together}) or in the next
-    one: each message or close it wrote (as a client reads them), and
-    whether it closed the connection.
+    one: each message, pong or close it wrote (as a client reads them), and
+    whether it closed the connection.  With C{readSize}, the server reads
+    what was sent in reads of at most so many bytes, as from a socket (the
+    first one holding the request, when together).
     """
     reactor = MemoryReactorClock()
     service = ChatService(reactor, rooms=["lobby"])
     web = WebHarness(service, reactor, irc=IRCFactory(service, reactor), **options)
     request = handshake().replace(b"GET /ws ", b"GET " + path + b" ")
+    size = readSize or len(request) + len(frames)
     if together:
-        _, transport, _ = web.rawRequest(request + frames)
+        first = size - len(request)
+        _, transport, guard = web.rawRequest(request + frames[:first])
+        frames = frames[first:]
     else:
         _, transport, guard = web.rawRequest(request)
-        guard.dataReceived(frames)
+    for start in range(0, len(frames), size):
+        if not transport.disconnecting:  # (a closed socket reads no more)
+            guard.dataReceived(frames[start : start + size])
     reactor.advance(0)
     answered: list[object] = []
     for event in serverEvents(transport.value()):
         if isinstance(event, TextMessage):
             answered.append(event.data)
+        elif isinstance(event, Pong):
+            answered.append("pong")
         elif isinstance(event, CloseConnection):
             answered.append(("close", event.code))
     return answered, transport.disconnecting
+
+
+def announcedFrame(length: int, sent: int) -> bytes:
+    """
+    A masked text frame's header announcing C{length} bytes, and the first
+    C{sent} of them.
+    """
+    return b"\x81\xff" + struct.pack("!Q", length) + b"\0\0\0\0" + b"x" * sent
+
+
+def errorText(text: str) -> str:
+    """The error frame (code 10) the page is sent with C{text}."""
+    return json.dumps({"type": "error", "code": 10, "text": text}, separators=(",", ":"))
 
 
 class LimitsWithUpgradeTests(SynchronousTestCase):
@@ -163,6 +190,46 @@ class LimitsWithUpgradeTests(SynchronousTestCase):
         after = readTogetherOrAfter(False, frames, path, **options)
         self.assertEqual(readTogetherOrAfter(True, frames, path, **options), after)
         return after
+
+    def assertHelloThen(self, answered: list[object], rest: list[object]) -> None:
+        """
+        C{answered} is the page's C{hello}, then exactly C{rest}.
+        """
+        self.assertTrue(answered, answered)
+        self.assertEqual(json.loads(str(answered[0]))["type"], "hello", answered)
+        self.assertEqual(answered[1:], rest)
+
+    def test_frameAnnouncedPastTheInputLimit(self) -> None:
+        """
+        A frame announcing more than a connection may send at once, and
+        more of it than that: the page gets its C{hello}, error 10 (message
+        too large) and the close 1009, whether it sent them with the upgrade
+        request or after, read at once or as a socket reads them.
+        """
+        frames = announcedFrame(2_000_000, 900_000)
+        tooLarge = errorText("message too large (at most 198832 bytes)")
+        for readSize in (None, 65536):
+            answered, closed = self.assertSameOutcome(frames, readSize=readSize)
+            self.assertTrue(closed)
+            self.assertHelloThen(answered, [tooLarge, ("close", 1009)])
+
+    def test_pingsPastTheFloodLimit(self) -> None:
+        """
+        Pings past the flood limit (125: a burst of 100, then 20 refused,
+        then one more): the C{hello}, a pong each for the burst, a refusal
+        each, then flooding and the close 1008, with the upgrade request or
+        after it.
+        """
+        client = Connection(ConnectionType.CLIENT)
+        for count in (125, 200):
+            pings = b"".join(client.send(Ping(b"p")) for _ in range(count))
+            answered, closed = self.assertSameOutcome(pings)
+            self.assertTrue(closed)
+            slowDown = errorText("too many messages, slow down")
+            flooding = errorText("flooding: disconnected")
+            self.assertHelloThen(
+                answered, ["pong"] * 100 + [slowDown] * 20 + [flooding, ("close", 1008)]
+            )
 
     def test_framesPastTheInputLimit(self) -> None:
         """
