@@ -304,7 +304,7 @@ class Logins(Renames, Joining):
         account = passwordFollows and self.isAccount(nick)
         if not account:
             self.service.moderation.checkLogin(nick)
-        holder = self.service.find(nick)
+        holder = self.holderOf(nick)
         if holder is None or self.mayJoin(holder, nick):
             return None
         refusal = self.taken(holder, nick)

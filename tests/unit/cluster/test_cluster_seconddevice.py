@@ -265,3 +265,40 @@ class SecondDeviceTests(SharedNodesCase):
         irc.dataReceived(b"NICK bob2\r\n")
         self.settle()
         self.assertGuestOnA(irc, transport, "bob2")
+
+    def renameBob(self) -> None:
+        """bob, on C{b}, goes by C{bobo} now: still signed in to bob's account."""
+        self.successResultOf(self.b.outcome(self.b.service.rename, self.bob, "bobo"))
+        self.settle()
+
+    def test_renamedHolderLoginRefused(self) -> None:
+        """
+        bob signed in on C{b} under another nickname still holds his
+        account: a login to it on C{a} is refused as signed in on another
+        server (TCHAT, IRC's SASL, the web page), once the password is
+        proven; a wrong one is a wrong password.
+        """
+        self.renameBob()
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN bob wrong"), b"srv: ERROR 22\n")
+        tchat = self.tchatLogin(b"clt: LOGIN bob secret1")
+        self.assertTrue(refusedElsewhere(tchat), tchat)
+        said = self.sasl(b"secret1")
+        self.assertIn(f" 904 bob :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" 903 ", said)
+        right = self.webLogin("secret1")
+        self.assertEqual((right["type"], right["code"]), ("error", 23), right)
+
+    def test_renamedHolderSignInRefused(self) -> None:
+        """
+        SASL after registration, or NickServ's C{IDENTIFY}, to bob, signed
+        in on C{b} as C{bobo}: refused as signed in on another server, the
+        connection staying a guest.
+        """
+        self.renameBob()
+        plain = b"AUTHENTICATE " + base64.b64encode(b"\0bob\0secret1")
+        said = self.signedInIrc(b"zoe", b"AUTHENTICATE PLAIN", plain)
+        self.assertIn(f" 904 zoe :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" 900 ", said)
+        said = self.signedInIrc(b"zed", b"PRIVMSG NickServ :IDENTIFY bob secret1")
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 900 ", said)
