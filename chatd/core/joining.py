@@ -71,6 +71,21 @@ class Joining:
             return errors.ClusterUnavailable()
         return errors.SignedInElsewhere()
 
+    def holderOf(self, nick: str) -> IParticipant | None:
+        """
+        Who holds C{nick}: its holder here, else another node's user signed
+        in to the account C{nick} under another name (renamed since): an
+        account is signed in on one node only, whatever it is called there.
+        """
+        people = self.service.people
+        holder = people.find(nick)
+        if holder is not None:
+            return holder
+        for each in people.accounts.signedIn(key(nick)):  # its proof, known from its node
+            if each.nick and people.find(each.nick) is each and not people.isConnected(each):
+                return each
+        return None
+
     def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
         """
         Whether C{holder} is the account C{nick} signed in on another node.

@@ -151,9 +151,10 @@ class Logins(Renames, Joining):
         A login that waits: for the sanctions (just started), for the
         password check (with a store), for the cluster's claim; then the
         user is admitted, takes the nickname it C{preferred}, is put in
-        their rooms and welcomed.  An account held by another process that
-        may have died (C{settling}, L{checkName}) is waited for once the
-        password is proven; the wait stops with the login.
+        their rooms and welcomed; refused, it leaves no account proven (a
+        later login without a password is a guest's).  An account held by
+        another process that may have died (C{settling}, L{checkName}) is
+        waited for once the password is proven; the wait stops with the login.
         """
         waits = [] if settling is None else [settling]
         try:
@@ -163,6 +164,8 @@ class Logins(Renames, Joining):
         except BaseException:
             if self.service.persistence is not None:  # what it held (L{chatd.core.liveorder})
                 self.service.persistence.inbox.live.release(participant)
+            if not self.service.isLoggedIn(participant):  # refused: signed in to no account
+                self.service.people.accounts.forget(participant)
             raise
         finally:
             for wait in waits:
@@ -301,7 +304,7 @@ class Logins(Renames, Joining):
         account = passwordFollows and self.isAccount(nick)
         if not account:
             self.service.moderation.checkLogin(nick)
-        holder = self.service.find(nick)
+        holder = self.holderOf(nick)
         if holder is None or self.mayJoin(holder, nick):
             return None
         refusal = self.taken(holder, nick)

@@ -116,7 +116,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, account)
     settling = None
     if key(account) != key(nick):
-        if service.people.holdsOther(participant, account):
+        if _holdsOther(service, participant, account):
             settling = _heldElsewhere(service, account)
             if settling is None:
                 _refuseHeld(service, account)
@@ -137,7 +137,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             if not service.isLoggedIn(participant):
                 raise errors.NotLoggedIn("the connection closed during the sign-in")
         nick = service.requireLogin(participant)
-        if key(proven) != key(nick) and service.people.holdsOther(participant, proven):
+        if key(proven) != key(nick) and _holdsOther(service, participant, proven):
             _refuseHeld(service, proven)  # held on another node: refused now, to its owner only
     finally:
         if settling is not None and not settling.called:
@@ -145,6 +145,15 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
+
+
+def _holdsOther(service: ChatService, participant: IParticipant, account: str) -> bool:
+    """
+    Whether someone other than C{participant} holds C{account}: its name,
+    or the account under another name on another node (L{Joining.holderOf}).
+    """
+    holder = service.logins.holderOf(account)
+    return holder is not None and holder is not service.people.personOf(participant)
 
 
 def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:
@@ -155,8 +164,8 @@ def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:
     the password is proven (a wrong one is a wrong password, and tells
     nothing of who is signed in); else C{None}, refused at once.
     """
-    holder = service.find(account)
     logins = service.logins
+    holder = logins.holderOf(account)
     if holder is None or not (logins.isAccount(account) and logins.heldElsewhere(holder, account)):
         return None
     settling = logins.checkName(account, passwordFollows=True, proof=True)
@@ -171,7 +180,7 @@ def _refuseHeld(service: ChatService, account: str) -> None:
 
     @raise NickTaken: (or L{errors.ClusterUnavailable}) why.
     """
-    holder = service.find(account)
+    holder = service.logins.holderOf(account)
     refusal = None
     if holder is not None and not service.people.isConnected(holder):
         refusal = service.logins.taken(holder, account)

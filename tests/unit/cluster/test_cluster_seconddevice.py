@@ -211,3 +211,94 @@ class SecondDeviceTests(SharedNodesCase):
         said = self.signedInIrc(b"zoe", b"PRIVMSG NickServ :IDENTIFY bob secret1")
         self.assertIn(SIGNED_IN_ELSEWHERE, said)
         self.assertNotIn(" 900 ", said)
+
+    def assertGuestOnA(self, irc: Any, transport: StringTransport, nick: str) -> None:
+        """
+        C{irc}, registered as C{nick} on C{a}, is a guest: no account in
+        C{WHOIS} (no C{330}), not bob's host, and a channel it creates has
+        no founder, as a guest's.
+        """
+        said = output(transport, self.clock).decode()
+        self.assertIn(f" 001 {nick} ", said)
+        self.assertNotIn("user/bob", said)
+        self.assertIsNone(self.a.service.accountName(irc.participant))
+        irc.dataReceived(f"WHOIS {nick}\r\nJOIN #fresh\r\n".encode())
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 311 ", said)
+        self.assertNotIn(" 330 ", said)
+        self.assertNotIn("user/bob", said)
+        self.assertIn(f" 366 {nick} #fresh ", said)
+        self.assertEqual(self.a.service.registry.get("fresh").settings.founder, "")
+
+    def test_saslRefusedLeavesGuest(self) -> None:
+        """
+        SASL with bob's password, refused (C{904}) because bob is signed in
+        on C{b}: after C{CAP END} the connection is a guest, not signed in
+        to bob's account under the nickname it asked for.
+        """
+        plain = base64.b64encode(b"\0bob\0secret1")
+        irc, transport = self.irc(
+            b"CAP LS 302",
+            b"NICK bobby",
+            b"USER b 0 * :B",
+            b"CAP REQ :sasl account-notify extended-join",
+            b"AUTHENTICATE PLAIN",
+            b"AUTHENTICATE " + plain,
+        )
+        said = output(transport, self.clock).decode()
+        self.assertIn(f" 904 bobby :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        irc.dataReceived(b"CAP END\r\n")
+        self.settle()
+        self.assertGuestOnA(irc, transport, "bobby")
+
+    def test_passRefusedThenOtherNickIsGuest(self) -> None:
+        """
+        C{PASS} with bob's password and C{NICK bob}, refused (C{433} with
+        why) because bob is signed in on C{b}; a C{NICK} nobody registered
+        next comes in as a guest, not as bob's account under that name.
+        """
+        irc, transport = self.irc(b"PASS secret1", b"NICK bob", b"USER b 0 * :B")
+        said = output(transport, self.clock).decode()
+        self.assertIn(f" bob :{SIGNED_IN_ELSEWHERE}", said)
+        self.assertIn(" 433 ", said)
+        irc.dataReceived(b"NICK bob2\r\n")
+        self.settle()
+        self.assertGuestOnA(irc, transport, "bob2")
+
+    def renameBob(self) -> None:
+        """bob, on C{b}, goes by C{bobo} now: still signed in to bob's account."""
+        self.successResultOf(self.b.outcome(self.b.service.rename, self.bob, "bobo"))
+        self.settle()
+
+    def test_renamedHolderLoginRefused(self) -> None:
+        """
+        bob signed in on C{b} under another nickname still holds his
+        account: a login to it on C{a} is refused as signed in on another
+        server (TCHAT, IRC's SASL, the web page), once the password is
+        proven; a wrong one is a wrong password.
+        """
+        self.renameBob()
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN bob wrong"), b"srv: ERROR 22\n")
+        tchat = self.tchatLogin(b"clt: LOGIN bob secret1")
+        self.assertTrue(refusedElsewhere(tchat), tchat)
+        said = self.sasl(b"secret1")
+        self.assertIn(f" 904 bob :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" 903 ", said)
+        right = self.webLogin("secret1")
+        self.assertEqual((right["type"], right["code"]), ("error", 23), right)
+
+    def test_renamedHolderSignInRefused(self) -> None:
+        """
+        SASL after registration, or NickServ's C{IDENTIFY}, to bob, signed
+        in on C{b} as C{bobo}: refused as signed in on another server, the
+        connection staying a guest.
+        """
+        self.renameBob()
+        plain = b"AUTHENTICATE " + base64.b64encode(b"\0bob\0secret1")
+        said = self.signedInIrc(b"zoe", b"AUTHENTICATE PLAIN", plain)
+        self.assertIn(f" 904 zoe :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" 900 ", said)
+        said = self.signedInIrc(b"zed", b"PRIVMSG NickServ :IDENTIFY bob secret1")
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 900 ", said)
