@@ -102,6 +102,24 @@ def databaseNode(workdir: Path, db: str, redis: RedisServer) -> Daemon:
     )  # fmt: skip
 
 
+async def hostOnFirstNode(workdir: Path, db: str, redis: RedisServer) -> str:
+    """
+    Start a node (L{databaseNode}) in C{workdir}, and stop it once a guest
+    of 127.0.0.1 saw its host there: that host.
+    """
+    a = databaseNode(workdir, db, redis)
+    try:
+        await waitForLog(a, "connected to Redis")
+        ann = await ircUser(a, "ann")
+        before = await ownHost(ann, "ann")
+        ann.send("QUIT :bye")
+        await ann.closed
+    finally:
+        await deferToThread(a.stop)
+    assert "Traceback" not in a.logText(), a.logText()
+    return before
+
+
 @pytest_twisted.ensureDeferred
 async def test_databaseKeepsTheSecret(
     redisServer: RedisServer, postgresServer: str, tmp_path: Path
@@ -113,16 +131,7 @@ async def test_databaseKeepsTheSecret(
     the database's secret, and the guest's host on b is the one it had on a.
     """
     db = createDatabase(postgresServer)
-    a = databaseNode(tmp_path / "a", db, redisServer)
-    try:
-        await waitForLog(a, "connected to Redis")
-        ann = await ircUser(a, "ann")
-        before = await ownHost(ann, "ann")
-        ann.send("QUIT :bye")
-        await ann.closed
-    finally:
-        await deferToThread(a.stop)
-    assert "Traceback" not in a.logText(), a.logText()
+    before = await hostOnFirstNode(tmp_path / "a", db, redisServer)
     redisServer.flushAll()
     b = databaseNode(tmp_path / "b", db, redisServer)
     try:
@@ -163,15 +172,7 @@ async def test_databaseAnswersLater(
     C{cloak.key}: a guest then has the host it had on a.
     """
     db = createDatabase(ownPostgres.url)
-    a = databaseNode(tmp_path / "a", db, redisServer)
-    try:
-        await waitForLog(a, "connected to Redis")
-        ann = await ircUser(a, "ann")
-        before = await ownHost(ann, "ann")
-        ann.send("QUIT :bye")
-        await ann.closed
-    finally:
-        await deferToThread(a.stop)
+    before = await hostOnFirstNode(tmp_path / "a", db, redisServer)
     await deferToThread(ownPostgres.stop)
     redisServer.flushAll()
     b = databaseNode(tmp_path / "b", db, redisServer)

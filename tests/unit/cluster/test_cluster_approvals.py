@@ -53,6 +53,21 @@ class ApprovalNodes(SynchronousTestCase):
         text: str = self.successResultOf(reply)
         return text
 
+    def asking(self, node: FakeNode | None = None) -> RecordingParticipant:
+        """
+        C{pupil1}, an account signed in on C{node} (A if not given), waits
+        to enter C{Informatique}.
+        """
+        node = node or self.a
+        pupil = node.user("pupil1")
+        self.successResultOf(node.service.register(pupil, "sesame"))
+        self.settle()
+        self.failureResultOf(
+            node.outcome(node.service.enter, pupil, "Informatique"), errors.PendingApproval
+        )
+        self.settle()
+        return pupil
+
 
 class ClusterApprovalTests(ApprovalNodes):
     def test_setRoomApprovalEverywhere(self) -> None:
@@ -110,20 +125,14 @@ class MissedEndingTests(ApprovalNodes):
     shared database.
     """
 
-    def asking(self) -> RecordingParticipant:
+    def asking(self, node: FakeNode | None = None) -> RecordingParticipant:
         """
         C{pupil1}, an account signed in on node A, waits to enter
         C{Informatique}; both nodes list the request.
         """
-        pupil = self.a.user("pupil1")
-        self.successResultOf(self.a.service.register(pupil, "sesame"))
-        self.settle()
-        self.failureResultOf(
-            self.a.outcome(self.a.service.enter, pupil, "Informatique"), errors.PendingApproval
-        )
-        self.settle()
-        for node in (self.a, self.b):
-            self.assertIn("pupil1 ", self.run_(node, "pending rooms"))
+        pupil = super().asking(node)
+        for each in (self.a, self.b):
+            self.assertIn("pupil1 ", self.run_(each, "pending rooms"))
         return pupil
 
     def missing(self, line: str) -> None:
@@ -263,20 +272,6 @@ class KeptRefusalTests(ApprovalNodes):
     another node is told there, and not kept.
     """
 
-    def asking(self) -> RecordingParticipant:
-        """
-        C{pupil1}, an account signed in on node A, waits to enter
-        C{Informatique}.
-        """
-        pupil = self.a.user("pupil1")
-        self.successResultOf(self.a.service.register(pupil, "sesame"))
-        self.settle()
-        self.failureResultOf(
-            self.a.outcome(self.a.service.enter, pupil, "Informatique"), errors.PendingApproval
-        )
-        self.settle()
-        return pupil
-
     def refusals(self, who: RecordingParticipant) -> list[tuple[str, str]]:
         return [(e.room, e.reason) for e in who.events if isinstance(e, RequestRefused)]
 
@@ -313,13 +308,7 @@ class KeptRefusalTests(ApprovalNodes):
         connection, on node B, closed: B, which sees it away, keeps the
         refusal, and the next login, on A, is told it, once.
         """
-        pupil = self.b.user("pupil1")
-        self.successResultOf(self.b.service.register(pupil, "sesame"))
-        self.settle()
-        self.failureResultOf(
-            self.b.outcome(self.b.service.enter, pupil, "Informatique"), errors.PendingApproval
-        )
-        self.settle()
+        pupil = self.asking(self.b)
         self.a.hold()
         self.b.service.disconnect(pupil)
         self.settle()

@@ -15,6 +15,7 @@ from twisted.internet.defer import Deferred
 from chatd.admin.commands import AdminConsole
 from chatd.storage.interfaces import RoomSettings
 from chatd.storage.memory import MemoryChatStore
+from tests.support.fakenode import FakeNode, IRCClient
 from tests.support.roomclusters import ClusterCase, setter
 
 
@@ -55,7 +56,30 @@ class ClocksApartTests(ClusterCase):
         self.assertIn(" 332 alice #lobby :from bob\r\n", self.alice.read())
 
 
-class RestartTests(ClusterCase):
+class RestartCase(ClusterCase):
+    """
+    Node a, its clock ahead, with alice, a room operator of C{lobby}; node
+    b restarts.
+    """
+
+    alice: IRCClient
+
+    def consoleTopicSticks(self, restarted: FakeNode) -> None:
+        """
+        The console of C{restarted} (node b again) sets the topic, node a
+        (held) reads it: it holds on both, and alice on a sees it.
+        """
+        reply = AdminConsole(restarted.service, "root").execute("topic lobby after the restart")
+        restarted.turns()
+        self.a.release()
+        self.settle()
+        self.successResultOf(reply)
+        for node in (self.a, restarted):
+            self.assertEqual(node.service.topic("lobby"), "after the restart")
+        self.assertIn(" TOPIC #lobby :after the restart\r\n", self.alice.read())
+
+
+class RestartTests(RestartCase):
     """
     Node A (clock 10 s ahead) with C{alice} in C{#lobby}, and node B, each
     with a store of its own.
@@ -83,14 +107,7 @@ class RestartTests(ClusterCase):
         self.alice.read()
         restarted = self.restart(self.b, "d", self.stores[1])
         self.assertEqual(restarted.service.topic("lobby"), "alice's")  # from its store
-        reply = AdminConsole(restarted.service, "root").execute("topic lobby after the restart")
-        restarted.turns()
-        self.a.release()
-        self.settle()
-        self.successResultOf(reply)
-        for node in (self.a, restarted):
-            self.assertEqual(node.service.topic("lobby"), "after the restart")
-        self.assertIn(" TOPIC #lobby :after the restart\r\n", self.alice.read())
+        self.consoleTopicSticks(restarted)
 
     def test_changeAfterStatesRanksAfterThem(self) -> None:
         """
@@ -131,7 +148,7 @@ class RestartTests(ClusterCase):
         self.assertEqual(setter(dave.read()), onA)
 
 
-class SharedStoreRestartTests(ClusterCase):
+class SharedStoreRestartTests(RestartCase):
     """
     Node A (clock 10 s ahead) with C{alice} in C{#lobby}, and node B,
     sharing one database.
@@ -176,14 +193,7 @@ class SharedStoreRestartTests(ClusterCase):
         self.alice.send("TOPIC #lobby :while b was away")
         self.alice.read()
         restarted = self.restart(self.b, "d", self.store)
-        reply = AdminConsole(restarted.service, "root").execute("topic lobby after the restart")
-        restarted.turns()
-        self.a.release()
-        self.settle()
-        self.successResultOf(reply)
-        for node in (self.a, restarted):
-            self.assertEqual(node.service.topic("lobby"), "after the restart")
-        self.assertIn(" TOPIC #lobby :after the restart\r\n", self.alice.read())
+        self.consoleTopicSticks(restarted)
 
 
 class StateExchangeTests(ClusterCase):
