@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatd.admin.credentials import setPassword
-from tests.support.blockingclients import PASSWORD, SSH, needsSSH, start
+from tests.support.blockingclients import SSH, needsSSH, rootStarted
 
 #: The chat passwords given on the command line: in no line of the log.
 SECRETS = ("Pupil-150-pw", "N3w-Pupil-pw")
@@ -27,10 +26,8 @@ def test_commandsWithInput(tmp_path: Path) -> None:
     arrives and its exit status is 0 when done, 1 when not; the daemon
     logs no error and no password, and no exec'd command line.
     """
-    dataDir = tmp_path / "data"
-    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
     ssh = SSH(tmp_path)
-    daemon = start(tmp_path, dataDir)
+    daemon = rootStarted(tmp_path)
     try:
         port = daemon.ports["AdminSSHFactory"]
         for command, status, reply in (

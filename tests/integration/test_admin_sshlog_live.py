@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chatd.admin.credentials import setPassword
-from tests.support.blockingclients import PASSWORD, SSH, needsSSH, start
+from tests.support.blockingclients import SSH, needsSSH, rootStarted
 
 
 @needsSSH
@@ -22,10 +21,8 @@ def test_oneShotCommandsLog(tmp_path: Path) -> None:
     Two one-shot commands log a login line each, and the account made its
     audit line: nothing else.
     """
-    dataDir = tmp_path / "data"
-    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
     ssh = SSH(tmp_path)
-    daemon = start(tmp_path, dataDir)
+    daemon = rootStarted(tmp_path)
     try:
         port = daemon.ports["AdminSSHFactory"]
         before = len(daemon.logText().splitlines())

@@ -225,6 +225,16 @@ def start(workdir: Path, dataDir: Path, *extra: str) -> Daemon:
     )
 
 
+def rootStarted(workdir: Path) -> Daemon:
+    """
+    L{start}ed with its data in C{workdir/data}, the consoles' C{root}
+    opened by L{PASSWORD}.
+    """
+    dataDir = workdir / "data"
+    setPassword(dataDir / "admin-passwords", "root", PASSWORD)
+    return start(workdir, dataDir)
+
+
 def consoleDaemon(
     workdir: Path, *extra: str, factories: tuple[str, ...] = ("TchatFactory", "AdminTelnetFactory")
 ) -> Daemon:

@@ -9,6 +9,7 @@ right behind a request in the same read.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from wsproto.events import TextMessage
@@ -58,16 +59,23 @@ class ReservedOpcodeTests(WebTestCase):
         self.assertEqual(client.closeCode, CloseReason.PROTOCOL_ERROR, hex(opcode))
         self.assertTrue(client.closed, hex(opcode))
 
-    def test_page(self) -> None:
+    def eachReservedOpcodeFails(self, connect: Callable[[int], IRCWSClient]) -> None:
         """
-        On C{/ws}, each reserved opcode closes the connection with 1002.
+        A frame of each reserved opcode, on a connection of its own
+        (C{connect(n)}), closes it with 1002.
         """
         for n, opcode in enumerate(RESERVED):
-            client = self.page(n)
+            client = connect(n)
             assert client.transport is not None
             client.transport.write(reservedFrame(opcode))
             self.web.flush()
             self.assertFailed(client, opcode)
+
+    def test_page(self) -> None:
+        """
+        On C{/ws}, each reserved opcode closes the connection with 1002.
+        """
+        self.eachReservedOpcodeFails(self.page)
 
     def test_pageBehindRequest(self) -> None:
         """
@@ -86,12 +94,7 @@ class ReservedOpcodeTests(WebTestCase):
         """
         On C{/socket}, each reserved opcode closes the connection with 1002.
         """
-        for n, opcode in enumerate(RESERVED):
-            client = self.irc(n)
-            assert client.transport is not None
-            client.transport.write(reservedFrame(opcode))
-            self.web.flush()
-            self.assertFailed(client, opcode)
+        self.eachReservedOpcodeFails(self.irc)
 
     def test_ircBehindLines(self) -> None:
         """
