@@ -25,7 +25,9 @@ gap reported, so the node can ask for a fresh state
 (L{chatd.cluster.receiving}).
 
 Envelopes published in one reactor turn go to Redis together, in one
-command (L{BATCH_LIMIT} at most), after the turn, as one stream entry per
+command (L{BATCH_LIMIT} at most, a busier turn in several, split between
+envelopes: one for several nodes is in every inbox at once, L{batches}),
+after the turn, as one stream entry per
 receiving node (L{chatd.cluster.envelopes.pack}): Redis appends, and the
 receiver reads and decodes, one entry per node and turn, and a turn's room
 messages to one room are one envelope (L{Bus.publishRun}).  While Redis is
@@ -54,7 +56,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
-from chatd.cluster.envelopes import Entry, dumps, kindJSON, pack
+from chatd.cluster.envelopes import Entry, batches, dumps, kindJSON, pack
 from chatd.cluster.latency import ACK_WAIT, Latency
 from chatd.cluster.receiving import Handler, Receiving
 from chatd.cluster.replay import Holds, SentLog
@@ -63,7 +65,8 @@ from chatd.cluster.replay import Holds, SentLog
 #: event for every peer counts once per peer).
 QUEUE_LIMIT = 10000
 
-#: Envelopes sent to Redis in one command at most.
+#: Envelopes sent to Redis in one command at most, but for one envelope
+#: for more nodes than that, which goes whole (L{batches}).
 BATCH_LIMIT = 500
 
 #: Room messages in one run at most (L{Bus.publishRun}).
@@ -182,11 +185,12 @@ class Bus(Receiving):
         room, messages = self._runs.pop(node)
         self.publishTo(node, "says", room=room, m=messages)
 
-    def _numbered(self, node: str, kind: str, body: str) -> Entry:
+    def _numbered(self, node: str, kind: str, body: str, envelope: int = 0) -> Entry:
         """
         The envelope for C{node}: its next sequence number, spliced into
         the fields already encoded once for every receiver (after the run
-        still open for C{node}, which comes first).
+        still open for C{node}, which comes first); part of C{envelope}
+        (the order of its first entry) if it goes to several nodes.
         """
         if node in self._runs:
             self._closeRun(node)
@@ -195,7 +199,7 @@ class Bus(Receiving):
         fields = "}" if body == "{}" else "," + body[1:]
         text = f'{self._head}{seq},"k":{kindJSON(kind)}{fields}'
         self.sent.record(node, seq, kind, text)
-        return (self._order, node, kind, text)
+        return (self._order, node, kind, text, envelope or self._order)
 
     def publish(self, kind: str, /, **fields: Any) -> None:
         """
@@ -205,8 +209,13 @@ class Bus(Receiving):
         other nodes ask for it again.
         """
         body = dumps(fields)
-        for node in sorted(self.peers()):
-            self._enqueue(self._numbered(node, kind, body))
+        nodes = sorted(self.peers())
+        for node in nodes:  # first: the envelope's entries follow one another
+            if node in self._runs:
+                self._closeRun(node)
+        envelope = self._order + 1
+        for node in nodes:
+            self._enqueue(self._numbered(node, kind, body, envelope))
 
     def publishTo(self, node: str, kind: str, /, **fields: Any) -> None:
         """
@@ -303,8 +312,7 @@ class Bus(Receiving):
             self._closeRun(node)
         self._flushing = False
         batch, self._batch = self._batch, []
-        for start in range(0, len(batch), BATCH_LIMIT):
-            chunk = batch[start : start + BATCH_LIMIT]
+        for chunk in batches(batch, BATCH_LIMIT):
             if not self.up:
                 self._unsent(Failure(RedisUnavailable("Redis is unreachable")), chunk)
                 continue
@@ -373,4 +381,4 @@ class Bus(Receiving):
             return
         for kind, text in missing:  # with their own numbers: duplicates are dropped
             self._order += 1
-            self._enqueue((self._order, node, kind, text))
+            self._enqueue((self._order, node, kind, text, self._order))

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_pack,tests.unit.cluster.test_cluster_runs -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_pack,tests.unit.cluster.test_cluster_runs,tests.unit.cluster.test_cluster_bus -*-  # noqa: E501
 """
 The envelopes' text: compact JSON, one envelope per line of a stream entry.
 """
@@ -6,8 +6,10 @@ The envelopes' text: compact JSON, one envelope per line of a stream entry.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -41,8 +43,10 @@ ENTRY_LIMIT = 32
 #: not bound an entry.
 ENTRY_CHARS = 8192
 
-#: One envelope on its way: (publication order, receiving node, kind, text).
-Entry = tuple[int, str, str, str]
+#: One envelope on its way to one node: (publication order, receiving node,
+#: kind, text, envelope), where envelope is the order of the envelope's first
+#: entry: the entries of one envelope for several nodes share it.
+Entry = tuple[int, str, str, str, int]
 
 #: A kind's JSON text: a handful of kinds, one for every envelope.
 kindJSON = lru_cache(maxsize=64)(dumps)
@@ -69,7 +73,7 @@ def pack(chunk: list[Entry], inbox: Callable[[str], str]) -> list[tuple[str, str
     entries: list[tuple[str, str]] = []
     pending: dict[str, list[str]] = {}
     sizes: dict[str, int] = {}
-    for _, node, _, text in chunk:
+    for _, node, _, text, _ in chunk:
         lines = pending.get(node)
         if lines is not None and (
             len(lines) == ENTRY_LIMIT or sizes[node] + len(text) > ENTRY_CHARS
@@ -83,6 +87,25 @@ def pack(chunk: list[Entry], inbox: Callable[[str], str]) -> list[tuple[str, str
         sizes[node] += len(text) + 1
     entries += [(inbox(node), "\n".join(lines)) for node, lines in pending.items()]
     return entries
+
+
+def batches(entries: list[Entry], limit: int) -> Iterator[list[Entry]]:
+    """
+    C{entries} in commands of at most C{limit}, split only between
+    envelopes: an envelope for several nodes (a kick, for every inbox) goes
+    to all of them in one script, so no node can read it, and answer it
+    through another inbox, before the others have it.  An envelope for
+    more than C{limit} nodes goes whole, in a command of its own.
+    """
+    batch: list[Entry] = []
+    for _, envelope in groupby(entries, key=itemgetter(4)):
+        parts = list(envelope)
+        if batch and len(batch) + len(parts) > limit:
+            yield batch
+            batch = []
+        batch += parts
+    if batch:
+        yield batch
 
 
 def unpack(entry: str) -> list[Any]:

@@ -20,7 +20,7 @@ from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.credentials import AdminChecker, setPassword, verify
 from chatd.cluster.bridge import Bridge
-from chatd.cluster.bus import Bus
+from chatd.cluster.bus import Bus, Publish
 from chatd.cluster.presence import Presence
 from chatd.core.accounts import Accounts, PasswordChecker
 from chatd.core.events import RoomMessage
@@ -70,8 +70,13 @@ class FakeNode:
         name: str,
         sharedStore: bool = False,
         ahead: float = 0,
+        publish: Publish | None = None,
         **storage: Any,
     ) -> None:
+        """
+        @param publish: how its bus's scripts reach C{redis} (by default
+            C{redis.publish}, at once).
+        """
         self.test = test
         self.clock = redis.clock
         self.alive = True
@@ -83,7 +88,7 @@ class FakeNode:
         # One cloak secret for every node, as their operators copy it.
         self.service.people.hosts.secret = CLOAK_SECRET
         self.inbox = inbox(name)
-        self.bus = Bus(name, inbox, redis.publish, redis.clock)
+        self.bus = Bus(name, inbox, publish or redis.publish, redis.clock)
         self.presence = Presence(
             redis.execute, redis.clock, name, interval=1.0, ttl=3.0, inbox=inbox
         )

@@ -40,6 +40,8 @@ class FakeRedis:
         entries' lines (L{chatd.cluster.bus} packs a node's envelopes of one
         command in one entry, one per line).
     @ivar streams: per stream, its entries C{(id, message)}.
+    @ivar scripts: the stream entries of every L{publish} script run, one
+        list per script.
     """
 
     def __init__(self, clock: Clock) -> None:
@@ -53,6 +55,7 @@ class FakeRedis:
         self.held: list[tuple[Deferred[Any], Any]] = []
         self.commands: list[str] = []
         self.streams: dict[str, list[tuple[str, str]]] = {}
+        self.scripts: list[list[tuple[str, str]]] = []
         self.sets: dict[str, set[str]] = {}
         self._lastId = (0, 0)
 
@@ -97,6 +100,8 @@ class FakeRedis:
         What L{chatd.cluster.redis.RedisLink.publish} sends: one script.
         """
         streams, messages = [s for s, _ in entries], [m for _, m in entries]
+        if not self.down:
+            self.scripts.append(entries)
         return self.execute("EVAL", redis.APPEND, len(streams), *streams, 10000, *messages)
 
     def _nextId(self) -> str:
@@ -253,3 +258,36 @@ class FakeRedis:
                 return 1
             return 0
         raise NotImplementedError(script)
+
+
+class LateScripts:
+    """
+    One node's way to L{FakeRedis.publish} whose scripts reach Redis late
+    when the test says: after L{holdAfter}, the scripts past the first few
+    wait, in order, until L{release}, while the other nodes' commands run
+    at once (a node's scripts sent together, the next one still on the wire
+    as other nodes' reach Redis).
+    """
+
+    def __init__(self, redis: FakeRedis) -> None:
+        self.redis = redis
+        self.passing: int | None = None  # scripts that still run at once (None: all)
+        self.held: list[tuple[list[tuple[str, str]], Deferred[Any]]] = []
+
+    def holdAfter(self, count: int) -> None:
+        """Run the next C{count} scripts at once, and hold those after them."""
+        self.passing = count
+
+    def publish(self, entries: list[tuple[str, str]]) -> Deferred[Any]:
+        if self.passing is None or (self.passing > 0 and not self.held):
+            self.passing = None if self.passing is None else self.passing - 1
+            return self.redis.publish(entries)
+        late: Deferred[Any] = Deferred()
+        self.held.append((entries, late))
+        return late
+
+    def release(self) -> None:
+        """Run the scripts held, in order, and every later one at once."""
+        held, self.held, self.passing = self.held, [], None
+        for entries, late in held:
+            self.redis.publish(entries).chainDeferred(late)

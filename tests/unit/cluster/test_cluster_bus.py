@@ -433,6 +433,85 @@ class BusTests(SynchronousTestCase):
             self.assertEqual(sum(lines), BATCH_LIMIT)
             self.assertLessEqual(max(lines), ENTRY_LIMIT)
 
+    def commandsOf(self) -> list[list[tuple[str, str]]]:
+        """
+        The envelopes of each command sent, as C{(node, kind)}.
+        """
+        commands: list[list[tuple[str, str]]] = []
+        for entries in self.redis.scripts:
+            commands.append(
+                [
+                    (stream.rsplit(":", 1)[1], json.loads(line)["k"])
+                    for stream, message in entries
+                    for line in message.split("\n")
+                ]
+            )
+        return commands
+
+    def test_envelopeForSeveralNodesNotSplit(self) -> None:
+        """
+        A turn's commands are split between envelopes: an envelope for
+        several nodes that would straddle two commands goes whole in the
+        second, with what follows it.
+        """
+        self.bus.peers = lambda: ["b", "c"]
+        for i in range(BATCH_LIMIT - 1):
+            self.bus.publishTo("b", "say", i=i)
+        self.bus.publish("kick", u="bob")
+        self.bus.publishTo("c", "say", i=0)
+        self.turn()
+        first, second = self.commandsOf()
+        self.assertEqual(first, [("b", "say")] * (BATCH_LIMIT - 1))
+        self.assertEqual(sorted(second), [("b", "kick"), ("c", "kick"), ("c", "say")])
+
+    def test_openRunClosedBeforeEnvelopeForSeveralNodes(self) -> None:
+        """
+        The runs still open for the receivers of an envelope for several
+        nodes are closed before it: its entries follow one another, and it
+        is not split from one of them by its own run's envelope.
+        """
+        self.bus.peers = lambda: ["b", "c"]
+        for i in range(BATCH_LIMIT - 2):
+            self.bus.publishTo("b", "say", i=i)
+        self.bus.publishRun("c", "lobby", ["alice", "hello"])
+        self.bus.publish("kick", u="bob")
+        self.turn()
+        first, second = self.commandsOf()
+        self.assertEqual(first, [("b", "say")] * (BATCH_LIMIT - 2) + [("c", "says")])
+        self.assertEqual(sorted(second), [("b", "kick"), ("c", "kick")])
+
+    def test_envelopeForMoreNodesThanTheLimitAlone(self) -> None:
+        """
+        An envelope for more nodes than L{BATCH_LIMIT} goes whole, in a
+        command of its own, between what came before and after it.
+        """
+        nodes = [f"n{i:04}" for i in range(BATCH_LIMIT + 1)]
+        self.bus.peers = lambda: nodes
+        self.bus.publishTo("b", "say", i=1)
+        self.bus.publish("kick", u="bob")
+        self.bus.publishTo("b", "say", i=2)
+        self.turn()
+        before, kick, after = self.commandsOf()
+        self.assertEqual(before, [("b", "say")])
+        self.assertEqual(sorted(kick), [(n, "kick") for n in nodes])
+        self.assertEqual(after, [("b", "say")])
+
+    def test_envelopeForSeveralNodesQueuedNotSplit(self) -> None:
+        """
+        Envelopes queued while Redis was away go out in commands split
+        between envelopes too.
+        """
+        self.bus.peers = lambda: ["b", "c"]
+        self.bus.linkDown()
+        for i in range(BATCH_LIMIT - 1):
+            self.bus.publishTo("b", "say", i=i)
+        self.bus.publish("kick", u="bob")
+        self.bus.linkUp()
+        self.turn()
+        first, second = self.commandsOf()
+        self.assertEqual(len(first), BATCH_LIMIT - 1)
+        self.assertEqual(sorted(second), [("b", "kick"), ("c", "kick")])
+
     def test_unexpectedFailureLogged(self) -> None:
         """
         A command refused for another reason than a lost Redis is logged

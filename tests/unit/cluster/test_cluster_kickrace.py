@@ -15,10 +15,11 @@ from twisted.internet.task import Clock
 from twisted.logger import LogEvent, LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.cluster.bus import BATCH_LIMIT
 from chatd.cluster.removals import Removals
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import GUEST_HOST, FakeNode, TwoNodes, accountNodes, inbox, said
-from tests.support.fakeredis import FakeRedis
+from tests.support.fakeredis import FakeRedis, LateScripts
 
 RACING = f":qv!qvx@{GUEST_HOST} PRIVMSG #qk :racing\r\n"
 
@@ -120,6 +121,72 @@ class KickRaceTests(TwoNodes):
         self.assertIn("hello", self.fromA(before))
         self.assertEqual(len(self.warnings(events)), 1)
         self.assertIn("qv of node b spoke in qk without being in it here", *self.warnings(events))
+
+
+class BigTurnKickTests(TwoNodes):
+    """
+    C{qo} on node A kicks C{qv}, a user of node C, from C{#qk} at the end
+    of a turn too busy for one script; C{qw}, on the third node B, is in
+    C{#qk} too.  A's scripts after the first reach Redis late, when the
+    test says (L{LateScripts}).
+    """
+
+    def setUp(self) -> None:
+        self.clock = Clock()
+        self.clock.advance(1_700_000_000)
+        self.redis = FakeRedis(self.clock)
+        self.late = LateScripts(self.redis)
+        self.a = FakeNode(self, self.redis, "a", publish=self.late.publish)
+        self.b = FakeNode(self, self.redis, "b")
+        self.c = FakeNode(self, self.redis, "c")
+        for node in (self.a, self.b, self.c):
+            node.start()
+        self.settle()
+        self.qo = self.ircClient(self.a, "qo")
+        self.qw = self.ircClient(self.b, "qw")
+        self.qv = self.ircClient(self.c, "qv")
+        for client in (self.qo, self.qw, self.qv):
+            client.send("JOIN #qk", "JOIN #q1", "JOIN #q2")
+        for client in (self.qo, self.qw):
+            client.send("JOIN #q3")
+        self.settle()
+        for client in (self.qo, self.qw, self.qv):
+            client.read()
+
+    def busyTurn(self) -> list[str]:
+        """
+        The lines of C{qo}'s busy turn: one envelope short of a command's
+        worth of room messages (a line in C{#q3} for B alone, then lines in
+        turn in C{#q1} and C{#q2}, one envelope each for B and C: each
+        line ends the previous one's run), then the kick, which goes to B
+        and C.
+        """
+        lines = ["PRIVMSG #q3 :first"]
+        lines += [f"PRIVMSG #q{1 + i % 2} :{i}" for i in range((BATCH_LIMIT - 2) // 2)]
+        return [*lines, "KICK #qk qv :out"]
+
+    def test_kickInEveryInboxAtOnce(self) -> None:
+        """
+        The kick that ends a turn too busy for one command goes to B and C
+        in one script.  B, which reads it only then, still remembers it
+        when C{qv}'s message, said on C before C read the kick, comes:
+        C{qw} sees the KICK, then the message, and no node asks for a whole
+        state or warns.
+        """
+        self.late.holdAfter(1)
+        with capturedLogs() as events:
+            self.qo.send(*self.busyTurn())  # B and C read what reached Redis
+            self.c.hold()
+            self.late.release()  # A's scripts held back reach Redis; C reads none yet
+            self.qv.send("PRIVMSG #qk :racing")
+            onB = self.qw.read()
+            self.c.release()
+            self.settle()
+        self.assertIn(" PRIVMSG #q3 :first\r\n", onB)
+        self.assertIn(RACING, onB.partition(" KICK #qk qv :out\r\n")[2])
+        warned = [formatEvent(e) for e in events if e.get("log_level") >= LogLevel.warn]
+        self.assertEqual(warned, [])
+        self.assertNotIn("hello", self.redis.kinds(inbox("c")))
 
 
 class RemovalsTests(SynchronousTestCase):

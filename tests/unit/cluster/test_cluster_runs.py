@@ -134,7 +134,7 @@ class PackTests(SynchronousTestCase):
 
     def test_charactersBounded(self) -> None:
         text = "x" * (ENTRY_CHARS // 3 + 1)  # two fit in an entry, not three
-        chunk = [(i, "b", "says", text) for i in range(4)]
+        chunk = [(i, "b", "says", text, i) for i in range(4)]
         entries = pack(chunk, self.inbox)
         self.assertEqual([e.count("\n") + 1 for _, e in entries], [2, 2])
         self.assertTrue(all(len(e) <= ENTRY_CHARS for _, e in entries))
@@ -145,12 +145,12 @@ class PackTests(SynchronousTestCase):
         others' entries.
         """
         chunk = [
-            (1, "b", "say", "a"),
-            (2, "b", "says", "y" * (ENTRY_CHARS + 1)),
-            (3, "b", "say", "c"),
+            (1, "b", "say", "a", 1),
+            (2, "b", "says", "y" * (ENTRY_CHARS + 1), 2),
+            (3, "b", "say", "c", 3),
         ]
         self.assertEqual([e[:1] for _, e in pack(chunk, self.inbox)], ["a", "y", "c"])
 
     def test_envelopesBounded(self) -> None:
-        chunk = [(i, "b", "say", "z") for i in range(ENTRY_LIMIT + 1)]
+        chunk = [(i, "b", "say", "z", i) for i in range(ENTRY_LIMIT + 1)]
         self.assertEqual([e.count("\n") + 1 for _, e in pack(chunk, self.inbox)], [ENTRY_LIMIT, 1])
