@@ -113,7 +113,8 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         presence.onSeen = self.suspects.heard
         service.observeWith(self)
         service.messages.relayThrough(self)
-        service.messages.sent.shareThrough(SharedClientIds(presence))
+        self.clientIds = SharedClientIds(presence)
+        service.messages.sent.shareThrough(self.clientIds)
         service.moderation.reportTo(self.publishSanction)
         self.sharedStore = sharedStore and service.persistence is not None
         self.adoption = Adoption(service, presence, self.sharedStore)

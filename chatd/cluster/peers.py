@@ -26,6 +26,7 @@ from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.sharedids import SharedClientIds
 from chatd.cluster.suspects import Suspects
 from chatd.core import errors
 from chatd.core.interfaces import IParticipant
@@ -47,6 +48,7 @@ class Peers:
     recovery: Recovery
     adoption: Adoption
     suspects: Suspects
+    clientIds: SharedClientIds
     proxies: dict[str, dict[str, RemoteParticipant]]
     _linked: bool
     _gone: dict[str, float]
@@ -60,18 +62,20 @@ class Peers:
 
     def linkUp(self) -> None:
         """
-        Redis is up (or back): send what waited, renew claims, learn which
-        nodes there are; trade whole states with a node met for the first
-        time, and ask the others to resend what Redis may have lost.  The
-        credentials kept for a database outage go: changes made elsewhere
-        while this node could not hear them (since it read the store at
-        start, or since the link went down) may have made them stale; until
-        the store is re-read, this node does not hear every change
-        (L{chatd.cluster.moderation.ConsoleRelay.hearsEverything}).
+        Redis is up (or back): record the web messages' answers it could
+        not take (L{SharedClientIds.linkUp}), send what waited, renew
+        claims, learn which nodes there are; trade whole states with a node
+        met for the first time, and ask the others to resend what Redis may
+        have lost.  The credentials kept for a database outage go: changes
+        made elsewhere while this node could not hear them (since it read
+        the store at start, or since the link went down) may have made them
+        stale; until the store is re-read, this node does not hear every
+        change (L{chatd.cluster.moderation.ConsoleRelay.hearsEverything}).
         """
         up = self.linkComesUp()
         if self.service.persistence is not None:
             self.service.persistence.accounts.kept.forgetAll()
+        self.clientIds.linkUp()
         self.bus.linkUp()
         self.presence.linkUp().addBoth(self._greet, up)
 

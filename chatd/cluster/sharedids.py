@@ -15,14 +15,23 @@ given back (compare-and-delete).  A node that finds another's claim waits
 for it to be recorded or given back, asking every L{POLL} seconds; a claim
 whose node died expires after L{PENDING} seconds, and the message may then
 be sent again.
+
+While Redis is away, each node's memory decides
+(L{chatd.core.clientids}), and the answers it could not record are kept
+(as long as an id is, L{KEEP_SECONDS}; the latest L{UNRECORDED_LIMIT}):
+they are recorded once Redis is back (L{SharedClientIds.linkUp}), before
+the node sends what waited, so a page that resends through another node
+then is answered as a repeat.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import deferLater
+from twisted.python.failure import Failure
 from zope.interface import implementer
 
 from chatd.cluster.envelopes import dumps, loadsOrNone
@@ -41,6 +50,10 @@ PENDING = 10.0
 
 #: Seconds between two looks at another node's claim.
 POLL = 0.1
+
+#: Answers a node keeps to record once Redis is back, the latest (each
+#: about the size of its message).
+UNRECORDED_LIMIT = 5000
 
 #: The key's value (KEYS[1]), or, if it has none, set to ARGV[1] for
 #: ARGV[2] ms and nothing returned.
@@ -95,11 +108,14 @@ class SharedClientIds:
     namespace.
     """
 
-    def __init__(self, presence: Presence) -> None:
+    def __init__(self, presence: Presence, unrecordedLimit: int = UNRECORDED_LIMIT) -> None:
         self.execute = presence.execute
         self.clock = presence.clock
         self.prefix = f"{presence.namespace}:cid:"
         self.token = f"?{presence.nodeId}"
+        self.unrecordedLimit = unrecordedLimit
+        #: Key -> (answer's text, when it expires), oldest first: not recorded yet.
+        self.unrecorded: OrderedDict[str, tuple[str, float]] = OrderedDict()
 
     def keyOf(self, person: str, cid: str) -> str:
         return f"{self.prefix}{person}:{cid}"
@@ -135,9 +151,34 @@ class SharedClientIds:
         if text is None:  # nothing to answer a repeat with: not kept
             self.release(person, cid)
             return succeed(None)
-        keep = int(KEEP_SECONDS * 1000)
+        return self._write(name, text, self.clock.seconds() + KEEP_SECONDS)
+
+    def _write(self, name: str, text: str, expires: float) -> Deferred[None]:
+        """
+        Record C{text} under C{name} until C{expires}; if Redis does not
+        take it, keep it for L{linkUp}.
+        """
+        keep = max(1, int((expires - self.clock.seconds()) * 1000))
         done = self.execute("SET", name, text, "PX", keep).addTimeout(CLAIM_TIMEOUT, self.clock)
-        return done.addCallback(lambda _: None)
+        return done.addCallbacks(lambda _: None, self._unwritten, errbackArgs=(name, text, expires))
+
+    def _unwritten(self, failure: Failure, name: str, text: str, expires: float) -> Failure:
+        self.unrecorded[name] = (text, expires)
+        self.unrecorded.move_to_end(name)
+        while len(self.unrecorded) > self.unrecordedLimit:
+            self.unrecorded.popitem(last=False)
+        return failure
+
+    def linkUp(self) -> None:
+        """
+        Redis is back: record the answers it could not take meanwhile (but
+        those kept too long, whose ids are forgotten by now).
+        """
+        unrecorded, self.unrecorded = self.unrecorded, OrderedDict()
+        now = self.clock.seconds()
+        for name, (text, expires) in unrecorded.items():
+            if expires > now:
+                self._write(name, text, expires).addErrback(lambda _: None)  # kept again
 
     def release(self, person: str, cid: str) -> None:
         given = self.execute("EVAL", RELEASE, 1, self.keyOf(person, cid), self.token)

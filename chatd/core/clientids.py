@@ -20,7 +20,8 @@ is recorded there, so a resend through another process is answered as a
 repeat too, even if the first one's process died since.  While the cluster
 cannot tell (Redis is away), this process's memory decides alone: a user
 would rather have their message said than refused, and only a resend
-through another process during the outage can then be said twice.
+through another process during the outage can then be said twice (the
+cluster records what was accepted meanwhile once it can).
 """
 
 from __future__ import annotations

@@ -231,7 +231,8 @@ class ISharedClientIds(Interface):
         """
         The message claimed with C{cid} was sent, and C{answer} is what
         its sender was answered: every process answers a repeat with it
-        from now on.  Fires once recorded; fails if it could not be.
+        from now on.  Fires once recorded; fails if it could not be now
+        (the cluster then records it once it can).
         """
 
     def release(person: str, cid: str) -> None:

@@ -15,7 +15,9 @@ from twisted.internet.testing import MemoryReactorClock
 from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.sharedids import PENDING, SharedClientIds, encodeAnswer
+from chatd.core.clientids import KEEP_SECONDS, personName
 from chatd.core.events import PrivateMessage, RoomMessage
+from chatd.core.names import key
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import FakeNode, namedAccountNodes, said
 from tests.support.fakeredis import FakeRedis
@@ -104,6 +106,54 @@ class ResendAcrossNodesTests(SynchronousTestCase):
             self.assertEqual(again[field], first[field], field)
         self.assertEqual(said(self.obs, "lobby"), [("wcid", "once")])
         self.assertEqual(self.roomTexts(), ["once"])
+
+    def outage(self) -> None:
+        """Redis goes away; both nodes' links notice."""
+        self.redis.down = True
+        for node in (self.a, self.b):
+            node.bridge.linkDown()
+
+    def back(self) -> None:
+        """Redis is back; both nodes' links come up again."""
+        self.redis.down = False
+        for node in (self.a, self.b):
+            node.bridge.linkUp()
+        self.settle()
+
+    def test_saidDuringOutageResentElsewhere(self) -> None:
+        """
+        Said through a while Redis is away (a's memory decides): once
+        Redis is back, a records it there, and the page's resend through b
+        (its connection to a lost) is a repeat with the first C{msgid}; obs
+        heard it once, the store has it once.
+        """
+        pageA = self.page(self.webA)
+        self.outage()
+        first = self.request(self.webA, pageA, type="say", room="lobby", text="once", cid=CID)
+        self.assertNotIn("repeat", first)
+        self.back()
+        pageA.transport.loseConnection(1000)  # its next connection reaches b
+        self.settle()
+        again = self.request(
+            self.webB, self.page(self.webB), type="say", room="lobby", text="once", cid=CID
+        )
+        self.assertEqual((again.get("repeat"), again.get("msgid")), (True, first["msgid"]))
+        self.assertEqual(said(self.obs, "lobby"), [("wcid", "once")])
+        self.assertEqual(self.roomTexts(), ["once"])
+
+    def test_unrecordedForgottenWithTheirIds(self) -> None:
+        """
+        What a could not record is kept no longer than its id: after an
+        outage longer than that, it is neither recorded nor kept.
+        """
+        pageA = self.page(self.webA)
+        self.outage()
+        self.request(self.webA, pageA, type="say", room="lobby", text="old", cid=CID)
+        self.clock.advance(KEEP_SECONDS)
+        self.back()
+        name = self.a.bridge.clientIds.keyOf(personName(("account", key("wcid"))), CID)
+        self.assertIsNone(self.redis.cmd_GET(name))
+        self.assertEqual(self.a.bridge.clientIds.unrecorded, {})
 
     def test_answeredOnceRecorded(self) -> None:
         """
@@ -223,6 +273,48 @@ class ResendAcrossNodesTests(SynchronousTestCase):
         self.assertNotIn("repeat", reply)
         self.assertEqual(said(self.obs, "lobby"), [("gus", "slow")])
         self.assertIn(reply["msgid"], self.redis.cmd_GET(name) or "")
+
+
+class UnrecordedTests(SynchronousTestCase):
+    """
+    L{SharedClientIds} keeps the answers Redis did not take, the latest
+    L{SharedClientIds.unrecordedLimit}, and records them once it is back.
+    """
+
+    def setUp(self) -> None:
+        self.clock = MemoryReactorClock()
+        self.redis = FakeRedis(self.clock)
+        self.node = FakeNode(self, self.redis, "a")
+        self.ids = SharedClientIds(self.node.presence, unrecordedLimit=2)
+
+    def answer(self, text: str) -> RoomMessage:
+        return RoomMessage("lobby", "gus", (text,), 1_700_000_000, msgid=f"a-{text}")
+
+    def test_latestKept(self) -> None:
+        self.redis.down = True
+        for cid in ("1", "2", "3"):
+            self.failureResultOf(self.ids.record("g:gus", CID + cid, self.answer(cid)))
+        self.redis.down = False
+        self.ids.linkUp()
+        recorded = [self.redis.cmd_GET(self.ids.keyOf("g:gus", CID + c)) for c in "123"]
+        self.assertIsNone(recorded[0])
+        self.assertEqual(recorded[1:], [encodeAnswer(self.answer(c)) for c in "23"])
+        self.assertEqual(self.ids.unrecorded, {})
+
+    def test_keptUntilTaken(self) -> None:
+        """
+        An answer Redis still does not take once the link is up is kept
+        for the next time; recorded, it lasts what is left of its time.
+        """
+        self.redis.down = True
+        self.failureResultOf(self.ids.record("g:gus", CID, self.answer("x")))
+        self.ids.linkUp()
+        self.assertEqual(list(self.ids.unrecorded), [self.ids.keyOf("g:gus", CID)])
+        self.clock.advance(KEEP_SECONDS - 1)
+        self.redis.down = False
+        self.ids.linkUp()
+        name = self.ids.keyOf("g:gus", CID)
+        self.assertEqual(self.redis.cmd_PTTL(name), 1000)
 
 
 class OutageTests(SynchronousTestCase):
