@@ -157,8 +157,9 @@ class ClusterNode(MultiService):
             self.link.setServiceParent(self)
 
     def _linkUp(self) -> None:
-        if self._leaving:
-            self.bus.linkUp()  # stopping: only what waited goes out, then the goodbye
+        if self._leaving:  # stopping: only what waited goes out, then the goodbye
+            self.bridge.clientIds.linkUp()  # its pages' resends come through other nodes
+            self.bus.linkUp()
         else:
             self.bridge.linkUp()
 

@@ -18,6 +18,7 @@ import pytest_twisted
 from tests.support.clusterlive import (
     DEADLINE,
     apartWhileRedisAway,
+    exited,
     ircUser,
     login,
     nodes,
@@ -138,17 +139,6 @@ async def test_noAcknowledgedMessageLost(
     )
     for client in (alice, bob, dan, erin):
         await client.close()
-
-
-async def exited(daemon: Daemon) -> int:
-    """
-    The exit status of C{daemon}, once it has stopped by itself.
-    """
-    deadline = time.monotonic() + DEADLINE
-    while daemon.process.poll() is None:
-        assert time.monotonic() < deadline, "still running"
-        await sleep(0.05)
-    return daemon.process.returncode
 
 
 async def stoppedWhileAway(

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest_twisted
 
-from tests.support.clusterlive import login, nodes, waitForLine, waitForLog
+from tests.support.clusterlive import exited, login, nodes, waitForLine, waitForLog
 from tests.support.daemon import Daemon
 from tests.support.e2eclients import webLogin
 from tests.support.redis_server import RedisServer, redisServer
@@ -90,3 +90,35 @@ async def test_sentDuringOutageResentElsewhere(
     while (line := await obs.line()) != "srv: OKAY!":
         heard.append(line)
     assert not [line for line in heard if line.startswith("srv: SPEAK")], heard
+
+
+@pytest_twisted.ensureDeferred
+async def test_sentDuringOutageThenNodeStopped(
+    nodes: Callable[..., Daemon], redisServer: RedisServer
+) -> None:
+    """
+    gus's page says something with a C{cid} through node A while Redis is
+    away, and A is stopped (C{SIGTERM}) before it is back: as it sends
+    what waited, A records the message too, and gus's resend through
+    node B is a repeat with the same C{msgid}.
+    """
+    a, b = nodes("a", web=True), nodes("b", web=True)
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    obs = await login(b, "obs", "lobby")
+    page = await webLogin(a, "gus")
+    await page.request(type="join", room="lobby")
+    await waitForLine(obs, lambda line: line.startswith("srv: ENTER lobby gus "))
+    redisServer.stop()
+    await waitForLog(a, "lost Redis")
+    first = await page.request(type="say", room="lobby", text="once", cid=CID)
+    assert first["type"] == "say", first
+    a.process.send_signal(signal.SIGTERM)
+    await waitForLog(a, "events wait for Redis")
+    redisServer.start()
+    assert await exited(a) in (0, -signal.SIGTERM)
+    await waitForLine(obs, lambda line: line.startswith("srv: LEAVE lobby gus "))
+    page = await webLogin(b, "gus")
+    await page.request(type="join", room="lobby")
+    again = await page.request(type="say", room="lobby", text="once", cid=CID)
+    assert (again.get("repeat"), again["msgid"]) == (True, first["msgid"]), again

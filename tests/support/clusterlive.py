@@ -166,6 +166,17 @@ async def sleep(seconds: float) -> None:
     await deferLater(reactor, seconds, lambda: None)
 
 
+async def exited(daemon: Daemon) -> int:
+    """
+    The exit status of C{daemon}, once it has stopped by itself.
+    """
+    deadline = time.monotonic() + DEADLINE
+    while daemon.process.poll() is None:
+        assert time.monotonic() < deadline, "still running"
+        await sleep(0.05)
+    return daemon.process.returncode
+
+
 async def waitForLog(daemon: Daemon, text: str, count: int = 1, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while daemon.logText().count(text) < count:
