@@ -25,12 +25,12 @@ gap reported, so the node can ask for a fresh state
 (L{chatd.cluster.receiving}).
 
 Envelopes published in one reactor turn go to Redis together, in one
-command (L{BATCH_LIMIT} at most, a busier turn in several, split between
-envelopes: one for several nodes is in every inbox at once, L{batches}),
-after the turn, as one stream entry per
-receiving node (L{chatd.cluster.envelopes.pack}): Redis appends, and the
-receiver reads and decodes, one entry per node and turn, and a turn's room
-messages to one room are one envelope (L{Bus.publishRun}).  While Redis is
+command (L{BATCH_LIMIT} at most; a busier turn in several, split between
+envelopes, so one for several nodes is in all their inboxes at once:
+L{batches}), after the turn, as one stream entry per receiving node
+(L{chatd.cluster.envelopes.pack}): Redis appends, and the receiver reads
+and decodes, one entry per node and turn, and a turn's room messages to
+one room are one envelope (L{Bus.publishRun}).  While Redis is
 away, envelopes wait in a bounded queue, in order, and go out when the link
 is back, before anything newer: a gap delays them.  One whose command
 failed with the connection goes back in the queue (sent again, a receiver
