@@ -73,12 +73,13 @@ class Joining:
 
     def holderOf(self, nick: str) -> IParticipant | None:
         """
-        Who holds C{nick}: its holder here, else another node's user signed
-        in to the account C{nick} under another name (renamed since): an
-        account is signed in on one node only, whatever it is called there.
+        Who holds C{nick}: whoever has that name, else whoever is signed in
+        to the account C{nick} under another name (renamed since): a person
+        here, or another node's user: an account is signed in once, on one
+        node, whatever it is called there.
         """
         people = self.service.people
-        holder = people.find(nick)
+        holder = people.find(nick) or people.signedInTo(key(nick))
         if holder is not None:
             return holder
         for each in people.accounts.signedIn(key(nick)):  # its proof, known from its node
@@ -118,7 +119,7 @@ class Joining:
         password of C{nick}, an account signed in here (L{mayJoin}), under
         that name or another it took since.
         """
-        holder = self.service.find(nick) or self.service.people.signedInTo(key(nick))
+        holder = self.holderOf(nick)
         if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
             return None
         return holder if self.mayJoin(holder, nick) else None

@@ -1,0 +1,138 @@
+"""
+Tests for an account signed in on one node under another nickname than
+its own (L{chatd.core.joining.Joining.holderOf}): a login that waited, a
+rename, and an always-on account's stand-in all find it by its account,
+not by the name typed, so the account is live on one node only.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from twisted.internet.testing import StringTransport
+
+from chatd.cluster.remote import RemoteParticipant
+from chatd.core.alwayson import KEEP_PRESENT_EVERY
+from chatd.core.participant import IParticipant
+from chatd.core.person import Person
+from chatd.irc.factory import IRCFactory
+from chatd.tchat import TchatFactory
+from chatd.testing import RecordingParticipant
+from tests.support.fakenode import FakeNode
+from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output
+from tests.support.outagenodes import SharedNodesCase
+
+
+class RenamedHolderTests(SharedNodesCase):
+    """
+    Nodes C{a} and C{b} sharing one database; bob registered, signed in
+    nowhere yet.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.registerOn(self.b, "bob", "secret1")
+
+    def irc(self, *lines: bytes) -> tuple[Any, StringTransport]:
+        """An IRC connection to C{a} that sent C{lines}."""
+        factory = IRCFactory(
+            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
+        )
+        irc, transport = connect(factory, self.clock)
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
+        self.settle()
+        return irc, transport
+
+    def tchatLogin(self, line: bytes) -> bytes:
+        """What C{line}, a TCHAT LOGIN on C{a}, is answered."""
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        self.addCleanup(proto.connectionLost, None)
+        output(transport, self.clock)  # the greeting
+        proto.dataReceived(line + b"\r\n")
+        self.settle()
+        return output(transport, self.clock)
+
+    def bobOnB(self, nick: str = "bobo") -> RecordingParticipant:
+        """bob signs in on C{b} and goes by C{nick} there."""
+        bob = RecordingParticipant()
+        self.b.service.connect(bob)
+        self.successResultOf(self.b.outcome(self.b.service.login, bob, "bob", "secret1"))
+        self.settle()
+        self.successResultOf(self.b.outcome(self.b.service.rename, bob, nick))
+        self.settle()
+        return bob
+
+    def signedInOn(self, node: FakeNode) -> list[IParticipant]:
+        """Those of C{node}'s own that are signed in to bob's account."""
+        proven = node.service.people.accounts.signedIn("bob")
+        return [each for each in proven if not isinstance(each, RemoteParticipant)]
+
+    def assertLiveOnBOnly(self) -> None:
+        """bob's account is signed in on C{b} only: nobody on C{a} proved it."""
+        self.assertEqual(self.signedInOn(self.a), [])
+        self.assertNotIsInstance(self.a.service.find("bob"), Person)
+        self.assertNotEqual(self.signedInOn(self.b), [])
+
+    def test_heldLoginSignedInMeanwhile(self) -> None:
+        """
+        SASL before registration proves bob's password on C{a}, and waits
+        for C{CAP END}; meanwhile bob signs in on C{b} and takes another
+        nickname: the login, once it goes on, is refused as signed in on
+        another server, not admitted as a second bob.
+        """
+        plain = base64.b64encode(b"\0bob\0secret1")
+        irc, transport = self.irc(
+            b"CAP LS 302",
+            b"NICK bob",
+            b"USER bob 0 * :Bob",
+            b"CAP REQ :sasl",
+            b"AUTHENTICATE PLAIN",
+            b"AUTHENTICATE " + plain,
+        )
+        output(transport, self.clock)
+        self.bobOnB()
+        irc.dataReceived(b"CAP END\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn(f" 433 bob bob :{SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" 001 bob ", said)
+        self.assertLiveOnBOnly()
+
+    def test_alwaysOnRenamedNotPutBack(self) -> None:
+        """
+        bob, always on, signed in on C{b} as C{bobo}: no node puts his
+        account back as present with no connection (the rounds that put
+        back the always-on accounts no node has): it is live on C{b} alone.
+        """
+        bob = self.bobOnB("bob")
+        alwaysOn = self.b.service.persistence.alwaysOn  # type: ignore[union-attr]
+        self.assertTrue(self.successResultOf(alwaysOn.set(bob, True)))
+        self.successResultOf(self.b.outcome(self.b.service.rename, bob, "bobo"))
+        for _ in range(int(4 * (KEEP_PRESENT_EVERY + 1))):
+            self.clock.advance(0.25)
+            self.settle()
+        self.assertLiveOnBOnly()
+        self.assertIsNone(self.b.service.find("bob"))
+
+    def test_alwaysOnStandInTakenOver(self) -> None:
+        """
+        bob, always on, closes his last connection on C{b} under another
+        nickname: his person is back there at once under his own name,
+        absent, and a login to bob on C{a} makes C{b} let it go: bob is
+        live on C{a} alone, under his name.
+        """
+        bob = self.bobOnB("bob")
+        alwaysOn = self.b.service.persistence.alwaysOn  # type: ignore[union-attr]
+        self.assertTrue(self.successResultOf(alwaysOn.set(bob, True)))
+        self.successResultOf(self.b.outcome(self.b.service.rename, bob, "bobo"))
+        self.b.service.disconnect(bob, "bye")
+        self.settle()
+        self.assertIsInstance(self.b.service.find("bob"), Person)
+        said = self.tchatLogin(b"clt: LOGIN bob secret1")
+        self.assertTrue(said.startswith(b"srv: OKAY!\n"), said)
+        self.assertIsInstance(self.a.service.find("bob"), Person)
+        self.assertIsInstance(self.b.service.find("bob"), RemoteParticipant)
+        self.assertEqual(self.signedInOn(self.b), [])
