@@ -78,14 +78,11 @@ class Joining:
         here, or another node's user: an account is signed in once, on one
         node, whatever it is called there.
         """
-        people = self.service.people
+        people, observer = self.service.people, self.service.observer
         holder = people.find(nick) or people.signedInTo(key(nick))
-        if holder is not None:
-            return holder
-        for each in people.accounts.signedIn(key(nick)):  # its proof, known from its node
-            if each.nick and people.find(each.nick) is each and not people.isConnected(each):
-                return each
-        return None
+        if holder is None and observer is not None:
+            holder = observer.signedInTo(key(nick))  # as its node tells
+        return holder
 
     def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
         """

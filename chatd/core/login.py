@@ -318,10 +318,9 @@ class Logins(Renames, Joining):
     def admitChecked(self, participant: IParticipant, nick: str, resume: bool = False) -> str:
         """
         L{admit}, after a wait during which the connection may have closed
-        or someone else taken the name, or signed in to its account on
-        another node under another name (L{Joining.holderOf}, as
-        L{checkName} asks): refused then (or L{Joining.joinPerson}, with
-        C{resume}, when the account signed in here meanwhile).
+        or someone else taken the name or its account (L{Joining.holderOf})
+        (or L{Joining.joinPerson}, with C{resume}, when the account signed
+        in here meanwhile).
         """
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")

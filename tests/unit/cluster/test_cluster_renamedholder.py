@@ -20,7 +20,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode
-from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output
+from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output, refusedElsewhere
 from tests.support.outagenodes import SharedNodesCase
 
 
@@ -136,3 +136,66 @@ class RenamedHolderTests(SharedNodesCase):
         self.assertIsInstance(self.a.service.find("bob"), Person)
         self.assertIsInstance(self.b.service.find("bob"), RemoteParticipant)
         self.assertEqual(self.signedInOn(self.b), [])
+
+    def identifiedOnB(self) -> None:
+        """
+        bob signs in on C{b} from an IRC connection registered as the guest
+        C{bobo} (NickServ's C{IDENTIFY}): other nodes see C{bobo} signed in
+        to bob's account in its profile only (no proof of its name).
+        """
+        factory = IRCFactory(self.b.service, self.clock, floodBurst=None, accountRegistration=True)
+        irc, transport = connect(factory, self.clock)
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(
+            b"NICK bobo\r\nUSER z 0 * :Z\r\nPRIVMSG NickServ :IDENTIFY bob secret1\r\n"
+        )
+        self.settle()
+        self.assertIn(" 900 bobo ", output(transport, self.clock).decode())
+
+    def test_identifiedElsewhereHolds(self) -> None:
+        """
+        bob signed in on C{b} as the guest C{bobo} by C{IDENTIFY} holds his
+        account: a login to it on C{a} is refused as signed in on another
+        server once the password is proven (TCHAT; IRC's SASL after
+        registration), a wrong one is a wrong password.
+        """
+        self.identifiedOnB()
+        self.assertEqual(self.tchatLogin(b"clt: LOGIN bob wrong"), b"srv: ERROR 22\n")
+        tchat = self.tchatLogin(b"clt: LOGIN bob secret1")
+        self.assertTrue(refusedElsewhere(tchat), tchat)
+        plain = b"AUTHENTICATE " + base64.b64encode(b"\0bob\0secret1")
+        irc, transport = self.irc(b"CAP LS 302", b"CAP REQ :sasl", b"NICK zoe", b"USER z 0 * :Z")
+        irc.dataReceived(b"CAP END\r\nAUTHENTICATE PLAIN\r\n" + plain + b"\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn(f" 904 zoe :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", said)
+        self.assertLiveOnBOnly()
+
+    def assertGuestRenameRefused(self) -> None:
+        """
+        A guest on C{a} may not take bob's name: it is refused as a login
+        without the password is (C{464}), and nothing says where bob is.
+        """
+        irc, transport = self.irc(b"NICK zed", b"USER z 0 * :Z")
+        output(transport, self.clock)
+        irc.dataReceived(b"NICK bob\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn(" 464 zed :that nickname is registered: log in with its password", said)
+        self.assertIsNone(self.a.service.find("bob"))
+        self.assertIsNone(self.b.service.find("bob"))
+
+    def test_guestRenameRefused(self) -> None:
+        """
+        A guest on C{a} may not take bob's name while bob is signed in on
+        C{b} renamed.
+        """
+        self.bobOnB()
+        self.assertGuestRenameRefused()
+
+    def test_guestRenameRefusedIdentified(self) -> None:
+        """
+        The same with bob signed in on C{b} as the guest C{bobo}.
+        """
+        self.identifiedOnB()
+        self.assertGuestRenameRefused()
