@@ -26,6 +26,7 @@ dead already.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
@@ -78,11 +79,25 @@ class Joining:
         here, or another node's user: an account is signed in once, on one
         node, whatever it is called there.
         """
+        return next(self._holders(nick), None)
+
+    def heldByOther(self, participant: IParticipant, nick: str) -> IParticipant | None:
+        """
+        Who holds C{nick} (L{holderOf}) other than C{participant}'s person:
+        under that name, or signed in to the account under another.
+        """
+        own = self.service.people.personOf(participant)
+        return next((each for each in self._holders(nick) if each is not own), None)
+
+    def _holders(self, nick: str) -> Iterator[IParticipant]:
+        """L{holderOf}'s candidates, in its order (another node's asked last)."""
         people, observer = self.service.people, self.service.observer
-        holder = people.find(nick) or people.signedInTo(key(nick))
-        if holder is None and observer is not None:
-            holder = observer.signedInTo(key(nick))  # as its node tells
-        return holder
+        for holder in (people.find(nick), people.signedInTo(key(nick))):
+            if holder is not None:
+                yield holder
+        remote = observer.signedInTo(key(nick)) if observer is not None else None
+        if remote is not None:  # as its node tells
+            yield remote
 
     def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
         """

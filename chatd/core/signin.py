@@ -118,7 +118,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, account)
     settling = None
     if key(account) != key(nick):
-        if _holdsOther(service, participant, account):  # refused once the password is proven
+        if service.logins.heldByOther(participant, account):  # refused once it is proven
             settling = _heldElsewhere(service, account)
         if len(connectionsOf(service.people.personOf(participant))) > 1:
             raise errors.InvalidArgument(
@@ -137,7 +137,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             if not service.isLoggedIn(participant):
                 raise errors.NotLoggedIn("the connection closed during the sign-in")
         nick = service.requireLogin(participant)
-        if key(proven) != key(nick) and _holdsOther(service, participant, proven):
+        if key(proven) != key(nick) and service.logins.heldByOther(participant, proven):
             _refuseHeld(service, proven)  # held on another node: refused now, to its owner only
     finally:
         if settling is not None and not settling.called:
@@ -145,15 +145,6 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
-
-
-def _holdsOther(service: ChatService, participant: IParticipant, account: str) -> bool:
-    """
-    Whether someone other than C{participant} holds C{account}: its name,
-    or the account under another name on another node (L{Joining.holderOf}).
-    """
-    holder = service.logins.holderOf(account)
-    return holder is not None and holder is not service.people.personOf(participant)
 
 
 def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:

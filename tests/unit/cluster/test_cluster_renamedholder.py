@@ -143,14 +143,44 @@ class RenamedHolderTests(SharedNodesCase):
         C{bobo} (NickServ's C{IDENTIFY}): other nodes see C{bobo} signed in
         to bob's account in its profile only (no proof of its name).
         """
-        factory = IRCFactory(self.b.service, self.clock, floodBurst=None, accountRegistration=True)
+        self.identify(*self.guestOn(self.b, b"bobo"))
+
+    def guestOn(self, node: FakeNode, nick: bytes) -> tuple[Any, StringTransport]:
+        """An IRC connection registered on C{node} as the guest C{nick}."""
+        factory = IRCFactory(node.service, self.clock, floodBurst=None, accountRegistration=True)
         irc, transport = connect(factory, self.clock)
         self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(
-            b"NICK bobo\r\nUSER z 0 * :Z\r\nPRIVMSG NickServ :IDENTIFY bob secret1\r\n"
-        )
+        irc.dataReceived(b"NICK " + nick + b"\r\nUSER z 0 * :Z\r\n")
         self.settle()
-        self.assertIn(" 900 bobo ", output(transport, self.clock).decode())
+        self.assertIn(b" 001 ", output(transport, self.clock))
+        return irc, transport
+
+    def identify(self, irc: Any, transport: StringTransport) -> None:
+        """C{irc} signs in to bob's account with NickServ's C{IDENTIFY}."""
+        irc.dataReceived(b"PRIVMSG NickServ :IDENTIFY bob secret1\r\n")
+        self.settle()
+        self.assertIn(" 900 ", output(transport, self.clock).decode())
+
+    def test_ownNameRefusedWhileHeldElsewhere(self) -> None:
+        """
+        zed on C{a} and bobo on C{b} signed in to bob's account at the same
+        moment, before either node heard of the other's: zed may not take
+        bob's name then, refused as a login to it is (signed in on another
+        server); the name stays free on both nodes.
+        """
+        zed, onA = self.guestOn(self.a, b"zed")
+        bobo, onB = self.guestOn(self.b, b"bobo")
+        self.a.hold()
+        self.identify(bobo, onB)
+        self.identify(zed, onA)
+        self.a.release()
+        self.settle()
+        zed.dataReceived(b"NICK bob\r\n")
+        self.settle()
+        said = output(onA, self.clock).decode()
+        self.assertIn(f" 433 zed bob :{SIGNED_IN_ELSEWHERE}", said)
+        self.assertIsNone(self.a.service.find("bob"))
+        self.assertIsNone(self.b.service.find("bob"))
 
     def test_identifiedElsewhereHolds(self) -> None:
         """
