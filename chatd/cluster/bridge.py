@@ -84,6 +84,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self.presence = presence
         self.clock: IReactorTime = service.clock
         self.proxies: dict[str, dict[str, RemoteParticipant]] = {}
+        self.byAccount = {}
         self._notices: dict[Notice, dict[str, list[str]]] = {}
         self._handing: dict[PrivateMessage, Deferred[None]] = {}
         self._sayTo: dict[str, Callable[[RoomMessage], bytes]] = {}

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 from typing import Any
+from weakref import WeakSet
 
 from twisted.internet.defer import Deferred, succeed
 
@@ -138,6 +139,9 @@ class ProfileSync:
     bus: Bus
     queries: Queries
     proxies: dict[str, dict[str, RemoteParticipant]]
+    #: The proxies whose profile names each account (by key), to find one
+    #: signed in under another nickname without looking at every proxy.
+    byAccount: dict[str, WeakSet[RemoteParticipant]]
 
     def takeOver(self, holder: IParticipant) -> Deferred[None]:
         """
@@ -154,6 +158,18 @@ class ProfileSync:
 
     def absentElsewhere(self, holder: IParticipant) -> bool:
         return isinstance(holder, RemoteParticipant) and bool(holder.absent)
+
+    def signedInTo(self, accountKey: str) -> RemoteParticipant | None:
+        """
+        The proxy, logged in here, whose profile says it is signed in to
+        the account C{accountKey}, under whatever nickname: that account
+        is held on its node.
+        """
+        for proxy in self.byAccount.get(accountKey, ()):
+            account, nick = proxy.account, proxy.nick
+            if account and key(account) == accountKey and nick and self.service.find(nick) is proxy:
+                return proxy
+        return None
 
     def everyoneHeard(self) -> Deferred[None]:
         raise NotImplementedError  # the bridge's
@@ -198,7 +214,13 @@ class ProfileSync:
         the arrival see the user as they are, and its rights once logged
         in (L{takeRights}).
         """
+        before = proxy.account
         applyProfile(proxy, profile)
+        if before != proxy.account:
+            if before:
+                self.byAccount.get(key(before), WeakSet()).discard(proxy)
+            if proxy.account:
+                self.byAccount.setdefault(key(proxy.account), WeakSet()).add(proxy)
         invisible = self.service.people.invisible
         (invisible.add if "i" in proxy.userModes else invisible.discard)(proxy)
 

@@ -342,17 +342,24 @@ class AlwaysOn:
                     self.log.info("{nick} is back in their rooms, always on", nick=nick)
 
     def _admit(self, standIn: Absent, nick: str) -> str:
-        if self.service.find(nick) is not None:  # came meanwhile (a login here)
+        if self._held(nick):  # came meanwhile (a login here)
             raise errors.NickTaken()
         return self.service.logins.admit(standIn, nick)
 
+    def _held(self, nick: str) -> bool:
+        """
+        Whether some node has the account C{nick}: under its name, or
+        signed in to it under another (L{Joining.holderOf}): not put back.
+        """
+        return self.service.logins.holderOf(nick) is not None
+
     async def _restoreOne(self, nick: str) -> bool:
-        service = self.service
-        if service.find(nick) is not None or self._refused(nick) or key(nick) in self._endedKeys:
+        if self._held(nick) or self._refused(nick) or key(nick) in self._endedKeys:
             return False
         rooms = await self.store.memberships(nick)
-        if service.find(nick) is not None or not self.isOn(nick):  # changed during the query
+        if self._held(nick) or not self.isOn(nick):  # changed during the query
             return False
+        service = self.service
         standIn = Absent(nick, "", "always-on", self._ended)
         service.people.accounts.prove(standIn, nick)  # before other nodes hear of it
         if service.observer is None:

@@ -97,6 +97,14 @@ class IChatObserver(Interface):
         with no connection: a password login here may take it over.
         """
 
+    def signedInTo(accountKey: str) -> IParticipant | None:
+        """
+        Another process's user signed in to the account C{accountKey}
+        under any nickname (as its process tells: its profile's account),
+        logged in here; else C{None}.  It holds the account: nobody else
+        signs in to it (L{chatd.core.joining.Joining.holderOf}).
+        """
+
     def takeOver(holder: IParticipant) -> MaybeDeferred[None]:
         """
         A password login here to the account C{holder} (another process's

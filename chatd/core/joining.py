@@ -26,6 +26,7 @@ dead already.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
@@ -73,18 +74,30 @@ class Joining:
 
     def holderOf(self, nick: str) -> IParticipant | None:
         """
-        Who holds C{nick}: its holder here, else another node's user signed
-        in to the account C{nick} under another name (renamed since): an
-        account is signed in on one node only, whatever it is called there.
+        Who holds C{nick}: whoever has that name, else whoever is signed in
+        to the account C{nick} under another name (renamed since): a person
+        here, or another node's user: an account is signed in once, on one
+        node, whatever it is called there.
         """
-        people = self.service.people
-        holder = people.find(nick)
-        if holder is not None:
-            return holder
-        for each in people.accounts.signedIn(key(nick)):  # its proof, known from its node
-            if each.nick and people.find(each.nick) is each and not people.isConnected(each):
-                return each
-        return None
+        return next(self._holders(nick), None)
+
+    def heldByOther(self, participant: IParticipant, nick: str) -> IParticipant | None:
+        """
+        Who holds C{nick} (L{holderOf}) other than C{participant}'s person:
+        under that name, or signed in to the account under another.
+        """
+        own = self.service.people.personOf(participant)
+        return next((each for each in self._holders(nick) if each is not own), None)
+
+    def _holders(self, nick: str) -> Iterator[IParticipant]:
+        """L{holderOf}'s candidates, in its order (another node's asked last)."""
+        people, observer = self.service.people, self.service.observer
+        for holder in (people.find(nick), people.signedInTo(key(nick))):
+            if holder is not None:
+                yield holder
+        remote = observer.signedInTo(key(nick)) if observer is not None else None
+        if remote is not None:  # as its node tells
+            yield remote
 
     def heldElsewhere(self, holder: IParticipant, nick: str) -> bool:
         """
@@ -118,7 +131,7 @@ class Joining:
         password of C{nick}, an account signed in here (L{mayJoin}), under
         that name or another it took since.
         """
-        holder = self.service.find(nick) or self.service.people.signedInTo(key(nick))
+        holder = self.holderOf(nick)
         if not isinstance(holder, Person) or self.service.provenAccount(participant) != key(nick):
             return None
         return holder if self.mayJoin(holder, nick) else None

@@ -229,7 +229,7 @@ class Logins(Renames, Joining):
                 person = self.joinable(participant, nick)
                 if person is not None:  # signed in here already: no claim, no rooms to join
                     return self.joinPerson(participant, person, resume)
-                holder = service.find(nick)
+                holder = self.holderOf(nick)
                 if service.observer is not None and holder is not None:
                     await maybeCall(service.observer.takeOver, holder)  # absent elsewhere
                 persistence.inbox.live.hold(participant)  # until what waited is handed over
@@ -318,13 +318,14 @@ class Logins(Renames, Joining):
     def admitChecked(self, participant: IParticipant, nick: str, resume: bool = False) -> str:
         """
         L{admit}, after a wait during which the connection may have closed
-        or someone else taken the name (or L{Joining.joinPerson}, with
-        C{resume}, when the account signed in here meanwhile).
+        or someone else taken the name or its account (L{Joining.holderOf})
+        (or L{Joining.joinPerson}, with C{resume}, when the account signed
+        in here meanwhile).
         """
         if not self.service.people.isConnected(participant) or self.service.isLoggedIn(participant):
             raise errors.NotLoggedIn("the connection closed during login")
         self.checkSanctions(participant, nick)
-        holder = self.service.find(nick)
+        holder = self.holderOf(nick)  # as L{checkName}: by name, or its account elsewhere
         if holder is not None:
             person = self.joinable(participant, nick)  # signed in meanwhile from elsewhere
             if person is None:

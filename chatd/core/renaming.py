@@ -87,14 +87,22 @@ def unknownNick(nick: str, absent: errors.ChatError | None = None) -> errors.Cha
 
 def checkFree(service: ChatService, participant: IParticipant, nick: str) -> None:
     """
-    May C{participant} take C{nick}, as far as the people here go?
+    May C{participant} take C{nick}, as far as the people go?  Its own
+    account's name is refused as a login to it is while someone else is
+    signed in to it, on any node under any name (L{Joining.holderOf}):
+    one account is one person.  (Another's registered name is refused
+    to anyone without its password: L{Persistence.checkRename}.)
 
     @raise NickTaken: someone else has it, or a look-alike (which the
-        refusal names).
+        refusal names); or L{errors.ClusterUnavailable}, as a login's.
     """
     holder = service.find(nick)
     if holder is not None and service.people.holdsOther(participant, nick):
         raise errors.NickTaken.heldAs(nick, holder.nick or nick)
+    if service.provenAccount(participant) == key(nick):
+        holder = service.logins.heldByOther(participant, nick)
+        if holder is not None:
+            raise service.logins.taken(holder, nick)
 
 
 def checkNewName(nick: str, account: str | None, serverName: str) -> None:

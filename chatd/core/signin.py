@@ -26,15 +26,16 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     registration); an account signed in elsewhere (L{errors.NickTaken}: a
     new connection that logs in with it joins that person, and its limit
     of connections, instead, and so does a signed-in connection through
-    L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}; one signed in
-    on another node of a cluster is refused only once the password is
-    proven, as a login is, so a wrong password tells nothing of who is
-    signed in); another account from a connection that shares its person
-    with others (L{errors.InvalidArgument}: a person's
-    connections are one account); and, once the password is proven, an
-    account (or a nickname, or an address) the console banned or kicked,
-    as a login is (L{errors.Banned}, L{errors.Kicked}: the same check, with
-    the reason and the time left).
+    L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}; refused,
+    here or on another node of a cluster, under its name or another, only
+    once the password is proven, as a login is, so a wrong password tells
+    nothing of who is signed in and counts as any); another account from
+    a connection that shares its person with others
+    (L{errors.InvalidArgument}: a person's connections are one account);
+    and, once the password is proven, an account (or a nickname, or an
+    address) the console banned or kicked, as a login is
+    (L{errors.Banned}, L{errors.Kicked}: the same check, with the reason
+    and the time left).
 
 Nothing is checked or changed for a server without accounts (no store).
 A new connection that logs in to an account signed in here joins that
@@ -95,9 +96,10 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     @raise NotLoggedIn: C{participant} is not logged in.
     @raise AlreadyLoggedIn: it is signed in to another account.
     @raise BadPassword: no such account, a wrong password, or no store.
-    @raise NickTaken: the account is signed in from elsewhere: here, at
-        once; on another node of a cluster, only once the password is
-        proven (L{errors.SignedInElsewhere}, as a login is told).
+    @raise NickTaken: the account is signed in from elsewhere, here or
+        on another node of a cluster (L{errors.SignedInElsewhere}, as a
+        login is told), once the password is proven: a wrong one is a
+        wrong password (and counts towards its back-off).
     @raise InvalidArgument: the connection shares its name with others.
     @raise TooManyAttempts: the password gate is full (try again later).
     @raise Banned: (or L{errors.Kicked}) the account, the connection's
@@ -116,10 +118,8 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, account)
     settling = None
     if key(account) != key(nick):
-        if _holdsOther(service, participant, account):
+        if service.logins.heldByOther(participant, account):  # refused once it is proven
             settling = _heldElsewhere(service, account)
-            if settling is None:
-                _refuseHeld(service, account)
         if len(connectionsOf(service.people.personOf(participant))) > 1:
             raise errors.InvalidArgument(
                 f"{nick} is signed in from other connections too, which share its account"
@@ -137,7 +137,7 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             if not service.isLoggedIn(participant):
                 raise errors.NotLoggedIn("the connection closed during the sign-in")
         nick = service.requireLogin(participant)
-        if key(proven) != key(nick) and _holdsOther(service, participant, proven):
+        if key(proven) != key(nick) and service.logins.heldByOther(participant, proven):
             _refuseHeld(service, proven)  # held on another node: refused now, to its owner only
     finally:
         if settling is not None and not settling.called:
@@ -145,15 +145,6 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
     refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
     service.people.accounts.prove(participant, proven)
     return proven
-
-
-def _holdsOther(service: ChatService, participant: IParticipant, account: str) -> bool:
-    """
-    Whether someone other than C{participant} holds C{account}: its name,
-    or the account under another name on another node (L{Joining.holderOf}).
-    """
-    holder = service.logins.holderOf(account)
-    return holder is not None and holder is not service.people.personOf(participant)
 
 
 def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:

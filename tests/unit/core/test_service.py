@@ -428,6 +428,9 @@ class RecordingObserver:
     def absentElsewhere(self, holder: IParticipant) -> bool:
         return False
 
+    def signedInTo(self, accountKey: str) -> None:
+        return None
+
     def takeOver(self, holder: IParticipant) -> None:
         self.calls.append(("take over", holder.nick))
 
