@@ -243,9 +243,9 @@ class ProfileSync:
         host = service.hostOf(proxy)  # a host's change comes from the mask last seen
         self.takeProfile(proxy, fields.get("pf") or {})
         self.takeRights(proxy)
-        if kind not in KINDS:  # user modes, registration: nobody is told
-            return
-        value = valueOf(fields.get("pf") or {}, kind)
+        value = valueOf(fields.get("pf") or {}, kind) if kind in KINDS else None
+        if kind not in KINDS or (kind == HOST and value == host):
+            return  # user modes, registration, a host already taken: nobody is told
         presence = service.people.presence
         before = host if kind == HOST else None
         announce(service, proxy, kind, value, service.clock.seconds(), presence, before)

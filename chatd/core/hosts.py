@@ -124,13 +124,17 @@ class Hosts:
         user (C{shownHost}), else C{user/<account>} when it is signed in to
         an account, else the cloak of its address.
         """
+        return self.withAccount(participant, self.accounts.name(participant))
+
+    def withAccount(self, participant: IParticipant, account: str | None) -> str:
+        """
+        The host C{participant} has signed in to C{account} (C{None}: as a
+        guest): what it was before it proved another.
+        """
         told = getattr(participant, "shownHost", None)
         if isinstance(told, str) and told:
             return told
-        account = self.accounts.name(participant)
-        if account is not None:
-            return ACCOUNT_PREFIX + account
-        return self.cloak(participant.address)
+        return self.cloak(participant.address) if account is None else ACCOUNT_PREFIX + account
 
     def userOf(self, participant: IParticipant) -> str:
         """

@@ -141,13 +141,33 @@ def rehosted(service: ChatService, before: Hosts) -> None:
         if person is None or person in told or not service.isLoggedIn(connection):
             continue
         told.add(person)
-        old, new = before.of(connection), service.hostOf(connection)
-        if old == new:
-            continue
-        when = service.clock.seconds()
-        event = announce(service, connection, HOST, new, when, service.people.presence, old)
-        if event is not None:
-            tell([connection], "statusChanged", event)
+        hostChanged(service, connection, before.of(connection))
+
+
+def signedInHost(service: ChatService, connection: IParticipant, had: str | None) -> None:
+    """
+    C{connection} proved an account other than C{had} (C{None}: it was a
+    guest; L{chatd.core.signedin.ProvenAccounts.proved}): once logged in,
+    its host changes to the account's (L{chatd.core.hosts}), which it and
+    those who hear of its status changes are told.  A login's proof,
+    before it is admitted, changes no host anyone saw.
+    """
+    if service.isLoggedIn(connection):
+        hostChanged(service, connection, service.people.hosts.withAccount(connection, had))
+
+
+def hostChanged(service: ChatService, connection: IParticipant, old: str) -> None:
+    """
+    C{connection}'s host was C{old}: if it is another now, it and those
+    who hear of its status changes are told (L{HOST}).
+    """
+    new = service.hostOf(connection)
+    if old == new:
+        return
+    when = service.clock.seconds()
+    event = announce(service, connection, HOST, new, when, service.people.presence, old)
+    if event is not None:
+        tell([connection], "statusChanged", event)
 
 
 def changed(service: IChatService, participant: IParticipant, kind: str) -> None:

@@ -1,8 +1,9 @@
 """
 IRCv3 C{chghost}: a guest's host changing with the cloak secret (a node
 that could not ask the database at start takes the database's secret once
-it answers, L{chatd.storage.cloakkey.CloakSecret}) is told as C{CHGHOST}
-to the guest and to the members of its channels whose clients asked.
+it answers, L{chatd.storage.cloakkey.CloakSecret}), or to its account's
+when it signs in during the session, is told as C{CHGHOST} to the guest
+and to the members of its channels whose clients asked.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from twisted.internet.defer import maybeDeferred
+from twisted.internet.testing import StringTransport
 
+from chatd.irc.factory import IRCFactory
+from chatd.irc.protocol import IRCProtocol
 from chatd.storage.cloakkey import (
     ASK_AGAIN,
     CLOAK_KEY,
@@ -20,6 +24,7 @@ from chatd.storage.cloakkey import (
 )
 from tests.support.helpers import guestHost
 from tests.support.irchelpers import IRCTestCase
+from tests.support.ircstorecase import IRCStoreTestCase
 
 #: The secret in the node's C{cloak.key}, and the database's.
 OWN, DATABASE = bytes(range(32)), bytes(range(32, 64))
@@ -82,3 +87,57 @@ class InterimCloakTests(IRCTestCase):
         self.assertEqual(self.read(td), change["dave"])
         self.send(alice, ta, "PRIVMSG #lobby :hi")
         self.assertEqual(self.read(tc), f":alice!alice@{new} PRIVMSG #lobby :hi\r\n")
+
+
+class SignInTests(IRCStoreTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        self.factory = IRCFactory(
+            self.service, self.clock, floodBurst=None, accountRegistration=True
+        )
+
+    def joined(self, nick: str, caps: str) -> tuple[IRCProtocol, StringTransport]:
+        proto, t = self.client()
+        lines = [f"CAP REQ :{caps}"] if caps else []
+        self.send(proto, t, *lines, f"NICK {nick}", f"USER {nick} 0 * :R", "CAP END")
+        self.send(proto, t, "JOIN #Blabla")
+        return proto, t
+
+    def changes(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> list[str]:
+        """
+        The C{CHGHOST}s C{proto}'s client is sent (after sending C{lines}).
+        """
+        return [
+            f"{m.prefix} {' '.join(m.params)}"
+            for m in self.send(proto, transport, *lines)
+            if m.command == "CHGHOST"
+        ]
+
+    def test_signingInChangesTheHost(self) -> None:
+        """
+        A guest who signs in during the session (C{REGISTER}, NickServ's
+        C{IDENTIFY}) has the account's host from then on: C{CHGHOST} from
+        the guest's cloak, to the guest and to the C{chghost} clients
+        sharing a channel; nothing to a client that did not ask.  A login
+        with the password at connection is no change.
+        """
+        watcher, tw = self.joined("watcher", "chghost")
+        plain, tp = self.joined("plain", "")
+        bob, tb = self.joined("bob", "chghost")
+        ally, ta = self.joined("ally", "chghost")
+        for proto, transport in ((watcher, tw), (plain, tp), (bob, tb), (ally, ta)):
+            self.send(proto, transport)
+        registered = f"bob!bob@{self.guestHost} bob user/bob"
+        self.assertEqual(self.changes(bob, tb, "REGISTER * * passphrase"), [registered])
+        self.assertEqual(self.changes(watcher, tw), [registered])
+        self.assertEqual(self.changes(ally, ta), [registered])
+        identified = f"ally!ally@{self.guestHost} ally user/alice"
+        identify = "PRIVMSG NickServ :IDENTIFY alice sesame"
+        self.assertEqual(self.changes(ally, ta, identify), [identified])
+        self.assertEqual(self.changes(watcher, tw), [identified])
+        self.assertEqual(self.changes(plain, tp), [])
+        self.registered("carol", "sesame")
+        carol, tc, _ = self.saslAs("carol", "sesame", "carol")
+        self.send(carol, tc, "JOIN #Blabla")
+        seen = [(m.prefix, m.command) for m in self.send(watcher, tw)]
+        self.assertEqual(seen, [("carol!u@user/carol", "JOIN")])
