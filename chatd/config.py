@@ -156,8 +156,9 @@ def readConfig(path: str | Path, options: type[usage.Options]) -> dict[str, Any]
     return values
 
 
-#: Where tomllib's message says it stopped reading.
-_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+#: Where tomllib's message says it stopped reading: a line and column, or
+#: the end of the document.
+_POSITION = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
 #: The key a line of TOML sets, bare or quoted.
 _KEY = re.compile(r'^\s*([A-Za-z0-9_.-]+|"[^"]*")\s*=')
 
@@ -166,21 +167,51 @@ def notToml(text: str, error: tomllib.TOMLDecodeError) -> str:
     """
     Why C{text} is not TOML, naming the line, the key it sets and the line
     itself: tomllib's own message names only a line and a column, which an
-    operator must then count to.
+    operator must then count to.  An array, inline table or string left
+    open is named by the line that opened it: tomllib stops reading lines
+    later (at the next key, or the end of the file), which is not where
+    the operator must look.
     """
     message = str(error)
     position = _POSITION.search(message)
     if position is None:
         return f"not valid TOML: {message}"
-    number, column = int(position.group(1)), position.group(2)
-    reason = f"not valid TOML ({message[: position.start()]} at column {column})"
     lines = text.splitlines()
+    problem = message[: position.start()]
+    if position.group(1) is None:
+        number, stopped, column = len(lines), "the end of the file", "the end of the file"
+    else:
+        number, column = int(position.group(1)), f"column {position.group(2)}"
+        stopped = f"line {number}, {column}"
+    left_open = problem.startswith(("Unclosed", "Unterminated"))
+    if left_open or position.group(1) is None:
+        number = statementLine(lines, number)
+    reason = (
+        f"not valid TOML ({problem}, still open at {stopped})"
+        if left_open
+        else f"not valid TOML ({problem} at {column})"
+    )
     if not 0 < number <= len(lines):
         return f"line {number}: {reason}"
     line = lines[number - 1].strip()
     key = _KEY.match(line)
     where = f"line {number}, key {key.group(1).strip(chr(34))!r}" if key else f"line {number}"
     return f"{where}: {reason}: {line[:100]}"
+
+
+def statementLine(lines: Sequence[str], number: int) -> int:
+    """
+    The line the statement that tomllib stopped reading on line C{number}
+    begins on: the one after the longest run of lines before it that is
+    TOML by itself (a run cut inside an array or a string is not).
+    """
+    for before in range(min(number, len(lines)) - 1, 0, -1):
+        try:
+            tomllib.loads("\n".join(lines[:before]))
+        except tomllib.TOMLDecodeError:
+            continue
+        return before + 1
+    return 1
 
 
 def blamed(message: str, path: str | None, values: dict[str, Any], arguments: Sequence[str]) -> str:

@@ -35,7 +35,7 @@ from chatd.core.interfaces import IParticipant, connectionsOf
 from chatd.core.names import key
 from chatd.core.operators import withdrawSessionOperator
 from chatd.core.service import ChatService
-from chatd.core.status import ACCOUNT, AWAY, REALNAME, announce, awayOf
+from chatd.core.status import ACCOUNT, AWAY, HOST, REALNAME, announce, awayOf
 
 #: Envelope key -> the proxy's attribute.
 FIELDS = {
@@ -48,7 +48,7 @@ FIELDS = {
     "h": "shownHost",
 }
 #: A status change others are told of -> the profile's key that holds it.
-KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac"}
+KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac", HOST: "h"}
 #: What the rooms are told when an absent always-on account signs in on
 #: another node, which takes it over.
 MOVED = "signed in on another server"
@@ -261,10 +261,13 @@ class ProfileSync:
         kind = fields.get("st")
         if proxy is None:
             return
+        service = self.service
+        host = service.hostOf(proxy)  # a host's change comes from the mask last seen
         self.takeProfile(proxy, fields.get("pf") or {})
         self.takeRights(proxy)
-        if kind not in KINDS:  # user modes, registration: nobody is told
-            return
-        service = self.service
-        value = valueOf(fields.get("pf") or {}, kind)
-        announce(service, proxy, kind, value, service.clock.seconds(), service.people.presence)
+        value = valueOf(fields.get("pf") or {}, kind) if kind in KINDS else None
+        if kind not in KINDS or (kind == HOST and value == host):
+            return  # user modes, registration, a host already taken: nobody is told
+        presence = service.people.presence
+        before = host if kind == HOST else None
+        announce(service, proxy, kind, value, service.clock.seconds(), presence, before)

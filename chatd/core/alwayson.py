@@ -172,8 +172,8 @@ class AlwaysOn:
         if not isinstance(people.personOf(connection), Person):
             return False
         standIn = Absent(nick, connection.address, connection.protocolName, self._ended)
+        people.accounts.prove(standIn, nick)  # before it stands in: the host nobody sees change
         people.standIn(connection, standIn)
-        people.accounts.prove(standIn, nick)
         now = self.service.clock.seconds()  # to the millisecond, as messages are dated
         announce(self.service, standIn, AWAY, AWAY_TEXT, now, people.presence)
         if self.service.logConnections:

@@ -146,6 +146,24 @@ class Approvals:
         if kept:  # (they may have logged in meanwhile, too late to read it)
             tellKeptIfHere(persistence, holderOf(service, display), display)
 
+    def refusalTold(self, room: str, account: str, when: float) -> None:
+        """
+        A refusal kept for C{account}'s request to enter C{room} was told
+        (L{chatd.core.keptrefusals.tellKept}): the request is over here
+        too, though this node may have missed the refusal (its envelope
+        lost), so that re-reading the store
+        (L{chatd.core.sharing.endMissed}) does not tell its end again.  A
+        request made since the refusal stays.
+        """
+        target = self.service.registry.find(room)
+        nickKey = key(account)
+        if target is None or nickKey not in target.pending:
+            return
+        asked = target.requestedAt.get(nickKey)
+        if (asked is not None and asked > when) or (key(target.name), nickKey) in self.requests:
+            return
+        forget(target, nickKey)
+
     def withdraw(self, participant: IParticipant, room: str) -> str | None:
         """
         C{participant}, leaving C{room}, which it is not in: if it waits to

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
+from collections.abc import Callable
 from hashlib import sha256
 
 from chatd.core.participant import IParticipant
@@ -85,7 +86,11 @@ class Hosts:
         self._cloaks: dict[str, str] = {}
         #: How many times the secret changed (L{userhostOf} keeps what it made before).
         self._version = -1
-        self.secret = secrets.token_bytes(32) if secret is None else secret
+        #: Told, once the secret changed for another, hosts made with the
+        #: one before (L{chatd.core.status.rehosted}: guests are told).
+        self.rekeyed: Callable[[Hosts], None] = lambda before: None
+        self._secret = secrets.token_bytes(32) if secret is None else secret
+        self.secret = self._secret
 
     @property
     def secret(self) -> bytes:
@@ -93,9 +98,12 @@ class Hosts:
 
     @secret.setter
     def secret(self, secret: bytes) -> None:
+        before = self._secret
         self._secret = secret
         self._version += 1
         self._cloaks.clear()
+        if secret != before:
+            self.rekeyed(Hosts(self.accounts, before))
 
     def cloak(self, address: str) -> str:
         """
@@ -116,13 +124,17 @@ class Hosts:
         user (C{shownHost}), else C{user/<account>} when it is signed in to
         an account, else the cloak of its address.
         """
+        return self.withAccount(participant, self.accounts.name(participant))
+
+    def withAccount(self, participant: IParticipant, account: str | None) -> str:
+        """
+        The host C{participant} has signed in to C{account} (C{None}: as a
+        guest): what it was before it proved another.
+        """
         told = getattr(participant, "shownHost", None)
         if isinstance(told, str) and told:
             return told
-        account = self.accounts.name(participant)
-        if account is not None:
-            return ACCOUNT_PREFIX + account
-        return self.cloak(participant.address)
+        return self.cloak(participant.address) if account is None else ACCOUNT_PREFIX + account
 
     def userOf(self, participant: IParticipant) -> str:
         """

@@ -6,7 +6,9 @@ connections is open, on any node (L{keepsFor}), leaves the refusal, with its
 room and reason, in the store (L{chatd.core.approvals.Approvals.refusePending});
 the account's next login, on any front-end and any node sharing the store,
 is told it (L{tellKept}), once: telling takes it from the store, and a
-refusal is taken by one process only.  A guest's request ends with the
+refusal is taken by one process only; and the request ends on the node
+that told it, which may have missed the refusal itself, so that re-reading
+the store there does not tell it again.  A guest's request ends with the
 guest, so none is kept for a guest.
 
 A login may be admitted while the refusal is being written, too late for
@@ -78,6 +80,7 @@ async def tellKept(persistence: Persistence, participant: IParticipant, account:
         return
     for room, reason, when in kept:
         participant.notice(RequestRefused(room, reason, when))
+        persistence.approvals.refusalTold(room, account, when)
 
 
 def tellKeptIfHere(persistence: Persistence, holder: IParticipant | None, account: str) -> None:

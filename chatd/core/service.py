@@ -54,6 +54,7 @@ from chatd.core.roomops import RoomOps
 from chatd.core.roomqueries import RoomQueries
 from chatd.core.rooms import Rooms
 from chatd.core.speaking import partingWords
+from chatd.core.status import rehosted, signedInHost
 from chatd.core.whowas import PastUser
 from chatd.storage.interfaces import IChatStore
 
@@ -103,6 +104,8 @@ class ChatService(RoomFacade, AdminFacade, Service):
         self.roomQueries = RoomQueries(self)
         self.maxGroupSize = maxGroupSize
         self.people = People(operators)
+        self.people.hosts.rekeyed = lambda before: rehosted(self, before)  # guests told
+        self.people.accounts.proved = lambda connection, had: signedInHost(self, connection, had)
         self.allowances = Allowances(clock)
         self.operatorNames = self.people.operatorNames
         self.membership = Membership(self)

@@ -9,6 +9,7 @@ apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from chatd.core.delivery import connectionsOf
@@ -32,15 +33,22 @@ class ProvenAccounts:
         #: How many times a connection proved or forgot an account: what
         #: was worked out from the accounts holds while it stays.
         self.version = 0
+        #: Told that a connection proved an account other than the one it
+        #: had (C{None}: a guest's), which changes its host
+        #: (L{chatd.core.status.signedInHost}).
+        self.proved: Callable[[IParticipant, str | None], None] = lambda participant, had: None
 
     def __bool__(self) -> bool:
         return bool(self._names)
 
     def prove(self, participant: IParticipant, account: str) -> None:
+        had = self._names.get(participant)
         self.forget(participant)
         self.version += 1
         self._names[participant] = account
         self._byKey.setdefault(key(account), set()).add(participant)
+        if had != account:
+            self.proved(participant, had)
 
     def forget(self, participant: IParticipant) -> None:
         account = self._names.pop(participant, None)

@@ -1,7 +1,8 @@
 # -*- test-case-name: tests.unit.core.test_status,tests.unit.cluster.test_cluster_reprofile -*-
 """
 What others see of a person changed: they went away or came back, logged in
-to an account or out of one, or changed their real name.
+to an account or out of one, changed their real name, or a guest's host
+changed with the cloak secret (L{rehosted}).
 
 The rule of who hears it is the service's: everyone sharing a room with the
 person, and the person's own other connections, on every connection that
@@ -27,14 +28,15 @@ from chatd.core.person import Person
 from chatd.core.presence import Presence
 
 if TYPE_CHECKING:
+    from chatd.core.hosts import Hosts
     from chatd.core.room import Room
     from chatd.core.service import ChatService
 
 log = Logger()
 
 #: L{StatusChange} kinds: C{value} is the away text (C{None}: back), the
-#: account (C{None}: logged out), or the new real name.
-AWAY, ACCOUNT, REALNAME = "away", "account", "realname"
+#: account (C{None}: logged out), the new real name, or the new host.
+AWAY, ACCOUNT, REALNAME, HOST = "away", "account", "realname", "host"
 #: A change others see but are not told of: an IRC client's user modes
 #: (C{+i}, C{+B}, C{o}), which C{WHO} and C{WHOIS} show, or its ident and
 #: real name once it registers after logging in with SASL.
@@ -43,14 +45,18 @@ PROFILE = "profile"
 
 class StatusChange(Event):
     """
-    C{nick}'s C{kind} (L{AWAY}, L{ACCOUNT}, L{REALNAME}) is now C{value}.
+    C{nick}'s C{kind} (L{AWAY}, L{ACCOUNT}, L{REALNAME}, L{HOST}) is now
+    C{value}; C{before}, a L{HOST}'s, the host it was (IRC's C{CHGHOST}
+    comes from the mask others last saw).
     """
 
-    __slots__ = ("nick", "kind", "value", "moment")
+    __slots__ = ("nick", "kind", "value", "moment", "before")
 
-    def __init__(self, nick: str, kind: str, value: str | None, when: float) -> None:
+    def __init__(
+        self, nick: str, kind: str, value: str | None, when: float, before: str | None = None
+    ) -> None:
         super().__init__(int(when))
-        self.nick, self.kind, self.value = nick, kind, value
+        self.nick, self.kind, self.value, self.before = nick, kind, value, before
         self.moment = when  # to the millisecond when given so (IRC's server-time)
 
 
@@ -97,17 +103,19 @@ def announce(
     value: str | None,
     when: float,
     presence: Presence | None = None,
+    before: str | None = None,
 ) -> StatusChange | None:
     """
     Tell L{audience} that C{participant}'s C{kind} is now C{value} (at
-    C{when}), and those watching its name in C{presence} who are not in
-    the audience with C{watchedStatusChanged} (IRC's C{extended-monitor});
-    the event, or C{None} before the connection is logged in.
+    C{when}; C{before}, a L{HOST}'s old one), and those watching its name
+    in C{presence} who are not in the audience with C{watchedStatusChanged}
+    (IRC's C{extended-monitor}); the event, or C{None} before the
+    connection is logged in.
     """
     nick = participant.nick
     if nick is None:
         return None
-    event = StatusChange(nick, kind, value, when)
+    event = StatusChange(nick, kind, value, when, before)
     told = audience(service, participant)
     tell(told, "statusChanged", event)
     if presence is not None:
@@ -116,6 +124,50 @@ def announce(
         tell(watchers, "watchedStatusChanged", event)
     changed(service, participant, kind)
     return event
+
+
+def rehosted(service: ChatService, before: Hosts) -> None:
+    """
+    The cloak secret changed (L{Hosts.rekeyed}; C{before} cloaks with the
+    old one): each person served here whose host it changed, a guest, is
+    told on every connection, and so are those who hear of its status
+    changes, with the host it had (IRC's C{CHGHOST}); other nodes hear of
+    it through the observer, and tell theirs.
+    """
+    told: set[IParticipant] = set()
+    for connection in service.connections():
+        nick = connection.nick
+        person = service.find(nick) if nick is not None else None
+        if person is None or person in told or not service.isLoggedIn(connection):
+            continue
+        told.add(person)
+        hostChanged(service, connection, before.of(connection))
+
+
+def signedInHost(service: ChatService, connection: IParticipant, had: str | None) -> None:
+    """
+    C{connection} proved an account other than C{had} (C{None}: it was a
+    guest; L{chatd.core.signedin.ProvenAccounts.proved}): once logged in,
+    its host changes to the account's (L{chatd.core.hosts}), which it and
+    those who hear of its status changes are told.  A login's proof,
+    before it is admitted, changes no host anyone saw.
+    """
+    if service.isLoggedIn(connection):
+        hostChanged(service, connection, service.people.hosts.withAccount(connection, had))
+
+
+def hostChanged(service: ChatService, connection: IParticipant, old: str) -> None:
+    """
+    C{connection}'s host was C{old}: if it is another now, it and those
+    who hear of its status changes are told (L{HOST}).
+    """
+    new = service.hostOf(connection)
+    if old == new:
+        return
+    when = service.clock.seconds()
+    event = announce(service, connection, HOST, new, when, service.people.presence, old)
+    if event is not None:
+        tell([connection], "statusChanged", event)
 
 
 def changed(service: IChatService, participant: IParticipant, kind: str) -> None:

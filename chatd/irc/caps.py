@@ -18,6 +18,7 @@ SUPPORTED: dict[str, str] = {
     "away-notify": "",
     "batch": "",
     "cap-notify": "",
+    "chghost": "",
     "draft/chathistory": "",
     "draft/message-redaction": "",
     "draft/read-marker": "",

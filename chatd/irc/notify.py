@@ -1,10 +1,10 @@
 # -*- test-case-name: tests.unit.irc.test_irc_notify -*-
 """
-IRCv3 C{away-notify}, C{account-notify} and C{setname}: the service's
-L{StatusChange}s of people sharing a channel, as C{AWAY}, C{ACCOUNT} and
-C{SETNAME} lines for the clients that asked; C{SETNAME} itself; and
-C{invite-notify}: invitations to a channel, shown to its members who could
-have invited too.
+IRCv3 C{away-notify}, C{account-notify}, C{setname} and C{chghost}: the
+service's L{StatusChange}s of people sharing a channel, as C{AWAY},
+C{ACCOUNT}, C{SETNAME} and C{CHGHOST} lines for the clients that asked;
+C{SETNAME} itself; and C{invite-notify}: invitations to a channel, shown
+to its members who could have invited too.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from chatd.core.errors import Muted
 from chatd.core.events import Invitation, Membership
 from chatd.core.person import setRealName
 from chatd.core.speaking import checkHeard
-from chatd.core.status import ACCOUNT, AWAY, REALNAME, StatusChange, announce, awayOf
+from chatd.core.status import ACCOUNT, AWAY, HOST, REALNAME, StatusChange, announce, awayOf
 from chatd.core.text import InvalidText, checkText, ircText
 from chatd.irc.identity import accountTags
 from chatd.irc.message import Message
@@ -25,7 +25,12 @@ from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
 
 #: The capability each kind of change is shown with.
-CAPABILITY = {AWAY: "away-notify", ACCOUNT: "account-notify", REALNAME: "setname"}
+CAPABILITY = {
+    AWAY: "away-notify",
+    ACCOUNT: "account-notify",
+    REALNAME: "setname",
+    HOST: "chghost",
+}
 
 #: Longest real name C{SETNAME} takes, in characters (as C{NAMELEN}).
 NAME_LENGTH = 100
@@ -41,6 +46,11 @@ def statusLine(irc: IRCSession, event: StatusChange) -> None:
     tags = momentTags(irc, event.moment)
     if event.kind == ACCOUNT:
         irc.sendMessage("ACCOUNT", event.value or "*", prefix=prefix, tags=tags)
+    elif event.kind == HOST:  # from the mask last seen, to the one from now on
+        nickUser = prefix.rpartition("@")[0]
+        user = nickUser.partition("!")[2]
+        old = f"{nickUser}@{event.before}"
+        irc.sendMessage("CHGHOST", user, event.value or "*", prefix=old, tags=tags)
     elif event.kind == AWAY and event.value is None:
         irc.sendMessage("AWAY", prefix=prefix, tags=tags)
     else:

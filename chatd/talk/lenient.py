@@ -9,6 +9,11 @@ client streaming data without a line end held the reactor for seconds.
 L{LenientTelnet} hands every run of data without C{IAC} on whole, its line
 ends turned as the base class turns them, at C speed; only telnet commands
 go through the state machine.
+
+It bounds a subnegotiation itself (L{MAX_SUBNEGOTIATION}), from the parse
+state the base class publishes, so that a front-end says why it closes a
+connection that sent one without end: the base class's own bound closes it
+without a word, through a private method.
 """
 
 from __future__ import annotations
@@ -40,9 +45,28 @@ _COMMAND_BYTES = frozenset(
     ]
 )
 
+#: The bytes of one subnegotiation read after C{IAC SB} (its option and its
+#: parameters, an escaped C{IAC} once) before it is taken for one without end:
+#: Twisted's parser keeps 4 KiB of it and, past that, closes the connection
+#: without a word; this bound, no larger, is reached first, so the person
+#: is told why (L{LenientTelnet.subnegotiationWithoutEnd}).
+MAX_SUBNEGOTIATION = 4096
+_SUBNEGOTIATING = ("subnegotiation", "subnegotiation-escaped")
+
 #: A CR and the byte after it, in data without C{IAC} (L{LenientTelnet._plain}).
 _CR_PAIR = re.compile(b"\r[\\s\\S]")
 _LINE_ENDS = {b"\r\n": b"\n", b"\r\0": b"\r"}
+
+
+def _kept(state: str, piece: bytes) -> int:
+    """
+    The bytes of C{piece}, read in subnegotiation C{state}, that the base
+    class keeps as the subnegotiation's: not the C{IAC} that escapes the
+    next byte, nor the C{SE} that ends it.
+    """
+    if state == "subnegotiation":
+        return len(piece) - piece.endswith(telnet.IAC)
+    return int(piece != telnet.SE)
 
 
 def _lineEnd(pair: re.Match[bytes]) -> bytes:
@@ -69,20 +93,15 @@ class LenientTelnet(telnet.Telnet):
     _afterCR = False
     #: The client sent a subnegotiation without end: nothing more is parsed.
     _endless = False
-
-    def _subnegotiationLengthExceeded(self) -> None:
-        # The base class's hook (it would log and close): a front-end's own
-        # way of ending a connection that sent too much, which says why.
-        if not self._endless:
-            self._endless = True
-            self.subnegotiationWithoutEnd()
+    #: Bytes read of the subnegotiation under way (L{MAX_SUBNEGOTIATION}).
+    _subnegotiated = 0
 
     def subnegotiationWithoutEnd(self) -> None:
         """
-        The client sent a subnegotiation longer than the parser keeps
-        (L{twisted.conch.telnet.Telnet} bounds it, 4 KiB) without its
-        C{IAC SE}, which no telnet client sends; called once, and nothing
-        after it is parsed.  A front-end tells the person why, then closes.
+        The client sent a subnegotiation longer than L{MAX_SUBNEGOTIATION}
+        without its C{IAC SE}, which no telnet client sends; called once,
+        and nothing after it is parsed.  A front-end tells the person why,
+        then closes.
         """
         assert self.transport is not None
         self.transport.loseConnection()
@@ -121,6 +140,8 @@ class LenientTelnet(telnet.Telnet):
         end = len(data)
         while start < end:
             state = self.state
+            if state not in _SUBNEGOTIATING:
+                self._subnegotiated = 0
             if state == "data":
                 iac = data.find(telnet.IAC, start)
                 stop = end if iac == -1 else iac
@@ -136,10 +157,16 @@ class LenientTelnet(telnet.Telnet):
                 start += 1
                 continue
             elif state == "subnegotiation":
-                iac = data.find(telnet.IAC, start)  # the base class bounds its length
+                iac = data.find(telnet.IAC, start)
                 stop = end if iac == -1 else iac + 1
             else:
                 stop = start + 1
+            if state in _SUBNEGOTIATING:
+                self._subnegotiated += _kept(state, data[start:stop])
+                if self._subnegotiated > MAX_SUBNEGOTIATION:
+                    self._endless = True
+                    self.subnegotiationWithoutEnd()
+                    return
             super().dataReceived(data[start:stop])
             start = stop
 

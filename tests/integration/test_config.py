@@ -123,6 +123,25 @@ def test_commandLineOverrides(tmp_path: Path) -> None:
             " admin-keys = (not set)",
         ),
         ("[listeners\n", "line 1: not valid TOML (Expected ']'"),
+        (
+            'max-clients = 5\nrooms = ["a", "b"\nmotd = "x"\n',
+            "line 2, key 'rooms': not valid TOML (Unclosed array, still open at line 3,"
+            ' column 1): rooms = ["a", "b"',
+        ),
+        (
+            'rooms = ["a", "b"\n\n',
+            "line 1, key 'rooms': not valid TOML (Unclosed array, still open at the end of"
+            ' the file): rooms = ["a", "b"',
+        ),
+        (
+            'rooms = [\n  "a",\n  "b"\n# more\nport = "tcp:0"\n',
+            "line 1, key 'rooms': not valid TOML (Unclosed array, still open at line 5,",
+        ),
+        (
+            'max-clients = 5\nmotd = """Hello\nthere\n',
+            "line 2, key 'motd': not valid TOML (Unterminated string, still open at the end",
+        ),
+        ("max-clients = 5\nport =", "line 2, key 'port': not valid TOML (Invalid value at the end"),
         (b"motd = '\xff'\n", "can't decode byte 0xff"),
     ],
 )
@@ -200,6 +219,27 @@ def test_daemonRefusesUnknownKey(tmp_path: Path) -> None:
     )
     assert done.returncode != 0
     assert done.stdout + done.stderr == f"chatd: config file {config}: unknown key 'max-clientz'\n"
+
+
+def test_daemonRefusesUnclosedArrayNamingItsLine(tmp_path: Path) -> None:
+    """
+    C{twistd chatd --config} with an array left open, and more lines after
+    it: the one line of refusal names the line and key that opened it.
+    """
+    config = write(tmp_path / "chatd.toml", 'rooms = ["a", "b"\nmax-clients = 5\n')
+    done = subprocess.run(
+        [str(TWISTD), "-n", "--pidfile=", "chatd", "--config", config],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode != 0
+    assert done.stdout + done.stderr == (
+        f"chatd: config file {config}: line 1, key 'rooms': not valid TOML (Unclosed array,"
+        ' still open at line 2, column 1): rooms = ["a", "b"\n'
+    )
 
 
 def test_refusalOnCommandLineNotBlamedOnFile(tmp_path: Path) -> None:

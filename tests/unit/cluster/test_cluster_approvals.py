@@ -152,6 +152,22 @@ class MissedEndingTests(ApprovalNodes):
             self.settle()
         self.successResultOf(reply)
 
+    def slowReading(self) -> Deferred[None]:
+        """
+        The database's next reading (L{MemoryChatStore.load}) answers only
+        once the Deferred returned fires; the ones after it, at once.
+        """
+        reading: Deferred[None] = Deferred()
+        load = self.store.load
+
+        def slowLoad() -> Deferred[Snapshot]:
+            self.store.load = load  # type: ignore[method-assign]
+            snapshot = self.successResultOf(load())
+            return reading.addCallback(lambda _: snapshot)
+
+        self.store.load = slowLoad  # type: ignore[method-assign]
+        return reading
+
     def test_refusalMissed(self) -> None:
         """
         A request refused on node B while node A missed it is no longer
@@ -241,20 +257,12 @@ class MissedEndingTests(ApprovalNodes):
             self.b.outcome(self.b.service.enter, other, "Informatique"), errors.PendingApproval
         )
         self.settle()
-        reading: Deferred[None] = Deferred()
-        load = self.store.load
-
-        def slowLoad() -> Deferred[Snapshot]:
-            snapshot = self.successResultOf(load())
-            return reading.addCallback(lambda _: snapshot)
-
-        self.store.load = slowLoad  # type: ignore[method-assign]
+        reading = self.slowReading()
         self.missing("refuse pending pupil1 Informatique")
         late = self.a.user("pupil3")
         self.failureResultOf(
             self.a.outcome(self.a.service.enter, late, "Informatique"), errors.PendingApproval
         )
-        self.store.load = load  # type: ignore[method-assign]
         reading.callback(None)
         self.settle()
         listed = self.run_(self.a, "pending rooms")
@@ -262,6 +270,26 @@ class MissedEndingTests(ApprovalNodes):
         self.assertIn("pupil3 ", listed)
         self.assertNotIn("pupil1 ", listed)
         self.assertEqual([], waitingFor(self.a.service, pupil))
+
+    def test_toldOnceThoughTheRefusalWasMissed(self) -> None:
+        """
+        Refused on node B while away, and node A missed the refusal (the
+        envelope lost): a login on A while A re-reads the database is told
+        it from the store, and the re-reading does not tell it again.
+        """
+        self.a.service.disconnect(self.asking())
+        self.settle()
+        reading = self.slowReading()
+        self.missing("refuse pending pupil1 Informatique not this term")
+        back = self.a.user("pupil1", password="sesame")
+        self.settle()
+        reading.callback(None)
+        self.settle()
+        self.assertEqual(NOBODY, self.run_(self.a, "pending rooms"))
+        self.assertEqual(
+            [("Informatique", "not this term")],
+            [(e.room, e.reason) for e in back.events if isinstance(e, RequestRefused)],
+        )
 
 
 class KeptRefusalTests(ApprovalNodes):

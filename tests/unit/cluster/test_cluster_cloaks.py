@@ -28,6 +28,7 @@ from chatd.core.service import ChatService
 from chatd.core.signedin import ProvenAccounts
 from chatd.storage.cloakkey import CloakSecret, cloakSecret, writeCloakSecret
 from chatd.storage.storedcloak import agreeStoredSecret
+from tests.support.fakenode import GUEST_HOST, TwoNodes
 from tests.support.fakeredis import FakeRedis
 
 
@@ -327,3 +328,32 @@ class DatabaseHomeTests(SynchronousTestCase):
             b = start("b")
         self.assertEqual(b.cloak("192.0.2.7"), before)
         self.assertEqual(redis.cmd_GET(CLOAK_KEY), a.secret.hex())
+
+
+class ChangedCloakTests(TwoNodes):
+    def test_otherNodesToldOfTheNewHost(self) -> None:
+        """
+        A guest of node A whose host changes with A's cloak secret (taken
+        from the database, or from Redis, after the guest came in) is shown
+        C{CHGHOST} on node B by the members of its channels that asked for
+        C{chghost}, from the host B showed; B shows the new host from then on.
+        """
+        alice = self.ircClient(self.a, "alice", "chghost")
+        bob = self.ircClient(self.b, "bob", "chghost")
+        carol = self.ircClient(self.b, "carol")
+        for client in (alice, bob, carol):
+            client.send("JOIN #lobby")
+        self.settle()
+        for client in (alice, bob, carol):
+            client.read()
+        self.a.service.people.hosts.secret = bytes(range(32))  # as CloakSecret or SharedCloak do
+        self.settle()
+        new = self.a.service.people.hosts.cloak("127.0.0.1")
+        self.assertNotEqual(new, GUEST_HOST)
+        change = f":alice!alicex@{GUEST_HOST} CHGHOST alicex {new}\r\n"
+        self.assertEqual(alice.read(), change)
+        self.assertEqual(bob.read(), change)
+        self.assertEqual(carol.read(), "")
+        alice.send("PRIVMSG #lobby :hi")
+        self.settle()
+        self.assertEqual(carol.read(), f":alice!alicex@{new} PRIVMSG #lobby :hi\r\n")

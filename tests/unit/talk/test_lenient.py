@@ -177,6 +177,31 @@ class EndlessLineTests(TalkTestCase):
         proto.dataReceived(b"z" * 5000)
         self.assertEqual(self.read(t), b"")
 
+    def test_subnegotiationBound(self) -> None:
+        """
+        A subnegotiation of 4 KiB after C{IAC SB} (its option and
+        parameters, an escaped C{IAC} once), over several reads and ended by
+        C{IAC SE}, is read;
+        so is another as long after it; one byte more and the person is
+        told before the connection closes.
+        """
+        proto, t = self.connect("bob")
+        self.read(t)
+        iac, sb, se = telnet.IAC, telnet.SB, telnet.SE
+        for _ in range(2):
+            proto.dataReceived(iac + sb + b"\x18" + b"x" * 2000 + iac + iac)
+            proto.dataReceived(b"y" * 2094 + iac + se)
+            self.assertFalse(t.disconnecting)
+        proto.dataReceived(b"/who\r\n")
+        self.assertEqual(self.read(t), b"*** In lobby (1): bob\r\n")
+        proto.dataReceived(iac + sb + b"\x18" + b"x" * 2000 + iac + iac + b"y" * 2094)
+        self.assertFalse(t.disconnecting)
+        proto.dataReceived(b"z")
+        self.assertEqual(
+            self.read(t), b"*** You sent a line far too long, without end: disconnecting.\r\n"
+        )
+        self.assertTrue(t.disconnecting)
+
     def test_linesResetTheCount(self) -> None:
         """
         Reads that end lines start the count again: a long session of
