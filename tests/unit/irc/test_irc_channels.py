@@ -591,6 +591,19 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE nobody")), ["401"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE")), ["461"])
 
+    def test_userModeWords(self) -> None:
+        """
+        Mode groups written as words of their own (C{MODE alice +i -w})
+        are all applied, as ngIRCd applies them; an unknown one among them
+        is still 501.
+        """
+        proto, t = self.connect("alice")
+        self.send(proto, t, "MODE alice +w")
+        reply = self.messages(self.send(proto, t, "MODE alice +i -w"))
+        self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["alice", "+i-w"])])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE alice -i +x")), ["501", "MODE"])
+        self.assertEqual(self.messages(self.send(proto, t, "MODE alice"))[0].params[1], "+")
+
     def test_userModesPerConnection(self) -> None:
         """
         Connections without modes share one empty set of them: setting and
