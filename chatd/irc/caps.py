@@ -31,6 +31,7 @@ SUPPORTED: dict[str, str] = {
     "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": "",
     "setname": "",
+    "standard-replies": "",
     "userhost-in-names": "",
 }
 
