@@ -99,8 +99,8 @@ def alreadyLoggingIn(irc: IRCSession) -> bool:
     """
     Before registration: whether the connection is logged in already, or
     its login is under way (a proof checked, or being checked), by the
-    core's rule (L{checkNoLogin}); then C{907} at
-    once, as IRCv3 SASL asks of an C{AUTHENTICATE} after a success.
+    core's rule (L{checkNoLogin}); then C{907} at once, as IRCv3 SASL asks
+    of an C{AUTHENTICATE} after a success.
     """
     try:
         checkNoLogin(irc.service, irc.participant)
@@ -174,8 +174,7 @@ def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str
 
         def challenge(serverFirst: str) -> None:
             state.waiting = False
-            if irc.sasl is state:  # not aborted meanwhile
-                send(irc, serverFirst)
+            send(irc, serverFirst)
 
         return first.addCallbacks(challenge, lambda failure: refused(irc, failure))
     try:

@@ -405,6 +405,23 @@ class OneAccountTests(SaslTestCase):
         self.assertNotIn("900", late)
         self.assertIsNone(self.service.accountName(proto.participant))
 
+    def test_capEndAbortsScram(self) -> None:
+        """
+        C{CAP END} between SCRAM's challenge and the client's final message
+        aborts the exchange too (906): the client is a guest, and its final
+        message afterwards proves nothing.
+        """
+        proto, t = self.client()
+        client = ScramClient("alice", "sesame")
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
+        [challenge] = self.send(proto, t, "AUTHENTICATE " + client.first())
+        self.assertEqual(challenge.command, "AUTHENTICATE")
+        self.assertEqual(self.codes(self.send(proto, t, "CAP END"))[:2], ["906", "001"])
+        late = self.send(proto, t, "AUTHENTICATE " + client.final(challenge.params[0]))
+        self.assertNotIn("900", self.codes(late))
+        self.assertIsNone(self.service.accountName(proto.participant))
+
     def test_passThenSaslBeforeRegistration(self) -> None:
         """
         C{PASS} and C{NICK} for alice, then SASL for bob before C{CAP END}:
