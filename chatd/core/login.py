@@ -1,16 +1,13 @@
 # -*- test-case-name: tests.unit.core.test_service,tests.unit.core.test_multiconnection,tests.unit.core.test_names,tests.unit.test_guests,tests.unit.core.test_loginspelling -*-  # noqa: E501
 """
-How a connection gets its name, and changes it: the login story as one
-coroutine (gate, sanctions loaded, password, claim, admission, rooms,
-welcome) and renaming (L{chatd.core.renames}).  A name is given only once
-every check passed, and, in cluster mode, once the cluster granted it: a
-claim that ends up unused is given back.  A connection that proves the
-password of a registered account already signed in here joins that person
-(L{chatd.core.person.Person}; L{chatd.core.joining}, which also holds who
-else holds a name), up to C{--max-connections-per-account}, past which it
-takes the place of the connection heard from least recently; it leaves it
-on disconnecting, and the person logs out with its last connection.  One
-signed in on another node that may have died is waited for
+How a connection gets its name, and changes it: the login story as one coroutine (gate, sanctions
+loaded, password, claim, admission, rooms, welcome) and renaming (L{chatd.core.renames}). A name is
+given only once every check passed, and, in cluster mode, once the cluster granted it: a claim that
+ends up unused is given back. A connection that proves the password of a registered account already
+signed in here joins that person (L{chatd.core.person.Person}; L{chatd.core.joining}, which also
+holds who else holds a name), up to C{--max-connections-per-account}, past which it takes the place
+of the connection heard from least recently; it leaves it on disconnecting, and the person logs out
+with its last connection. One signed in on another node that may have died is waited for
 (L{Logins.checkName}).
 """
 
@@ -112,8 +109,7 @@ class Logins(Renames, Joining):
         resume: bool,
         held: Held | None,
     ) -> MaybeDeferred[str]:
-        if participant in self._underWay or self.service.isLoggedIn(participant):
-            raise errors.AlreadyLoggedIn()
+        self.checkNoLogin(participant)
         nick = validNick(nick)
         loading = self.service.moderation.whenLoaded()
         settling = None
@@ -355,6 +351,11 @@ class Logins(Renames, Joining):
         if service.observer is not None:
             service.observer.loggedIn(participant)
         return nick
+
+    def checkNoLogin(self, participant: IParticipant) -> None:
+        """@raise AlreadyLoggedIn: C{participant} is logged in, or its login is under way."""
+        if participant in self._underWay or self.service.isLoggedIn(participant):
+            raise errors.AlreadyLoggedIn()
 
     def underWay(self, participant: IParticipant) -> Deferred[str] | None:
         """C{participant}'s login, while it waits (for a password check, a claim)."""

@@ -21,6 +21,17 @@ if TYPE_CHECKING:
     from chatd.core.service import ChatService
 
 
+def inUse(members: int) -> bool:
+    """
+    Whether a room with C{members} members is in use, the one rule for
+    which rooms IRC calls channels, in its C{LIST} and its C{LUSERS} count
+    alike (an IRC channel exists while it has members); a room nobody is
+    in, such as one a fresh data directory is seeded with, is kept all the
+    same and listed, with its count, by the other front-ends' room lists.
+    """
+    return members > 0
+
+
 class RoomQueries:
     """
     Room questions answered from the service's registry and people.

@@ -259,6 +259,19 @@ def refuseAnother(service: ChatService, participant: IParticipant, account: str)
         )
 
 
+def checkNoLogin(chat: object, participant: IParticipant) -> None:
+    """
+    @raise AlreadyLoggedIn: C{participant} is logged in, or its login is
+        under way (IRC's second SASL before registration is refused at once).
+    """
+    cast("ChatService", chat).logins.checkNoLogin(participant)
+
+
+def loginUnderWay(chat: object, participant: IParticipant) -> bool:
+    """Whether C{participant}'s login waits (a password being checked, a proof held)."""
+    return cast("ChatService", chat).logins.underWay(participant) is not None
+
+
 def heldFrom(
     chat: object, participant: IParticipant, nick: str
 ) -> errors.NickTaken | errors.ClusterUnavailable | None:

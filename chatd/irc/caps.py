@@ -32,6 +32,7 @@ SUPPORTED: dict[str, str] = {
     "sasl": "PLAIN,SCRAM-SHA-256",
     "server-time": "",
     "setname": "",
+    "standard-replies": "",
     "userhost-in-names": "",
 }
 

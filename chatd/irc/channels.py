@@ -27,6 +27,7 @@ from chatd.core.errors import (
 from chatd.core.events import Administrator, Membership
 from chatd.core.masks import globMatch
 from chatd.core.names import hasInvisible, key, roomOfChannel
+from chatd.core.roomqueries import inUse
 from chatd.core.speaking import heardReason, partingWords
 from chatd.core.text import ircText, shortened
 from chatd.irc import markread
@@ -290,9 +291,10 @@ def onNames(irc: IRCSession, message: Message) -> None:
 
 def onList(irc: IRCSession, message: Message) -> None:
     """
-    C{LIST} names the channels that exist on IRC's terms, those with
-    members (a room nobody is in, such as the rooms a fresh data directory
-    is seeded with, is left out, as a real server has no such channel);
+    C{LIST} names the channels that exist on IRC's terms, the rooms in use
+    (the core's L{inUse}, which C{LUSERS} counts too: a room nobody is in,
+    such as one a fresh data directory is seeded with, is left out, as a
+    real server has no such channel);
     C{LIST #a,#b} names the rooms asked for, empty or not.  C{ELIST=M}:
     C{LIST #g*} (C{*} and C{?}, compared as names are, L{key}) keeps the
     channels with members whose name the mask matches.  C{ELIST=U}:
@@ -314,9 +316,9 @@ def onList(irc: IRCSession, message: Message) -> None:
     irc.numeric(N.RPL_LISTSTART, "Channel", "Users  Name")
     for name, count in irc.service.roomsVisibleTo(irc.participant):
         if wanted is None and not masks:
-            shown = count > 0
+            shown = inUse(count)
         else:
-            matched = count > 0 and any(globMatch(m, key(channelName(name))) for m in masks)
+            matched = inUse(count) and any(globMatch(m, key(channelName(name))) for m in masks)
             shown = matched or (wanted is not None and key(name) in wanted)
         if shown and count > above and (below is None or count < below):
             irc.numeric(N.RPL_LIST, channelName(name), str(count), irc.service.topic(name))

@@ -11,7 +11,8 @@ lists C{+b} (bans), C{+e} (ban exceptions) and C{+I} (invite exceptions),
 and member status C{+o} and C{+v}, which the room's operators give and
 take.  An approval room (set from the admin console) shows as C{+i} too.
 One MODE line makes its changes in one service call, so members see them
-in one MODE line.  User modes: C{+w} (receive operators' WALLOPS), C{+B}
+in one MODE line, also when written as several words (L{ModeWords}).
+User modes: C{+w} (receive operators' WALLOPS), C{+B}
 (a bot) and C{+i}, which hides a user from WHO masks of people sharing no
 room with them: the person's (L{chatd.core.usermodes}), shared by all its
 connections, each of which is shown a change.
@@ -19,6 +20,7 @@ connections, each of which is shown a change.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
@@ -82,20 +84,17 @@ def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
     if not args:
         showModes(irc, channel, room)
         return None
-    adding = True
     changes: list[tuple[bool, str, str]] = []
-    params = iter(args[1:])
-    for char in args[0]:
-        if char in "+-":
-            adding = char == "+"
-        elif char in MASK_LISTS:
-            mask = next(params, None)
+    words = ModeWords(args)
+    for adding, char in words.modes():
+        if char in MASK_LISTS:
+            mask = words.argument()
             if mask is None:
                 showList(irc, channel, room, char)  # "MODE #c b" or "+b": the list
             else:
                 changes.append((adding, char, mask))
         elif char in ALWAYS_ARG or (char in ARG_WHEN_SET and adding):
-            argument = next(params, None)
+            argument = words.argument()
             if argument is not None:
                 changes.append((adding, char, argument))
             elif char == "k" and not adding:
@@ -125,6 +124,46 @@ def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
         subject=channel,
         onSuccess=lambda refused: modesRefused(irc, channel, refused),
     )
+
+
+class ModeWords:
+    """
+    The words of a C{MODE} line after its target: mode groups, each
+    followed by the arguments its modes take, in order.  The first word is
+    a group; so is every word after the last argument a group took
+    (C{MODE #c +m -b mask}, C{MODE nick +i -w}), as ngIRCd reads them, so
+    that no change written as a word of its own is lost.  A group's sign
+    carries on into the next group that has none.
+    """
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = words
+        self.next = 0
+
+    def modes(self) -> Iterator[tuple[bool, str]]:
+        """
+        Each mode character, with whether it is added; the words its modes
+        take as arguments (L{argument}, between two of them) are skipped.
+        """
+        adding = True
+        while self.next < len(self.words):
+            word = self.words[self.next]
+            self.next += 1
+            for char in word:
+                if char in "+-":
+                    adding = char == "+"
+                else:
+                    yield adding, char
+
+    def argument(self) -> str | None:
+        """
+        The next word, as the argument of the mode just read, or C{None}
+        when there is none left.
+        """
+        if self.next >= len(self.words):
+            return None
+        self.next += 1
+        return self.words[self.next - 1]
 
 
 def withinLimit(changes: list[tuple[bool, str, str]]) -> list[tuple[bool, str, str]]:
@@ -211,21 +250,18 @@ def userMode(irc: IRCSession, nick: str, args: list[str]) -> MaybeDeferred[None]
     if not args:
         irc.numeric(N.RPL_UMODEIS, "+" + "".join(sorted(irc.userModes)))
         return None
-    adding = True
     before = irc.userModes
     modes = set(before)
     unknown = False
-    for char in args[0]:
-        if char in "+-":
-            adding = char == "+"
-        elif char == "o":  # only OPER gives it; anyone may drop it
+    for adding, char in ModeWords(args).modes():  # user modes take no argument
+        if char == "o":  # only OPER gives it; anyone may drop it
             if not adding:
                 modes.discard("o")
         elif char not in USER_MODES:
             unknown = True
         else:
             (modes.add if adding else modes.discard)(char)
-    named = list(dict.fromkeys(args[0]))  # in the order asked
+    named = list(dict.fromkeys("".join(args)))  # in the order asked
     added = [char for char in named if char in modes and char not in before]
     removed = [char for char in named if char in before and char not in modes]
     now = irc.factory.clock.seconds()

@@ -105,6 +105,20 @@ def heard(irc: IRCSession) -> None:
     checkHeard(irc.service.moderation, irc.service.people, irc.participant)
 
 
+def refusedChange(irc: IRCSession, command: str, code: str, text: str) -> None:
+    """
+    A change of what others are shown of the client refused (a muted
+    person's C{AWAY} text): the IRCv3 standard reply C{FAIL} to a client
+    that negotiated C{standard-replies}, else a server C{NOTICE}, which
+    every client shows as the server's; never a numeric that names a
+    channel (irssi and WeeChat would show a channel called C{AWAY}).
+    """
+    if "standard-replies" in irc.caps:
+        irc.sendMessage("FAIL", command, code, text, trailing=True)
+    else:
+        irc.sendMessage("NOTICE", irc.me(), f"{command}: {text}", trailing=True)
+
+
 def changed(
     irc: IRCSession,
     kind: str,

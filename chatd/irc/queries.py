@@ -18,7 +18,7 @@ from twisted.internet.defer import Deferred
 
 from chatd.core.activity import Seen, activityOf
 from chatd.core.calls import MaybeDeferred
-from chatd.core.errors import ChatError
+from chatd.core.errors import ChatError, Muted
 from chatd.core.interfaces import IParticipant
 from chatd.core.masks import globMatch
 from chatd.core.names import key
@@ -244,7 +244,10 @@ def onAway(irc: IRCSession, message: Message) -> MaybeDeferred[None]:
     if text:
         try:
             checkText(text, "away message")  # shown to other users
-            notify.heard(irc)
+            notify.heard(irc)  # a muted person's away text is its words too
+        except Muted as error:
+            notify.refusedChange(irc, "AWAY", "CANNOT_SET_AWAY", error.text)
+            return None
         except ChatError as error:
             irc.refused(error, "AWAY")
             return None

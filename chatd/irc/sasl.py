@@ -25,7 +25,7 @@ from chatd.core.errors import AlreadyLoggedIn, ChatError
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
-from chatd.core.signin import logInAs, scramVerifier
+from chatd.core.signin import checkNoLogin, logInAs, loginUnderWay, scramVerifier
 from chatd.irc import numerics as N
 from chatd.irc.accounts import loggedIn, signInJoined
 from chatd.irc.message import Message
@@ -67,6 +67,8 @@ def onAuthenticate(irc: IRCSession, message: Message) -> Any:
         irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
         return None
     if state is None:
+        if irc.nick is None and alreadyLoggingIn(irc):
+            return None
         return start(irc, arg.upper())
     if state.waiting:
         return fail(irc, "one step at a time")
@@ -91,6 +93,34 @@ def onAuthenticate(irc: IRCSession, message: Message) -> Any:
     if state.scram is None:
         return plain(irc, text)
     return scramStep(irc, state, state.scram, text)
+
+
+def alreadyLoggingIn(irc: IRCSession) -> bool:
+    """
+    Before registration: whether the connection is logged in already, or
+    its login is under way (a proof checked, or being checked), by the
+    core's rule (L{checkNoLogin}); then C{907} at once, as IRCv3 SASL asks
+    of an C{AUTHENTICATE} after a success.
+    """
+    try:
+        checkNoLogin(irc.service, irc.participant)
+    except AlreadyLoggedIn as error:
+        irc.numeric(N.ERR_SASLALREADY, f"SASL authentication refused: {error.text}")
+        return True
+    return False
+
+
+def abortUnproven(irc: IRCSession) -> None:
+    """
+    C{CAP END} ended registration's negotiation with an exchange under way
+    whose proof is not being checked yet: it is aborted (C{906}), as IRCv3
+    SASL 3.1 asks, and the client registers without it.  A proof already
+    checked or being checked stands: its login goes on with registration.
+    """
+    if irc.sasl is None or loginUnderWay(irc.service, irc.participant):
+        return
+    irc.sasl = irc.saslBuffer = None
+    irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
 
 
 def start(irc: IRCSession, mechanism: str) -> None:

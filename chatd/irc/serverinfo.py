@@ -6,6 +6,7 @@ client or sent as part of every welcome.
 
 from __future__ import annotations
 
+from chatd.core.roomqueries import inUse
 from chatd.irc import numerics as N
 from chatd.irc.message import Message
 from chatd.irc.session import IRCSession
@@ -16,13 +17,14 @@ def onLusers(irc: IRCSession, message: Message) -> None:
     C{LUSERS}, also part of every welcome: counted from running totals and
     the few invisible (the core's count) or operator people, never by
     looking at everyone online, so a login costs the same however many are
-    here.
+    here.  C{254} counts the rooms in use (L{inUse}), the channels that
+    C{LIST} shows (and secret ones, as IRC servers count them).
     """
     service = irc.service
     people = service.people
     online = people.count()
     operators = people.operatorsOnline()
-    rooms = len(service.rooms())
+    rooms = sum(1 for _, members in service.rooms() if inUse(members))  # as LIST shows them
     invisible = service.invisibleCount()  # the core's rule
     visible = online - invisible
     irc.numeric(

@@ -216,6 +216,34 @@ class GroupedModeTests(ModesTestCase):
         changes = [e.text for e in bob.events if isinstance(e, RoomChange)]
         self.assertEqual(changes, ["alice set mode -int on den"])
 
+    def test_groupsAsWords(self) -> None:
+        """
+        Mode groups written as words of their own (C{MODE #c +m -b mask},
+        RFC 2812's grammar) are all made, in one MODE line: a word after
+        the arguments a group took is another group, as ngIRCd reads it.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den", "MODE #den +b tom")
+        reply = self.messages(self.send(alice, ta, "MODE #den +m -b tom"))
+        self.assertEqual(
+            [(m.command, m.params) for m in reply], [("MODE", ["#den", "+m-b", "tom!*@*"])]
+        )
+        self.assertEqual(self.numerics(self.send(alice, ta, "MODE #den b")), ["368"])
+        reply = self.messages(self.send(alice, ta, "MODE #den +k beer -m +b sam -t"))
+        self.assertEqual(
+            [(m.command, m.params) for m in reply],
+            [("MODE", ["#den", "+k-m+b-t", "beer", "sam!*@*"])],
+        )
+        reply = self.messages(self.send(alice, ta, "MODE #den -k * b"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in reply],
+            [
+                ("367", ["#den", "sam!*@*", "alice", "1700000000"]),
+                ("368", ["#den", "End of channel ban list"]),
+                ("MODE", ["-k", "*"]),
+            ],
+        )
+
     def test_refusalsAndLimit(self) -> None:
         """
         Refused changes get their numerics while the others are made in

@@ -402,6 +402,26 @@ class InfoTests(ChannelTestCase):
         listed = self.messages(self.send(proto, t, "LIST #lobby"))
         self.assertEqual([m.params[1:3] for m in listed if m.command == "322"], [["#lobby", "0"]])
 
+    def test_lusersCountsWhatListShows(self) -> None:
+        """
+        LUSERS' 254 counts the channels LIST shows, the rooms in use: none
+        while the rooms are empty, one once someone joins one.
+        """
+        proto, t = self.connect("alice")
+        self.service.addRoom("gone")  # nobody in it
+
+        def formed() -> list[str]:
+            [line] = [m for m in self.messages(self.send(proto, t, "LUSERS")) if m.command == "254"]
+            return line.params[1:]
+
+        def listed() -> list[str]:
+            reply = self.messages(self.send(proto, t, "LIST"))
+            return [m.params[1] for m in reply if m.command == "322"]
+
+        self.assertEqual((formed(), listed()), (["0", "channels formed"], []))
+        self.send(proto, t, "JOIN #lobby")
+        self.assertEqual((formed(), listed()), (["1", "channels formed"], ["#lobby"]))
+
     def test_topic(self) -> None:
         """
         Rooms have no topic: 331; setting one is 482 (+t); errors 403/442.
@@ -590,6 +610,19 @@ class ModeTests(ChannelTestCase):
         self.assertEqual(self.numerics(self.send(proto, t, "MODE bob +i")), ["502"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE nobody")), ["401"])
         self.assertEqual(self.numerics(self.send(proto, t, "MODE")), ["461"])
+
+    def test_userModeWords(self) -> None:
+        """
+        Mode groups written as words of their own (C{MODE alice +i -w})
+        are all applied, as ngIRCd applies them; an unknown one among them
+        is still 501.
+        """
+        proto, t = self.connect("alice")
+        self.send(proto, t, "MODE alice +w")
+        reply = self.messages(self.send(proto, t, "MODE alice +i -w"))
+        self.assertEqual([(m.command, m.params) for m in reply], [("MODE", ["alice", "+i-w"])])
+        self.assertEqual(self.numerics(self.send(proto, t, "MODE alice -i +x")), ["501", "MODE"])
+        self.assertEqual(self.messages(self.send(proto, t, "MODE alice"))[0].params[1], "+")
 
     def test_userModesPerConnection(self) -> None:
         """

@@ -62,14 +62,30 @@ class MutedTests(IRCTestCase):
         name (both reach others as its words): the client is told, nobody
         sees anything; being back (C{AWAY} alone) is allowed.
         """
-        reply = self.send(self.alice, self.ta, "AWAY :BUY CHEAP STUFF")
-        self.assertIn("you are muted", reply)
-        self.assertNotIn(" 306 ", reply)
+        [refusal] = self.messages(self.send(self.alice, self.ta, "AWAY :BUY CHEAP STUFF"))
+        self.assertEqual((refusal.prefix, refusal.command), ("chatd", "NOTICE"))
+        self.assertEqual(refusal.params[0], "alice")
+        self.assertRegex(refusal.params[1], "^AWAY: you are muted")
         self.assertIsNone(awayOf(self.service.find("alice")))
         reply = self.send(self.alice, self.ta, "SETNAME :BUY CHEAP STUFF")
         self.assertIn("FAIL SETNAME CANNOT_CHANGE_REALNAME", reply)
         self.assertFalse([e for e in self.bob.events if isinstance(e, StatusChange)])
         self.assertIn(" 305 ", self.send(self.alice, self.ta, "AWAY"))
+
+    def test_awayRefusedAsStandardReply(self) -> None:
+        """
+        A client with C{standard-replies} is refused a muted person's away
+        text as C{FAIL AWAY CANNOT_SET_AWAY}, never a numeric naming a
+        channel.
+        """
+        dora, td = self.connect("dora", caps="standard-replies")
+        self.service.moderation.mute("dora", 300, "shush", "root")
+        [refusal] = self.messages(self.send(dora, td, "AWAY :BUY CHEAP STUFF"))
+        self.assertEqual(
+            (refusal.command, refusal.params[:2]), ("FAIL", ["AWAY", "CANNOT_SET_AWAY"])
+        )
+        self.assertRegex(refusal.params[2], "^you are muted .*: shush$")
+        self.assertIsNone(awayOf(self.service.find("dora")))
 
     def test_reasonsNotHeard(self) -> None:
         """

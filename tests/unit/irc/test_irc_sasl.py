@@ -374,21 +374,53 @@ class OneAccountTests(SaslTestCase):
 
     def test_saslTwiceBeforeRegistration(self) -> None:
         """
-        Before registration, SASL for alice then for bob: 907, the second
-        changes nothing; alice again is 907 too (her login waits for the
-        end of registration, as on Ergo); the client is welcomed as alice,
-        logged in to alice.
+        Before registration, SASL for alice, then another C{AUTHENTICATE}:
+        907 at once, for any mechanism (IRCv3 SASL: after a success), and
+        nothing changes (her login waits for the end of registration, as
+        on Ergo); the client is welcomed as alice, logged in to alice.
         """
         proto, t = self.client()
         self.send(proto, t, "CAP REQ sasl", "NICK alice", "USER a 0 * :A")
         self.assertEqual(
             self.codes(self.plainLogin(proto, t, "alice", "sesame"))[:2], ["900", "903"]
         )
-        self.assertEqual(self.codes(self.plainLogin(proto, t, "bob", "hunter2")), ["907"])
-        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), ["907"])
+        for mechanism in ["PLAIN", "SCRAM-SHA-256", "PLAIN"]:
+            self.assertEqual(self.codes(self.send(proto, t, f"AUTHENTICATE {mechanism}")), ["907"])
         welcome = self.send(proto, t, "CAP END")
         self.assertEqual((welcome[0].command, welcome[0].params[0]), ("001", "alice"))
         self.assertEqual(self.accountShown(proto, t, "alice"), "alice")
+
+    def test_capEndAborts(self) -> None:
+        """
+        C{CAP END} in the middle of an exchange (its mechanism sent, not its
+        payload) aborts it (906, IRCv3 SASL 3.1) and the client registers
+        as a guest: its payload afterwards logs nobody in.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.assertEqual(self.codes(self.send(proto, t, "AUTHENTICATE PLAIN")), ["AUTHENTICATE"])
+        welcome = self.codes(self.send(proto, t, "CAP END"))
+        self.assertEqual(welcome[:2], ["906", "001"])
+        late = self.codes(self.send(proto, t, "AUTHENTICATE " + plain("alice", "sesame")))
+        self.assertNotIn("900", late)
+        self.assertIsNone(self.service.accountName(proto.participant))
+
+    def test_capEndAbortsScram(self) -> None:
+        """
+        C{CAP END} between SCRAM's challenge and the client's final message
+        aborts the exchange too (906): the client is a guest, and its final
+        message afterwards proves nothing.
+        """
+        proto, t = self.client()
+        client = ScramClient("alice", "sesame")
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.send(proto, t, "AUTHENTICATE SCRAM-SHA-256")
+        [challenge] = self.send(proto, t, "AUTHENTICATE " + client.first())
+        self.assertEqual(challenge.command, "AUTHENTICATE")
+        self.assertEqual(self.codes(self.send(proto, t, "CAP END"))[:2], ["906", "001"])
+        late = self.send(proto, t, "AUTHENTICATE " + client.final(challenge.params[0]))
+        self.assertNotIn("900", self.codes(late))
+        self.assertIsNone(self.service.accountName(proto.participant))
 
     def test_passThenSaslBeforeRegistration(self) -> None:
         """
