@@ -2,13 +2,12 @@
 """
 How a connection gets its name, and changes it: the login story as one coroutine (gate, sanctions
 loaded, password, claim, admission, rooms, welcome) and renaming (L{chatd.core.renames}). A name is
-given only once every check passed, and, in cluster mode, once the cluster granted it: a claim that
-ends up unused is given back. A connection that proves the password of a registered account already
-signed in here joins that person (L{chatd.core.person.Person}; L{chatd.core.joining}, which also
-holds who else holds a name), up to C{--max-connections-per-account}, past which it takes the place
-of the connection heard from least recently; it leaves it on disconnecting, and the person logs out
-with its last connection. One signed in on another node that may have died is waited for
-(L{Logins.checkName}).
+given only once every check passed and, in cluster mode, the cluster granted it (a claim left unused
+is given back). A connection proving the password of an account signed in here joins that person
+(L{chatd.core.person.Person}; L{chatd.core.joining} also knows who else holds a name), up to
+C{--max-connections-per-account}, past which it replaces the connection heard from least recently;
+the person logs out with its last connection. One signed in on another node that may have died is
+waited for (L{Logins.checkName}).
 """
 
 from __future__ import annotations
