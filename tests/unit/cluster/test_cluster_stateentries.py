@@ -41,18 +41,22 @@ class StateEntryTests(TwoNodes):
         Node b reads x's state, with C{parts} in place of those described
         (C{sn}: the sanctions and lifts, C{rooms}, C{rs}: their settings).
         """
-        stamp = [self.now, "x", "xop", False]
-        lobby = {"m": "mnt", "k": None, "b": [], "e": [], "I": [], "o": [], "v": []}
         fields = {
             "users": [["whole", ["lobby"]]],
             "rooms": ["lobby"],
             "pf": {"whole": {"p": "irc"}},
-            "rs": {"lobby": {**lobby, "s": stamp, "ss": {"m": stamp}}},
+            "rs": {"lobby": self.settings("mnt")},
             "sn": self.sanctions(),
             **parts,
         }
         self.b.bridge.remote_state("x", fields)
         self.settle()
+
+    def settings(self, modes: Any) -> dict[str, Any]:
+        """A room's settings in x's state: C{modes}, C{m} changed there now."""
+        stamp = [self.now, "x", "xop", False]
+        empty: dict[str, Any] = {"k": None, "b": [], "e": [], "I": [], "o": [], "v": []}
+        return {**empty, "m": modes, "s": stamp, "ss": {"m": stamp}}
 
     def sanctions(self, *more: Any, lifts: tuple[Any, ...] = ()) -> dict[str, list[Any]]:
         """x's sanctions: C{more}, then a ban of C{victim}; C{lifts}, then C{freed}'s."""
@@ -103,11 +107,6 @@ class StateEntryTests(TwoNodes):
 
     def test_roomSettings(self) -> None:
         """A room's settings whose modes are not letters."""
-        stamp = [self.now, "x", "xop", False]
-        lobby = {"m": "mnt", "k": None, "b": [], "e": [], "I": [], "o": [], "v": []}
-        broken = {**lobby, "m": 5, "s": stamp, "ss": {"m": stamp}}
-        self.state(
-            rooms=["broken", "lobby"],
-            rs={"broken": broken, "lobby": {**lobby, "s": stamp, "ss": {"m": stamp}}},
-        )
+        rs = {"broken": self.settings(5), "lobby": self.settings("mnt")}
+        self.state(rooms=["broken", "lobby"], rs=rs)
         self.assertRestTaken(TypeError)
