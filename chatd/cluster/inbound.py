@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_stateentries,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 

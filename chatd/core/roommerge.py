@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_statemerge,tests.unit.core.test_service -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_statemerge,tests.unit.cluster.test_cluster_maskstamps,tests.unit.core.test_service -*-  # noqa: E501
 """
 Another node's whole state of a room merged into this node's copy setting
 by setting.  Each of a room's own settings (its topic, each mode letter,

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.irc.test_irc_rulesoutage -*-
+# -*- test-case-name: tests.unit.irc.test_irc_rulesoutage,tests.unit.cluster.test_cluster_settingsretry -*-  # noqa: E501
 """
 Storing a room's settings (topic, capacity, founder, modes, key, masks:
 L{Room.unstored}) so that a restart keeps them, even those changed while
