@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_bridge,tests.unit.cluster.test_cluster_kickrace,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_recovery,tests.unit.cluster.test_cluster_stateentries,tests.unit.cluster.test_cluster_unsent -*-  # noqa: E501
 """
 Other nodes' events, applied to this node's service.
 
@@ -27,6 +27,7 @@ from chatd.cluster.receipts import LEFT, UNKEPT, Receipts, which
 from chatd.cluster.recovery import Recovery
 from chatd.cluster.remote import RemoteParticipant
 from chatd.cluster.roommessages import RoomMessages
+from chatd.cluster.stateentries import oneEntry
 from chatd.core import errors, sharing
 from chatd.core.absent import Absent
 from chatd.core.events import Notice
@@ -73,7 +74,7 @@ class Inbound(RoomMessages):
     _unknownSenders: set[tuple[str, str, str]]
     #: When local users were last told they missed what other nodes said.
     _toldMissed: float | None = None
-    adoptSanctions: Callable[[dict[str, list[Any]]], None]  # the console relay's
+    adoptSanctions: Callable[[str, dict[str, list[Any]]], None]  # the console relay's
     reloadStored: Callable[[], None]  # the console relay's
     lifts: Lifts
     sharedStore: bool
@@ -94,7 +95,9 @@ class Inbound(RoomMessages):
     def takeRights(self, proxy: RemoteParticipant) -> None:
         raise NotImplementedError()
 
-    def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
+    def syncRooms(
+        self, node: str, members: dict[str, list[str]], states: dict[str, dict[str, Any]]
+    ) -> None:
         raise NotImplementedError()
 
     def nodeLeft(self, node: str) -> None:
@@ -325,34 +328,34 @@ class Inbound(RoomMessages):
     def remote_state(self, node: str, fields: dict[str, Any]) -> None:
         """
         Make this node's proxies for C{node} match C{node}'s own account of
-        its users and their rooms.
+        its users and their rooms, and take its sanctions and its rooms'
+        settings; each entry apart (L{oneEntry}): one that fails is logged
+        and the rest taken.
         """
         self._unknownSenders = {u for u in self._unknownSenders if u[0] != node}
-        self.adoptSanctions(fields.get("sn") or {})  # set while this node was cut off
+        self.adoptSanctions(node, fields.get("sn") or {})  # set while this node was cut off
         states = fields.get("rs") or {}
         for room in fields["rooms"]:  # a guest's room there is one here too (never stored)
-            state = states.get(room) or {}
-            self.replica.ensureRoom(room, bool(state.get("guest")), _text(state.get("ag")))
+            with oneEntry(self.log, node, "the room {room}", room=room):
+                state = states.get(room) or {}
+                self.replica.ensureRoom(room, bool(state.get("guest")), _text(state.get("ag")))
         seen = set()
+        members: dict[str, list[str]] = {}  # room key -> its members of that node
         profiles, proven = fields.get("pf") or {}, set(fields.get("a", []))
         for nick, rooms in fields["users"]:
             # Its profile first: the members of its rooms see it as it is.
             login = {"u": nick, "pf": profiles.get(nick) or {}, "a": nick in proven}
-            try:
-                if self._takeUser(node, nick, rooms, login):
-                    seen.add(key(nick))
-            except Exception:
-                # A whole state is how this node learns everyone of that
-                # node: one user's failure loses that user, not the rest
-                # (nor disconnects them: their node says they are there).
+            taken = True  # (one that fails is not disconnected: its node says it is there)
+            with oneEntry(self.log, node, "{nick}", nick=nick):
+                taken = self._takeUser(node, nick, rooms, login)
+                for room in rooms if taken else ():
+                    members.setdefault(key(room), []).append(nick)
+            if taken:
                 seen.add(key(nick))
-                self.log.failure(
-                    "taking {nick} from the state of node {node}", nick=nick, node=node
-                )
         for nickKey, proxy in list(self.proxies.get(node, {}).items()):
             if nickKey not in seen:
                 self.service.disconnect(proxy, fields.get("r", "left the chat"))
-        self.syncRooms(node, fields["users"], fields.get("rs", {}))
+        self.syncRooms(node, members, states)
         self.heldFrom(node)
         self.recovery.checkpoint(node, fields.get("mc"))  # all it said before: sent already
         if fields.get("bye"):  # its farewell: it stopped cleanly

@@ -19,6 +19,7 @@ from twisted.logger import Logger
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.stateentries import oneEntry
 from chatd.core import errors, sharing
 from chatd.core.events import Wallops
 from chatd.core.reach import reachedBy
@@ -106,30 +107,40 @@ class ConsoleRelay:
         held = [asdict(sanction) for sanction in self.service.moderation.sanctions()]
         return {"in": held, "out": self.lifts.state()}
 
-    def adoptSanctions(self, state: dict[str, list[Any]]) -> None:
+    def adoptSanctions(self, node: str, state: dict[str, list[Any]]) -> None:
         """
-        Apply another node's sanctions (L{sanctionsState}): a lift later
-        than a sanction held here ends it, a sanction later than any lift
-        or copy here is added; whom a new ban or kick names is disconnected
-        here, as the console that set it would have done.
+        Apply node C{node}'s sanctions (L{sanctionsState}), each apart
+        (L{oneEntry}): a lift later than a sanction held here ends it, a
+        sanction later than any lift or copy here is added; whom a new ban
+        or kick names is disconnected here, as the console that set it
+        would have done.
         """
-        moderation, now = self.service.moderation, self.service.clock.seconds()
         for kind, target, at in state.get("out", []):
-            known = moderation.active(kind, target)
-            if known is not None and known.at <= at:
-                moderation.replicate(kind, target, None)
-                self.lifts.note(kind, target)
+            with oneEntry(self.log, node, "the lift of {kind} {target}", kind=kind, target=target):
+                self._adoptLift(kind, target, at)
         for fields in state.get("in", []):
-            sanction = Sanction(**fields)
-            known = moderation.active(sanction.kind, sanction.target)
-            lifted = self.lifts.since(sanction.kind, sanction.target)
-            if (known is not None and known.at >= sanction.at) or not sanction.activeAt(now):
-                continue
-            if lifted is not None and lifted >= sanction.at:
-                continue  # lifted here after it was set there
-            moderation.replicate(sanction.kind, sanction.target, sanction)
-            if sanction.kind in (BAN, KICK):
-                self._endLocal(sanction)
+            with oneEntry(self.log, node, "the sanction {fields}", fields=fields):
+                self._adoptSanction(Sanction(**fields))
+
+    def _adoptLift(self, kind: str, target: str, at: float) -> None:
+        known = self.service.moderation.active(kind, target)
+        if known is not None and known.at <= at:
+            self.service.moderation.replicate(kind, target, None)
+            self.lifts.note(kind, target)
+
+    def _adoptSanction(self, sanction: Sanction) -> None:
+        moderation = self.service.moderation
+        known = moderation.active(sanction.kind, sanction.target)
+        lifted = self.lifts.since(sanction.kind, sanction.target)
+        if known is not None and known.at >= sanction.at:
+            return
+        if not sanction.activeAt(self.service.clock.seconds()):
+            return
+        if lifted is not None and lifted >= sanction.at:
+            return  # lifted here after it was set there
+        moderation.replicate(sanction.kind, sanction.target, sanction)
+        if sanction.kind in (BAN, KICK):
+            self._endLocal(sanction)
 
     def _endLocal(self, sanction: Sanction) -> None:
         """

@@ -46,6 +46,7 @@ from chatd.cluster.bus import Bus
 from chatd.cluster.newrooms import NewRooms
 from chatd.cluster.presence import Presence
 from chatd.cluster.remote import RemoteParticipant
+from chatd.cluster.stateentries import oneEntry
 from chatd.core.errors import GroupExists
 from chatd.core.events import Administrator, Redaction, RoomChange
 from chatd.core.masks import modeString, parseModes
@@ -259,20 +260,19 @@ class RoomSync:
             states[name] = state
         return states
 
-    def syncRooms(self, node: str, users: list[Any], states: dict[str, dict[str, Any]]) -> None:
+    def syncRooms(
+        self, node: str, members: dict[str, list[str]], states: dict[str, dict[str, Any]]
+    ) -> None:
         """
-        Merge node C{node}'s C{states} into this node's rooms: each of a
-        room's own settings where C{node}'s stamp of it is newer
-        (L{chatd.core.roommerge}), and the status of C{node}'s C{users}
-        (C{[[nick, [rooms]]]}) wherever they are.
+        Merge node C{node}'s C{states} into this node's rooms, each apart
+        (L{oneEntry}): each of a room's own settings where C{node}'s stamp
+        of it is newer (L{chatd.core.roommerge}), and the status of
+        C{node}'s users in it (C{members}: room key -> their nicknames).
         """
         known = self.proxies.get(node, {})
         for room, state in states.items():
-            nicks = [
-                nick
-                for nick, rooms in users
-                if key(nick) in known and key(room) in {key(r) for r in rooms}
-            ]
-            state["s"] = state.get("s") or [0, "", SERVER]
-            self.replica.syncRoomState(room, setterOf(state["s"], SERVER), state, nicks)
-            self.newRooms.heard(room)
+            with oneEntry(self.log, node, "the settings of {room}", room=room):
+                nicks = [nick for nick in members.get(key(room), []) if key(nick) in known]
+                state["s"] = state.get("s") or [0, "", SERVER]
+                self.replica.syncRoomState(room, setterOf(state["s"], SERVER), state, nicks)
+                self.newRooms.heard(room)

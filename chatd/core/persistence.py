@@ -15,7 +15,6 @@ first.
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
@@ -272,14 +271,14 @@ class Persistence:
         (L{errors.StoreUnavailable} in an outage): the room is not made
         then (L{chatd.core.creation.Creation.createNow}).
         """
-        saving = self.settingsWriter.writeOnce(room)
+        saving = self.settingsWriter.writeOnce(room, announce=True)
         stored: Deferred[str] = Deferred()
 
         def ended(result: object) -> object:
             if isinstance(result, Failure):
                 stored.errback(result)
             else:
-                stored.callback(self._roomSaved(None, room))
+                stored.callback(room.name)
             return result  # (counted by the writes as any)
 
         self.writes.keep(saving.addBoth(ended))
@@ -295,11 +294,7 @@ class Persistence:
         """
         d = self.settingsWriter.write(room)
         self.writes.keep(d, doneAgain=True)
-        return d.addCallback(self._roomSaved, room)
-
-    def _roomSaved(self, ignored: object, room: Room) -> str:
-        self.changed("settings", s=asdict(room.settings))
-        return room.name
+        return d.addCallback(lambda _: room.name)
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         self.approvals.checkApproval(participant, nick, room)

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_statemerge,tests.unit.core.test_service -*-
+# -*- test-case-name: tests.unit.cluster.test_cluster_statemerge,tests.unit.cluster.test_cluster_maskstamps,tests.unit.core.test_service -*-  # noqa: E501
 """
 Another node's whole state of a room merged into this node's copy setting
 by setting.  Each of a room's own settings (its topic, each mode letter,
@@ -10,10 +10,15 @@ different settings of one room at once end with both changes, whatever
 the order in which their changes and states arrive.  Apart from
 L{chatd.core.roomcopy} (plain copies) and L{chatd.core.roomreplica}
 (applying), as the rule that decides which copy of a setting stands.
+
+A mask removed keeps its stamp, so that an older copy that still has it
+does not bring it back; for a while only (L{withoutOldRemovals}), or a
+room whose masks churn would keep a stamp for every mask it ever had.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from chatd.core import roomcopy
@@ -28,6 +33,11 @@ TOPIC = "topic"
 
 #: A change with the stamps of the settings it touches, as L{merged} gives them.
 Change = tuple[bool, str, str | None]
+
+#: Seconds the stamp of a mask removed from a room's list is kept after its
+#: removal (L{withoutOldRemovals}): a node cut off, or down, for longer than
+#: that which still has the mask brings it back when it comes back.
+REMOVALS_KEPT = 7 * 86400.0
 
 
 def settingName(mode: str, argument: str | None) -> str | None:
@@ -111,6 +121,28 @@ def merged(room: Room, state: dict[str, Any]) -> tuple[dict[str, Any], dict[str,
             if mask in (source := theirs if theirsWins(f"{mode}:{mask}") else have)
         ]
     return result, taken
+
+
+def withoutOldRemovals(room: Room, now: float, keep: Iterable[str] = ()) -> dict[str, list[Any]]:
+    """
+    C{room}'s setting stamps, but those of masks no longer in its lists
+    that were removed more than L{REMOVALS_KEPT} seconds before C{now}
+    (but C{keep}: settings stamped just now, maybe not applied yet).  Such
+    a stamp only tells an older copy that still has the mask (a node that
+    missed the removal) that the removal is newer; without it, that copy's
+    mask is taken as a change this node missed, and every node then has it.
+    """
+    masks = {f"{mode}:" for mode in MASK_LISTS}
+    listed = {
+        settingName(mode, entry[0]) for mode in MASK_LISTS for entry in room.maskList(mode).entries
+    }
+    spared = listed | set(keep)
+
+    def old(name: str, stamp: list[Any]) -> bool:
+        removed = name[:2] in masks and name not in spared
+        return removed and bool(stamp) and stamp[0] < now - REMOVALS_KEPT
+
+    return {name: stamp for name, stamp in room.settings.stamps.items() if not old(name, stamp)}
 
 
 def byAuthor(

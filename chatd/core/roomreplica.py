@@ -136,6 +136,7 @@ class RoomReplica:
             for setter, grouped in roommerge.byAuthor(changes, taken, by)
         ]
         target.keepSetters(wanted)  # who set each mask, and when, as there
+        self._forgetOldRemovals(target)
         self.service.roomOps.saveRules(target)
         told = None
         if "t" in wanted and wanted["t"][0] != target.settings.topic:
@@ -168,7 +169,18 @@ class RoomReplica:
         C{room} had a change stamped C{stamp} to C{settings}, here or on
         another node.
         """
-        self.rooms.ensure(room)[0].keepStamp(stamp, settings)
+        target, settings = self.rooms.ensure(room)[0], list(settings)
+        target.keepStamp(stamp, settings)
+        self._forgetOldRemovals(target, settings)
+
+    def _forgetOldRemovals(self, target: Room, keep: Iterable[str] = ()) -> None:
+        """
+        Drop the stamps of masks removed from C{target} long ago, but
+        C{keep}'s (L{roommerge.withoutOldRemovals}); stored with the
+        room's next write.
+        """
+        now = self.service.clock.seconds()
+        target.settings.stamps = roommerge.withoutOldRemovals(target, now, keep)
 
     def kickRemote(self, room: str, nick: str, by: str, reason: str = "") -> bool:
         """
