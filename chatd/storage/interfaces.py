@@ -17,9 +17,26 @@ from typing import TYPE_CHECKING
 from zope.interface import Attribute
 
 from chatd.storage.accountinterfaces import IAccountData
-from chatd.storage.records import APPROVAL, OPEN, RoomSettings, Snapshot
+from chatd.storage.records import (
+    ACCEPTED_ALREADY,
+    APPROVAL,
+    DECIDED,
+    ENDED_ALREADY,
+    OPEN,
+    RoomSettings,
+    Snapshot,
+)
 
-__all__ = ["APPROVAL", "OPEN", "IChatStore", "RoomSettings", "Snapshot"]
+__all__ = [
+    "ACCEPTED_ALREADY",
+    "APPROVAL",
+    "DECIDED",
+    "ENDED_ALREADY",
+    "OPEN",
+    "IChatStore",
+    "RoomSettings",
+    "Snapshot",
+]
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -153,6 +170,17 @@ class IChatStore(IAccountData):
         """
         Record a request to enter approval room C{room}: pending
         (C{approved=False}), accepted (C{True}), or forgotten (C{None}).
+        """
+
+    def decideAccess(room: str, nick: str, approved: bool) -> Deferred[str]:
+        """
+        An operator's answer to C{nick}'s request to enter C{room}, only if
+        it still waits: accepted (C{approved}) or refused (the request is
+        forgotten).  Of two answers at once, from any process sharing the
+        store, one decides (L{chatd.storage.access}).
+
+        @return: L{DECIDED} if this answer decided it, else what the store
+            holds now: L{ACCEPTED_ALREADY} or L{ENDED_ALREADY}.
         """
 
     def addMessage(

@@ -19,6 +19,7 @@ from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage, Sender
 from chatd.core.names import key
 from chatd.core.searchform import folded
+from chatd.storage.access import MemoryAccess
 from chatd.storage.accountremoval import MemoryAccountRemoval
 from chatd.storage.alwayson import MemoryAlwaysOn
 from chatd.storage.conversations import Bound, Conversation, inWindow
@@ -45,6 +46,7 @@ def _words(text: str) -> str:
 
 @implementer(IChatStore)
 class MemoryChatStore(
+    MemoryAccess,
     MemoryAccountRemoval,
     MemoryAlwaysOn,
     MemoryErasure,
@@ -159,16 +161,6 @@ class MemoryChatStore(
             rooms.add(key(room))
         else:
             rooms.discard(key(room))
-        return succeed(None)
-
-    def setAccess(self, room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:
-        requests = self._access.setdefault(key(room), {})
-        if approved is None:
-            requests.pop(key(nick), None)
-        else:
-            if key(nick) not in requests:  # (as SQL's "requested": the first write's)
-                self._requested[key(room), key(nick)] = when
-            requests[key(nick)] = (nick, approved)
         return succeed(None)
 
     def addMessage(

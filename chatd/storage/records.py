@@ -13,6 +13,11 @@ from typing import Any
 OPEN = "open"
 APPROVAL = "approval"
 
+#: What C{IChatStore.decideAccess} found: its answer decided the request,
+#: or another came first and accepted it, or the request no longer waits
+#: (refused, withdrawn, ended with its guest or with the room's approval).
+DECIDED, ACCEPTED_ALREADY, ENDED_ALREADY = "decided", "accepted already", "ended already"
+
 
 @dataclass
 class RoomSettings:

@@ -20,6 +20,7 @@ from zope.interface import implementer
 from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.names import key
+from chatd.storage.access import SQLAccess
 from chatd.storage.accountremoval import SQLAccountRemoval
 from chatd.storage.accounts import SQLAccounts
 from chatd.storage.alwayson import SQLAlwaysOn
@@ -60,6 +61,7 @@ MARK_AT_ONCE = 500
 
 @implementer(IChatStore)
 class SQLChatStore(
+    SQLAccess,
     SQLAccounts,
     SQLAccountRemoval,
     SQLAlwaysOn,
@@ -200,22 +202,6 @@ class SQLChatStore(
             )
         return self.database.execute(
             "DELETE FROM memberships WHERE nick_key = ? AND room_key = ?", key(nick), key(room)
-        )
-
-    def setAccess(self, room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:
-        if approved is None:
-            return self.database.execute(
-                "DELETE FROM access WHERE room_key = ? AND nick_key = ?", key(room), key(nick)
-            )
-        return self.database.execute(
-            "INSERT INTO access (room_key, nick_key, nick, approved, requested)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (room_key, nick_key) DO UPDATE SET"
-            " nick = excluded.nick, approved = excluded.approved",
-            key(room),
-            key(nick),
-            nick,
-            int(approved),
-            when,
         )
 
     # Messages

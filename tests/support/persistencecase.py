@@ -187,6 +187,10 @@ class OutageStore(MemoryChatStore):
     def setAccess(self, *args: Any) -> Deferred[None]:
         return self._unless("setAccess", lambda: super(OutageStore, self).setAccess(*args))
 
+    def decideAccess(self, *args: Any) -> Deferred[str]:
+        """An answer to a request writes the access table, as L{setAccess}."""
+        return self._unless("setAccess", lambda: super(OutageStore, self).decideAccess(*args))
+
     def setMembership(self, *args: Any) -> Deferred[None]:
         return self._unless("setMembership", lambda: super(OutageStore, self).setMembership(*args))
 
