@@ -19,6 +19,7 @@ from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.answers import claim
 from chatd.core.approvalnotices import (
     holderOf,
     tellOpened,
@@ -52,6 +53,10 @@ class Approvals:
         self.store = persistence.store
         #: The requests being written, by (room key, nickname key).
         self.requests: dict[tuple[str, str], Deferred[None]] = {}
+        #: The requests whose write failed (an outage), listed here only,
+        #: by (room key, nickname key): when each was asked
+        #: (L{chatd.core.answers.claim}).
+        self.unwritten: dict[tuple[str, str], int | None] = {}
 
     def checkApproval(self, participant: IParticipant, nick: str, room: Room) -> None:
         """
@@ -86,7 +91,10 @@ class Approvals:
         if self.requests.get((roomKey, nickKey)) is write:
             del self.requests[roomKey, nickKey]
         room = self.service.registry.find(roomKey)
-        if not isinstance(result, Failure) and room is not None and nickKey in room.pending:
+        self.unwritten.pop((roomKey, nickKey), None)
+        if isinstance(result, Failure) and room is not None and nickKey in room.pending:
+            self.unwritten[roomKey, nickKey] = room.requestedAt.get(nickKey)
+        elif not isinstance(result, Failure) and room is not None and nickKey in room.pending:
             asked = room.requestedAt.get(nickKey)
             self.persistence.changed(
                 "access", room=room.name, u=room.pending[nickKey], a=False, t=asked
@@ -94,32 +102,35 @@ class Approvals:
         return result
 
     async def acceptPending(self, room: str, nick: str) -> None:
+        """
+        An operator accepts C{nick}'s request to enter C{room}, if no other
+        answer came first (L{chatd.core.answers.claim}): it is accepted
+        here, in the store and on every node, and the person, connected
+        here, put in the room and told.
+        """
         service = self.service
         target, nickKey = service.registry.get(room), key(nick)
-        if nickKey not in target.pending:
+        display = target.pending.get(nickKey)
+        if display is None:
             absent = errors.NoSuchUser("nobody by that name waits to enter that room")
             raise unknownNick(nick, absent)
-        display = target.approve(nickKey)
-        assert display is not None
-        request = self.requests.get((key(target.name), nickKey))
-        if request is not None:
-            await whenFired(request)
-        if not service.registry.holds(target):
-            raise errors.NoSuchGroup()  # deleted meanwhile: nothing to write
-        if await self._written(self.store.setAccess(target.name, display, True, service.now())):
+        stored = await claim(self, target, display, True)
+        target.approve(nickKey)
+        if stored:
             self.persistence.changed("access", room=target.name, u=display, a=True)
         user = holderOf(service, nick)
         if user is None:
             if nickKey in self.persistence.registered:
-                await self._written(self.store.setMembership(display, target.name, True))
+                await self.written(self.store.setMembership(display, target.name, True))
             return
         if self.persistence.isLocal(user):
             await self.admitAccepted(user, target)
 
     async def refusePending(self, room: str, nick: str, reason: str = "") -> None:
         """
-        An operator refuses C{nick}'s request to enter C{room}: it ends
-        here, in the store and on every node, and the person and the room's
+        An operator refuses C{nick}'s request to enter C{room}, if no other
+        answer came first (L{chatd.core.answers.claim}): it ends here, in
+        the store and on every node, and the person and the room's
         operators are told; the person may ask again.  An account that is
         away is told at its next login (L{chatd.core.keptrefusals}).
         """
@@ -129,6 +140,7 @@ class Approvals:
         if display is None:
             absent = errors.NoSuchUser("nobody by that name waits to enter that room")
             raise unknownNick(nick, absent)
+        await claim(self, target, display, False)
         forget(target, key(nick))
         kept = keepsFor(persistence, holderOf(service, display), display)
         persistence.log.info(
@@ -141,8 +153,10 @@ class Approvals:
         tellRefused(service, target, display, reason, kept)
         when = service.now()
         if kept:
-            kept = await self._written(self.store.keepRefusal(display, target.name, reason, when))
-        await self._end(target.name, display, refused=reason, kept=kept, at=when)
+            kept = await self.written(self.store.keepRefusal(display, target.name, reason, when))
+        persistence.changed(
+            "access", room=target.name, u=display, a=None, refused=reason, kept=kept, at=when
+        )
         if kept:  # (they may have logged in meanwhile, too late to read it)
             tellKeptIfHere(persistence, holderOf(service, display), display)
 
@@ -199,10 +213,11 @@ class Approvals:
         request = self.requests.get((key(room), key(nick)))
         if request is not None:
             await whenFired(request)
-        await self._written(self.store.setAccess(room, nick, None, self.service.now()))
+        self.unwritten.pop((key(room), key(nick)), None)
+        await self.written(self.store.setAccess(room, nick, None, self.service.now()))
         self.persistence.changed("access", room=room, u=nick, a=None, **how)
 
-    async def _written(self, write: Awaitable[object]) -> bool:
+    async def written(self, write: Awaitable[object]) -> bool:
         """
         Whether C{write} was stored.  One the database refused (an outage)
         is kept in the persistence's writes: the acceptance holds all the
@@ -229,7 +244,7 @@ class Approvals:
             except errors.GroupFull:
                 text += ", but it is full: try ENTER later"
             else:
-                await self._written(self.persistence.recordEntry(user, user.nick, target))
+                await self.written(self.persistence.recordEntry(user, user.nick, target))
         user.notice(Notice(text, service.clock.seconds()))
 
     def guestLeft(self, participant: IParticipant) -> None:

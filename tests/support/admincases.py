@@ -51,11 +51,22 @@ class ConsoleScreen:
         Type C{line}; the reply, without the prompt after it (which must
         have come: the command has finished).
         """
+        self.send(line)
+        return self.reply()
+
+    def send(self, line: str) -> None:
+        """Type C{line}, its reply left for L{reply} (a command that waits)."""
         self.protocol.dataReceived(line.encode("utf-8") + b"\r\n")
+
+    def reply(self) -> str:
+        """
+        What the console wrote since the last reply, without the prompt
+        after it (which must have come: the command has finished).
+        """
         text: str = self.transport.value().decode("utf-8")
         self.transport.clear()
         if not text.endswith(PROMPT):
-            raise AssertionError(f"no prompt after {line!r}: {text!r}")
+            raise AssertionError(f"no prompt after the command: {text!r}")
         return text[: -len(PROMPT)].rstrip("\n")
 
 

@@ -21,6 +21,7 @@ from chatd.admin.commands import AdminConsole
 from chatd.admin.outcome import NOT_STORED, STORED_LATER
 from chatd.admin.shell import ConsoleLineProtocol
 from chatd.core.errors import PendingApproval, StoreUnavailable
+from chatd.core.names import key
 from chatd.core.service import ChatService
 from chatd.modstore import AuditEntry, MemoryModerationStore, Sanction
 from chatd.storage.modsql import SQLModerationStore
@@ -237,3 +238,27 @@ class RoomWritesDuringOutageTests(PersistenceTestCase):
             f"accepted bob in Marketing (a guest: until they leave)\n{NOT_STORED}",
             self.run_("accept pending bob Marketing"),
         )
+
+    def test_answerToARequestNotWritten(self) -> None:
+        """
+        A request made while the database could not store it, answered
+        once it answers again: only this node lists it, so the answer is
+        written as it is (not refused as a request the database no longer
+        holds), and holds after a restart.
+        """
+        self.registered("alice", "sesame-pw")
+        self.registered("carol", "sesame-pw")
+        alice, carol = self.login("alice", "sesame-pw"), self.login("carol", "sesame-pw")
+        self.outage.down = {"setAccess"}
+        for who in (alice, carol):
+            self.assertRaises(PendingApproval, self.service.enter, who, "Marketing")
+        self.flushLoggedErrors(StoreUnavailable)
+        self.outage.answersAgain()
+        self.assertEqual("accepted alice in Marketing", self.run_("accept pending alice Marketing"))
+        self.assertEqual(
+            "refused carol's request to enter Marketing",
+            self.run_("refuse pending carol Marketing no"),
+        )
+        self.assertIn("Marketing", self.service.roomsOf(alice))
+        snapshot = self.successResultOf(self.store.load())
+        self.assertEqual({key("alice"): ("alice", True)}, snapshot.access[key("marketing")])

@@ -8,8 +8,6 @@ operators, on the others.
 from __future__ import annotations
 
 from twisted.internet.defer import Deferred
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
@@ -17,56 +15,10 @@ from chatd.core.approvals import waitingFor
 from chatd.core.events import Notice
 from chatd.core.refusal import RequestRefused
 from chatd.storage.interfaces import APPROVAL
-from chatd.storage.memory import MemoryChatStore
 from chatd.storage.records import Snapshot
 from chatd.testing import RecordingParticipant
-from tests.support.fakenode import FakeNode, accountNodes
-from tests.support.fakeredis import FakeRedis
-
-START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
-
-#: The console's C{pending rooms} with no request listed.
-NOBODY = "nobody waits to enter an approval room"
-
-
-class ApprovalNodes(SynchronousTestCase):
-    """
-    Nodes A and B sharing one database, and root's console on either.
-    """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(START)
-        self.redis = FakeRedis(self.clock)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
-
-    def run_(self, node: FakeNode, line: str) -> str:
-        reply = node.outcome(AdminConsole(node.service, "root").execute, line)
-        self.settle()
-        text: str = self.successResultOf(reply)
-        return text
-
-    def asking(self, node: FakeNode | None = None) -> RecordingParticipant:
-        """
-        C{pupil1}, an account signed in on C{node} (A if not given), waits
-        to enter C{Informatique}.
-        """
-        node = node or self.a
-        pupil = node.user("pupil1")
-        self.successResultOf(node.service.register(pupil, "sesame"))
-        self.settle()
-        self.failureResultOf(
-            node.outcome(node.service.enter, pupil, "Informatique"), errors.PendingApproval
-        )
-        self.settle()
-        return pupil
+from tests.support.approvalnodes import NOBODY, ApprovalNodes
+from tests.support.fakenode import FakeNode
 
 
 class ClusterApprovalTests(ApprovalNodes):

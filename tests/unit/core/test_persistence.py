@@ -503,8 +503,9 @@ class RoomTests(PersistenceTestCase):
 
     def test_acceptWaitsForTheRequestWrite(self) -> None:
         """
-        An acceptance is written after the request it accepts, even when the
-        request's write is slow (several connections may reorder them).
+        An acceptance is decided in the store after the request it accepts
+        is written, even when the request's write is slow (several
+        connections may reorder them).
         """
         writes: list[bool | None] = []
         slow: list[Deferred[None]] = []
@@ -521,7 +522,13 @@ class RoomTests(PersistenceTestCase):
                 return d.addCallback(write)
             return write()
 
+        def decideAccess(room: str, nick: str, approved: bool) -> Deferred[str]:
+            writes.append(approved)
+            return decide(room, nick, approved)
+
+        decide = self.store.decideAccess
         self.store.setAccess = setAccess  # type: ignore[method-assign]
+        self.store.decideAccess = decideAccess  # type: ignore[method-assign]
         alice = self.login("alice")
         self.assertRaises(errors.PendingApproval, self.service.enter, alice, "Marketing")
         accepted = self.service.acceptPending("Marketing", "alice")
