@@ -98,7 +98,10 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
         self.lastHeard = factory.clock.seconds()
         service = factory.service
         try:
-            if not getattr(self.transport, "admitted", False):  # counted once (IRC over WebSocket)
+            refusal: ChatError | None = getattr(self.transport, "refusal", None)
+            if refusal is not None:  # IRC over WebSocket: its web listener's admission
+                raise refusal
+            if not getattr(self.transport, "admitted", False):  # counted once (the same)
                 self._ticket = service.admission.admitPeer(peer)
             service.connect(self)  # type: ignore[arg-type]
         except ChatError as error:
