@@ -29,6 +29,7 @@ from chatd.core.participant import CONNECTION_CLOSED
 from chatd.core.tokenbucket import TokenBucket
 from chatd.lines.closing import GONE, OPEN, ClientClose
 from chatd.lines.factory import ChatFactory
+from chatd.lines.floodcut import FloodCut
 from chatd.lines.handler import REFUSED_START, LineHandler
 from chatd.lines.idle import Liveness
 from chatd.lines.outbox import Outbox
@@ -37,7 +38,7 @@ from chatd.lines.throttle import waitingNotice
 from chatd.lines.turnbudget import LIGHT
 
 
-class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
+class ChatLineReceiver(FloodCut, ClientClose, Liveness, LineHandler, LineReceiver):
     """
     Base class for chatd's line protocols.
 
@@ -98,7 +99,10 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
         self.lastHeard = factory.clock.seconds()
         service = factory.service
         try:
-            if not getattr(self.transport, "admitted", False):  # counted once (IRC over WebSocket)
+            refusal: ChatError | None = getattr(self.transport, "refusal", None)
+            if refusal is not None:  # IRC over WebSocket: its web listener's admission
+                raise refusal
+            if not getattr(self.transport, "admitted", False):  # counted once (the same)
                 self._ticket = service.admission.admitPeer(peer)
             service.connect(self)  # type: ignore[arg-type]
         except ChatError as error:
@@ -255,16 +259,11 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
         waiting = self._yielded and self._backlog > factory.floodBacklog // 4
         if not (waiting and self._pauseReading()) and (
             self._backlog > factory.floodBacklog
-            or (self._throttled and len(self._pending or ()) > factory.floodLines)
+            or (self._throttled and self.tooManyWaiting(factory.floodLines))
         ):
             # Only what the throttle (or a pending reply) holds back counts;
-            # in lines, only what the throttle holds.
-            if self._pending is not None:
-                self._pending.clear()
-                self._pending = None
-            self._backlog = 0
-            self.floodRefused(InvalidArgument("flooding: too many lines too fast"))
-            self.closeWith("flooding")
+            # in lines, only what the throttle holds (chatd.lines.floodcut).
+            self.flooded()
 
     def discardTypedAhead(self, rest: bool = True) -> int:
         """
@@ -318,6 +317,8 @@ class ChatLineReceiver(ClientClose, Liveness, LineHandler, LineReceiver):
                     if not self._toldWaiting:
                         self._toldWaiting = True
                         self.linesWaiting(waitingNotice(bucket.rate), self.factory.clock.seconds())
+                    if self.tooManyWaiting(self.factory.floodLines):  # read while a reply waited
+                        return self.flooded()
                     if self._drainCall is None or not self._drainCall.active():
                         self._drainCall = self.factory.clock.callLater(bucket.wait(), self._drain)
                     return

@@ -10,9 +10,14 @@ never started).  Plain HTTP is bounded by its own limits instead
 (L{chatd.web.channel.ChatChannel}: header deadline, idle keep-alive, no
 bodies).
 
-The handshake is admitted before the upgrade, so a refusal is an ordinary
-HTTP answer (429, 503) to it; its client is the one a trusted proxy names
-(L{chatd.web.forwarded}), else the peer.  The connection's guard holds the
+The handshake is admitted before the upgrade; its client is the one a
+trusted proxy names (L{chatd.web.forwarded}), else the peer.  A refusal is
+not an HTTP answer (429, 503): a browser's page sees a failed handshake only
+as a close without a reason (1006), and would reconnect for ever without
+telling why.  The upgrade is accepted all the same, the refusal kept on the
+guard (C{refusal}); the WebSocket's protocol says it as it says any refusal
+at connecting (the page an C{error} frame, IRC over WebSocket its C{ERROR}
+line) and closes, holding no place.  The connection's guard holds the
 ticket and gives it back when the connection closes
 (L{chatd.web.guard.GuardProtocol.connectionLost}), or at once when the
 handshake is not accepted after all (L{release}).
@@ -48,6 +53,7 @@ def admitChat(request: Request) -> errors.ChatError | None:
         else:
             guard.ticket = admission.admitPeer(peer)
     except errors.ChatError as error:
+        guard.refusal = error
         return error
     return None
 

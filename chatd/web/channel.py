@@ -46,7 +46,6 @@ from twisted.web.resource import IResource
 from twisted.web.server import Request, Site
 
 from chatd.alpn import HTTP_1_1
-from chatd.core.errors import ChatError, ServerFull, TooManyConnections
 from chatd.web.hosts import HostRefused, HostRule
 
 #: Seconds for a request's headers to arrive (C{--http-header-timeout}).
@@ -75,19 +74,6 @@ def closingResponse(status: bytes, text: str) -> bytes:
             body,
         ]
     )
-
-
-def refusalStatus(error: ChatError) -> bytes:
-    """
-    The HTTP status for a WebSocket handshake the admission policy refused
-    (L{chatd.web.admit}): 503 when the server is full, 429 when its address
-    has too many.
-    """
-    if isinstance(error, TooManyConnections):
-        return b"429 Too Many Requests"
-    if isinstance(error, ServerFull):
-        return b"503 Service Unavailable"
-    return b"403 Forbidden"
 
 
 TOO_LARGE = closingResponse(b"413 Content Too Large", "request bodies are not accepted")

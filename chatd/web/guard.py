@@ -49,6 +49,7 @@ from twisted.web.server import Site
 from zope.interface import implementer
 
 from chatd.core.admission import Admission
+from chatd.core.errors import ChatError
 from chatd.lines.outbox import FlushScheduler, Outbox
 from chatd.web.channel import ChatChannel
 from chatd.web.eventlist import lighterEvents
@@ -138,6 +139,8 @@ class GuardProtocol(ProtocolWrapper):
         once its WebSocket handshake was admitted (C{None}: not counted).
     @ivar client: the client's address a trusted proxy named at the
         WebSocket's handshake (L{chatd.web.forwarded}); C{None}: the peer's.
+    @ivar refusal: why the admission turned the WebSocket away
+        (L{chatd.web.admit}): its protocol says so and closes.
     """
 
     factory: GuardedSite
@@ -157,6 +160,7 @@ class GuardProtocol(ProtocolWrapper):
         self._registered = False
         self._cutCall: IDelayedCall | None = None
         self.client: IAddress | None = None
+        self.refusal: ChatError | None = None
 
     def dataReceived(self, data: bytes) -> None:
         if self._discarding:

@@ -40,7 +40,7 @@ from wsproto.events import Request as HandshakeRequest
 from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
-from chatd.core.errors import InvalidArgument
+from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.web import wire
 from chatd.web.flood import FLOODING, RequestPace, admit
@@ -107,6 +107,14 @@ class IRCWebSocket:
         self._closeCode = CLOSE_NORMAL
         self._closeText = ""  # the close frame's reason
         self._lost = False
+
+    @property
+    def refusal(self) -> ChatError | None:
+        """
+        Why the web listener's admission turned this connection away
+        (L{chatd.web.admit}): the IRC protocol says it and closes.
+        """
+        return self.guard.refusal
 
     # The WebSocket side (L{chatd.web.frames.PacedReceiver})
 

@@ -21,7 +21,7 @@ from twisted.web.server import NOT_DONE_YET, Request
 from chatd.core.admission import Network
 from chatd.core.interfaces import IChatService
 from chatd.web.admit import admitChat, release
-from chatd.web.channel import HEADER_TIMEOUT, ChatSite, refusalStatus
+from chatd.web.channel import HEADER_TIMEOUT, ChatSite
 from chatd.web.factory import WebFactory
 from chatd.web.forwarded import ForwardedRequest, TrustedProxies
 from chatd.web.frames import PacedWebSocketResource
@@ -163,11 +163,9 @@ class OriginCheck(Resource):
                 origin=request.getHeader(b"origin"),
             )
             return self._refuse(request, 403, "origin not allowed")
-        refused = admitChat(request)
-        if refused is not None:  # a chat connection over a limit (chatd.web.admit)
-            status = refusalStatus(refused)
-            request.setHeader(b"retry-after", b"60")
-            return self._refuse(request, int(status[:3]), refused.text, status[4:])
+        # A chat connection over a limit is upgraded all the same, to be told
+        # why (the guard's refusal, chatd.web.admit).
+        admitChat(request)
         try:
             result: bytes | int = self.wrapped.render(request)
         except h11.LocalProtocolError as error:

@@ -132,14 +132,22 @@ class WebParticipant(LastActs, PageOutput):
         self._open = True
         if (outbox := self.outbox) is not None:  # frames from here on, not the handshake
             outbox.countWrites(self.factory.tally)
-        try:
-            self.service.connect(self)
-        except ChatError as error:  # ServerFull, or Banned (a banned address)
-            self._send(wire.errorFrame(error))
-            if isinstance(error, ServerFull):
+        # Over an admission limit (chatd.web.admit), or refused by the service
+        # (ServerFull, a banned address): said, then closed.
+        refusal = self.guard.refusal if self.guard is not None else None
+        if refusal is None:
+            try:
+                self.service.connect(self)
+            except ChatError as error:
+                refusal = error
+        if refusal is not None:
+            self._send(wire.errorFrame(refusal))
+            if isinstance(refusal, ServerFull):
                 self.close(CLOSE_TRY_LATER, "refused: server full")
+            elif refusal.temporary:  # too many from its address: the page waits longer
+                self.close(CLOSE_TRY_LATER, f"refused: {refusal.text}")
             else:
-                self.close(CLOSE_POLICY, f"refused: {error.text}")
+                self.close(CLOSE_POLICY, f"refused: {refusal.text}")
             return
         self._admitted = True
         hello = {

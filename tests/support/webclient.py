@@ -9,6 +9,7 @@ C{/healthz} (L{metricsHealthz}).
 from __future__ import annotations
 
 import json
+import struct
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -290,3 +291,40 @@ def metricsHealthz(service: ChatService) -> tuple[bytes, dict[str, object]]:
     status, _, body = split(transport.value())
     protocol.connectionLost(Failure(ConnectionDone()))
     return status, json.loads(body)
+
+
+def serverFrames(data: bytes) -> list[tuple[int, bytes]]:
+    """
+    The (opcode, payload) of each complete unmasked server frame in C{data}.
+    """
+    result = []
+    offset = 0
+    while offset < len(data):
+        opcode, size = data[offset] & 0x0F, data[offset + 1] & 0x7F
+        offset += 2
+        if size == 126:
+            (size,) = struct.unpack("!H", data[offset : offset + 2])
+            offset += 2
+        elif size == 127:
+            (size,) = struct.unpack("!Q", data[offset : offset + 8])
+            offset += 8
+        result.append((opcode, data[offset : offset + size]))
+        offset += size
+    return result
+
+
+def toldAndClosed(response: bytes) -> tuple[bytes, list[bytes], int | None]:
+    """
+    What a WebSocket handshake's C{response} (all the server wrote) holds:
+    its status line, the payloads of its text frames, and the status of its
+    close frame (C{None}: none), as a refused chat connection is answered
+    (L{chatd.web.admit}).
+    """
+    head, _, rest = response.partition(b"\r\n\r\n")
+    texts, closeCode = [], None
+    for opcode, payload in serverFrames(rest):
+        if opcode == 0x1:
+            texts.append(payload)
+        elif opcode == 0x8:
+            (closeCode,) = struct.unpack("!H", payload[:2])
+    return head.split(b"\r\n")[0], texts, closeCode

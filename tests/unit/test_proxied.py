@@ -361,7 +361,7 @@ class TchatBehindBalancerTests(SynchronousTestCase):
 
     def test_webHealthChecksCountAgainstNoLimit(self) -> None:
         """
-        So are the web listener's: none is refused (C{429}).
+        So are the web listener's: none is refused.
         """
         self.service.admission.perMinute = 2
         factory = ProxiedFactory(makeSite(self.service, self.clock), self.clock)

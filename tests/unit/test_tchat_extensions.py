@@ -79,7 +79,7 @@ class TopicTests(DenTestCase):
         """
         Two body lines are C{ERROR 10}; in a C{+t} group, a member who is
         not its operator gets C{ERROR 12}; outside it, C{ERROR 34}; a
-        group nobody made, C{ERROR 31}.
+        group nobody made, C{ERROR 31}; a muted member, C{ERROR 25}.
         """
         self.assertEqual(
             self.send(self.alice, self.ta, "clt: TOPIC den", "clt: a", "clt: b", "clt: ."),
@@ -98,6 +98,10 @@ class TopicTests(DenTestCase):
         self.assertEqual(
             self.send(self.bob, self.tb, "clt: TOPIC nowhere", "clt: x", "clt: ."),
             b"srv: ERROR 31\n",
+        )
+        self.service.moderation.mute("alice", None, "shouting", "console")
+        self.assertEqual(
+            self.send(self.alice, self.ta, "clt: TOPIC den", "clt: x", "clt: ."), b"srv: ERROR 25\n"
         )
 
 
@@ -118,10 +122,15 @@ class KickTests(DenTestCase):
 
     def test_refusals(self) -> None:
         """
-        A member who is not the group's operator gets C{ERROR 12}; a
-        pseudo not in the group C{ERROR 21}; a missing field C{ERROR 10}.
+        A member who is not the group's operator gets C{ERROR 12}; someone
+        not in the group (who does not run it from outside) C{ERROR 34}; a
+        group nobody made C{ERROR 31}; a pseudo not in the group C{ERROR
+        21}; a missing field C{ERROR 10}.
         """
         self.assertEqual(self.send(self.bob, self.tb, "clt: KICK den alice"), b"srv: ERROR 12\n")
+        carol, tc = self.connect("carol")
+        self.assertEqual(self.send(carol, tc, "clt: KICK den bob"), b"srv: ERROR 34\n")
+        self.assertEqual(self.send(carol, tc, "clt: KICK nowhere bob"), b"srv: ERROR 31\n")
         self.assertEqual(self.send(self.alice, self.ta, "clt: KICK den zed"), b"srv: ERROR 21\n")
         self.assertEqual(self.send(self.alice, self.ta, "clt: KICK den"), b"srv: ERROR 10\n")
         self.assertEqual(self.service.members(self.alice, "den"), ["alice", "bob"])

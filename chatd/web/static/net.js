@@ -7,19 +7,18 @@ function socketURL() {
   return scheme + "//" + location.host + "/ws";
 }
 
-// Open the connection; HANDLERS has opened(), event(message) and closed()
-// (which returns whether to reconnect).
+// Open the connection; HANDLERS has opened() (the server's hello came),
+// event(message) and closed() (which returns whether to reconnect).
 export function connect(handlers) {
   state.idle = false;
   setStatus("connecting\u2026", false);
   const ws = new WebSocket(socketURL());
   state.ws = ws;
+  let greeted = false;   // the server's hello came: the connection is taken
+  let refusal = null;    // or its error frame instead: why it is not
   ws.addEventListener("open", () => {
-    state.retry = 0;
     state.heard = Date.now();
-    setStatus("connected", true);
     keepAlive(ws, handlers);
-    handlers.opened();
   });
   ws.addEventListener("message", (event) => {
     state.heard = Date.now();
@@ -30,6 +29,15 @@ export function connect(handlers) {
       showError("The server sent something unreadable.");
       return;
     }
+    if (message.type === "hello") {  // the connection is ours: log in (again)
+      greeted = true;
+      state.retry = 0;
+      setStatus("connected", true);
+      handlers.event(message);
+      handlers.opened();
+      return;
+    }
+    if (message.type === "error" && !greeted) refusal = message;  // too many from here, full...
     if (message.id !== undefined && state.pending.has(message.id)) {
       const waiter = state.pending.get(message.id);
       if (message.more) {
@@ -45,7 +53,7 @@ export function connect(handlers) {
     }
     handlers.event(message);
   });
-  ws.addEventListener("close", () => lost(ws, handlers));
+  ws.addEventListener("close", () => lost(ws, handlers, refusal));
 }
 
 // A connection that died without a word (the Wi-Fi gone, a laptop asleep)
@@ -71,8 +79,13 @@ function keepAlive(ws, handlers) {
 // WS is gone (closed, or silent too long): what waited fails, and the page
 // reconnects if HANDLERS.closed() says so, unless the server closed an idle
 // login form's connection (events.js bye): then nothing is said.  Once per
-// connection.
-function lost(ws, handlers) {
+// connection.  A connection the server refused (REFUSAL, its error frame:
+// too many from this address, the server full) is said in the status, and
+// tried again less and less often, up to every REFUSED_MAX_S seconds; any
+// other every 10 s at most.  Only a hello starts the count again.
+const REFUSED_MAX_S = 60;
+
+function lost(ws, handlers, refusal = null) {
   if (state.ws !== ws) return;
   state.ws = null;
   state.nick = null;
@@ -84,9 +97,10 @@ function lost(ws, handlers) {
     setStatus("disconnected", false);
     return;
   }
-  const delay = Math.min(10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
+  const delay = Math.min(refusal ? REFUSED_MAX_S : 10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
   state.retry += 1;
-  setStatus("disconnected \u2014 reconnecting\u2026", false);
+  const why = refusal ? "refused: " + refusal.text + ", trying again later\u2026" : "reconnecting\u2026";
+  setStatus("disconnected \u2014 " + why, false);
   setTimeout(() => connect(handlers), delay);
 }
 

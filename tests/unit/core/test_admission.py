@@ -28,7 +28,7 @@ from chatd.tchat import TchatFactory
 from chatd.web.guard import GuardProtocol
 from chatd.web.site import makeSite
 from tests.support.helpers import connect, output
-from tests.support.webclient import handshake
+from tests.support.webclient import handshake, toldAndClosed
 
 
 class AdmissionPolicyTests(SynchronousTestCase):
@@ -332,8 +332,9 @@ class FrontEndTests(SynchronousTestCase):
     def test_web(self) -> None:
         """
         A web connection counts once its WebSocket handshake is admitted
-        (plain HTTP counts nothing): over the limit, the handshake is
-        answered 429; the place of one that closes is given back.
+        (plain HTTP counts nothing): over the limit, the WebSocket is told
+        why (error 4) and closed, holding no place; the place of one that
+        closes is given back.
         """
         site = makeSite(self.service, self.clock)
         address = IPv4Address("TCP", "192.0.2.1", 1234)
@@ -343,9 +344,9 @@ class FrontEndTests(SynchronousTestCase):
         refused, transport = self.webConnect(site, address)
         self.assertEqual(transport.value(), b"")
         refused.dataReceived(handshake())
-        written = transport.value()
-        self.assertTrue(written.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), written)
-        self.assertTrue(written.endswith(b"\r\n\r\ntoo many connections from your address\n"))
+        _, texts, closeCode = toldAndClosed(transport.value())
+        told = b'{"type":"error","code":4,"text":"too many connections from your address"}'
+        self.assertEqual((texts, closeCode), ([told], 1013))
         refused.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(self.service.admission.count, 2)
         first.connectionLost(Failure(ConnectionDone()))

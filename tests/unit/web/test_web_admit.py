@@ -8,6 +8,8 @@ bounded all the same.
 
 from __future__ import annotations
 
+import json
+
 from twisted.internet.address import IPv4Address
 from twisted.internet.error import ConnectionDone
 from twisted.internet.testing import MemoryReactorClock, StringTransport
@@ -20,7 +22,7 @@ from chatd.irc.factory import IRCFactory
 from chatd.web.guard import GuardProtocol
 from chatd.web.httpcap import PER_ADDRESS
 from chatd.web.site import makeSite
-from tests.support.webclient import handshake
+from tests.support.webclient import handshake, toldAndClosed
 
 #: What a browser fetches to load the page: the page, its style, and its
 #: modules (a few of them), several on each keep-alive connection.
@@ -78,8 +80,10 @@ class WebAdmissionTests(SynchronousTestCase):
     def test_eleventhChatConnectionRefused(self) -> None:
         """
         With page connections open, ten WebSockets from the address are
-        chat connections, counted; the eleventh handshake is answered 429;
-        once one closes, the next gets in.
+        chat connections, counted; the eleventh is upgraded only to be told
+        why it is refused (an error frame, code 4, as TCHAT's C{ERROR 04}),
+        then closed 1013 (try again later), holding no place; once one
+        closes, the next gets in.
         """
         for _ in range(7):
             protocol, _ = self.open()
@@ -92,9 +96,13 @@ class WebAdmissionTests(SynchronousTestCase):
             sockets.append(guard)
         self.assertEqual(self.admission.openFrom("192.0.2.1"), 10)
         written, refused = self.send(handshake())
-        self.assertTrue(written.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), written)
-        self.assertIn(b"too many connections from your address", written)
+        status, texts, closeCode = toldAndClosed(written)
+        self.assertEqual(status, b"HTTP/1.1 101 Switching Protocols")
+        told = [json.loads(text) for text in texts]
+        error = {"type": "error", "code": 4, "text": "too many connections from your address"}
+        self.assertEqual((told, closeCode), ([error], 1013))
         self.assertIsNone(refused.ticket)
+        self.assertEqual(self.admission.count, 10)
         self.assertEqual(self.admission.refused, {"address": 1})
         written, _ = self.send(get(b""))
         self.assertTrue(written.startswith(b"HTTP/1.1 200 "), written)
@@ -107,7 +115,7 @@ class WebAdmissionTests(SynchronousTestCase):
     def test_fullServerServesThePage(self) -> None:
         """
         A full server (C{--max-clients}) still serves the page; a
-        WebSocket's handshake is answered 503.
+        WebSocket is told the server is full (code 2) and closed 1013.
         """
         self.admission.maxClients = 1
         written, _ = self.send(handshake(), "192.0.2.9")
@@ -115,7 +123,9 @@ class WebAdmissionTests(SynchronousTestCase):
         written, _ = self.send(get(b"app.js"))
         self.assertTrue(written.startswith(b"HTTP/1.1 200 "), written)
         written, _ = self.send(handshake())
-        self.assertTrue(written.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), written)
+        _, texts, closeCode = toldAndClosed(written)
+        self.assertEqual([json.loads(text)["code"] for text in texts], [2])
+        self.assertEqual(closeCode, 1013)
         self.assertEqual(self.admission.count, 1)
 
     def test_refusedHandshakeHoldsNothing(self) -> None:

@@ -20,7 +20,7 @@ from chatd.web.guard import GuardProtocol
 from chatd.web.ircsocket import IRCWebSocket
 from chatd.web.site import makeSite
 from chatd.web.socket import WebParticipant
-from tests.support.webclient import HANDSHAKE
+from tests.support.webclient import HANDSHAKE, toldAndClosed
 
 
 def headers(**fields: str | list[str]) -> Headers:
@@ -180,7 +180,7 @@ class ProxiedSiteTests(SynchronousTestCase):
         """
         Each WebSocket a trusted proxy forwards is its client's: the
         participant has the client's address, a second one from that client
-        is over the limit of one (429), while another client gets in; the
+        is over the limit of one (told so, code 4), while another client gets in; the
         proxy's own address counts nothing.
         """
         written, guard = self.upgrade("127.0.0.1", b"X-Forwarded-For: 6.6.6.6, 192.0.2.7\r\n")
@@ -190,8 +190,9 @@ class ProxiedSiteTests(SynchronousTestCase):
         self.assertEqual(self.admission.openFrom("192.0.2.7"), 1)
         self.assertEqual(self.admission.openFrom("127.0.0.1"), 0)
         written, _ = self.upgrade("127.0.0.1", b"X-Forwarded-For: 192.0.2.7\r\n")
-        self.assertTrue(written.startswith(b"HTTP/1.1 429 Too Many Requests\r\n"), written)
-        self.assertIn(b"too many connections from your address", written)
+        _, texts, closeCode = toldAndClosed(written)
+        self.assertEqual((len(texts), closeCode), (1, 1013))
+        self.assertIn(b'"code":4,"text":"too many connections from your address"', texts[0])
         written, guard = self.upgrade("127.0.0.1", b"X-Forwarded-For: 192.0.2.8\r\n")
         self.assertTrue(written.startswith(b"HTTP/1.1 101 "), written)
         self.assertEqual(self.admission.count, 2)  # the refused one holds nothing
@@ -207,7 +208,7 @@ class ProxiedSiteTests(SynchronousTestCase):
         self.assertEqual(guard.listener.address, "192.0.2.50")
         self.assertEqual(self.admission.openFrom("192.0.2.7"), 0)
         written, _ = self.upgrade("192.0.2.50", b"X-Forwarded-For: 192.0.2.9\r\n")
-        self.assertTrue(written.startswith(b"HTTP/1.1 429 "), written)
+        self.assertIn(b'"code":4', toldAndClosed(written)[1][0])
 
     def test_ircOverWebSocket(self) -> None:
         """
@@ -222,7 +223,10 @@ class ProxiedSiteTests(SynchronousTestCase):
         self.assertEqual(getattr(guard.listener.getPeer(), "host", None), "192.0.2.7")
         self.assertEqual(self.admission.openFrom("192.0.2.7"), 1)
         written, _ = self.upgrade("127.0.0.1", extra, b"/socket")
-        self.assertTrue(written.startswith(b"HTTP/1.1 429 "), written)
+        _, texts, closeCode = toldAndClosed(written)
+        self.assertEqual(len(texts), 1)
+        self.assertTrue(texts[0].startswith(b"ERROR :Closing Link: "), texts)
+        self.assertIn(b"(too many connections from your address)", texts[0])
 
     def test_httpsFromTrustedProxy(self) -> None:
         """

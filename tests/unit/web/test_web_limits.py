@@ -13,7 +13,7 @@ from twisted.python.failure import Failure
 
 from chatd.core.service import ChatService
 from chatd.testing import RecordingParticipant
-from tests.support.webclient import StoredWebTestCase, WebTestCase, handshake
+from tests.support.webclient import StoredWebTestCase, WebTestCase, handshake, toldAndClosed
 
 
 class LimitTests(WebTestCase):
@@ -77,16 +77,21 @@ class LimitTests(WebTestCase):
 
     def test_serverFull(self) -> None:
         """
-        When the service is full, a WebSocket handshake is answered 503
-        (plain HTTP requests are not chat connections: still served); once
-        a chat connection closes, the next gets in.
+        When the service is full, a WebSocket is told so (code 2) and
+        closed 1013, try again later (plain HTTP requests are not chat
+        connections: still served); once a chat connection closes, the next
+        gets in.
         """
         self.service.admission.maxClients = 1
         alice = self.web.connect("alice")
         written, transport, guard = self.web.rawRequest(handshake())
-        self.assertTrue(written.startswith(b"HTTP/1.1 503 Service Unavailable\r\n"), written)
-        self.assertIn(b"\r\nRetry-After: 60\r\n", written)
-        self.assertTrue(written.endswith(b"\r\n\r\nthe server is full, try again later\n"))
+        status, texts, closeCode = toldAndClosed(written)
+        told = {"type": "error", "code": 2, "text": "the server is full, try again later"}
+        self.assertEqual(
+            (status, [json.loads(text) for text in texts]),
+            (b"HTTP/1.1 101 Switching Protocols", [told]),
+        )
+        self.assertEqual(closeCode, 1013)
         guard.connectionLost(Failure(ConnectionDone()))
         self.assertEqual(len(self.service.connections()), 1)
         self.assertEqual(self.service.admission.count, 1)

@@ -8,7 +8,6 @@ fan-out stall in docs/dev/BENCHMARKING.md was a C{transport.write} per frame).
 from __future__ import annotations
 
 import gc
-import struct
 import weakref
 from types import SimpleNamespace
 
@@ -29,29 +28,10 @@ from chatd.web.eventlist import EventList, lighterEvents
 from chatd.web.guard import GuardProtocol
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebHarness, handshake
+from tests.support.webclient import serverFrames as frames
 
 #: A client's close frame, status 1000, masked with an all-zero key.
 CLIENT_CLOSE = b"\x88\x82\x00\x00\x00\x00\x03\xe8"
-
-
-def frames(data: bytes) -> list[tuple[int, bytes]]:
-    """
-    The (opcode, payload) of each complete unmasked server frame in C{data}.
-    """
-    result = []
-    offset = 0
-    while offset < len(data):
-        opcode, size = data[offset] & 0x0F, data[offset + 1] & 0x7F
-        offset += 2
-        if size == 126:
-            (size,) = struct.unpack("!H", data[offset : offset + 2])
-            offset += 2
-        elif size == 127:
-            (size,) = struct.unpack("!Q", data[offset : offset + 8])
-            offset += 8
-        result.append((opcode, data[offset : offset + size]))
-        offset += size
-    return result
 
 
 class OutputTests(SynchronousTestCase):
