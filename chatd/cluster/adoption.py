@@ -191,12 +191,18 @@ class Adoption:
             )
             return
         self._adopting.add(node)
-        tries: list[None] = []
         try:
             written = await self.retries.until(
-                lambda: Deferred.fromCoroutine(self._try(node, name, found, tries)),
+                lambda: Deferred.fromCoroutine(self._try(name, found)),
                 lambda: node in self._adopting,
                 node,
+                lambda error: self.log.warn(
+                    "{count} messages received from node {node} lately could not be checked"
+                    " against the shared store ({why}): tried again until it answers",
+                    count=len(found),
+                    node=node,
+                    why=error,
+                ),
             )
         except errors.StoreUnavailable:
             self.log.info(
@@ -217,32 +223,16 @@ class Adoption:
                 received=len(found),
             )
 
-    async def _try(
-        self, node: str, name: str, found: dict[str, RoomMessage | Told], tries: list[None]
-    ) -> int:
+    async def _try(self, name: str, found: dict[str, RoomMessage | Told]) -> int:
         """
-        Write those of C{found} the store lacks, once more; the claim
-        C{name} first renewed to outlast the next try.  The store's first
-        outage is logged, as a warning.
+        Write those of C{found} the store lacks, once more, with the claim
+        C{name} renewed first to outlast the next try.
         """
-        if tries:
-            try:
-                await self.presence.execute("EVAL", RENEW, 1, name, self.presence.nodeId, HELD)
-            except RedisUnavailable:
-                pass  # it may expire: a message stored already is skipped, never stored twice
-        tries.append(None)
         try:
-            return await self._write(found)
-        except errors.StoreUnavailable as error:
-            if len(tries) == 1:
-                self.log.warn(
-                    "{count} messages received from node {node} lately could not be checked"
-                    " against the shared store ({why}): tried again until it answers",
-                    count=len(found),
-                    node=node,
-                    why=error,
-                )
-            raise
+            await self.presence.execute("EVAL", RENEW, 1, name, self.presence.nodeId, HELD)
+        except RedisUnavailable:
+            pass  # it may expire: a message stored already is skipped, never stored twice
+        return await self._write(found)
 
     async def _claim(self, name: str) -> bool:
         """
