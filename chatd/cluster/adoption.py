@@ -15,8 +15,12 @@ takes a Redis claim on its name (C{SET NX PX}), so that the surviving
 nodes do this one after the other, then writes to the store those of them
 the store lacks (by msgid), each with its own time and msgid, so history
 has them once and in their place; the claim is given back once they are
-written.  The dead node, started again, finds them stored when it replays
-its journal (by msgid).  Without a shared store nothing is kept.
+written.  While the store is away the writing is tried again on the
+service's clock (L{chatd.core.storeretry}) under the claim, renewed at
+each try, until they are written or the peer is heard from again (it was
+only stalled: it writes them itself).  The dead node, started again, finds
+them stored when it replays its journal (by msgid).  Without a shared
+store nothing is kept.
 """
 
 from __future__ import annotations
@@ -30,12 +34,13 @@ from twisted.logger import Logger
 
 from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.presence import Presence
-from chatd.cluster.presencescripts import RELEASE
+from chatd.cluster.presencescripts import RELEASE, RENEW
 from chatd.core import errors
 from chatd.core.ctcp import hasText
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.interfaces import IParticipant
 from chatd.core.service import ChatService
+from chatd.core.storeretry import LONGEST, Retries
 from chatd.core.storing import storePrivate, storeRoomMessage
 
 #: Seconds of a peer's messages kept, counted back from its latest (its
@@ -48,6 +53,10 @@ LIMIT = 10_000
 #: Milliseconds a node's claim on a dead node's messages lasts at most:
 #: longer than writing them takes.
 CLAIM = 60_000
+
+#: Milliseconds the claim lasts from each try while the store is away:
+#: beyond the next try (L{chatd.core.storeretry.LONGEST} apart at most).
+HELD = CLAIM + int(LONGEST * 1000)
 
 #: Seconds between two tries at a claim another node holds, and the tries.
 RETRY = 1.0
@@ -81,6 +90,9 @@ class Adoption:
         self._privates: dict[str, deque[Told]] = {}
         #: Messages deleted lately, here or on another node: never written back.
         self._deleted: deque[str] = deque(maxlen=LIMIT)
+        #: The dead nodes whose messages this node writes, waiting for the store.
+        self._adopting: set[str] = set()
+        self.retries = Retries(service.clock)
 
     def rooms(self, node: str) -> deque[RoomMessage] | None:
         """
@@ -133,6 +145,16 @@ class Adoption:
         self._rooms.pop(node, None)
         self._privates.pop(node, None)
 
+    def back(self, node: str) -> None:
+        """
+        C{node}, counted dead, is heard from again (it was only stalled):
+        it writes what it holds itself, so this node no longer waits for
+        the store to write it.
+        """
+        if node in self._adopting:
+            self._adopting.discard(node)
+            self.retries.wake(node)
+
     def lost(self, node: str) -> Deferred[None] | None:
         """
         C{node} was counted dead: write what it sent here lately that the
@@ -168,26 +190,49 @@ class Adoption:
                 wait=TRIES * RETRY,
             )
             return
+        self._adopting.add(node)
         try:
-            written = await self._write(found)
-        except errors.StoreUnavailable as error:
-            self.log.warn(
-                "{count} messages received from node {node} lately could not be checked"
-                " against the shared store ({why})",
-                count=len(found),
-                node=node,
-                why=error,
+            written = await self.retries.until(
+                lambda: Deferred.fromCoroutine(self._try(name, found)),
+                lambda: node in self._adopting,
+                node,
+                lambda error: self.log.warn(
+                    "{count} messages received from node {node} lately could not be checked"
+                    " against the shared store ({why}): tried again until it answers",
+                    count=len(found),
+                    node=node,
+                    why=error,
+                ),
             )
-            return  # the claim expires: another node may try
+        except errors.StoreUnavailable:
+            self.log.info(
+                "node {node} is back: it writes the messages it sent here lately itself",
+                node=node,
+            )
+            written = None
+        finally:
+            self._adopting.discard(node)
         release = self.presence.execute("EVAL", RELEASE, 1, name, self.presence.nodeId)
         release.addErrback(lambda _: None)  # it expires
-        self.log.info(
-            "node {node} was lost before it stored {count} of the {received} messages it sent"
-            " here lately: written to the shared store from what this node received",
-            node=node,
-            count=written,
-            received=len(found),
-        )
+        if written is not None:
+            self.log.info(
+                "node {node} was lost before it stored {count} of the {received} messages it"
+                " sent here lately: written to the shared store from what this node received",
+                node=node,
+                count=written,
+                received=len(found),
+            )
+
+    async def _try(self, name: str, found: dict[str, RoomMessage | Told]) -> int:
+        """
+        Write those of C{found} the store lacks, once more, with the claim
+        C{name} renewed first to outlast the next try.
+        """
+        try:
+            await self.presence.execute("EVAL", RENEW, 1, name, self.presence.nodeId, HELD)
+        except RedisUnavailable:
+            pass  # it may expire: a message stored already is skipped, never stored twice
+        return await self._write(found)
 
     async def _claim(self, name: str) -> bool:
         """
@@ -210,14 +255,16 @@ class Adoption:
 
     async def _write(self, found: dict[str, RoomMessage | Told]) -> int:
         """
-        Write those of C{found} the store lacks; how many.
+        Write those of C{found} the store lacks, and not deleted since;
+        how many.
         """
         persistence = self.service.persistence
         assert persistence is not None
         store = persistence.store
-        stored = await store.storedMsgids(list(found))
-        skipped = stored | set(self._deleted)
-        missing = [each for msgid, each in found.items() if msgid not in skipped]
+        deleted = set(self._deleted)
+        left = [msgid for msgid in found if msgid not in deleted]
+        stored = await store.storedMsgids(left) if left else set()
+        missing = [found[msgid] for msgid in left if msgid not in stored]
         missing.sort(
             key=lambda each: each.millis if isinstance(each, RoomMessage) else each[0].millis
         )

@@ -106,6 +106,7 @@ class Peers:
             self.bus.publishTo(node, "hello", gone=since)
             self.publishState(node)
             self.recovery.recover(node, flush=True)  # what it lost meanwhile, if anything
+            self.adoption.back(node)  # it writes what it holds itself
 
     def gap(self, node: str) -> None:
         """

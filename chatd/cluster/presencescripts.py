@@ -46,3 +46,16 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
+
+#: Extend a claim (KEYS[1]) to ARGV[2] ms if this node (ARGV[1]) holds it,
+#: or take it again if it expired; 0 if another node holds it now.
+RENEW = """
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+elseif not holder then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
+end
+return 0
+"""

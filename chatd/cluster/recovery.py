@@ -14,8 +14,10 @@ members here are read after that message, and what the peer said there
 beyond it, while this node had members there, is handed to them late
 (L{chatd.core.roles.IReplica.sayLate}), room by room after a notice that
 they come late, in order and once: a copy that still arrives live
-afterwards is dropped.  Without a shared store nothing
-is read: nothing changes.
+afterwards is dropped.  While the store is away the read is tried again
+on the service's clock (L{chatd.core.storeretry}) until it answers, the
+outage logged once, as a warning.  Without a shared store nothing is
+read: nothing changes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from chatd.core.events import RoomMessage
 from chatd.core.msgids import msgidOrigin
 from chatd.core.names import key
 from chatd.core.service import ChatService
+from chatd.core.storeretry import Retries
 from chatd.storage.conversations import Bound, Conversation
 
 #: Messages read from one room's history at a time.
@@ -95,6 +98,7 @@ class Recovery:
         self.marks: dict[str, Mark] = {}
         self._watched: dict[str, int] = {}  # room key -> since when it has members here
         self._under: dict[str, list[set[int]]] = {}  # per peer, each recovery's counts seen
+        self.retries = Retries(service.clock)
 
     def cursor(self) -> list[Any]:
         """
@@ -178,14 +182,17 @@ class Recovery:
     async def _recover(self, node: str, mark: Mark, seen: set[int], flush: bool) -> None:
         if flush:
             await self.stored()
-        late: list[tuple[int, RoomMessage]] = []
-        for room in sorted(self.localRooms()):
-            since = max(mark.millis, self._watched.get(key(room), mark.millis))
-            for event in await self._readAfter(room, since):
-                origin = msgidOrigin(event.msgid)
-                if origin is not None and origin[0] == mark.prefix and origin[1] > mark.counter:
-                    late.append((origin[1], event))
-        late.sort(key=lambda each: each[0])
+        late = await self.retries.until(
+            lambda: Deferred.fromCoroutine(self._readBack(mark)),
+            lambda: True,  # they are shown late however late: the notice says so
+            node,
+            lambda error: self.log.warn(
+                "node {node}'s room messages that never came could not be read back from"
+                " the shared store ({why}): tried again until it answers",
+                node=node,
+                why=error,
+            ),
+        )
         here = {key(room) for room in self.localRooms()}
         byRoom: dict[str, list[RoomMessage]] = {}
         for counter, event in late:
@@ -207,6 +214,21 @@ class Recovery:
                 count=handed,
                 node=node,
             )
+
+    async def _readBack(self, mark: Mark) -> list[tuple[int, RoomMessage]]:
+        """
+        What the process of C{mark} said beyond it in the rooms with
+        members here, each with its count there, in order.
+        """
+        late: list[tuple[int, RoomMessage]] = []
+        for room in sorted(self.localRooms()):
+            since = max(mark.millis, self._watched.get(key(room), mark.millis))
+            for event in await self._readAfter(room, since):
+                origin = msgidOrigin(event.msgid)
+                if origin is not None and origin[0] == mark.prefix and origin[1] > mark.counter:
+                    late.append((origin[1], event))
+        late.sort(key=lambda each: each[0])
+        return late
 
     async def _readAfter(self, room: str, since: int) -> list[RoomMessage]:
         """

@@ -5,9 +5,10 @@ A store step run again while the store is away.
 A call that fails with L{errors.StoreUnavailable} (the database restarting,
 unreachable) may succeed in a moment.  L{Retries.until} runs it again on the
 service's clock, after 1 s, then twice as long each time, L{LONGEST} apart
-at most, for as long as it is still wanted.  Whoever waits on such work may
-ask (L{Retries.wake}) that a step no longer wanted (its connection gone)
-end at once rather than at its next try.
+at most, for as long as it is still wanted; its first outage is told (to
+be logged once, as a warning).  Whoever waits on such work may ask
+(L{Retries.wake}) that a step no longer wanted (its connection gone) end
+at once rather than at its next try.
 """
 
 from __future__ import annotations
@@ -49,11 +50,15 @@ class Retries:
         self._sleeping: dict[Hashable, dict[Deferred[None], _Sleep]] = {}
 
     async def until(
-        self, step: Callable[[], Deferred[_T]], wanted: Callable[[], bool], label: Hashable
+        self,
+        step: Callable[[], Deferred[_T]],
+        wanted: Callable[[], bool],
+        label: Hashable,
+        firstOutage: Callable[[errors.StoreUnavailable], None] = lambda error: None,
     ) -> _T:
         """
         The result of C{step()}, called again after each outage while
-        C{wanted()} holds.
+        C{wanted()} holds; C{firstOutage} is told the first.
 
         @raise StoreUnavailable: the store was away, and the step is no
             longer wanted.
@@ -62,7 +67,9 @@ class Retries:
         while True:
             try:
                 return await step()
-            except errors.StoreUnavailable:
+            except errors.StoreUnavailable as error:
+                if not waited:
+                    firstOutage(error)
                 if not wanted():
                     raise
             waited = nextWait(waited)

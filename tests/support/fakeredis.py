@@ -252,6 +252,12 @@ class FakeRedis:
             if value is None:
                 self._set(keys[0], argv[0], int(argv[1]))
             return value
+        if script == presencescripts.RENEW:
+            holder = self._get(keys[0])
+            if holder not in (None, argv[0]):
+                return 0
+            self._set(keys[0], argv[0], int(argv[1]))
+            return 1
         if script == presencescripts.RELEASE:
             if self._get(keys[0]) == argv[0]:
                 del self.data[keys[0]]

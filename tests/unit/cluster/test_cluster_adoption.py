@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import Clock, deferLater
 from twisted.logger import capturedLogs, formatEvent
 
+from chatd.core import errors
 from chatd.core.events import PrivateMessage, RoomMessage
 from chatd.core.redaction import redact
+from chatd.core.storeretry import LONGEST
 from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode, IRCClient
@@ -40,7 +42,29 @@ class SlowStore(QueuedStore):
         return deferLater(self.clock, self.delay, write)
 
 
-class AdoptionTests(QueuedNodes):
+class AwayStore(QueuedStore):
+    """
+    A L{QueuedStore} whose database is away while C{away}: the checks and
+    writes of what a dead node sent fail as PostgreSQL's do then; it counts
+    the checks.
+    """
+
+    away = False
+    checks = 0
+
+    def storedMsgids(self, msgids: list[str]) -> Any:
+        self.checks += 1
+        if self.away:
+            return fail(errors.StoreUnavailable())
+        return super().storedMsgids(msgids)
+
+    def flush(self) -> Deferred[None]:
+        if self.away:
+            return fail(errors.StoreUnavailable())
+        return super().flush()
+
+
+class AliceAndBob(QueuedNodes):
     """
     alice on node a, bob on node b, both in lobby, one store.
     """
@@ -76,6 +100,8 @@ class AdoptionTests(QueuedNodes):
         for node in nodes or (self.b,):
             self.assertNotIn("a", node.presence.peers)
 
+
+class AdoptionTests(AliceAndBob):
     def test_killedNodesLastMessagesWritten(self) -> None:
         """
         Node a is killed with alice's last room messages and a private
@@ -221,3 +247,95 @@ class TwoSurvivorsTests(QueuedNodes):
         for event in events:
             copies = [e for _, e, _, _ in self.shared._messages if e.msgid == event.msgid]
             self.assertEqual(len(copies), 1, event.lines)
+
+
+class StoreAwayTests(AliceAndBob):
+    """
+    Node b's view of the shared store is away (PostgreSQL down) when it
+    counts node a dead.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.store = AwayStore(self.shared)
+        persistence = self.b.service.persistence
+        assert persistence is not None
+        persistence.store = self.store  # type: ignore[assignment]
+
+    def claimHolder(self) -> str | None:
+        holder: str | None = self.successResultOf(self.redis.execute("GET", "chatd:adopt:a"))
+        return holder
+
+    def wait(self, seconds: int) -> None:
+        for _ in range(seconds):
+            self.clock.advance(1)
+            self.b.turns()
+
+    def test_writtenOnceTheStoreAnswers(self) -> None:
+        """
+        Node a is killed with alice's last room messages in its batch while
+        the database is away: b, which received them, logs one warning,
+        keeps its claim on them however long the outage lasts, and writes
+        them once the store answers (within the back-off), in their place
+        in b's IRC history (C{CHATHISTORY}); then it gives the claim back.
+        """
+        said = [self.say(self.a, self.alice, text) for text in ("one", "two")]
+        self.a.crash()
+        self.store.away = True
+        with capturedLogs() as events:
+            self.countedDead()
+            self.wait(150)  # longer than a claim lasts untouched (60 s)
+            self.assertEqual([self.stored(e.msgid) for e in said], [[], []])
+            self.assertEqual(self.claimHolder(), "b")
+            self.store.away = False
+            self.wait(int(LONGEST))
+        self.assertEqual([len(self.stored(e.msgid)) for e in said], [1, 1])
+        self.assertIsNone(self.claimHolder())
+        warnings = [
+            formatEvent(e)
+            for e in events
+            if e["log_level"].name == "warn" and "lately" in formatEvent(e)
+        ]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertIn("2 messages received from node a lately could not be checked", warnings[0])
+        self.assertIn("tried again until it answers", warnings[0])
+        lines = [formatEvent(e) for e in events]
+        self.assertTrue(any("before it stored 2 of the 2 messages" in line for line in lines))
+        client = IRCClient(self.b, self.clock, "carol", "Carol", "batch", "draft/chathistory")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby")
+        client.read()
+        client.send("CHATHISTORY LATEST #lobby * 10")
+        history = [
+            line.partition(" PRIVMSG #lobby :")[2]
+            for line in client.lines()
+            if " PRIVMSG #lobby :" in line
+        ]
+        self.assertEqual(history, ["one", "two"])
+
+    def test_nodeBackEndsTheTries(self) -> None:
+        """
+        Node a only stalled past the TTL while the database is away: once
+        b hears it again, b stops trying to write what a sent it and gives
+        its claim back; a writes its batch itself, once.
+        """
+        said = [self.say(self.a, self.alice, text) for text in ("one", "two")]
+        self.a.presence.stop()  # no more beats, and no goodbye
+        self.store.away = True
+        self.countedDead()
+        self.assertEqual(self.claimHolder(), "b")
+        with capturedLogs() as events:
+            self.a.presence.start()
+            for _ in range(3):
+                self.clock.advance(1)
+                self.a.turns()
+                self.b.turns()
+            self.assertIn("a", self.b.presence.peers)
+        self.assertIsNone(self.claimHolder())
+        self.assertTrue(any("node a is back" in formatEvent(e) for e in events))
+        checks = self.store.checks
+        self.store.away = False
+        self.wait(int(LONGEST) * 2)
+        self.assertEqual(self.store.checks, checks)
+        self.flushed(self.a)
+        self.assertEqual([len(self.stored(e.msgid)) for e in said], [1, 1])

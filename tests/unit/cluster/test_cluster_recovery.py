@@ -10,10 +10,14 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from twisted.internet.defer import Deferred, fail
 from twisted.internet.task import Clock
+from twisted.logger import LogLevel, capturedLogs, formatEvent
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.core import errors
 from chatd.core.events import Notice
+from chatd.core.storeretry import LONGEST
 from chatd.storage.memory import MemoryChatStore
 from tests.support.fakenode import GUEST_HOST, FakeNode, IRCClient, said
 from tests.support.fakeredis import FakeRedis
@@ -33,7 +37,7 @@ class TwoNodesSpeaking(SynchronousTestCase):
         self.redis = FakeRedis(self.clock)
         storage: dict[str, Any] = {}
         if self.shared:
-            store = MemoryChatStore()
+            store = self.makeStore()
             store.startService()
             storage = {"store": store}
         self.a, self.b = (
@@ -45,6 +49,9 @@ class TwoNodesSpeaking(SynchronousTestCase):
         self.alice = self.a.user("alice", "lobby")
         self.bob = self.b.user("bob", "lobby")
         self.settle()
+
+    def makeStore(self) -> MemoryChatStore:
+        return MemoryChatStore()
 
     def settle(self) -> None:
         for _ in range(10):
@@ -235,6 +242,81 @@ class RecoveryTests(TwoNodesSpeaking):
             ),
         )
         self.assertIn("private messages sent to you from them meanwhile follow now", told[0])
+
+
+class AwayStore(MemoryChatStore):
+    """
+    A shared store whose history cannot be read while C{away}, as
+    PostgreSQL's while it is down.
+    """
+
+    away = False
+
+    def window(self, *args: Any, **kwargs: Any) -> Deferred[Any]:
+        if self.away:
+            return fail(errors.StoreUnavailable())
+        return super().window(*args, **kwargs)
+
+
+class StoreAwayTests(TwoNodesSpeaking):
+    """
+    The shared store is away when node b counts node a dead.
+    """
+
+    def makeStore(self) -> MemoryChatStore:
+        self.store = AwayStore()
+        return self.store
+
+    def test_readBackOnceTheStoreAnswers(self) -> None:
+        """
+        Node a is killed while Redis is away, with alice's messages queued,
+        and the database is away too when b counts it dead: b logs one
+        warning (no error), and once the store answers (within the
+        back-off), carol gets them late, after the notice, once.
+        """
+        client = IRCClient(self.b, self.clock, "carol", "Carol")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby")
+        client.read()
+        self.down()
+        self.say("one", "two")
+        self.a.crash()
+        self.store.away = True
+        lines: list[str] = []
+
+        def wait(seconds: int) -> None:  # carol's client stays, as a live one does
+            for _ in range(seconds):
+                self.clock.advance(1)
+                client.send("PING :here")
+                lines.extend(client.lines())
+
+        with capturedLogs() as events:
+            self.bBackAlone()
+            wait(100)
+            self.assertEqual([line for line in lines if "PRIVMSG" in line], [])
+            self.store.away = False
+            wait(int(LONGEST))
+        late = next(i for i, line in enumerate(lines) if "follow late" in line)
+        self.assertEqual(
+            lines[late + 1 : late + 3],
+            [
+                f":alice!alice@{GUEST_HOST} PRIVMSG #lobby :one",
+                f":alice!alice@{GUEST_HOST} PRIVMSG #lobby :two",
+            ],
+        )
+        self.assertEqual(said(self.bob, "lobby"), [("alice", "one"), ("alice", "two")])
+        outages = [
+            formatEvent(e)
+            for e in events
+            if e["log_level"] >= LogLevel.warn and "read" in formatEvent(e)
+        ]
+        self.assertEqual(
+            outages,
+            [
+                "node a's room messages that never came could not be read back from the shared"
+                " store (service unavailable, try again later): tried again until it answers"
+            ],
+        )
 
 
 class WithoutSharedStoreTests(TwoNodesSpeaking):

@@ -47,6 +47,23 @@ class RetriesTests(SynchronousTestCase):
         self.assertEqual(self.successResultOf(d), "done")
         self.assertEqual(self.retries.waiting(), 0)
 
+    def test_firstOutageTold(self) -> None:
+        """
+        The first outage of a step is told (to be logged once), not the
+        tries after it.
+        """
+        told: list[StoreUnavailable] = []
+        d = Deferred.fromCoroutine(self.retries.until(self.step, lambda: True, "bob", told.append))
+        self.clock.advance(FIRST)
+        self.clock.advance(FIRST * 2)
+        self.assertEqual(len(self.tries), 3)
+        self.assertEqual(len(told), 1)
+        self.assertIsInstance(told[0], StoreUnavailable)
+        self.down = False
+        self.clock.advance(FIRST * 4)
+        self.assertEqual(self.successResultOf(d), "done")
+        self.assertEqual(len(told), 1)
+
     def test_noLongerWanted(self) -> None:
         """
         A step no longer wanted ends at its next try with the outage, and
