@@ -177,9 +177,9 @@ class TakeoverTests(SharedNodesCase):
 
     def test_killedAMomentAgoWaitedFor(self) -> None:
         """
-        b is killed a quarter of a second before bob comes back: its last
-        beat is still young, but older than the threshold (a quarter of an
-        interval), so the login waits and succeeds once b is counted dead.
+        b is killed half an interval after its beat, just before bob comes
+        back: b does not answer, so the login waits and succeeds once b is
+        counted dead.
         """
         self.wait(0.5)  # half an interval after b's beat
         self.b.crash()
@@ -221,21 +221,22 @@ class TakeoverTests(SharedNodesCase):
         [line] = self.waits()
         self.assertIn("counted dead", line)
 
-    def test_liveNodeRefusedWithinAnInterval(self) -> None:
+    def test_liveNodeRefusedOnceItAnswers(self) -> None:
         """
-        b is alive, its last beat half an interval old: the login waits for
-        its next beat, then is refused (C{ERROR 23}) within about an
-        interval, logged as heard from again.
+        b is alive, its last beat half an interval old: it answers, and the
+        login is refused (C{ERROR 23}) without waiting for its next beat,
+        logged as heard from again.
         """
         self.wait(0.5)
         _, transport = self.bobReturnsToA()
-        self.wait(2)
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
-        self.assertTrue(all("heard from again" in line for line in self.waits()), self.waits())
+        [line] = self.waits()
+        self.assertIn("heard from again", line)
 
     def test_stalledNodeBeatsAgain(self) -> None:
         """
-        b stalls past the threshold, then beats again before it is counted
+        b stalls (it reads nothing, so it does not answer), then beats
+        again before it is counted
         dead (its reader still behind): a sees the beat at its next look,
         and the login is refused (C{ERROR 23}) once it has heard every node
         or given up on b (L{chatd.cluster.barrier.WAIT}), and that is logged.
@@ -257,7 +258,7 @@ class TakeoverTests(SharedNodesCase):
 
     def test_stalledNodeSpeaks(self) -> None:
         """
-        b stalls past the threshold; an envelope from it (bob enters a room)
+        b stalls (no answer); an envelope from it (bob enters a room)
         ends the wait at once: refused, without claiming bob's name (b's,
         once its claim expired) even for a moment.
         """
