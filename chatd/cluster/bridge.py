@@ -110,7 +110,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         bus.peers = lambda: presence.peers
         presence.localNicks, presence.onPeerFound = self.localNicks, self.peerSeen
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
-        self.suspects = Suspects(presence)
+        self.suspects = Suspects(presence, self.queries)
         presence.onSeen = self.suspects.heard
         service.observeWith(self)
         service.messages.relayThrough(self)

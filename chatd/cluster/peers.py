@@ -140,8 +140,8 @@ class Peers:
     def settleHolder(self, holder: IParticipant) -> Deferred[None]:
         """
         A password login here to the account C{holder} holds on another
-        node: if that node may have died, wait for it to be heard from
-        again or counted dead (L{chatd.cluster.suspects}).
+        node, which may have died a moment ago: wait for it to be heard
+        from again (it is asked) or counted dead (L{chatd.cluster.suspects}).
         """
         if not isinstance(holder, RemoteParticipant) or holder.nick is None:
             return succeed(None)

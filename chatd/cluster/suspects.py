@@ -7,13 +7,14 @@ A node killed outright (C{kill -9}) says nothing: the others count it dead
 only once its key expires (the TTL after its last heartbeat), and its users,
 reconnecting to another node within a second, find their accounts still
 held by its proxies.  A login that proves such an account's password is not
-told "in use" at once when the holder's node is I{suspect}: not heard from,
-by envelope or heartbeat, for more than L{SUSPECT_AFTER} heartbeat
-intervals.  It waits until that node is heard from again (an envelope, or a
-beat newer than the one it had when the wait began: it is alive, and the
-login is refused as ever, within about an interval), is counted dead (its users gone: the login goes
-on), or the TTL and two intervals passed; one line logs each such wait and
-how it ended.  A node heard from lately is not waited for.
+told "in use" until the holder's node shows it is alive I{after} the login
+came: what it said or beat before proves nothing, since it may have been
+killed a moment later (its user then comes back at once).  So the login
+asks that node (L{ALIVE}), and waits until it is heard from again (its
+answer, any envelope, or a beat newer than the one it had when the wait
+began: it is alive, and the login is refused as ever, at once when it
+answers), is counted dead (its users gone: the login goes on), or the TTL
+and two intervals passed; one line logs each such wait and how it ended.
 """
 
 from __future__ import annotations
@@ -25,11 +26,11 @@ from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
 from chatd.cluster.presence import Presence
+from chatd.cluster.queries import Queries
 
-#: Heartbeat intervals a node may be silent and still count as alive:
-#: beyond, a login waits for its next beat (at most an interval away when
-#: it is alive), so that a node killed a moment before is waited for too.
-SUSPECT_AFTER = 0.25
+#: The question a login that waits asks the holder's node: a live node
+#: answers it at once, which is news from it (L{Suspects.heard}).
+ALIVE = "alive"
 
 #: Seconds by which a beat must follow the one a wait began with to be
 #: a new one (PTTL counts in milliseconds).
@@ -59,15 +60,13 @@ class Suspects:
 
     log = Logger()
 
-    def __init__(self, presence: Presence) -> None:
+    def __init__(self, presence: Presence, queries: Queries) -> None:
         self.presence = presence
+        self.queries = queries
         self.clock = presence.clock
         self._waits: dict[str, list[Wait]] = {}
         self._polls: dict[str, IDelayedCall] = {}
-
-    @property
-    def threshold(self) -> float:
-        return SUSPECT_AFTER * self.presence.interval
+        queries.answerers[ALIVE] = lambda fields: {}  # the answer is the news
 
     @property
     def bound(self) -> float:
@@ -78,11 +77,12 @@ class Suspects:
 
     def settle(self, node: str, nick: str) -> Deferred[None]:
         """
-        Fires at once when C{node} was heard from lately, else once it is
-        heard again or counted dead (L{lost}), or after L{bound} seconds.
+        Fires once C{node} is heard from again (L{heard}: it answers
+        L{ALIVE}, asked once its last beat is known) or counted dead
+        (L{lost}), or after L{bound} seconds; at once when it is not a
+        peer (gone already).
         """
-        quiet = self.presence.quietFor(node)
-        if quiet is None or quiet <= self.threshold:  # not a peer (gone), or just heard
+        if self.presence.quietFor(node) is None:
             return succeed(None)
         wait = Wait(Deferred(lambda _: self._end(wait, None)), node, nick, self.clock.seconds())
         asked = self.presence.beatAge(node)
@@ -92,9 +92,6 @@ class Suspects:
     def _aged(self, age: float | None, wait: Wait) -> None:
         if wait.done.called:  # cancelled meanwhile
             return
-        if age is not None and age <= self.threshold:
-            self._end(wait, None)  # it beats: alive, nothing to wait for
-            return
         wait.age = age
         wait.lastBeat = None if age is None else self.clock.seconds() - age
         self._waits.setdefault(wait.node, []).append(wait)
@@ -102,6 +99,7 @@ class Suspects:
         wait.timer = self.clock.callLater(left, self._end, wait, "not counted dead in time")
         if wait.node not in self._polls:
             self._poll(wait.node)
+        self.queries.ask(wait.node, ALIVE)  # a live node answers: heard from again
 
     def _poll(self, node: str) -> None:
         """

@@ -115,11 +115,12 @@ class IChatObserver(Interface):
     def settleHolder(holder: IParticipant) -> Deferred[None]:
         """
         A password login here to the account C{holder} (another process's
-        user) holds would be refused as in use: fires at once when
-        C{holder}'s process was heard from lately (the refusal stands);
-        else once that process is heard from again, or counted dead (its
-        users, C{holder} among them, gone), or a bounded while passed.  The
-        login checks again then.  Cancelled, it stops waiting.
+        user) holds would be refused as in use: fires once C{holder}'s
+        process is heard from after the login came (asked, a live one
+        answers at once: the refusal stands), or counted dead (its users,
+        C{holder} among them, gone), or a bounded while passed; what it
+        said before may have been its last word.  The login checks again
+        then.  Cancelled, it stops waiting.
         """
 
     def activityOf(participant: IParticipant) -> MaybeDeferred[Seen | None]:

@@ -290,7 +290,7 @@ class Logins(Renames, Joining):
         @param proof: a password comes with the login: an account held by
             another process of a cluster that may have died is waited for
             (L{IChatObserver.settleHolder}, or C{settling} if it was asked
-            already), at once if it was just heard from.
+            already) until that process is heard from (promptly if alive).
         @return: that wait, after which a login that proved the password
             checks again (L{steps}); else C{None}.
         @raise Banned: (or another sanction) C{nick} may not log in.

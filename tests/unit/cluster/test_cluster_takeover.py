@@ -2,8 +2,8 @@
 Tests for L{chatd.cluster.suspects} and the login's wait for it
 (L{chatd.core.login.Logins.checkName}): a user whose node was killed comes
 back on another node at once with their password, and gets their account
-once the dead node is counted dead, not "in use"; while that node is alive,
-the login is refused at once, as ever.
+once the dead node is counted dead, not "in use"; while that node is alive
+(it answers when asked), the login is refused at once, as ever.
 """
 
 from __future__ import annotations
@@ -152,12 +152,15 @@ class TakeoverTests(SharedNodesCase):
 
     def test_aliveNodeRefusedAtOnce(self) -> None:
         """
-        b beats, but has said nothing for seconds: bob's login on a is
-        refused at once (C{ERROR 23}), as ever; nothing waited.
+        b beats, but has said nothing for seconds: bob's login on a asks b,
+        which answers, and is refused at once (C{ERROR 23}), as ever.
         """
         _, transport = self.bobReturnsToA()
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
-        self.assertEqual(self.waits(), [])
+        self.assertEqual(
+            self.waits(),
+            ["a login to bob waited 0.0 s for node b (its last beat 0.0 s old): heard from again"],
+        )
 
     def test_aliveNodeRefusedWithSASL(self) -> None:
         """
@@ -174,9 +177,9 @@ class TakeoverTests(SharedNodesCase):
 
     def test_killedAMomentAgoWaitedFor(self) -> None:
         """
-        b is killed a quarter of a second before bob comes back: its last
-        beat is still young, but older than the threshold (a quarter of an
-        interval), so the login waits and succeeds once b is counted dead.
+        b is killed half an interval after its beat, just before bob comes
+        back: b does not answer, so the login waits and succeeds once b is
+        counted dead.
         """
         self.wait(0.5)  # half an interval after b's beat
         self.b.crash()
@@ -187,21 +190,53 @@ class TakeoverTests(SharedNodesCase):
         [line] = self.waits()
         self.assertIn("counted dead", line)
 
-    def test_liveNodeRefusedWithinAnInterval(self) -> None:
+    def test_killedJustAfterItsBeatWaitedFor(self) -> None:
         """
-        b is alive, its last beat half an interval old: the login waits for
-        its next beat, then is refused (C{ERROR 23}) within about an
-        interval, logged as heard from again.
+        b is killed just after a beat and bob comes back at once: that
+        young beat came before his login, so it proves nothing; b does not
+        answer, and the login waits and succeeds once b is counted dead.
+        """
+        self.b.crash()
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")  # waiting, not ERROR 23
+        self.wait(6)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("(its last beat 0.0 s old): counted dead", line)
+
+    def test_killedJustAfterSpeakingWaitedFor(self) -> None:
+        """
+        b is killed a moment after an envelope (bob entered a room): what
+        it said before bob came back proves nothing either; the login
+        waits and succeeds once b is counted dead.
+        """
+        self.wait(0.5)
+        self.b.service.enter(self.bob, "lobby")
+        self.settle()
+        self.b.crash()
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(6)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_liveNodeRefusedOnceItAnswers(self) -> None:
+        """
+        b is alive, its last beat half an interval old: it answers, and the
+        login is refused (C{ERROR 23}) without waiting for its next beat,
+        logged as heard from again.
         """
         self.wait(0.5)
         _, transport = self.bobReturnsToA()
-        self.wait(2)
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
-        self.assertTrue(all("heard from again" in line for line in self.waits()), self.waits())
+        [line] = self.waits()
+        self.assertIn("heard from again", line)
 
     def test_stalledNodeBeatsAgain(self) -> None:
         """
-        b stalls past the threshold, then beats again before it is counted
+        b stalls (it reads nothing, so it does not answer), then beats
+        again before it is counted
         dead (its reader still behind): a sees the beat at its next look,
         and the login is refused (C{ERROR 23}) once it has heard every node
         or given up on b (L{chatd.cluster.barrier.WAIT}), and that is logged.
@@ -223,7 +258,7 @@ class TakeoverTests(SharedNodesCase):
 
     def test_stalledNodeSpeaks(self) -> None:
         """
-        b stalls past the threshold; an envelope from it (bob enters a room)
+        b stalls (no answer); an envelope from it (bob enters a room)
         ends the wait at once: refused, without claiming bob's name (b's,
         once its claim expired) even for a moment.
         """
@@ -260,17 +295,19 @@ class TakeoverTests(SharedNodesCase):
         said = output(transport, self.clock).decode()
         self.assertIn(" 433 bob bob :that account is signed in on another server", said)
 
-    def test_heardNodeCostsNothing(self) -> None:
+    def test_heardNodeAskedToo(self) -> None:
         """
-        b spoke a moment ago: bob's login on a is refused at once, without
-        asking Redis about b's heartbeat.
+        b spoke a moment ago, which says nothing of now: bob's login on a
+        asks b all the same, and is refused (C{ERROR 23}) as soon as b
+        answers.
         """
         self.b.service.enter(self.bob, "lobby")
         self.settle()
-        before = len(self.redis.commands)
         _, transport = self.bobReturnsToA()
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
-        self.assertNotIn("PTTL", self.redis.commands[before:])
+        [line] = self.waits()
+        self.assertIn("waited 0.0 s", line)
+        self.assertIn("heard from again", line)
 
     def test_notCountedDeadInTime(self) -> None:
         """
@@ -306,6 +343,26 @@ class TakeoverTests(SharedNodesCase):
         self.wait(2)
         self.assertEqual(self.waits(), [])
         self.assertEqual(self.a.bridge.suspects._waits, {})
+
+    def test_aliveNodeRefusesIdentifyAtOnce(self) -> None:
+        """
+        NickServ's C{IDENTIFY} to bob's account while b is alive (nothing
+        else asks b on the way, unlike a login): b answers the question,
+        and the sign-in is refused at once, as in use on another server.
+        """
+        factory = IRCFactory(
+            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
+        )
+        irc, transport = connect(factory, self.clock)
+        self.addCleanup(irc.connectionLost, None)
+        irc.dataReceived(b"NICK guest\r\nUSER g 0 * :G\r\n")
+        self.settle()
+        output(transport, self.clock)
+        irc.dataReceived(b"PRIVMSG NickServ :IDENTIFY bob secret1\r\n")
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertIn("another server", said)
+        self.assertNotIn(" 900 ", said)
 
     def test_killedNodesUserIdentifies(self) -> None:
         """
