@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency,tests.unit.cluster.test_cluster_deadpm -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_receipts,tests.unit.cluster.test_cluster_outage,tests.unit.cluster.test_cluster_unsent,tests.unit.cluster.test_cluster_late,tests.unit.cluster.test_cluster_latency,tests.unit.cluster.test_cluster_deadpm,tests.unit.cluster.test_cluster_stalled -*-  # noqa: E501
 """
 No private message lost with its recipient's node.
 
@@ -27,14 +27,17 @@ C{told} never left, is kept a second time: at least once, never silently
 lost.  A typing notice (client tags alone) is for now or never, and not
 tracked.
 
-A message refused to its sender because Redis did not answer in time (a
-slow or hung Redis: the command was sent, and this node gave up waiting)
-may still be run by Redis, late, and reach its recipient.  The last
-L{LIMIT} such messages are remembered (also past their node's loss: one
-that only stalled reads its inbox late): a C{told} for one means it
-reached them after all, so it is stored as sent, as it would have been,
-and its sender told it arrived late (L{LATE}); one its C{told} came for
-before Redis's answer is told so after the refusal.
+A message its sender was told was not delivered may reach its recipient
+all the same: one refused because Redis did not answer in time (a slow or
+hung Redis: the command was sent, and this node gave up waiting) may still
+be run by Redis, late; one whose node was counted dead, and that was not
+kept for them, is read when that node, only stalled (C{SIGSTOP}, a frozen
+VM), runs again.  The last L{LIMIT} such messages are remembered (also
+past their node's loss): a C{told} for one means it reached them after
+all, so it is stored as sent, as it would have been (its copy's deletion,
+if one is still under way, ended first: L{Unsent.keep}), and its sender
+told it arrived late (L{LATE}); one its C{told} came for before Redis's
+answer is told so after the refusal.
 """
 
 from __future__ import annotations
@@ -79,8 +82,9 @@ UNKEPT = (
     "{to} left before your private message{what} reached them, and it could not be kept"
     " for them ({why}): not delivered"
 )
-#: What a sender is told of a message refused to them (Redis did not
-#: answer in time) that its recipient's node handled after all.
+#: What a sender is told of a message they were told was not delivered
+#: (Redis did not answer in time, or their node was counted dead) that
+#: its recipient's node handled after all.
 LATE = (
     "your private message{what} to {to} reached them after all, late (you were told"
     " it was not delivered: no need to send it again)"
@@ -115,10 +119,11 @@ class Receipts:
         self.unsent = Unsent(service)
         #: Per node, each waiting message by id, with the number of its envelope.
         self._waiting: dict[str, dict[str, tuple[int, PrivateMessage]]] = {}
-        #: By id, the messages refused to their senders that Redis may have
-        #: taken all the same (it answered too late), with their node: kept
-        #: past that node's loss (one that only stalled reads them late).
-        self._refused: dict[str, tuple[str, PrivateMessage]] = {}
+        #: By id, the messages their senders were told were not delivered
+        #: that may reach their recipients all the same (Redis answered too
+        #: late, or their node only stalled), with their node: kept past
+        #: that node's loss (one that only stalled reads them late).
+        self._undelivered: dict[str, tuple[str, PrivateMessage]] = {}
         #: The messages whose command Redis has not answered yet, by id,
         #: with what their recipient's node said meanwhile ("told",
         #: "bounced"; "": nothing).
@@ -150,9 +155,7 @@ class Receipts:
                 if news == "told":  # it reached them before Redis's answer came: late
                     self.service.clock.callLater(0, self._late, event)  # after the refusal
                 elif not news and result.check(RedisUnavailable):  # Redis may run it later
-                    self._refused[event.msgid] = (node, event)
-                    if len(self._refused) > self.limit:
-                        del self._refused[next(iter(self._refused))]
+                    self._mayArrive(node, event)
             return result
 
         return sending.addBoth(answered)
@@ -169,25 +172,38 @@ class Receipts:
         if self._unanswered.get(msgid) == "":
             self._unanswered[msgid] = "told"
         if self.waiting(node, msgid) is None:
-            late = self._wasRefused(node, msgid)
-            if late is not None:  # refused, and delivered (or kept) all the same
+            late = self._wasUndelivered(node, msgid)
+            if late is not None:  # not delivered, and delivered (or kept) all the same
                 self._late(late)
 
-    def _wasRefused(self, node: str, msgid: str) -> PrivateMessage | None:
+    def _mayArrive(self, node: str, event: PrivateMessage) -> None:
         """
-        The message C{msgid} to C{node} refused to its sender, taken out of
-        those (C{None}: none).
+        C{event}, to a user of C{node}, was told to its sender as not
+        delivered, but C{node} may still read it: remembered, so that its
+        C{told} is not taken for nothing (L{_late}).
         """
-        if self._refused.get(msgid, ("",))[0] != node:
+        self._undelivered[event.msgid] = (node, event)
+        if len(self._undelivered) > self.limit:
+            del self._undelivered[next(iter(self._undelivered))]
+
+    def _wasUndelivered(self, node: str, msgid: str) -> PrivateMessage | None:
+        """
+        The message C{msgid} to C{node} told to its sender as not delivered,
+        taken out of those (C{None}: none).
+        """
+        if self._undelivered.get(msgid, ("",))[0] != node:
             return None
-        return self._refused.pop(msgid)[1]
+        return self._undelivered.pop(msgid)[1]
 
     def _late(self, event: PrivateMessage) -> None:
         """
-        C{event} was refused to its sender, but its recipient's node
-        handled it all the same: stored as sent, and its sender told.
+        C{event} was told to its sender as not delivered, but its
+        recipient's node handled it all the same: stored as sent (once its
+        copy's deletion, if one is under way, has ended), and its sender
+        told.
         """
-        self.service.messages.reachedLate(event)
+        storing = self.unsent.keep(event.msgid)
+        storing.addCallback(lambda _: self.service.messages.reachedLate(event))
         self._tell(event, LATE.format(to=event.recipient, what=which(event)))
 
     def waiting(self, node: str, msgid: str) -> PrivateMessage | None:
@@ -201,12 +217,13 @@ class Receipts:
     def bounced(self, node: str, msgid: str) -> PrivateMessage | None:
         """
         The message C{msgid} sent to C{node} reached nobody there: taken out
-        of the waiting ones, or of those refused to their senders (C{None}:
-        neither), since its C{told}, which follows, says nothing more.
+        of the waiting ones, or of those told to their senders as not
+        delivered (C{None}: neither), since its C{told}, which follows, says
+        nothing more.
         """
         if msgid in self._unanswered:
             self._unanswered[msgid] = "bounced"
-        return self.waiting(node, msgid) or self._wasRefused(node, msgid)
+        return self.waiting(node, msgid) or self._wasUndelivered(node, msgid)
 
     def _missed(self, node: str, fields: dict[str, Any]) -> None:
         """
@@ -233,7 +250,7 @@ class Receipts:
         """
         kept: dict[str, list[Deferred[bool]]] = {}
         for _, event in self._waiting.pop(node, {}).values():
-            handled = self._handle(event)
+            handled = self._handle(node, event)
             if handled is not None:
                 kept.setdefault(event.recipient, []).append(handled)
         for recipient, keeps in kept.items():
@@ -268,25 +285,28 @@ class Receipts:
             why = "handing {nick} the messages kept for them"
             handing.addErrback(lambda f: self.log.failure(why, f, nick=nick))
 
-    def _handle(self, event: PrivateMessage) -> Deferred[bool] | None:
+    def _handle(self, node: str, event: PrivateMessage) -> Deferred[bool] | None:
         """
-        Keep C{event}, which its recipient's node never handled, for them;
-        fires with whether it was kept (C{None}: it could not be, and its
-        sender was told).
+        Keep C{event}, which its recipient's node C{node} never handled,
+        for them; fires with whether it was kept (C{None}: it could not be,
+        and its sender was told, until C{node}, if it only stalled, reads
+        it all the same).
         """
         kept = self.service.messages.keepForLater(event, stored=True)  # stored as sent here
         if kept is not None:
-            return kept.addCallbacks(lambda _: True, self._notKept, errbackArgs=(event,))
+            return kept.addCallbacks(lambda _: True, self._notKept, errbackArgs=(node, event))
         self._tell(event, NOT_DELIVERED.format(to=event.recipient, what=which(event)))
         self.unsent.forget(event.msgid)  # (stored as sent: it would look delivered)
+        self._mayArrive(node, event)
         return None
 
-    def _notKept(self, failure: Failure, event: PrivateMessage) -> bool:
+    def _notKept(self, failure: Failure, node: str, event: PrivateMessage) -> bool:
         """
         C{event} could not be kept for its recipient (their inbox is full,
         or the store failed): its sender is told it was not delivered, and
         the copy stored as sent, which would look delivered, is deleted
-        (once the store is back, if it is away: L{Unsent}).
+        (once the store is back, if it is away: L{Unsent}), until C{node},
+        if it only stalled, reads it all the same.
         """
         if isinstance(failure.value, ChatError):  # a refusal (InboxFull) or an outage: no bug
             why = failure.value.text
@@ -295,6 +315,7 @@ class Receipts:
             why = "it could not be stored"
         self._tell(event, NOT_KEPT.format(to=event.recipient, what=which(event), why=why))
         self.unsent.forget(event.msgid)
+        self._mayArrive(node, event)
         return False
 
     def _tell(self, event: PrivateMessage, text: str) -> None:

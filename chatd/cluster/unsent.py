@@ -11,12 +11,15 @@ history and search do not show it as delivered.  While the store is away,
 the deletion is tried again on the service's clock
 (L{chatd.core.storeretry}) until it is back: the copy, written meanwhile
 from the writer's queue, goes then.  At most L{LIMIT} deletions wait so;
-beyond, the oldest is given up, and logged.
+beyond, the oldest is given up, and logged.  A message that reaches its
+recipient after all (their node only stalled) is stored again: its
+deletion, if still waiting, is given up first (L{Unsent.keep}), so that it
+does not take the new copy.
 """
 
 from __future__ import annotations
 
-from twisted.internet.defer import Deferred
+from twisted.internet.defer import Deferred, succeed
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
@@ -41,6 +44,8 @@ class Unsent:
         self.limit = limit
         self.retries = Retries(service.clock)
         self._waiting: dict[str, None] = {}
+        #: The deletions under way, by msgid: each fires once it has ended.
+        self._deleting: dict[str, Deferred[None]] = {}
 
     def forget(self, msgid: str) -> None:
         """
@@ -65,7 +70,24 @@ class Unsent:
         deleting = self.retries.until(
             lambda: store.deleteMessage(msgid), lambda: msgid in self._waiting, msgid
         )
-        Deferred.fromCoroutine(deleting).addBoth(self._ended, msgid)
+        ending = Deferred.fromCoroutine(deleting).addBoth(self._ended, msgid)
+        if not ending.called:
+            self._deleting[msgid] = ending
+
+    def keep(self, msgid: str) -> Deferred[None]:
+        """
+        The private message C{msgid} was delivered after all: its deletion,
+        if one waits for the store, is given up; fires once none is under
+        way, so that a copy stored then stays.
+        """
+        self._waiting.pop(msgid, None)
+        self.retries.wake(msgid)
+        deleting = self._deleting.get(msgid)
+        if deleting is None:
+            return succeed(None)
+        ended: Deferred[None] = Deferred()
+        deleting.addBoth(lambda _: ended.callback(None))
+        return ended
 
     def waiting(self) -> int:
         """
@@ -75,6 +97,7 @@ class Unsent:
 
     def _ended(self, result: object, msgid: str) -> None:
         self._waiting.pop(msgid, None)
+        self._deleting.pop(msgid, None)
         if isinstance(result, Failure) and not result.check(StoreUnavailable):  # (given up)
             why = "deleting the private message {msgid} that was not delivered"
             self.log.failure(why, result, msgid=msgid)

@@ -6,6 +6,7 @@ not stay in the store as a delivered one, the store away or not.
 
 from __future__ import annotations
 
+from twisted.internet.defer import Deferred
 from twisted.logger import LogLevel, capturedLogs
 
 from chatd.cluster.unsent import Unsent
@@ -81,6 +82,33 @@ class UnsentCopyTests(OutageNodesCase):
         self.assertEqual(self.stored("refused"), [])
         self.assertEqual(self.flushLoggedErrors(), [])
 
+    def test_stalledNodeDuringOutage(self) -> None:
+        """
+        Node b stalls before reading a message while the database is away:
+        once b is counted dead, a cannot keep it for bob and tells alice it
+        was not delivered; b runs again and hands it to bob, so alice is
+        told it reached him after all, and the copy stored as sent stays,
+        once, when the database is back (its deletion given up).
+        """
+        self.b.hold()
+        self.b.presence.stop()
+        self.tell("stalled")
+        self.store.down |= KEEPING
+        for _ in range(6):
+            self.clock.advance(1)
+            self.settle()
+        self.assertNotIn("b", self.a.presence.peers)
+        self.assertIn("could not be kept for them (service unavailable", self.notice())
+        self.b.presence.start()
+        self.b.release()
+        self.settle()
+        self.assertIn(PrivateMessage, [type(e) for e in self.bob.events])
+        late = [e.text for e in self.alice.events if isinstance(e, Notice)][-1]
+        self.assertIn(" to bob reached them after all, late", late)
+        self.storeBack()
+        self.assertEqual(self.stored("stalled"), [("stalled",)])
+        self.assertEqual(self.flushLoggedErrors(), [])
+
     def test_leftAndInboxFull(self) -> None:
         """
         bob leaves node b just before alice's message reaches it, and his
@@ -136,3 +164,32 @@ class UnsentCopyTests(OutageNodesCase):
         self.assertEqual(self.store.calls.count("deleteMessage"), 3)  # m-2's, once
         self.assertEqual(unsent.waiting(), 0)
         self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_keptWhileAway(self) -> None:
+        """
+        A message delivered after all while its copy's deletion waits for
+        the store: the deletion is given up at once, never tried again.
+        """
+        unsent = Unsent(self.a.service)
+        self.store.down.add("deleteMessage")
+        unsent.forget("m-1")
+        self.successResultOf(unsent.keep("m-1"))
+        self.assertEqual(unsent.waiting(), 0)
+        self.storeBack()
+        self.assertEqual(self.store.calls.count("deleteMessage"), 1)
+        self.assertEqual(self.flushLoggedErrors(), [])
+
+    def test_keptWhileDeleting(self) -> None:
+        """
+        A message delivered after all while its copy's deletion is under
+        way: it may be stored again only once that deletion has ended.
+        """
+        deleting: Deferred[bool] = Deferred()
+        self.patch(self.store, "deleteMessage", lambda msgid: deleting)
+        unsent = Unsent(self.a.service)
+        unsent.forget("m-1")
+        kept = unsent.keep("m-1")
+        self.assertNoResult(kept)
+        deleting.callback(True)
+        self.successResultOf(kept)
+        self.assertEqual(unsent.waiting(), 0)
