@@ -548,6 +548,43 @@ async def test_privateMessageKeptWhileStalledArrives(nodes: Callable[..., Daemon
 
 
 @pytest_twisted.ensureDeferred
+async def test_guestsMessageReadByStalledNodeToldLate(nodes: Callable[..., Daemon]) -> None:
+    """
+    A private message from bob (registered, on node A) to gus (a guest on
+    node B) sent as B stalls (C{kill -STOP}) is acknowledged; once A counts
+    B dead, bob is told it was not delivered; B runs again and gus gets it:
+    bob is told it reached them after all, and his C{HISTP} lists it once.
+    """
+    a, b = nodes("a"), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    bob = await login(a, "bob", "Blabla")
+    assert await command(bob, "clt: REGIS builder") == ["srv: OKAY!"]
+    gus = await login(b, "gus", "Blabla")
+    await waitForMembers(bob, "Blabla", ["bob", "gus"])  # A knows gus is on B
+    b.process.send_signal(signal.SIGSTOP)
+    try:
+        assert await command(bob, "clt: MSGPV gus\nclt: late one\nclt: .") == ["srv: OKAY!"]
+        [told] = await bob.notice()  # once A counts B dead
+        assert told.startswith('gus\'s server went away before your private message ("late one", ')
+        assert told.endswith(" reached them: not delivered"), told
+    finally:
+        b.process.send_signal(signal.SIGCONT)
+    assert (await waitForLine(gus, lambda line: "MSGPV" in line)).startswith("srv: MSGPV bob ")
+    assert await gus.line() == "srv: late one"
+    [late] = await bob.notice()
+    assert late.startswith('your private message ("late one", sent at '), late
+    assert late.endswith(
+        " to gus reached them after all, late (you were told it was not"
+        " delivered: no need to send it again)"
+    ), late
+    history = await command(bob, "clt: HISTP gus")
+    assert history.count("srv: late one") == 1, history
+    for client in (bob, gus):
+        await client.close()
+
+
+@pytest_twisted.ensureDeferred
 async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Daemon]) -> None:
     """
     An always-on account (IRC's C{ALWAYSON ON}) with no connection open is
