@@ -5,7 +5,10 @@ in their rooms while none of their connections is open, and are put back
 in them when the daemon starts.  The setting is the account's own, kept
 with it (schema migration 13), and goes with it when it is deleted.  An
 operator's kick, ban or kill ends the presence until the account's next
-login, over a restart too (migration 17).
+login, over a restart too (migration 17).  When each account was last
+connected (its last connection left, or the daemon stopped while it was
+connected) is kept with it too (migration 31), in milliseconds: what came
+since is what it missed (L{chatd.core.lastseen}).
 
 L{SQLAlwaysOn} and L{MemoryAlwaysOn} are the two stores' halves of
 C{IChatStore}'s always-on methods.
@@ -28,6 +31,8 @@ READ_ENDED = (
     "SELECT nick FROM accounts WHERE always_on = 1 AND presence_ended = 1 ORDER BY nick_key"
 )
 SAVE_ENDED = "UPDATE accounts SET presence_ended = ? WHERE nick_key = ?"
+READ_LAST_SEEN = "SELECT last_seen FROM accounts WHERE nick_key = ?"
+SAVE_LAST_SEEN = "UPDATE accounts SET last_seen = ? WHERE nick_key = ?"
 
 
 class SQLAlwaysOn:
@@ -52,6 +57,15 @@ class SQLAlwaysOn:
     def setPresenceEnded(self, nick: str, ended: bool) -> Deferred[None]:
         return self.database.execute(SAVE_ENDED, 1 if ended else 0, key(nick))
 
+    def lastSeen(self, nick: str) -> Deferred[int | None]:
+        d = self.database.select(READ_LAST_SEEN, key(nick))
+        return d.addCallback(
+            lambda rows: None if not rows or rows[0][0] is None else int(rows[0][0])
+        )
+
+    def setLastSeen(self, nick: str, millis: int) -> Deferred[None]:
+        return self.database.execute(SAVE_LAST_SEEN, millis, key(nick))
+
 
 class MemoryAlwaysOn:
     """
@@ -66,6 +80,7 @@ class MemoryAlwaysOn:
         super().__init__()
         self._alwaysOn: set[str] = set()
         self._ended: set[str] = set()
+        self._lastSeen: dict[str, int] = {}
 
     def alwaysOnAccounts(self) -> Deferred[list[str]]:
         self._alwaysOn.intersection_update(self._accounts)  # deleted accounts' go with them
@@ -88,4 +103,12 @@ class MemoryAlwaysOn:
             self._ended.add(key(nick))
         else:
             self._ended.discard(key(nick))
+        return succeed(None)
+
+    def lastSeen(self, nick: str) -> Deferred[int | None]:
+        return succeed(self._lastSeen.get(key(nick)))
+
+    def setLastSeen(self, nick: str, millis: int) -> Deferred[None]:
+        if key(nick) in self._accounts:
+            self._lastSeen[key(nick)] = millis
         return succeed(None)

@@ -136,6 +136,17 @@ class IChatStore(IAccountData):
         presence, or (at its next login) that it may stay present again.
         """
 
+    def lastSeen(nick: str) -> Deferred[int | None]:
+        """
+        When registered C{nick} was last connected, in milliseconds, or
+        C{None}: not known (never since it registered, or not registered).
+        """
+
+    def setLastSeen(nick: str, millis: int) -> Deferred[None]:
+        """
+        Record that registered C{nick} was last connected at C{millis}.
+        """
+
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
         """
         Create C{room} or update its settings.

@@ -316,6 +316,8 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX IF NOT EXISTS messages_room_sender"
         " ON messages (room_key, sender_key, sent_ms, id) WHERE room_key IS NOT NULL",
     ],
+    # 31: when each account was last connected, in ms (chatd.storage.alwayson).
+    ["ALTER TABLE accounts ADD COLUMN last_seen BIGINT"],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,
