@@ -83,6 +83,7 @@ class MemoryAccountRemoval:
     _alwaysOn: set[str]
     _ended: set[str]
     _lastSeen: dict[str, int]
+    _entered: dict[str, dict[str, int]]
     _memberships: dict[str, set[str]]
     _access: dict[str, dict[str, tuple[str, bool]]]
     _markers: dict[str, dict[tuple[bool, str], tuple[str, int]]]
@@ -99,6 +100,7 @@ class MemoryAccountRemoval:
             table.pop(nickKey, None)
         self._refusals.pop(nickKey, None)
         self._lastSeen.pop(nickKey, None)
+        self._entered.pop(nickKey, None)
         for flags in (self._admins, self._alwaysOn, self._ended):
             flags.discard(nickKey)
         for requests in self._access.values():

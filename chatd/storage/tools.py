@@ -54,7 +54,7 @@ TABLES = [
         "room_key, name, mode, capacity, topic, autojoin, created, rules, founder, topic_by,"
         " topic_at, topic_admin, stamp",
     ),
-    ("memberships", "nick_key, room_key"),
+    ("memberships", "nick_key, room_key, entered"),
     ("access", "room_key, nick_key, nick, approved, requested"),
     (
         "messages",

@@ -2,9 +2,10 @@
 Always-on accounts in every store (L{chatd.storage.alwayson}): the setting
 is kept with the account, read back by name, forgotten with the account,
 an operator's end of the presence is kept until cleared, when each
-account was last connected is kept with it, all kept across a restart by
-the durable stores; the upgrade to schema 31 keeps the accounts, none with
-a last connection known.
+account was last connected is kept with it and when it entered each of its
+rooms with the membership, all kept across a restart by the durable stores;
+the upgrade to schema 31 keeps the accounts and memberships, none with a
+last connection or entry known.
 """
 
 from __future__ import annotations
@@ -138,19 +139,58 @@ async def test_lastSeen(backend: Backend) -> None:
         await stop(first)
 
 
+@pytest_twisted.ensureDeferred
+async def test_enteredRooms(backend: Backend) -> None:
+    """
+    A new membership keeps when it began, by room key: entered again while
+    a member, the first stays; left and entered again, the second; one of
+    unknown time is not listed; a durable store keeps it across a restart.
+    """
+    first = backend.open()
+    await first.load()
+    await first.saveAccount("alice", "hash", 1)
+    await first.setMembership("alice", "Blabla", True, 1000)
+    await first.setMembership("ALICE", "blabla", True, 2000)
+    await first.setMembership("alice", "Marketing", True, 3000)
+    await first.setMembership("alice", "Marketing", False)
+    await first.setMembership("alice", "Marketing", True, 4000)
+    await first.setMembership("alice", "Informatique", True)
+    assert await first.enteredRooms("alice") == {"blabla": 1000, "rnarketlng": 4000}
+    if backend.durable:
+        await stop(first)
+        first = backend.open()
+        await first.load()
+    try:
+        assert await first.enteredRooms("alice") == {"blabla": 1000, "rnarketlng": 4000}
+        assert await first.deleteAccount("alice")
+        await first.saveAccount("alice", "hash", 2)
+        assert await first.enteredRooms("alice") == {}
+    finally:
+        await stop(first)
+
+
 def _before31(execute: Any, paramstyle: str) -> None:
-    """A database of schema 30 (no last_seen), with the account alice (key allce)."""
+    """
+    A database of schema 30 (no last_seen nor entered), with the account
+    alice (key allce), a member of Blabla.
+    """
     setBack(execute, 30)
     execute(
         "INSERT INTO accounts (nick_key, nick, hash, created) VALUES ('allce', 'alice', 'h', 1)"
     )
+    execute("INSERT INTO memberships (nick_key, room_key) VALUES ('allce', 'blabla')")
 
 
 async def _checkUpgraded(opened: Any) -> None:
-    """The account is kept, with no last connection known; one is kept."""
+    """
+    The account and its membership are kept, with no last connection nor
+    entry known; one is kept.
+    """
     await opened.load()
     try:
         assert await opened.lastSeen("alice") is None
+        assert await opened.memberships("alice") == ["Blabla"]
+        assert await opened.enteredRooms("alice") == {}
         await opened.setLastSeen("alice", 42)
         assert await opened.lastSeen("alice") == 42
         assert await opened.accountHash("alice") == "h"

@@ -123,6 +123,7 @@ ADDED_COLUMNS = tuple(
         ("rooms", "topic_admin"),
         ("rooms", "stamp"),
         ("accounts", "last_seen"),
+        ("memberships", "entered"),
     )
 )
 
