@@ -56,7 +56,8 @@ class AccountRooms:
         if room.ephemeral:
             self._guestRooms.setdefault(key(account), {})[key(room.name)] = room
         elif self.persistence.service.registry.holds(room):  # not deleted meanwhile
-            await self.persistence.store.setMembership(account, room.name, True)
+            entered = self.persistence.service.messages.latestMillis()
+            await self.persistence.store.setMembership(account, room.name, True, entered)
 
     def left(self, participant: IParticipant, room: Room) -> Deferred[None]:
         """

@@ -35,6 +35,7 @@ from chatd.core.delivery import connectionsOf
 from chatd.core.events import AlwaysOnChange, Notice
 from chatd.core.interfaces import maybeCall
 from chatd.core.keptrefusals import tellKept
+from chatd.core.lastseen import countedFrom
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
@@ -241,15 +242,18 @@ class AlwaysOn:
     async def missed(self, connection: IParticipant, nick: str) -> None:
         """
         Tell C{connection} how many messages came in each of its rooms since
-        its account last read there (rooms it never read are not counted),
-        then the refusals and the private messages that waited.
+        its account last read there, or, in a room it never marked read,
+        since it was last connected or entered it (L{countedFrom}), then the
+        refusals and the private messages that waited.
         """
         counts = []
         markers = self.persistence.readMarkers
+        seen, entered = await self.persistence.lastSeen.moments(nick)
         for room in self.service.roomsOf(connection):
             if not self.service.isLoggedIn(connection):
                 return
-            unread = await markers.unread(connection, room, True)
+            since = countedFrom(seen, entered.get(key(room)))
+            unread = await markers.unreadSince(connection, room, True, since)
             if unread:
                 counts.append(f"{unread} in {room}")
         if counts and self.service.isLoggedIn(connection):

@@ -121,7 +121,8 @@ class Approvals:
         user = holderOf(service, nick)
         if user is None:
             if nickKey in self.persistence.registered:
-                await self.written(self.store.setMembership(display, target.name, True))
+                entered = service.messages.latestMillis()  # (admitted: a member from now)
+                await self.written(self.store.setMembership(display, target.name, True, entered))
             return
         if self.persistence.isLocal(user):
             await self.admitAccepted(user, target)

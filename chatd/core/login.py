@@ -381,9 +381,7 @@ class Logins(Renames, Joining):
                     reason=reason,
                 )
             return  # the person goes on with their other connections
-        if service.persistence is not None and service.persistence.alwaysOn.staysPresent(
-            participant
-        ):
+        if service.persistence is not None and service.persistence.lastConnectionLeft(participant):
             return  # an always-on account: the person stays, absent
         rooms = service.membership.loggedOut(participant)
         if rooms is None:

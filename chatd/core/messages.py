@@ -106,6 +106,10 @@ class Messages:
         """A message's moment, its own (L{Moments}): a marker at it covers no later one."""
         return self._moments.next()
 
+    def latestMillis(self) -> int:
+        """A moment no message said so far is after (L{Moments.latest})."""
+        return self._moments.latest()
+
     def _spoke(self, participant: IParticipant, event: RoomMessage | PrivateMessage) -> bool:
         """
         Whether C{event} has words for people (not a typing notice alone,

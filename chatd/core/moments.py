@@ -42,6 +42,13 @@ class Moments:
             self._last += 1
         return self._last
 
+    def latest(self) -> int:
+        """
+        The clock's millisecond, or the last moment handed out if later:
+        every message said so far is at it or before.
+        """
+        return max(int(self.clock.seconds() * 1000), self._last)
+
 
 def latestMarkable(clock: IReactorTime) -> int:
     """

@@ -30,6 +30,7 @@ from chatd.core.chathistory import ChatHistory
 from chatd.core.entryreplay import Cut, EntryReplays
 from chatd.core.inbox import Inbox
 from chatd.core.interfaces import IParticipant
+from chatd.core.lastseen import LastSeen
 from chatd.core.names import key, normalize
 from chatd.core.operators import reservedNames, warnUnregistered, warnUnregisteredGrants
 from chatd.core.readmarkers import ReadMarkers
@@ -63,6 +64,7 @@ class Persistence:
         a name not known as registered asks the store before letting it in.
     @ivar inbox: the private messages waiting for registered users (L{Inbox}).
     @ivar alwaysOn: the accounts that stay present (L{AlwaysOn}).
+    @ivar lastSeen: when accounts were last connected (L{LastSeen}).
     @ivar replays: the history offered on entering a room (L{EntryReplays}).
     @ivar login: a login's steps that need the store (L{StoredLogin}).
     @ivar settingsWriter: writes rooms' settings (L{SettingsWriter}).
@@ -89,6 +91,7 @@ class Persistence:
         self.chathistory = ChatHistory(service, store)
         self.readMarkers = ReadMarkers(service, store)
         self.alwaysOn = AlwaysOn(service, self)
+        self.lastSeen = LastSeen(service, self)
         self.replays = EntryReplays(self)
         self.accountRooms = AccountRooms(self)
         self.login = StoredLogin(self)
@@ -217,6 +220,15 @@ class Persistence:
         self.service.clock.callLater(
             0, lambda: self.background(Deferred.fromCoroutine(fn(*args)), fn.__name__)
         )
+
+    def lastConnectionLeft(self, connection: IParticipant) -> bool:
+        """
+        The last connection of a person closed: its account was last
+        connected now (L{LastSeen}); whether the person stays, always on
+        (L{AlwaysOn.staysPresent}).
+        """
+        self.lastSeen.left(connection)
+        return self.alwaysOn.staysPresent(connection)
 
     def isRegisteredNow(self, nick: str) -> bool:
         return key(normalize(nick)) in self.registered

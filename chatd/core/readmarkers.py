@@ -211,11 +211,24 @@ class ReadMarkers:
         """
         return Deferred.fromCoroutine(self._unread(participant, target, isRoom))
 
-    async def _unread(self, participant: IParticipant, target: str, isRoom: bool) -> int | None:
+    async def _unread(
+        self, participant: IParticipant, target: str, isRoom: bool, since: int | None = None
+    ) -> int | None:
         marker = await self.get(participant, target, isRoom)
+        if marker is None:
+            marker = since
         if marker is None:
             return None
         return await self._saidAfter(participant, target, isRoom, marker)
+
+    def unreadSince(
+        self, participant: IParticipant, target: str, isRoom: bool, since: int | None
+    ) -> Deferred[int | None]:
+        """
+        As L{unread}, but with no marker, how many others sent after the
+        moment C{since} (in milliseconds; C{None}: not counted).
+        """
+        return Deferred.fromCoroutine(self._unread(participant, target, isRoom, since))
 
     async def _saidAfter(
         self, participant: IParticipant, target: str, isRoom: bool, millis: int

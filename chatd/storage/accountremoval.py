@@ -2,10 +2,11 @@
 """
 Deleting an account from a store (the admin console's C{account delete},
 L{chatd.core.accountadmin}): its row with its password hash, SCRAM
-verifier, admin flag and always-on setting, its memberships, its approval
-requests, the refusals kept for its next login, its read markers and the
-private messages waiting for it, in one transaction, so that whoever
-registers the name next starts with nothing of it.
+verifier, admin flag, always-on setting and when it was last connected,
+its memberships, its approval requests, the refusals kept for its next
+login, its read markers and the private messages waiting for it, in one
+transaction, so that whoever registers the name next starts with nothing
+of it.
 
 Room messages stay, signed with the name.  Private messages already
 delivered stay for the other party, but no longer count as the account's
@@ -81,6 +82,8 @@ class MemoryAccountRemoval:
     _verifiers: dict[str, tuple[str, str]]
     _alwaysOn: set[str]
     _ended: set[str]
+    _lastSeen: dict[str, int]
+    _entered: dict[str, dict[str, int]]
     _memberships: dict[str, set[str]]
     _access: dict[str, dict[str, tuple[str, bool]]]
     _markers: dict[str, dict[tuple[bool, str], tuple[str, int]]]
@@ -96,6 +99,8 @@ class MemoryAccountRemoval:
         for table in tables:
             table.pop(nickKey, None)
         self._refusals.pop(nickKey, None)
+        self._lastSeen.pop(nickKey, None)
+        self._entered.pop(nickKey, None)
         for flags in (self._admins, self._alwaysOn, self._ended):
             flags.discard(nickKey)
         for requests in self._access.values():

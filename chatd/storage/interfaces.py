@@ -136,6 +136,17 @@ class IChatStore(IAccountData):
         presence, or (at its next login) that it may stay present again.
         """
 
+    def lastSeen(nick: str) -> Deferred[int | None]:
+        """
+        When registered C{nick} was last connected, in milliseconds, or
+        C{None}: not known (never since it registered, or not registered).
+        """
+
+    def setLastSeen(nick: str, millis: int) -> Deferred[None]:
+        """
+        Record that registered C{nick} was last connected at C{millis}.
+        """
+
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:
         """
         Create C{room} or update its settings.
@@ -161,9 +172,17 @@ class IChatStore(IAccountData):
         The display names of the rooms registered C{nick} is a member of.
         """
 
-    def setMembership(nick: str, room: str, member: bool) -> Deferred[None]:
+    def setMembership(
+        nick: str, room: str, member: bool, millis: int | None = None
+    ) -> Deferred[None]:
         """
-        Record that registered C{nick} is (or no longer is) in C{room}.
+        Record that registered C{nick} is (or no longer is) in C{room}; a
+        new membership keeps C{millis}, when it entered (C{None}: not known).
+        """
+
+    def enteredRooms(nick: str) -> Deferred[dict[str, int]]:
+        """
+        When registered C{nick} entered each of its rooms where known: room key -> ms.
         """
 
     def setAccess(room: str, nick: str, approved: bool | None, when: int) -> Deferred[None]:

@@ -155,8 +155,15 @@ class MemoryChatStore(
         rooms = self._memberships.get(key(nick), set())
         return succeed(sorted(self._rooms[r].name for r in rooms if r in self._rooms))
 
-    def setMembership(self, nick: str, room: str, member: bool) -> Deferred[None]:
+    def setMembership(
+        self, nick: str, room: str, member: bool, millis: int | None = None
+    ) -> Deferred[None]:
         rooms = self._memberships.setdefault(key(nick), set())
+        if member and key(room) not in rooms:  # a new membership: when, if known
+            entered = self._entered.setdefault(key(nick), {})
+            entered.pop(key(room), None)
+            if millis is not None:
+                entered[key(room)] = millis
         if member:
             rooms.add(key(room))
         else:

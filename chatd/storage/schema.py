@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 from typing import Any
 
+from chatd.storage.alwayson import LAST_SEEN_COLUMNS
 from chatd.storage.interfaces import APPROVAL, OPEN, RoomSettings
 from chatd.storage.rekey import rekey, rekeyAll, senderKeys
 from chatd.storage.search import (
@@ -282,9 +283,8 @@ MIGRATIONS: list[list[Statement]] = [
     [
         "ALTER TABLE messages ADD COLUMN sender_userhost TEXT",
     ],
-    # 26: small settings the nodes sharing a database share (the cloak
-    # secret, chatd.storage.storedcloak), if a node's start did not make
-    # the table already.
+    # 26: small settings the nodes sharing a database share (the cloak secret,
+    # chatd.storage.storedcloak), if a node's start did not make the table already.
     [SETTINGS_TABLE],
     # 27: search finds a word without its accents or vowel points, as names
     # do (chatd.core.searchform): the search form of each message in other
@@ -316,6 +316,8 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX IF NOT EXISTS messages_room_sender"
         " ON messages (room_key, sender_key, sent_ms, id) WHERE room_key IS NOT NULL",
     ],
+    # 31: when each account was last connected and entered each room (chatd.storage.alwayson).
+    [*LAST_SEEN_COLUMNS],
 ]
 
 #: How a batch of C{n} message ids is reserved, in the writing transaction,

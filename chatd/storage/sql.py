@@ -192,13 +192,16 @@ class SQLChatStore(
     def memberships(self, nick: str) -> Deferred[list[str]]:
         return Deferred.fromCoroutine(self._memberships(nick))
 
-    def setMembership(self, nick: str, room: str, member: bool) -> Deferred[None]:
-        if member:
+    def setMembership(
+        self, nick: str, room: str, member: bool, millis: int | None = None
+    ) -> Deferred[None]:
+        if member:  # (a membership kept keeps when it began)
             return self.database.execute(
-                "INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)"
+                "INSERT INTO memberships (nick_key, room_key, entered) VALUES (?, ?, ?)"
                 " ON CONFLICT (nick_key, room_key) DO NOTHING",
                 key(nick),
                 key(room),
+                millis,
             )
         return self.database.execute(
             "DELETE FROM memberships WHERE nick_key = ? AND room_key = ?", key(nick), key(room)

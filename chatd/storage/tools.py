@@ -45,13 +45,16 @@ from chatd.storage.uniquemsgid import SKIP_STORED
 
 #: Tables in foreign-key order, with the columns copied.
 TABLES = [
-    ("accounts", "nick_key, nick, hash, created, admin, scram, always_on, presence_ended"),
+    (
+        "accounts",
+        "nick_key, nick, hash, created, admin, scram, always_on, presence_ended, last_seen",
+    ),
     (
         "rooms",
         "room_key, name, mode, capacity, topic, autojoin, created, rules, founder, topic_by,"
         " topic_at, topic_admin, stamp",
     ),
-    ("memberships", "nick_key, room_key"),
+    ("memberships", "nick_key, room_key, entered"),
     ("access", "room_key, nick_key, nick, approved, requested"),
     (
         "messages",

@@ -37,7 +37,8 @@ async def fill(data: Path) -> None:
     await store.setAdmin("alice", True)
     await store.setAlwaysOn("alice", True)
     await store.setPresenceEnded("alice", True)
-    await store.setMembership("alice", "Blabla", True)
+    await store.setMembership("alice", "Blabla", True, 7000)
+    await store.setLastSeen("alice", 9000)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
         store.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i)
@@ -111,6 +112,8 @@ async def test_copyToPostgres(
         assert snapshot.access == {key("marketing"): {key("alice"): ("alice", False)}}
         assert len(snapshot.rooms) == 5
         assert await store.memberships("alice") == ["Blabla"]
+        assert await store.enteredRooms("alice") == {"blabla": 7000}
+        assert await store.lastSeen("alice") == 9000
         assert [m.lines for m in await store.history("Blabla", 2)] == [("m10",), ("m11",)]
         assert [m.lines for _, m in await store.undelivered("alice")] == [("later",)]
         assert await store.mark() == 14

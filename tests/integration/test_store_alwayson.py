@@ -1,8 +1,11 @@
 """
 Always-on accounts in every store (L{chatd.storage.alwayson}): the setting
 is kept with the account, read back by name, forgotten with the account,
-an operator's end of the presence is kept until cleared,
-and kept across a restart by the durable stores.
+an operator's end of the presence is kept until cleared, when each
+account was last connected is kept with it and when it entered each of its
+rooms with the membership, all kept across a restart by the durable stores;
+the upgrade to schema 31 keeps the accounts and memberships, none with a
+last connection or entry known.
 """
 
 from __future__ import annotations
@@ -12,8 +15,19 @@ from typing import Any
 import pytest
 import pytest_twisted
 
+from chatd.storage import openStore
+from chatd.storage.schema import MIGRATIONS
+from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import postgresServer
-from tests.support.storefixtures import Backend, backend, stop, store
+from tests.support.storefixtures import (
+    Backend,
+    backend,
+    setBack,
+    setBackPostgres,
+    setBackSQLite,
+    stop,
+    store,
+)
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -89,3 +103,124 @@ async def test_endedPresences(backend: Backend) -> None:
         assert await second.endedPresences() == []
     finally:
         await stop(second)
+
+
+@pytest_twisted.ensureDeferred
+async def test_lastSeen(backend: Backend) -> None:
+    """
+    Not known at first, nor for an unregistered name; kept under the
+    account's key, whatever case it is given in, the latest written
+    standing; a new password keeps it, the account's deletion takes it,
+    and a durable store keeps it across a restart.
+    """
+    first = backend.open()
+    await first.load()
+    await first.saveAccount("Alice", "hash", 1)
+    await first.saveAccount("bob", "hash", 1)
+    assert await first.lastSeen("alice") is None
+    await first.setLastSeen("nobody", 5)
+    assert await first.lastSeen("nobody") is None
+    await first.setLastSeen("ALICE", 1_700_000_000_123)
+    await first.setLastSeen("bob", 7)
+    await first.setLastSeen("bob", 9)
+    await first.saveAccount("Alice", "new hash", 2)
+    assert await first.lastSeen("alice") == 1_700_000_000_123
+    assert await first.lastSeen("Bob") == 9
+    if backend.durable:
+        await stop(first)
+        first = backend.open()
+        await first.load()
+        assert await first.lastSeen("alice") == 1_700_000_000_123
+    try:
+        assert await first.deleteAccount("bob")
+        await first.saveAccount("bob", "hash", 3)
+        assert await first.lastSeen("bob") is None
+    finally:
+        await stop(first)
+
+
+@pytest_twisted.ensureDeferred
+async def test_enteredRooms(backend: Backend) -> None:
+    """
+    A new membership keeps when it began, by room key: entered again while
+    a member, the first stays; left and entered again, the second; one of
+    unknown time is not listed; a durable store keeps it across a restart.
+    """
+    first = backend.open()
+    await first.load()
+    await first.saveAccount("alice", "hash", 1)
+    await first.setMembership("alice", "Blabla", True, 1000)
+    await first.setMembership("ALICE", "blabla", True, 2000)
+    await first.setMembership("alice", "Marketing", True, 3000)
+    await first.setMembership("alice", "Marketing", False)
+    await first.setMembership("alice", "Marketing", True, 4000)
+    await first.setMembership("alice", "Informatique", True)
+    assert await first.enteredRooms("alice") == {"blabla": 1000, "rnarketlng": 4000}
+    if backend.durable:
+        await stop(first)
+        first = backend.open()
+        await first.load()
+    try:
+        assert await first.enteredRooms("alice") == {"blabla": 1000, "rnarketlng": 4000}
+        assert await first.deleteAccount("alice")
+        await first.saveAccount("alice", "hash", 2)
+        assert await first.enteredRooms("alice") == {}
+    finally:
+        await stop(first)
+
+
+def _before31(execute: Any, paramstyle: str) -> None:
+    """
+    A database of schema 30 (no last_seen nor entered), with the account
+    alice (key allce), a member of Blabla.
+    """
+    setBack(execute, 30)
+    execute(
+        "INSERT INTO accounts (nick_key, nick, hash, created) VALUES ('allce', 'alice', 'h', 1)"
+    )
+    execute("INSERT INTO memberships (nick_key, room_key) VALUES ('allce', 'blabla')")
+
+
+async def _checkUpgraded(opened: Any) -> None:
+    """
+    The account and its membership are kept, with no last connection nor
+    entry known; one is kept.
+    """
+    await opened.load()
+    try:
+        assert await opened.lastSeen("alice") is None
+        assert await opened.memberships("alice") == ["Blabla"]
+        assert await opened.enteredRooms("alice") == {}
+        await opened.setLastSeen("alice", 42)
+        assert await opened.lastSeen("alice") == 42
+        assert await opened.accountHash("alice") == "h"
+    finally:
+        await stop(opened)
+
+
+@pytest_twisted.ensureDeferred
+async def test_upgradeFrom30SQLite(tmp_path: Any) -> None:
+    """
+    An SQLite database of schema 30 is upgraded to 31 at start.
+    """
+    from twisted.internet import reactor
+
+    assert len(MIGRATIONS) == 31
+    path = str(tmp_path / "chat.sqlite3")
+    await setBackSQLite(path, _before31)
+    opened = sqliteStore(path, reactor)
+    opened.startService()
+    await _checkUpgraded(opened)
+
+
+@pytest_twisted.ensureDeferred
+async def test_upgradeFrom30Postgres(postgresServer: str) -> None:
+    """
+    The same on PostgreSQL.
+    """
+    from twisted.internet import reactor
+
+    url = await setBackPostgres(postgresServer, _before31)
+    opened = openStore("unused", url, reactor)
+    opened.startService()
+    await _checkUpgraded(opened)

@@ -118,7 +118,8 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     # drops; 26 makes the settings if they are not there; 27 only makes
     # search forms again; 28 adds the rooms' topic marks and stamps, which
     # setBack drops; 29 makes the kept refusals, 30 the index of a room's
-    # messages by sender, if they are not there): they are made again after 10.
+    # messages by sender, if they are not there; 31 adds the accounts' last
+    # connection, which setBack drops): they are made again after 10.
     connection.execute("DROP TABLE read_markers")
     connection.execute("ALTER TABLE accounts DROP COLUMN scram")
     connection.execute("ALTER TABLE accounts DROP COLUMN always_on")
@@ -127,7 +128,7 @@ async def test_searchIndexBackfilled(tmp_path: Path) -> None:
     setBack(connection.execute, 9)
     connection.commit()
     connection.close()
-    assert len(MIGRATIONS) == 30
+    assert len(MIGRATIONS) == 31
     second = sqliteStore(path, _reactor())
     second.startService()
     try:

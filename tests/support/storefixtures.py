@@ -122,6 +122,8 @@ ADDED_COLUMNS = tuple(
         ("messages", "sender_userhost"),
         ("rooms", "topic_admin"),
         ("rooms", "stamp"),
+        ("accounts", "last_seen"),
+        ("memberships", "entered"),
     )
 )
 

@@ -1,6 +1,7 @@
 """
 C{/alwayson} in talk mode (L{chatd.talk.alwayson}), and what a terminal is
-told when its always-on account comes back.
+told when its always-on account comes back: what came in each room since
+it last read there, or since it quit where it never read.
 """
 
 from __future__ import annotations
@@ -57,6 +58,27 @@ class TalkAlwaysOnTests(TalkStoreTestCase):
         seen = self.type(again, t2, "sesame").decode("utf-8")
         self.assertIn("while you were away: 3 in Blabla new since you last read", seen)
         self.assertIn("call me", seen)
+
+    def test_neverReadCountedSinceQuit(self) -> None:
+        """
+        alice, always on, joined Blabla and quit before anything was said
+        there (no read marker): what bob said since she quit is counted.
+        """
+        alice, t = self.talk("alice", "sesame")
+        self.type(alice, t, "/join Blabla")
+        self.type(alice, t, "/alwayson on")
+        self.type(alice, t, "/quit")
+        alice.connectionLost(None)
+        self.clock.advance(1)
+        for text in ("one", "two"):
+            self.service.say(self.bob, "Blabla", (text,))
+        again, t2 = connect(self.factory, self.clock)
+        assert isinstance(again, TalkProtocol)
+        self.type(again, t2, "alice")
+        seen = self.type(again, t2, "sesame").decode("utf-8")
+        self.assertIn(
+            "*** Server notice: while you were away: 2 in Blabla new since you last read", seen
+        )
 
     def test_privateToAbsentWaits(self) -> None:
         """
