@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 from twisted.internet.testing import StringTransport
 
@@ -34,12 +35,12 @@ BOB = "chatd:nick:bob"
 class Typed:
     """A connection to a node: what it is sent, and what it was told since."""
 
-    def __init__(self, proto: object, transport: StringTransport, case: SharedNodesCase) -> None:
+    def __init__(self, proto: Any, transport: StringTransport, case: SharedNodesCase) -> None:
         self.proto, self.transport, self.case = proto, transport, case
 
     def send(self, *lines: bytes) -> None:
         """C{lines}, received in this reactor turn (nothing else runs)."""
-        self.proto.dataReceived(b"".join(line + b"\r\n" for line in lines))  # type: ignore[attr-defined]
+        self.proto.dataReceived(b"".join(line + b"\r\n" for line in lines))
 
     def said(self) -> str:
         return output(self.transport, self.case.clock).decode()
@@ -90,7 +91,7 @@ class SignInNodes(SharedNodesCase):
         return typed
 
     def signedInTo(self, node: FakeNode, typed: Typed) -> bool:
-        participant = typed.proto.participant  # type: ignore[attr-defined]
+        participant = typed.proto.participant
         return node.service.accountName(participant) == "bob"
 
 
@@ -246,7 +247,7 @@ class ClaimLifeTests(SignInNodes):
         zed.send(*SASL)
         self.settle()
         self.assertIn(f" 904 zed :SASL authentication failed: {SIGNED_IN_ELSEWHERE}", zed.said())
-        self.assertIsNone(self.a.service.accountName(zed.proto.participant))  # type: ignore[attr-defined]
+        self.assertIsNone(self.a.service.accountName(zed.proto.participant))
         self.a.release()
         bob.send(b"NICK bob")
         self.settle()
