@@ -39,6 +39,7 @@ from chatd.cluster.address import RedisUnavailable
 from chatd.cluster.adoption import Adoption
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
+from chatd.cluster.claims import NameClaims
 from chatd.cluster.inbound import Inbound
 from chatd.cluster.messages import sayEntry
 from chatd.cluster.moderation import ConsoleRelay, Lifts
@@ -108,7 +109,8 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         self._held: dict[str, list[dict[str, Any]]] = {}
         bus.onGap, bus.onPeer, bus.onHeard = self.gap, self.peerSeen, presence.seen
         bus.peers = lambda: presence.peers
-        presence.localNicks, presence.onPeerFound = self.localNicks, self.peerSeen
+        self.claims = NameClaims(service, presence)
+        presence.localNicks, presence.onPeerFound = self.claims.held, self.peerSeen
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         self.suspects = Suspects(presence, self.queries)
         presence.onSeen = self.suspects.heard
@@ -153,29 +155,18 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
     def localRooms(self) -> set[str]:
         return {room for user in self.localUsers() for room in self.service.roomsOf(user)}
 
-    def localNicks(self) -> list[str]:
-        return [u.nick for u in self.localUsers() if u.nick is not None]
-
     # The service's observer: local changes go out
 
     def claimNick(self, participant: IParticipant, nick: str) -> Deferred[None]:
         """
-        Claim C{nick} cluster-wide before the service gives it to a local
-        participant.  Without Redis nobody can prove a name is free, so new
-        names are refused until it is back.
+        Claim C{nick}, or the account C{nick}, cluster-wide before the
+        service gives it to a local participant (L{NameClaims.claim}).
         """
-        if isinstance(participant, RemoteParticipant):
-            return succeed(None)
-
-        def unavailable(failure: Failure) -> None:
-            failure.trap(RedisUnavailable)
-            raise errors.ClusterUnavailable()
-
-        return self.presence.claim(nick).addErrback(unavailable)
+        return self.claims.claim(participant, nick)
 
     def releaseNick(self, participant: IParticipant, nick: str) -> None:
         if not isinstance(participant, RemoteParticipant):
-            self.presence.release(nick)
+            self.claims.release(nick)
 
     def loggedIn(self, participant: IParticipant) -> None:
         if isinstance(participant, RemoteParticipant):
@@ -191,7 +182,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         if isinstance(participant, RemoteParticipant):
             self._forgetProxy(participant)
             return
-        self.presence.release(nick)
+        self.claims.release(nick, self.service.accountName(participant) or nick)
         self.bus.publish("logout", u=nick, r=reason)
 
     def renamed(self, participant: IParticipant, old: str) -> None:
@@ -202,7 +193,7 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
             assert participant.nick is not None
             node[key(participant.nick)] = participant
             return
-        self.presence.release(old)
+        self.claims.release(old)  # unless it is the account's name
         self.bus.publish("rename", u=old, to=participant.nick)
 
     def everyoneHeard(self) -> Deferred[None]:

@@ -21,6 +21,7 @@ from twisted.internet.interfaces import IReactorTime
 from chatd.cluster.adoption import Adoption
 from chatd.cluster.barrier import Barrier
 from chatd.cluster.bus import Bus
+from chatd.cluster.claims import NameClaims
 from chatd.cluster.presence import Presence
 from chatd.cluster.queries import Queries
 from chatd.cluster.receipts import Receipts
@@ -49,6 +50,7 @@ class Peers:
     adoption: Adoption
     suspects: Suspects
     clientIds: SharedClientIds
+    claims: NameClaims
     proxies: dict[str, dict[str, RemoteParticipant]]
     _linked: bool
     _gone: dict[str, float]
@@ -158,10 +160,11 @@ class Peers:
     def nickLost(self, nick: str) -> None:
         """
         While this node was cut off from Redis, another node's user took
-        C{nick}: the claim decides, so the local holder is disconnected.
+        C{nick} (or signed in to the account C{nick}): the claim decides, so
+        the local holder is disconnected.
         """
-        user = self.service.find(nick)
-        if user is None or isinstance(user, RemoteParticipant):
+        user = self.claims.holder(nick)
+        if user is None:
             return
         why = "another user took this nickname while the server was cut off"
         self.service.disconnect(user, why)

@@ -33,14 +33,18 @@ class IChatObserver(Interface):
 
     def claimNick(participant: IParticipant, nick: str) -> MaybeDeferred[None]:
         """
-        C{participant} is about to get C{nick} (login or rename): a
+        C{participant} is about to get C{nick} (login or rename), or to
+        be signed in to the account C{nick} under another nickname (its
+        name's claim is the account's: L{chatd.core.accountclaim}): a
         L{Deferred} that fires to allow it or fails with a
         L{chatd.core.errors.ChatError} to refuse it.
         """
 
     def releaseNick(participant: IParticipant, nick: str) -> None:
         """
-        A claimed C{nick} was not given after all (the login failed).
+        A claimed C{nick} was not given after all (the login failed), or
+        C{participant} signed in to another account than C{nick}: given
+        back unless someone here still holds it.
         """
 
     def loggedIn(participant: IParticipant) -> None:

@@ -72,6 +72,15 @@ class Joining:
             return errors.ClusterUnavailable()
         return errors.SignedInElsewhere()
 
+    def claimRefused(self, participant: IParticipant, nick: str) -> errors.ChatError:
+        """
+        The refusal of C{participant}'s login when another node holds the
+        claim of C{nick}: why, if this node knows who holds it (its
+        account signed in there under another name: L{taken}).
+        """
+        holder = self.heldByOther(participant, nick)
+        return errors.NickTaken() if holder is None else self.taken(holder, nick)
+
     def holderOf(self, nick: str) -> IParticipant | None:
         """
         Who holds C{nick}: whoever has that name, else whoever is signed in

@@ -179,10 +179,7 @@ class Logins(Renames, Joining):
         resume: bool = False,
         held: Held | None = None,
     ) -> str:
-        """
-        The L{story}'s steps; C{waits} holds the wait for the account's
-        holder, if any; C{resume} and C{held}: see L{login}.
-        """
+        """The L{story}'s steps; C{waits}: the wait for the account's holder, if any."""
         service = self.service
         settling = waits[0] if waits else None
         if loading is not None:  # just started: nobody in before the sanctions are known
@@ -230,7 +227,8 @@ class Logins(Renames, Joining):
                 persistence.inbox.live.hold(participant)  # until what waited is handed over
         if service.observer is not None:
             admitted = lambda: self.admitChecked(participant, nick, resume)  # noqa: E731
-            nick = await claimed(service.observer, participant, nick, admitted)
+            refused = lambda: self.claimRefused(participant, nick)  # noqa: E731
+            nick = await claimed(service.observer, participant, nick, admitted, refused)
         else:
             nick = self.admitChecked(participant, nick, resume)
         if persistence is not None:  # it waits for the cluster after the rooms' entries

@@ -42,13 +42,23 @@ _T = TypeVar("_T")
 
 
 async def claimed(
-    observer: IChatObserver, participant: IParticipant, nick: str, give: Callable[[], _T]
+    observer: IChatObserver,
+    participant: IParticipant,
+    nick: str,
+    give: Callable[[], _T],
+    taken: Callable[[], errors.ChatError] | None = None,
 ) -> _T:
     """
     Ask C{observer} for C{nick} (cluster-wide), then C{give()} it; if
-    C{give} refuses, the claim is given back.
+    C{give} refuses, the claim is given back.  A claim someone else holds
+    is refused with L{errors.NickTaken}, or what C{taken()} says then.
     """
-    await maybeCall(observer.claimNick, participant, nick)
+    try:
+        await maybeCall(observer.claimNick, participant, nick)
+    except errors.NickTaken:
+        if taken is None:
+            raise
+        raise taken() from None
     try:
         return give()
     except Exception:

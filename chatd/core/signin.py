@@ -29,13 +29,13 @@ logged-in connection, as IRCv3 SASL 3.2 reauthentication allows, is:
     L{signInJoining}, IRC's SASL and NickServ's C{IDENTIFY}; refused,
     here or on another node of a cluster, under its name or another, only
     once the password is proven, as a login is, so a wrong password tells
-    nothing of who is signed in and counts as any); another account from
+    nothing of who is signed in and counts as any; in a cluster, claimed
+    first: L{chatd.core.accountclaim}); another account from
     a connection that shares its person with others
     (L{errors.InvalidArgument}: a person's connections are one account);
     and, once the password is proven, an account (or a nickname, or an
-    address) the console banned or kicked, as a login is
-    (L{errors.Banned}, L{errors.Kicked}: the same check, with the reason
-    and the time left).
+    address) the console banned or kicked, as a login is (L{errors.Banned},
+    L{errors.Kicked}: the same check, with the reason and the time left).
 
 Nothing is checked or changed for a server without accounts (no store).
 A new connection that logs in to an account signed in here joins that
@@ -51,6 +51,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.python.failure import Failure
 
 from chatd.core import errors
+from chatd.core.accountclaim import claimedAccount
 from chatd.core.accounts import Secret
 from chatd.core.calls import MaybeDeferred, maybeCall
 from chatd.core.delivery import connectionsOf
@@ -136,15 +137,30 @@ async def signInAgain(chat: object, participant: IParticipant, account: str, sec
             await settling
             if not service.isLoggedIn(participant):
                 raise errors.NotLoggedIn("the connection closed during the sign-in")
-        nick = service.requireLogin(participant)
-        if key(proven) != key(nick) and service.logins.heldByOther(participant, proven):
-            _refuseHeld(service, proven)  # held on another node: refused now, to its owner only
     finally:
         if settling is not None and not settling.called:
             settling.cancel()
-    refuseAnother(service, participant, proven)  # (signed in meanwhile by another proof)
-    service.people.accounts.prove(participant, proven)
-    return proven
+    _refuseIfHeld(service, participant, proven)  # before the claim, which says less
+    return await claimedAccount(
+        service, participant, proven, lambda: _prove(service, participant, proven)
+    )
+
+
+def _refuseIfHeld(service: ChatService, participant: IParticipant, account: str) -> None:
+    nick = service.requireLogin(participant)  # (still connected)
+    if key(account) != key(nick) and service.logins.heldByOther(participant, account):
+        _refuseHeld(service, account)  # held on another node: refused now, to its owner only
+
+
+def _prove(service: ChatService, participant: IParticipant, account: str) -> str:
+    """
+    C{participant} proved C{account}'s password and, in a cluster, claimed
+    it (L{claimedAccount}): signed in to it, unless it was held meanwhile.
+    """
+    _refuseIfHeld(service, participant, account)
+    refuseAnother(service, participant, account)  # (signed in meanwhile by another proof)
+    service.people.accounts.prove(participant, account)
+    return account
 
 
 def _heldElsewhere(service: ChatService, account: str) -> Deferred[None] | None:

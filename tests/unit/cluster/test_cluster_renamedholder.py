@@ -163,24 +163,31 @@ class RenamedHolderTests(SharedNodesCase):
 
     def test_ownNameRefusedWhileHeldElsewhere(self) -> None:
         """
-        zed on C{a} and bobo on C{b} signed in to bob's account at the same
-        moment, before either node heard of the other's: zed may not take
-        bob's name then, refused as a login to it is (signed in on another
-        server); the name stays free on both nodes.
+        zed on C{a} and bobo on C{b} sign in to bob's account at the same
+        moment, before either node heard of the other's: bobo, whose node
+        claimed the account first, is signed in; zed is told bob is signed
+        in on another server, and may not take bob's name then; the name
+        stays free on both nodes.
         """
         zed, onA = self.guestOn(self.a, b"zed")
         bobo, onB = self.guestOn(self.b, b"bobo")
         self.a.hold()
         self.identify(bobo, onB)
-        self.identify(zed, onA)
+        zed.dataReceived(b"PRIVMSG NickServ :IDENTIFY bob secret1\r\n")
+        self.settle()
+        said = output(onA, self.clock).decode()
+        self.assertIn(SIGNED_IN_ELSEWHERE, said)
+        self.assertNotIn(" 900 ", said)
         self.a.release()
         self.settle()
         zed.dataReceived(b"NICK bob\r\n")
         self.settle()
         said = output(onA, self.clock).decode()
-        self.assertIn(f" 433 zed bob :{SIGNED_IN_ELSEWHERE}", said)
+        self.assertNotIn(" NICK ", said)
         self.assertIsNone(self.a.service.find("bob"))
         self.assertIsNone(self.b.service.find("bob"))
+        self.assertEqual(self.signedInOn(self.a), [])
+        self.assertNotEqual(self.signedInOn(self.b), [])
 
     def test_identifiedElsewhereHolds(self) -> None:
         """
