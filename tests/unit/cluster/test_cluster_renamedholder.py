@@ -17,14 +17,13 @@ from chatd.core.alwayson import KEEP_PRESENT_EVERY
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
 from chatd.irc.factory import IRCFactory
-from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.support.fakenode import FakeNode
 from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output, refusedElsewhere
-from tests.support.outagenodes import SharedNodesCase
+from tests.support.loginsona import LoginsOnACase
 
 
-class RenamedHolderTests(SharedNodesCase):
+class RenamedHolderTests(LoginsOnACase):
     """
     Nodes C{a} and C{b} sharing one database; bob registered, signed in
     nowhere yet.
@@ -33,27 +32,6 @@ class RenamedHolderTests(SharedNodesCase):
     def setUp(self) -> None:
         super().setUp()
         self.registerOn(self.b, "bob", "secret1")
-
-    def irc(self, *lines: bytes) -> tuple[Any, StringTransport]:
-        """An IRC connection to C{a} that sent C{lines}."""
-        factory = IRCFactory(
-            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
-        )
-        irc, transport = connect(factory, self.clock)
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
-        self.settle()
-        return irc, transport
-
-    def tchatLogin(self, line: bytes) -> bytes:
-        """What C{line}, a TCHAT LOGIN on C{a}, is answered."""
-        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
-        proto, transport = connect(factory, self.clock)
-        self.addCleanup(proto.connectionLost, None)
-        output(transport, self.clock)  # the greeting
-        proto.dataReceived(line + b"\r\n")
-        self.settle()
-        return output(transport, self.clock)
 
     def bobOnB(self, nick: str = "bobo") -> RecordingParticipant:
         """bob signs in on C{b} and goes by C{nick} there."""
@@ -83,15 +61,7 @@ class RenamedHolderTests(SharedNodesCase):
         nickname: the login, once it goes on, is refused as signed in on
         another server, not admitted as a second bob.
         """
-        plain = base64.b64encode(b"\0bob\0secret1")
-        irc, transport = self.irc(
-            b"CAP LS 302",
-            b"NICK bob",
-            b"USER bob 0 * :Bob",
-            b"CAP REQ :sasl",
-            b"AUTHENTICATE PLAIN",
-            b"AUTHENTICATE " + plain,
-        )
+        irc, transport = self.saslBeforeRegistration(b"secret1")
         output(transport, self.clock)
         self.bobOnB()
         irc.dataReceived(b"CAP END\r\n")

@@ -15,16 +15,14 @@ from typing import Any
 from twisted.internet.task import Clock
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 
-from chatd.irc.factory import IRCFactory
 from chatd.talk.protocol import TalkFactory
-from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import SIGNED_IN_ELSEWHERE, connect, output, refusedElsewhere
-from tests.support.outagenodes import SharedNodesCase
+from tests.support.loginsona import LoginsOnACase
 from tests.support.webclient import WebHarness
 
 
-class SecondDeviceTests(SharedNodesCase):
+class SecondDeviceTests(LoginsOnACase):
     """
     Nodes C{a} and C{b} sharing one database; bob registered and signed in
     on C{b} (his first device), which was just heard from.
@@ -44,37 +42,9 @@ class SecondDeviceTests(SharedNodesCase):
         self.b.service.enter(self.bob, "lobby")  # b heard from a moment ago
         self.settle()
 
-    def tchatLogin(self, line: bytes) -> bytes:
-        """What C{line}, a TCHAT LOGIN on C{a}, is answered."""
-        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
-        proto, transport = connect(factory, self.clock)
-        self.addCleanup(proto.connectionLost, None)
-        output(transport, self.clock)  # the greeting
-        proto.dataReceived(line + b"\r\n")
-        self.settle()
-        return output(transport, self.clock)
-
-    def irc(self, *lines: bytes) -> tuple[Any, StringTransport]:
-        factory = IRCFactory(
-            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
-        )
-        irc, transport = connect(factory, self.clock)
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"".join(line + b"\r\n" for line in lines))
-        self.settle()
-        return irc, transport
-
     def sasl(self, password: bytes) -> str:
         """What an IRC client's SASL PLAIN login to bob on C{a} is answered."""
-        plain = base64.b64encode(b"\0bob\0" + password)
-        _, transport = self.irc(
-            b"CAP LS 302",
-            b"NICK bob",
-            b"USER bob 0 * :Bob",
-            b"CAP REQ :sasl",
-            b"AUTHENTICATE PLAIN",
-            b"AUTHENTICATE " + plain,
-        )
+        _, transport = self.saslBeforeRegistration(password)
         return output(transport, self.clock).decode()
 
     def talk(self, *typed: str) -> list[str]:
