@@ -33,6 +33,18 @@ def write(path: Path, text: str | bytes) -> str:
     return str(path)
 
 
+def refusal(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """How C{twistd -n chatd} with C{args}, run in C{cwd}, exits: it must not start."""
+    return subprocess.run(
+        [str(TWISTD), "-n", "--pidfile=", "chatd", *args],
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
 def test_fileGivesValues(tmp_path: Path) -> None:
     """
     Each TOML type becomes the option's value as its command-line text
@@ -209,14 +221,7 @@ def test_daemonRefusesUnknownKey(tmp_path: Path) -> None:
     which key in one line, and listens nowhere.
     """
     config = write(tmp_path / "chatd.toml", "max-clientz = 5\n")
-    done = subprocess.run(
-        [str(TWISTD), "-n", "--pidfile=", "chatd", "--config", config],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = refusal(tmp_path, "--config", config)
     assert done.returncode != 0
     assert done.stdout + done.stderr == f"chatd: config file {config}: unknown key 'max-clientz'\n"
 
@@ -227,14 +232,7 @@ def test_daemonRefusesUnclosedArrayNamingItsLine(tmp_path: Path) -> None:
     it: the one line of refusal names the line and key that opened it.
     """
     config = write(tmp_path / "chatd.toml", 'rooms = ["a", "b"\nmax-clients = 5\n')
-    done = subprocess.run(
-        [str(TWISTD), "-n", "--pidfile=", "chatd", "--config", config],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = refusal(tmp_path, "--config", config)
     assert done.returncode != 0
     assert done.stdout + done.stderr == (
         f"chatd: config file {config}: line 1, key 'rooms': not valid TOML (Unclosed array,"
@@ -269,13 +267,6 @@ def test_daemonRefusesInOneLine(tmp_path: Path, args: list[str], line: str) -> N
     the command line: the daemon exits with one line, not the whole --help.
     """
     config = write(tmp_path / "chatd.toml", "flood-rate = 0\n")
-    done = subprocess.run(
-        [str(TWISTD), "-n", "--pidfile=", "chatd", *(a.format(config=config) for a in args)],
-        cwd=tmp_path,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = refusal(tmp_path, *(a.format(config=config) for a in args))
     assert done.returncode == 1
     assert done.stdout + done.stderr == line.format(config=config) + "\n"
