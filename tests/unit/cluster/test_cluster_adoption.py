@@ -100,6 +100,19 @@ class AliceAndBob(QueuedNodes):
         for node in nodes or (self.b,):
             self.assertNotIn("a", node.presence.peers)
 
+    def lobbyHistoryOnB(self) -> list[str]:
+        """What carol, a new IRC client on C{b}, reads of #lobby's history."""
+        client = IRCClient(self.b, self.clock, "carol", "Carol", "batch", "draft/chathistory")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby")
+        client.read()
+        client.send("CHATHISTORY LATEST #lobby * 10")
+        return [
+            line.partition(" PRIVMSG #lobby :")[2]
+            for line in client.lines()
+            if " PRIVMSG #lobby :" in line
+        ]
+
 
 class AdoptionTests(AliceAndBob):
     def test_killedNodesLastMessagesWritten(self) -> None:
@@ -124,17 +137,7 @@ class AdoptionTests(AliceAndBob):
         self.assertEqual([e.msgid for e in self.stored(one.msgid)], [one.msgid])
         [private] = self.stored(told.msgid)
         self.assertEqual((private.sender, private.lines), ("alice", ("psst",)))
-        client = IRCClient(self.b, self.clock, "carol", "Carol", "batch", "draft/chathistory")
-        self.addCleanup(client.proto.connectionLost, None)
-        client.send("JOIN #lobby")
-        client.read()
-        client.send("CHATHISTORY LATEST #lobby * 10")
-        said = [
-            line.partition(" PRIVMSG #lobby :")[2]
-            for line in client.lines()
-            if " PRIVMSG #lobby :" in line
-        ]
-        self.assertEqual(said, ["zero", "one", "between", "two"])
+        self.assertEqual(self.lobbyHistoryOnB(), ["zero", "one", "between", "two"])
         lines = [formatEvent(e) for e in events if "lately" in formatEvent(e)]
         self.assertEqual(len(lines), 1, lines)
         self.assertIn("node a was lost before it stored 3 of the 4 messages", lines[0])
@@ -301,17 +304,7 @@ class StoreAwayTests(AliceAndBob):
         self.assertIn("tried again until it answers", warnings[0])
         lines = [formatEvent(e) for e in events]
         self.assertTrue(any("before it stored 2 of the 2 messages" in line for line in lines))
-        client = IRCClient(self.b, self.clock, "carol", "Carol", "batch", "draft/chathistory")
-        self.addCleanup(client.proto.connectionLost, None)
-        client.send("JOIN #lobby")
-        client.read()
-        client.send("CHATHISTORY LATEST #lobby * 10")
-        history = [
-            line.partition(" PRIVMSG #lobby :")[2]
-            for line in client.lines()
-            if " PRIVMSG #lobby :" in line
-        ]
-        self.assertEqual(history, ["one", "two"])
+        self.assertEqual(self.lobbyHistoryOnB(), ["one", "two"])
 
     def test_nodeBackEndsTheTries(self) -> None:
         """
