@@ -88,6 +88,20 @@ class TakeoverTests(SharedNodesCase):
     def waits(self) -> list[str]:
         return [line for line in self.logged if line.startswith("a login to bob waited")]
 
+    def bobWaitsForBKilled(self, seconds: float) -> str:
+        """
+        b is killed now and bob comes back to a: his login waits (no answer
+        yet, not C{ERROR 23}) and succeeds C{seconds} later, once b is
+        counted dead; the one line that logged the wait.
+        """
+        self.b.crash()
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(seconds)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        return line
+
     def test_killedNodesUserComesBack(self) -> None:
         """
         b is killed just after a beat; bob, back on a 1.75 s later, is not
@@ -182,13 +196,7 @@ class TakeoverTests(SharedNodesCase):
         counted dead.
         """
         self.wait(0.5)  # half an interval after b's beat
-        self.b.crash()
-        proto, transport = self.bobReturnsToA()
-        self.assertEqual(output(transport, self.clock), b"")
-        self.wait(8)
-        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
-        [line] = self.waits()
-        self.assertIn("counted dead", line)
+        self.assertIn("counted dead", self.bobWaitsForBKilled(8))
 
     def test_killedJustAfterItsBeatWaitedFor(self) -> None:
         """
@@ -196,13 +204,7 @@ class TakeoverTests(SharedNodesCase):
         young beat came before his login, so it proves nothing; b does not
         answer, and the login waits and succeeds once b is counted dead.
         """
-        self.b.crash()
-        _, transport = self.bobReturnsToA()
-        self.assertEqual(output(transport, self.clock), b"")  # waiting, not ERROR 23
-        self.wait(6)
-        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
-        [line] = self.waits()
-        self.assertIn("(its last beat 0.0 s old): counted dead", line)
+        self.assertIn("(its last beat 0.0 s old): counted dead", self.bobWaitsForBKilled(6))
 
     def test_killedJustAfterSpeakingWaitedFor(self) -> None:
         """
@@ -213,13 +215,7 @@ class TakeoverTests(SharedNodesCase):
         self.wait(0.5)
         self.b.service.enter(self.bob, "lobby")
         self.settle()
-        self.b.crash()
-        _, transport = self.bobReturnsToA()
-        self.assertEqual(output(transport, self.clock), b"")
-        self.wait(6)
-        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
-        [line] = self.waits()
-        self.assertIn("counted dead", line)
+        self.assertIn("counted dead", self.bobWaitsForBKilled(6))
 
     def test_liveNodeRefusedOnceItAnswers(self) -> None:
         """
