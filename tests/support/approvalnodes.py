@@ -7,15 +7,11 @@ L{chatd.core.approvals}, L{chatd.core.answers}).
 
 from __future__ import annotations
 
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
-
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant
-from tests.support.fakenode import FakeNode, accountNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.accountnodes import AccountNodesCase
+from tests.support.fakenode import FakeNode
 
 START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 
@@ -23,23 +19,12 @@ START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 NOBODY = "nobody waits to enter an approval room"
 
 
-class ApprovalNodes(SynchronousTestCase):
+class ApprovalNodes(AccountNodesCase):
     """
     Nodes A and B sharing one database, and root's console on either.
     """
 
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(START)
-        self.redis = FakeRedis(self.clock)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
+    start = START
 
     def run_(self, node: FakeNode, line: str) -> str:
         reply = node.outcome(AdminConsole(node.service, "root").execute, line)

@@ -8,37 +8,21 @@ from __future__ import annotations
 from typing import Any
 
 from twisted.internet.defer import maybeDeferred
-from twisted.internet.task import Clock
-from twisted.trial.unittest import SynchronousTestCase
 
 from chatd.cluster.barrier import WAIT
 from chatd.cluster.remote import RemoteParticipant
 from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage
 from chatd.storage.interfaces import APPROVAL
-from chatd.storage.memory import MemoryChatStore
 from chatd.testing import RecordingParticipant, settled
-from tests.support.fakenode import FakeNode, accountNodes
-from tests.support.fakeredis import FakeRedis
+from tests.support.accountnodes import AccountNodesCase
+from tests.support.fakenode import FakeNode
 
 
-class SharedStoreTests(SynchronousTestCase):
+class SharedStoreTests(AccountNodesCase):
     """
     Two nodes on one store (one PostgreSQL database in real life).
     """
-
-    def setUp(self) -> None:
-        self.clock = Clock()
-        self.clock.advance(1_700_000_000)
-        self.redis = FakeRedis(self.clock)
-        self.store = MemoryChatStore()
-        self.store.startService()
-        self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
-        self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
     def login(self, node: FakeNode, nick: str, password: str | None = None) -> Any:
         person = RecordingParticipant()
