@@ -15,30 +15,12 @@ from tests.support.persistencecase import PersistenceTestCase
 
 class TchatAlwaysOnTests(PersistenceTestCase):
     def test_backInOrder(self) -> None:
-        factory = TchatFactory(self.service, self.clock, aliveAfter=None)
-        self.registered("alice", "sesame")
-        alice, transport = connect(factory, self.clock)
-        alice.dataReceived(b"clt: LOGIN alice sesame\nclt: ENTER Blabla\n")
-        self.clock.advance(0)
-        output(transport, self.clock)
-        alwaysOn = alwaysOnOf(self.service)
-        markers = readMarkersOf(self.service)
-        assert isinstance(alwaysOn, AlwaysOn) and markers is not None
-        self.assertTrue(self.successResultOf(alwaysOn.set(alice, True)))
-        bob = self.login("bob")
-        self.service.enter(bob, "Blabla")
-        said = self.service.say(bob, "Blabla", ("seen",))
-        self.successResultOf(markers.mark(alice, "Blabla", True, said.millis))
-        alice.connectionLost(None)
-        self.clock.advance(1)
-        self.service.say(bob, "Blabla", ("one",))
-        self.service.tell(bob, "alice", ("psst",))
-        back, t2 = connect(factory, self.clock)
-        back.dataReceived(b"clt: LOGIN alice sesame\n")
-        self.clock.advance(0)
-        self.clock.advance(0)
+        """
+        Back after one message it did not read, and a private one: the
+        groups, what it missed, then the private message.
+        """
         self.assertEqual(
-            output(t2, self.clock).decode("utf-8").splitlines(),
+            self.awayAndBack(["seen"], "seen", ["one"]),
             [
                 "srv: TCHAT 1",
                 "srv: OKAY!",
