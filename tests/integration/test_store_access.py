@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import pytest_twisted
 from twisted.internet.defer import gatherResults
 
 from chatd.core.names import key
 from chatd.storage.records import ACCEPTED_ALREADY, DECIDED, ENDED_ALREADY
 from tests.support.pgserver import postgresServer
-from tests.support.storefixtures import Backend, backend, stop, store
+from tests.support.storefixtures import Backend, backend, sharers, store
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -60,12 +59,7 @@ async def test_oneAnswerBetweenSharers(backend: Backend) -> None:
     requests at once, one accepting and one refusing: each request is
     decided by one answer, and the database holds that answer.
     """
-    if not backend.durable:
-        pytest.skip("a store of its own shares nothing with another, by design")
-    first, second = backend.open(), backend.open()
-    await first.load()
-    await second.load()
-    try:
+    async with sharers(backend) as (first, second):
         for round in range(10):
             nick = f"pupil{round}"
             await first.setAccess("Informatique", nick, False, round)
@@ -81,6 +75,3 @@ async def test_oneAnswerBetweenSharers(backend: Backend) -> None:
             assert other == (ACCEPTED_ALREADY if winner else ENDED_ALREADY)
             held = (await _access(first, "Informatique")).get(key(nick))
             assert held == ((nick, True) if winner else None)
-    finally:
-        await stop(first)
-        await stop(second)

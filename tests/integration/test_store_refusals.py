@@ -15,7 +15,7 @@ import pytest_twisted
 from twisted.internet.defer import gatherResults
 
 from tests.support.pgserver import postgresServer
-from tests.support.storefixtures import Backend, backend, stop, store
+from tests.support.storefixtures import Backend, backend, sharers, stop, store
 
 __all__ = ["backend", "postgresServer", "store"]
 
@@ -79,12 +79,7 @@ async def test_takenOnceBySharers(backend: Backend) -> None:
     Two stores on one database (two cluster nodes) taking at once get
     each refusal once between them.
     """
-    if not backend.durable:
-        pytest.skip("a store of its own shares nothing with another, by design")
-    first, second = backend.open(), backend.open()
-    await first.load()
-    await second.load()
-    try:
+    async with sharers(backend) as (first, second):
         await first.saveAccount("alice", "hash", 1)
         rooms = ["Comptabilité", "Informatique", "Marketing"]
         for _ in range(5):
@@ -93,6 +88,3 @@ async def test_takenOnceBySharers(backend: Backend) -> None:
             takes = [store.takeRefusals("alice") for store in (first, second, first, second)]
             taken = [each for got in await gatherResults(takes) for each in got]
             assert sorted(room for room, _, _ in taken) == rooms
-    finally:
-        await stop(first)
-        await stop(second)

@@ -226,3 +226,22 @@ async def loaded(store: Any) -> AsyncIterator[Any]:
         yield await store.load()
     finally:
         await stop(store)
+
+
+@asynccontextmanager
+async def sharers(backend: Backend) -> AsyncIterator[tuple[Any, Any]]:
+    """
+    Two loaded stores on C{backend}'s one database (two cluster nodes),
+    stopped at the end; the test is skipped for a backend whose stores
+    share nothing.
+    """
+    if not backend.durable:
+        pytest.skip("a store of its own shares nothing with another, by design")
+    first, second = backend.open(), backend.open()
+    await first.load()
+    await second.load()
+    try:
+        yield first, second
+    finally:
+        await stop(first)
+        await stop(second)
