@@ -21,9 +21,17 @@ class IRCStoreTestCase(PersistenceTestCase):
     C{alice} (password C{sesame}).
     """
 
+    #: Whether the IRC factory lets a client register an account.
+    accountRegistration = False
+
     def setUp(self) -> None:
         super().setUp()
-        self.factory = IRCFactory(self.service, self.clock, floodBurst=None)
+        self.factory = IRCFactory(
+            self.service,
+            self.clock,
+            floodBurst=None,
+            accountRegistration=self.accountRegistration,
+        )
         self.registered("alice", "sesame")
         #: The host of a guest of L{connect}'s address.
         self.guestHost = guestHost(self.service)
@@ -49,6 +57,14 @@ class IRCStoreTestCase(PersistenceTestCase):
         """
         proto, t = self.client()
         self.send(proto, t, self.clientCaps, *first, f"NICK {nick}", "USER u 0 * :U", "CAP END")
+        return proto, t
+
+    def joinedBlabla(self, nick: str, caps: str) -> tuple[IRCProtocol, StringTransport]:
+        """A client registered as C{nick}, that asked for C{caps} if any, in #Blabla."""
+        proto, t = self.client()
+        lines = [f"CAP REQ :{caps}"] if caps else []
+        self.send(proto, t, *lines, f"NICK {nick}", f"USER {nick} 0 * :R", "CAP END")
+        self.send(proto, t, "JOIN #Blabla")
         return proto, t
 
     def codes(self, messages: list[Message]) -> list[str]:

@@ -13,7 +13,6 @@ from pathlib import Path
 from twisted.internet.defer import maybeDeferred
 from twisted.internet.testing import StringTransport
 
-from chatd.irc.factory import IRCFactory
 from chatd.irc.protocol import IRCProtocol
 from chatd.storage.cloakkey import (
     ASK_AGAIN,
@@ -90,18 +89,7 @@ class InterimCloakTests(IRCTestCase):
 
 
 class SignInTests(IRCStoreTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.factory = IRCFactory(
-            self.service, self.clock, floodBurst=None, accountRegistration=True
-        )
-
-    def joined(self, nick: str, caps: str) -> tuple[IRCProtocol, StringTransport]:
-        proto, t = self.client()
-        lines = [f"CAP REQ :{caps}"] if caps else []
-        self.send(proto, t, *lines, f"NICK {nick}", f"USER {nick} 0 * :R", "CAP END")
-        self.send(proto, t, "JOIN #Blabla")
-        return proto, t
+    accountRegistration = True
 
     def changes(self, proto: IRCProtocol, transport: StringTransport, *lines: str) -> list[str]:
         """
@@ -121,10 +109,10 @@ class SignInTests(IRCStoreTestCase):
         sharing a channel; nothing to a client that did not ask.  A login
         with the password at connection is no change.
         """
-        watcher, tw = self.joined("watcher", "chghost")
-        plain, tp = self.joined("plain", "")
-        bob, tb = self.joined("bob", "chghost")
-        ally, ta = self.joined("ally", "chghost")
+        watcher, tw = self.joinedBlabla("watcher", "chghost")
+        plain, tp = self.joinedBlabla("plain", "")
+        bob, tb = self.joinedBlabla("bob", "chghost")
+        ally, ta = self.joinedBlabla("ally", "chghost")
         for proto, transport in ((watcher, tw), (plain, tp), (bob, tb), (ally, ta)):
             self.send(proto, transport)
         registered = f"bob!bob@{self.guestHost} bob user/bob"

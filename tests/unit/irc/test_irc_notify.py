@@ -247,18 +247,7 @@ class SetnameTests(IRCTestCase):
 
 
 class AccountNotifyTests(IRCStoreTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        self.factory = IRCFactory(
-            self.service, self.clock, floodBurst=None, accountRegistration=True
-        )
-
-    def connected(self, nick: str, caps: str) -> tuple[IRCProtocol, StringTransport]:
-        proto, t = self.client()
-        lines = [f"CAP REQ :{caps}"] if caps else []
-        self.send(proto, t, *lines, f"NICK {nick}", f"USER {nick} 0 * :R", "CAP END")
-        self.send(proto, t, "JOIN #Blabla")
-        return proto, t
+    accountRegistration = True
 
     def test_register(self) -> None:
         """
@@ -266,9 +255,9 @@ class AccountNotifyTests(IRCStoreTestCase):
         C{account-notify} clients sharing it get C{ACCOUNT <name>}; after
         that, C{account-tag} shows it.
         """
-        watcher, tw = self.connected("watcher", "account-notify account-tag")
-        plain, tp = self.connected("plain", "")
-        bob, tb = self.connected("bob", "")
+        watcher, tw = self.joinedBlabla("watcher", "account-notify account-tag")
+        plain, tp = self.joinedBlabla("plain", "")
+        bob, tb = self.joinedBlabla("bob", "")
         self.send(watcher, tw)
         self.send(plain, tp)
         self.send(bob, tb, "REGISTER * * passphrase")
@@ -286,7 +275,7 @@ class AccountNotifyTests(IRCStoreTestCase):
         an IRC client is: C{ACCOUNT} for those sharing a room, C{330} in
         C{WHOIS}, the C{account} tag on what they say.
         """
-        watcher, tw = self.connected("watcher", "account-notify account-tag")
+        watcher, tw = self.joinedBlabla("watcher", "account-notify account-tag")
         tchat = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
         treg, tt = connect(tchat, self.clock)
         treg.dataReceived(b"clt: LOGIN treg\nclt: ENTER Blabla\n")
