@@ -18,12 +18,13 @@ import pytest_twisted
 from tests.support.clusterlive import (
     ClusterClient,
     login,
+    sharedDatabaseNodes,
     sleep,
     waitForLine,
     waitForLog,
     waitForMembers,
 )
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.daemon import Daemon
 from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres
 from tests.support.redis_server import RedisServer, redisServer
 
@@ -39,25 +40,7 @@ def nodes(
     PostgreSQL server of the test's own (C{ownPostgres}, which it may stop
     and start); each is stopped after the test.
     """
-    url = createDatabase(ownPostgres.url)
-    started: list[Daemon] = []
-
-    def start(name: str) -> Daemon:
-        workdir = tmp_path / name
-        workdir.mkdir()
-        daemon = startDaemon(
-            workdir,
-            *("--admin", "off", "--port", "tcp:0:interface=127.0.0.1", "--talk", ""),
-            *("--web", "none", "--db", url, "--flush-interval", "0.05"),
-            *("--cluster", redisServer.url),
-            factories=("TchatFactory",),
-        )
-        started.append(daemon)
-        return daemon
-
-    yield start
-    for daemon in started:
-        daemon.stop(signal.SIGTERM)
+    yield from sharedDatabaseNodes(tmp_path, redisServer.url, createDatabase(ownPostgres.url))
 
 
 async def histo(client: ClusterClient, room: str) -> list[str]:

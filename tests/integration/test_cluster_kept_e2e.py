@@ -18,8 +18,15 @@ import pytest
 import pytest_twisted
 from twisted.internet import reactor
 
-from tests.support.clusterlive import ClusterClient, connectLines, login, sleep, waitForLog
-from tests.support.daemon import Daemon, startDaemon
+from tests.support.clusterlive import (
+    ClusterClient,
+    connectLines,
+    login,
+    sharedDatabaseNodes,
+    sleep,
+    waitForLog,
+)
+from tests.support.daemon import Daemon
 from tests.support.keptlive import MessageReader, pendingFor, slowMarks
 from tests.support.pgserver import PostgresServer, createDatabase, ownPostgres, postgresServer
 from tests.support.redis_server import RedisServer, redisServer
@@ -54,29 +61,20 @@ def restartable(
 
 
 def starting(tmp_path: Path, redisServer: RedisServer, url: str) -> Iterator[Shared]:
-    started: list[Daemon] = []
+    """
+    C{(start, url)}: nodes on C{url} with no share per sender, whose logs
+    hold no traceback but of a database outage.
+    """
+    extra = ("--max-inbox-per-sender", "0")
+    for start in sharedDatabaseNodes(tmp_path, redisServer.url, url, *extra, checkLog=outageOnly):
+        yield start, url
 
-    def start(name: str) -> Daemon:
-        workdir = tmp_path / name
-        workdir.mkdir()
-        daemon = startDaemon(
-            workdir,
-            *("--admin", "off", "--port", "tcp:0:interface=127.0.0.1", "--talk", ""),
-            *("--web", "none", "--db", url, "--flush-interval", "0.05"),
-            *("--max-inbox-per-sender", "0", "--cluster", redisServer.url),
-            factories=("TchatFactory",),
-        )
-        started.append(daemon)
-        return daemon
 
-    yield start, url
-    for daemon in started:
-        daemon.stop(signal.SIGTERM)
-    for daemon in started:
-        # (A database outage is logged with the error that showed it.)
-        for entry in daemon.logText().split("\n20")[1:]:
-            if "Traceback" in entry:
-                assert "the chat database is unavailable" in entry, daemon.logText()
+def outageOnly(log: str) -> None:
+    """A node's log holds no traceback but of a database outage."""
+    for entry in log.split("\n20")[1:]:  # (logged with the error that showed it)
+        if "Traceback" in entry:
+            assert "the chat database is unavailable" in entry, log
 
 
 async def connected(daemon: Daemon) -> ClusterClient:

@@ -151,6 +151,41 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         assert "Traceback" not in daemon.logText(), daemon.logText()
 
 
+def sharedDatabaseNodes(
+    tmp_path: Path,
+    redisUrl: str,
+    url: str,
+    *extra: str,
+    checkLog: Callable[[str], None] | None = None,
+) -> Iterator[Callable[[str], Daemon]]:
+    """
+    Yield a function that starts a node, TCHAT only, on Redis C{redisUrl}
+    and the PostgreSQL database C{url} (with C{extra} options), and stop
+    every node it started afterwards, then run C{checkLog} on each one's log.
+    """
+    started: list[Daemon] = []
+
+    def start(name: str) -> Daemon:
+        workdir = tmp_path / name
+        workdir.mkdir()
+        daemon = startDaemon(
+            workdir,
+            *("--admin", "off", "--port", "tcp:0:interface=127.0.0.1", "--talk", ""),
+            *("--web", "none", "--db", url, "--flush-interval", "0.05"),
+            *("--cluster", redisUrl, *extra),
+            factories=("TchatFactory",),
+        )
+        started.append(daemon)
+        return daemon
+
+    yield start
+    for daemon in started:
+        daemon.stop(signal.SIGTERM)
+    for daemon in started:
+        if checkLog is not None:
+            checkLog(daemon.logText())
+
+
 async def login(daemon: Daemon, nick: str, *rooms: str) -> ClusterClient:
     client = await connectLines(reactor, daemon.ports["TchatFactory"])
     assert await client.line() == "srv: TCHAT 1"
