@@ -10,8 +10,7 @@ from __future__ import annotations
 from chatd.admin.commands import AdminConsole
 from chatd.core import errors
 from chatd.testing import RecordingParticipant
-from tests.support.accountnodes import AccountNodesCase
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import AccountNodesCase, FakeNode
 
 START = 1_795_000_000  # 2026-11-18 11:06:40 UTC
 
@@ -24,7 +23,7 @@ class ApprovalNodes(AccountNodesCase):
     Nodes A and B sharing one database, and root's console on either.
     """
 
-    start = START
+    started = START
 
     def run_(self, node: FakeNode, line: str) -> str:
         reply = node.outcome(AdminConsole(node.service, "root").execute, line)

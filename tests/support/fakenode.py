@@ -221,11 +221,10 @@ def sharedStoreNodes(
     return a, b
 
 
-class PrivateAcrossNodes(SynchronousTestCase):
+class AccountNodesCase(SynchronousTestCase):
     """
-    Nodes C{a} and C{b} sharing one database in memory (C{store}), bob
-    registered and gus a guest, both on C{b}; alice on C{a}: private
-    messages from one node to the other.
+    Nodes C{a} and C{b} with accounts on C{redis}, sharing the started
+    store in memory C{store}, on C{clock}.
     """
 
     #: When the test starts (its nodes' clock).
@@ -239,15 +238,27 @@ class PrivateAcrossNodes(SynchronousTestCase):
         self.store.startService()
         self.a, self.b = accountNodes(self, self.redis, lambda: self.store)
         self.settle()
+
+    def settle(self) -> None:
+        """Let the nodes and Redis run a few reactor turns."""
+        for _ in range(10):
+            self.clock.advance(0)
+
+
+class PrivateAcrossNodes(AccountNodesCase):
+    """
+    Nodes C{a} and C{b} sharing one database in memory (C{store}), bob
+    registered and gus a guest, both on C{b}; alice on C{a}: private
+    messages from one node to the other.
+    """
+
+    def setUp(self) -> None:
+        super().setUp()
         self.bob = self.b.user("bob")
         self.successResultOf(self.b.service.register(self.bob, "secret1"))
         self.gus = self.b.user("gus")
         self.alice = self.a.user("alice")
         self.settle()
-
-    def settle(self) -> None:
-        for _ in range(10):
-            self.clock.advance(0)
 
 
 class TwoNodes(SynchronousTestCase):

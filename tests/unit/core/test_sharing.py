@@ -15,8 +15,7 @@ from chatd.core import errors
 from chatd.core.events import Notice, PrivateMessage
 from chatd.storage.interfaces import APPROVAL
 from chatd.testing import RecordingParticipant, settled
-from tests.support.accountnodes import AccountNodesCase
-from tests.support.fakenode import FakeNode
+from tests.support.fakenode import AccountNodesCase, FakeNode
 
 
 class SharedStoreTests(AccountNodesCase):
