@@ -19,10 +19,10 @@ from chatd.irc.factory import IRCFactory
 from chatd.tchat import TchatFactory
 from chatd.testing import RecordingParticipant
 from tests.support.helpers import connect, output, refusedElsewhere
-from tests.support.outagenodes import SharedNodesCase
+from tests.support.loginsona import LoginsOnACase
 
 
-class TakeoverTests(SharedNodesCase):
+class TakeoverTests(LoginsOnACase):
     """
     Nodes C{a} and C{b} (heartbeat every second, TTL 3 s) sharing one
     database; bob registered and signed in on C{b} with his password; a few
@@ -346,13 +346,7 @@ class TakeoverTests(SharedNodesCase):
         else asks b on the way, unlike a login): b answers the question,
         and the sign-in is refused at once, as in use on another server.
         """
-        factory = IRCFactory(
-            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
-        )
-        irc, transport = connect(factory, self.clock)
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"NICK guest\r\nUSER g 0 * :G\r\n")
-        self.settle()
+        irc, transport = self.irc(b"NICK guest", b"USER g 0 * :G")
         output(transport, self.clock)
         irc.dataReceived(b"PRIVMSG NickServ :IDENTIFY bob secret1\r\n")
         self.settle()
@@ -366,13 +360,7 @@ class TakeoverTests(SharedNodesCase):
         C{IDENTIFY} once b was killed: no refusal while b may have died;
         signed in to his account (C{900}) once a counts b dead.
         """
-        factory = IRCFactory(
-            self.a.service, self.clock, floodBurst=None, aliveAfter=60, accountRegistration=True
-        )
-        irc, transport = connect(factory, self.clock)
-        self.addCleanup(irc.connectionLost, None)
-        irc.dataReceived(b"NICK guest\r\nUSER g 0 * :G\r\n")
-        self.settle()
+        irc, transport = self.irc(b"NICK guest", b"USER g 0 * :G")
         self.assertIn(" 001 guest :", output(transport, self.clock).decode())
         self.b.crash()
         self.wait(1.75)
