@@ -26,6 +26,7 @@ from tests.support.clusterlive import (
     ircUser,
     login,
     sleep,
+    stopAll,
     waitForLine,
     waitForLog,
     waitForMembers,
@@ -81,10 +82,7 @@ def nodes(
         return daemon
 
     yield start
-    for daemon in started:
-        daemon.stop(signal.SIGTERM)
-    for daemon in started:
-        assert "Traceback" not in daemon.logText(), daemon.logText()
+    stopAll(started)
 
 
 async def command(client: LineClient, line: str) -> list[str]:

@@ -145,10 +145,7 @@ def startNodes(tmp_path: Path, url: str) -> Iterator[Callable[..., Daemon]]:
         return daemon
 
     yield start
-    for daemon in started:
-        daemon.stop(signal.SIGTERM)
-    for daemon in started:
-        assert "Traceback" not in daemon.logText(), daemon.logText()
+    stopAll(started)
 
 
 def sharedDatabaseNodes(
@@ -156,7 +153,7 @@ def sharedDatabaseNodes(
     redisUrl: str,
     url: str,
     *extra: str,
-    checkLog: Callable[[str], None] | None = None,
+    checkLog: Callable[[str], None] = lambda log: None,
 ) -> Iterator[Callable[[str], Daemon]]:
     """
     Yield a function that starts a node, TCHAT only, on Redis C{redisUrl}
@@ -179,11 +176,20 @@ def sharedDatabaseNodes(
         return daemon
 
     yield start
+    stopAll(started, checkLog)
+
+
+def noTraceback(log: str) -> None:
+    """A node's log holds no traceback."""
+    assert "Traceback" not in log, log
+
+
+def stopAll(started: list[Daemon], checkLog: Callable[[str], None] = noTraceback) -> None:
+    """Stop the nodes C{started} (C{SIGTERM}), then run C{checkLog} on each one's log."""
     for daemon in started:
         daemon.stop(signal.SIGTERM)
     for daemon in started:
-        if checkLog is not None:
-            checkLog(daemon.logText())
+        checkLog(daemon.logText())
 
 
 async def login(daemon: Daemon, nick: str, *rooms: str) -> ClusterClient:
