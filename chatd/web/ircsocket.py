@@ -43,6 +43,7 @@ from zope.interface import implementer
 from chatd.core.errors import ChatError, InvalidArgument
 from chatd.lines.lineproto import ChatLineReceiver
 from chatd.web import wire
+from chatd.web.closecodes import CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG, refusalClose
 from chatd.web.flood import FLOODING, RequestPace, admit
 from chatd.web.frames import FrameReader
 from chatd.web.guard import GuardProtocol
@@ -57,9 +58,6 @@ BINARY, TEXT = "binary.ircv3.net", "text.ircv3.net"
 #: Where the endpoint is served: gamja's default (C{server.url}), and what
 #: Kiwi IRC is told with C{direct_path}.
 PATH = b"socket"
-
-#: WebSocket close codes (RFC 6455 section 7.4.1).
-CLOSE_NORMAL, CLOSE_POLICY, CLOSE_TOO_BIG = 1000, 1008, 1009
 
 
 def chooseSubprotocol(offered: list[str]) -> str | None:
@@ -131,8 +129,12 @@ class IRCWebSocket:
 
     def negotiationFinished(self) -> None:
         """
-        The handshake is answered: the IRC connection starts.
+        The handshake is answered: the IRC connection starts (and, turned
+        away by the listener's admission, says why and closes as C{/ws}
+        does: L{chatd.web.closecodes.refusalClose}).
         """
+        if self.refusal is not None:
+            self._closeCode, self._closeText = refusalClose(self.refusal)
         irc = self.listener.buildProtocol(self.getPeer())
         assert isinstance(irc, ChatLineReceiver)
         self.irc = irc

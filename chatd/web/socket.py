@@ -28,7 +28,7 @@ from wsproto.utilities import LocalProtocolError
 from zope.interface import implementer
 
 from chatd.core.ctcp import hasText
-from chatd.core.errors import ChatError, InvalidArgument, ServerFull
+from chatd.core.errors import ChatError, InvalidArgument
 from chatd.core.events import (
     Membership,
     Notice,
@@ -42,6 +42,13 @@ from chatd.lines.closing import OPEN, LastActs
 from chatd.lines.outbox import Outbox
 from chatd.lines.roomhold import RoomHold
 from chatd.web import wire
+from chatd.web.closecodes import (
+    CLOSE_GOING_AWAY,
+    CLOSE_NORMAL,
+    CLOSE_POLICY,
+    CLOSE_TOO_BIG,
+    refusalClose,
+)
 from chatd.web.dispatch import dispatch, parse, refusal
 from chatd.web.flood import admit, cost
 from chatd.web.guard import GuardProtocol
@@ -52,14 +59,6 @@ if TYPE_CHECKING:
     from chatd.web.frames import FrameReader
 from chatd.web.replay import ReplayMarks
 
-#: WebSocket close codes (RFC 6455 section 7.4.1).
-CLOSE_NORMAL, CLOSE_GOING_AWAY, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_TRY_LATER = (
-    1000,
-    1001,
-    1008,
-    1009,
-    1013,
-)
 #: Seconds a client that closed has for what it sent (the site's C{closeGrace} when known).
 CLOSE_GRACE = 10.0
 
@@ -142,12 +141,7 @@ class WebParticipant(LastActs, PageOutput):
                 refusal = error
         if refusal is not None:
             self._send(wire.errorFrame(refusal))
-            if isinstance(refusal, ServerFull):
-                self.close(CLOSE_TRY_LATER, "refused: server full")
-            elif refusal.temporary:  # too many from its address: the page waits longer
-                self.close(CLOSE_TRY_LATER, f"refused: {refusal.text}")
-            else:
-                self.close(CLOSE_POLICY, f"refused: {refusal.text}")
+            self.close(*refusalClose(refusal))  # 1013: the page waits longer
             return
         self._admitted = True
         hello = {

@@ -214,7 +214,7 @@ class ProxiedSiteTests(SynchronousTestCase):
         """
         IRC over WebSocket (C{/socket}) through the proxy is its client's
         too: the IRC connection's peer is the client's address, counted
-        under it.
+        under it; one over the limit is told so in IRC and closed 1013.
         """
         extra = b"X-Forwarded-For: 192.0.2.7\r\n"
         written, guard = self.upgrade("127.0.0.1", extra, b"/socket")
@@ -227,6 +227,7 @@ class ProxiedSiteTests(SynchronousTestCase):
         self.assertEqual(len(texts), 1)
         self.assertTrue(texts[0].startswith(b"ERROR :Closing Link: "), texts)
         self.assertIn(b"(too many connections from your address)", texts[0])
+        self.assertEqual(closeCode, 1013)  # try again later, as on /ws
 
     def test_httpsFromTrustedProxy(self) -> None:
         """
