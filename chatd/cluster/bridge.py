@@ -113,7 +113,6 @@ class Bridge(Peers, RoomSync, ProfileSync, Inbound, ConsoleRelay):
         presence.localNicks, presence.onPeerFound = self.claims.held, self.peerSeen
         presence.onNickLost, presence.onNodeLost = self.nickLost, self.nodeLost
         self.suspects = Suspects(presence, self.queries)
-        presence.onSeen = self.suspects.heard
         service.observeWith(self)
         service.messages.relayThrough(self)
         self.clientIds = SharedClientIds(presence)

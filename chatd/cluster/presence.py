@@ -98,7 +98,6 @@ class Presence:
         self.onNickLost = onNickLost
         self.onNodeLost = onNodeLost
         self.onPeerFound: Callable[[str], None] = lambda node: None
-        self.onSeen: Callable[[str], None] = lambda node: None
         self.interval, self.ttl = interval, ttl
         self.namespace = namespace
         self.ready = ready
@@ -277,7 +276,6 @@ class Presence:
         if node != self.nodeId:
             self.peers.add(node)
             self._heard[node] = self.clock.seconds()
-            self.onSeen(node)
 
     def quietFor(self, node: str) -> float | None:
         """

@@ -9,12 +9,14 @@ reconnecting to another node within a second, find their accounts still
 held by its proxies.  A login that proves such an account's password is not
 told "in use" until the holder's node shows it is alive I{after} the login
 came: what it said or beat before proves nothing, since it may have been
-killed a moment later (its user then comes back at once).  So the login
-asks that node (L{ALIVE}), and waits until it is heard from again (its
-answer, any envelope, or a beat newer than the one it had when the wait
-began: it is alive, and the login is refused as ever, at once when it
-answers), is counted dead (its users gone: the login goes on), or the TTL
-and two intervals passed; one line logs each such wait and how it ended.
+killed a moment later (its user then comes back at once), and neither does
+an envelope read meanwhile, which it may have sent before the login came.
+So the login asks that node (L{ALIVE}), and waits until it shows it is
+alive (it answers a question asked since the wait began, or its key's
+life, read in Redis, grew: it beat again; the login is refused as ever, at
+once when it answers), is counted dead (its users gone: the login goes
+on), or the TTL and two intervals passed; one line logs each such wait and
+how it ended.
 """
 
 from __future__ import annotations
@@ -29,19 +31,16 @@ from chatd.cluster.presence import Presence
 from chatd.cluster.queries import Queries
 
 #: The question a login that waits asks the holder's node: a live node
-#: answers it at once, which is news from it (L{Suspects.heard}).
+#: answers it at once, which shows it alive since the question was asked.
 ALIVE = "alive"
-
-#: Seconds by which a beat must follow the one a wait began with to be
-#: a new one (PTTL counts in milliseconds).
-NEW_BEAT = 0.05
 
 
 @dataclass(eq=False)
 class Wait:
     """
     One login's wait for node C{node}, whose last beat was C{age} seconds
-    old (C{None}: its key was gone) when it began, at C{started}.
+    old (C{None}: its key was gone) when it began, at C{started};
+    C{lastAge}, the age last read while it waits.
     """
 
     done: Deferred[None]
@@ -49,7 +48,7 @@ class Wait:
     nick: str
     started: float
     age: float | None = None
-    lastBeat: float | None = None
+    lastAge: float | None = None
     timer: IDelayedCall | None = field(default=None, repr=False)
 
 
@@ -77,8 +76,8 @@ class Suspects:
 
     def settle(self, node: str, nick: str) -> Deferred[None]:
         """
-        Fires once C{node} is heard from again (L{heard}: it answers
-        L{ALIVE}, asked once its last beat is known) or counted dead
+        Fires once C{node} shows it is alive (it answers L{ALIVE}, asked
+        once its last beat is known, or beats again) or counted dead
         (L{lost}), or after L{bound} seconds; at once when it is not a
         peer (gone already).
         """
@@ -92,19 +91,32 @@ class Suspects:
     def _aged(self, age: float | None, wait: Wait) -> None:
         if wait.done.called:  # cancelled meanwhile
             return
-        wait.age = age
-        wait.lastBeat = None if age is None else self.clock.seconds() - age
+        wait.age = wait.lastAge = age
         self._waits.setdefault(wait.node, []).append(wait)
         left = self.bound - (self.clock.seconds() - wait.started)
         wait.timer = self.clock.callLater(left, self._end, wait, "not counted dead in time")
         if wait.node not in self._polls:
             self._poll(wait.node)
-        self.queries.ask(wait.node, ALIVE)  # a live node answers: heard from again
+        asked = self.clock.seconds()
+        self.queries.ask(wait.node, ALIVE).addCallback(self._answered, wait.node, asked)
+
+    def _answered(self, answer: object, node: str, asked: float) -> None:
+        """
+        C{node} answered a question asked at C{asked} (C{None}: it did not):
+        alive since every wait begun by then began.
+        """
+        if answer is None:
+            return
+        for wait in list(self._waits.get(node, ())):
+            if wait.started <= asked:
+                self._end(wait, "heard from again")
 
     def _poll(self, node: str) -> None:
         """
         Look at C{node}'s key every interval while logins wait for it: a
-        node that beats again (it was only stalled) is alive.
+        node that beats again (it was only stalled) is alive.  Only a key
+        with more life left than at the last look shows a beat since: both
+        are Redis's own readings, free of the time their replies took.
         """
         self._polls.pop(node, None)
         if not self._waits.get(node):
@@ -113,21 +125,15 @@ class Suspects:
         def aged(age: float | None) -> None:
             if age is None:
                 return
-            beat = self.clock.seconds() - age
             for wait in list(self._waits.get(node, ())):
-                if wait.lastBeat is None or beat > wait.lastBeat + NEW_BEAT:
+                if wait.lastAge is None or age < wait.lastAge:
                     self._end(wait, "heard from again")  # it beat since: alive
+                else:
+                    wait.lastAge = age
 
         self.presence.beatAge(node).addCallbacks(aged, lambda _: None)
         if self._waits.get(node):
             self._polls[node] = self.clock.callLater(self.presence.interval, self._poll, node)
-
-    def heard(self, node: str) -> None:
-        """
-        C{node} spoke: alive.
-        """
-        if node in self._waits:
-            self.endAll(node, "heard from again")
 
     def lost(self, node: str) -> None:
         """

@@ -217,6 +217,62 @@ class TakeoverTests(LoginsOnACase):
         self.settle()
         self.assertIn("counted dead", self.bobWaitsForBKilled(6))
 
+    def test_killedNodesLastWordsReadLateWaitedFor(self) -> None:
+        """
+        b is killed just after bob spoke in a room, his message still
+        unread in a's inbox (carol hears it there) when bob's IRC client comes back to a with
+        C{PASS}: a reads it while the login waits, but it was said before
+        the login came, so it proves nothing; the login waits on, and
+        bob gets C{001} once b is counted dead, not C{433}.
+        """
+        self.a.user("carol", "lobby")  # b's room messages reach a
+        self.wait(0.5)
+        self.b.service.enter(self.bob, "lobby")
+        self.settle()
+        self.a.hold()  # a is slow to read its inbox
+        self.b.service.say(self.bob, "lobby", ("last words",))
+        self.settle()
+        self.assertTrue(self.a.held)
+        self.b.crash()
+        irc, transport = self.irc(b"PASS secret1", b"NICK bob", b"USER bob 0 * :Bob")
+        self.a.release()  # b's last words, read now
+        self.settle()
+        said = output(transport, self.clock).decode()
+        self.assertNotIn(" 433 ", said)
+        self.assertNotIn(" 001 ", said)
+        self.assertEqual(self.waits(), [])
+        self.wait(6)
+        said = output(transport, self.clock).decode()
+        self.assertNotIn(" 433 ", said)
+        self.assertIn(" 001 bob :", said)
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_slowReplyIsNoNewBeat(self) -> None:
+        """
+        b is killed just after a beat; a's look at b's key a second into
+        bob's wait is answered a tenth of a second late (a busy Redis or
+        link): b's key has less life left than before, so no beat came
+        since, however late the reply; the login waits on, and succeeds
+        once b is counted dead.
+        """
+        self.b.crash()
+        _, transport = self.bobReturnsToA()
+        self.wait(0.75)
+        self.redis.holding = True  # replies kept back from now on
+        self.clock.advance(0.25)  # a looks at b's key again
+        self.assertIn("PTTL", self.redis.commands[-3:])
+        self.clock.advance(0.1)
+        self.redis.holding = False
+        self.redis.answerHeld()
+        self.settle()
+        self.assertEqual(self.waits(), [])
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(5)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
     def test_liveNodeRefusedOnceItAnswers(self) -> None:
         """
         b is alive, its last beat half an interval old: it answers, and the
@@ -252,11 +308,12 @@ class TakeoverTests(LoginsOnACase):
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertIn("b", self.a.presence.peers)
 
-    def test_stalledNodeSpeaks(self) -> None:
+    def test_stalledNodeReadsAgain(self) -> None:
         """
-        b stalls (no answer); an envelope from it (bob enters a room)
-        ends the wait at once: refused, without claiming bob's name (b's,
-        once its claim expired) even for a moment.
+        b stalls (it reads nothing, so it does not answer yet); once it
+        reads again it answers the login's question, which ends the wait
+        at once: refused, without claiming bob's name (b's, once its claim
+        expired) even for a moment.
         """
         self.b.hold()
         self.b.presence.stop()
@@ -264,7 +321,7 @@ class TakeoverTests(LoginsOnACase):
         before = len(self.redis.commands)
         _, transport = self.bobReturnsToA()
         self.assertEqual(output(transport, self.clock), b"")
-        self.b.service.enter(self.bob, "lobby")
+        self.b.release()
         self.settle()
         self.assertEqual(len(self.waits()), 1)
         self.assertIn("heard from again", self.waits()[0])
@@ -272,7 +329,7 @@ class TakeoverTests(LoginsOnACase):
         self.assertTrue(refusedElsewhere(output(transport, self.clock)))
         self.assertNotIn("SET", self.redis.commands[before:])
 
-    def test_stalledNodeSpeaksOverIRC(self) -> None:
+    def test_stalledNodeReadsAgainOverIRC(self) -> None:
         """
         Over IRC, the login refused after the wait is refused as ever:
         C{433}, saying the account is signed in on another server.
@@ -286,7 +343,7 @@ class TakeoverTests(LoginsOnACase):
         self.addCleanup(irc.connectionLost, None)
         irc.dataReceived(b"PASS secret1\r\nNICK bob\r\nUSER bob 0 * :Bob\r\n")
         self.settle()
-        self.b.service.enter(self.bob, "lobby")
+        self.b.release()
         self.wait(2)
         said = output(transport, self.clock).decode()
         self.assertIn(" 433 bob bob :that account is signed in on another server", said)
