@@ -7,6 +7,7 @@ the same C{type} and C{id} plus the result, or with an C{error} frame.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
@@ -59,6 +60,18 @@ def parse(message: str) -> object:
         return wire.loads(message)
     except ValueError as error:
         return error
+
+
+def guarded(participant: WebParticipant, handle: Callable[[str], None], frame: str) -> None:
+    """
+    C{handle} one text C{frame}; a bug it hits is logged with its traceback
+    and answered with the internal error, the connection kept (as on TCHAT).
+    """
+    try:
+        handle(frame)
+    except Exception:
+        log.failure("unexpected error handling web frame {frame!r}", frame=frame[:200])
+        participant.sendFrame(wire.errorFrame(InternalError()))
 
 
 def dispatch(participant: WebParticipant, request: object) -> Deferred[None] | None:

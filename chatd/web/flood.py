@@ -37,7 +37,9 @@ def cost(request: object, maxLines: int, lineBytes: int) -> int:
     C{lineBytes} bytes), at least one; C{maxLines} for one of more lines
     than a message may have (C{--max-body-lines}: it is refused unsent).
     """
-    if isinstance(request, dict) and request.get("type") in TEXT_REQUESTS:
+    kind = request.get("type") if isinstance(request, dict) else None
+    if isinstance(kind, str) and kind in TEXT_REQUESTS:  # any JSON: a list is not hashable
+        assert isinstance(request, dict)
         text = request.get("text")
         if isinstance(text, str):
             lines = splitText(text)

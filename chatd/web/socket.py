@@ -49,7 +49,7 @@ from chatd.web.closecodes import (
     CLOSE_TOO_BIG,
     refusalClose,
 )
-from chatd.web.dispatch import dispatch, parse, refusal
+from chatd.web.dispatch import dispatch, guarded, parse, refusal
 from chatd.web.flood import admit, cost
 from chatd.web.guard import GuardProtocol
 from chatd.web.output import PageOutput
@@ -155,8 +155,10 @@ class WebParticipant(LastActs, PageOutput):
 
     def textMessageReceived(self, message: str) -> None:
         self._messageComplete()
-        if not self._reading():
-            return
+        if self._reading():
+            guarded(self, self._handleText, message)
+
+    def _handleText(self, message: str) -> None:
         limit = self.factory.maxMessageBytes
         if len(message) * 4 > limit and len(message.encode("utf-8")) > limit:  # bytes, not letters
             self._send(self._tooLarge())

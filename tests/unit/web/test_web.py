@@ -18,7 +18,7 @@ from chatd.core.events import PrivateMessage
 from chatd.core.interfaces import IParticipant
 from chatd.modstore import MUTE
 from chatd.testing import RecordingParticipant
-from chatd.web import wire
+from chatd.web import socket, wire
 from chatd.web.factory import WebFactory
 from chatd.web.socket import WebParticipant
 from tests.support.webclient import WebTestCase
@@ -257,8 +257,9 @@ class ProtocolTests(WebTestCase):
 
     def test_malformedFrames(self) -> None:
         """
-        Frames that are not JSON objects, lack a string C{type}, carry an odd
-        C{id} or are binary get an error frame and change nothing.
+        Frames that are not JSON objects, lack a string C{type} (a list or
+        an object included), carry an odd C{id} or are binary get an error
+        frame and change nothing.
         """
         client = self.web.connect("alice")
         for frame in [
@@ -269,6 +270,8 @@ class ProtocolTests(WebTestCase):
             '{"type": 3}',
             '{"type": "ping", "id": {"a": 1}}',
             '{"type": "__init__"}',
+            '{"type": ["say"], "id": 6}',
+            '{"type": {"say": 1}}',
         ]:
             client.transport.sendTextMessage(frame)
         client.transport.sendBytesMessage(b"\x00\x01")
@@ -278,7 +281,9 @@ class ProtocolTests(WebTestCase):
             [(reply["type"], reply["code"]) for reply in replies],
             [("error", 10)] * 3
             + [("error", 11)] * 2
-            + [("error", 10), ("error", 11), ("error", 10)],
+            + [("error", 10), ("error", 11)]
+            + [("error", 11)] * 2
+            + [("error", 10)],
         )
         self.assertEqual(replies[3]["id"], 5)
         # The request's type, when a string, names the request answered.
@@ -286,6 +291,23 @@ class ProtocolTests(WebTestCase):
         self.assertEqual(named, [(5, None), (None, None), (None, "ping"), (None, "__init__")])
         self.assertIsNone(client.lost)
         self.assertEqual(self.request(client, type="ping")["type"], "ping")
+
+    def test_unexpectedErrorAnswered(self) -> None:
+        """
+        A bug hit while reading a frame is logged with its traceback and
+        answered with the internal error (code 0); the connection stays.
+        """
+        client = self.web.connect("alice")
+
+        def broken(request: object, maxLines: int, lineBytes: int) -> int:
+            raise RuntimeError("a bug")
+
+        self.patch(socket, "cost", broken)
+        client.send(type="ping")
+        self.web.flush()
+        self.assertEqual([(f["type"], f["code"]) for f in client.take()], [("error", 0)])
+        self.assertEqual(len(self.flushLoggedErrors(RuntimeError)), 1)
+        self.assertIsNone(client.lost)
 
     def test_oversizedMessage(self) -> None:
         """
