@@ -13,7 +13,7 @@ from operator import itemgetter
 from typing import Any
 
 from chatd.core.searchform import ownForm, searchForm
-from chatd.storage.schema import MESSAGE_COLUMNS, messageValues
+from chatd.storage.insertrows import MESSAGE_COLUMNS, messageValues
 
 MessageRow = tuple[
     int,

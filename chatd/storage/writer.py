@@ -22,6 +22,7 @@ from chatd.storage.batch import WriteBehind
 from chatd.storage.database import Cursor, Database
 from chatd.storage.health import QUERY, WRITE, isRefusal, oneLine
 from chatd.storage.historymarks import HistoryMarks
+from chatd.storage.insertrows import INSERT_MESSAGES, insertSizes, rowsPerInsert
 from chatd.storage.journal import Journal, storedMsgids
 from chatd.storage.rowshapes import (
     KEPT_MSGID,
@@ -31,12 +32,7 @@ from chatd.storage.rowshapes import (
     shapeOf,
     withSearchText,
 )
-from chatd.storage.schema import (
-    INSERT_MESSAGES,
-    RESERVE_IDS,
-    insertSizes,
-    rowsPerInsert,
-)
+from chatd.storage.schema import RESERVE_IDS
 from chatd.storage.search import INDEX_BATCH
 from chatd.storage.spool import Spool
 from chatd.storage.uniquemsgid import SKIP_STORED

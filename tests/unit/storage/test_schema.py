@@ -10,8 +10,13 @@ from typing import cast
 
 from twisted.trial.unittest import SynchronousTestCase
 
+from chatd.storage.insertrows import (
+    MESSAGE_COLUMNS,
+    POSTGRES_PARAMETERS,
+    insertSizes,
+    rowsPerInsert,
+)
 from chatd.storage.rowshapes import NULLABLE, SEARCH_TEXT, MessageRow, shapeOf, withSearchText
-from chatd.storage.schema import MESSAGE_COLUMNS, POSTGRES_PARAMETERS, insertSizes, rowsPerInsert
 
 
 class InsertSizesTests(SynchronousTestCase):
