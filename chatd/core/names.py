@@ -29,6 +29,7 @@ from importlib.resources import files
 from precis_i18n import get_profile
 
 from chatd.core.scripts import mixedScripts, stackedMarks
+from chatd.core.smallcapitals import smallCapitals
 from chatd.core.spelling import pieces, withoutMarks
 
 #: The longest nickname, and the longest group name TCHAT's wire rule
@@ -339,11 +340,13 @@ def _readAs(ch: str) -> str:
     """
     What C{ch} reads as in a name, whatever its case: an ASCII
     character's key (L{_asciiKeys}); else the Latin letters its capital
-    looks like (UTS #39: C{Т} and C{т} are C{T}, C{Ν} and C{ν} C{N}), or,
+    looks like (UTS #39: C{Т} and C{т} are C{T}, C{Ν} and C{ν} C{N}; a
+    small capital, L{smallCapitals}: C{ɴ} is C{N}), or,
     when the capital looks like none, those its small letter looks like
     (C{Г} and C{г} are C{r}, C{Σ} and C{σ} C{o}); else its look-alike
     whatever its case (L{_caseless}).
     """
+    ch = smallCapitals().get(ch, ch)  # ɴ is N
     if ch.isascii():
         return ch.translate(_asciiKeys())
     for form in (ch.upper(), ch.casefold()):

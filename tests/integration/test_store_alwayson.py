@@ -201,11 +201,11 @@ async def _checkUpgraded(opened: Any) -> None:
 @pytest_twisted.ensureDeferred
 async def test_upgradeFrom30SQLite(tmp_path: Any) -> None:
     """
-    An SQLite database of schema 30 is upgraded to 31 at start.
+    An SQLite database of schema 30 is upgraded to the latest at start.
     """
     from twisted.internet import reactor
 
-    assert len(MIGRATIONS) == 31
+    assert len(MIGRATIONS) == 32
     path = str(tmp_path / "chat.sqlite3")
     await setBackSQLite(path, _before31)
     opened = sqliteStore(path, reactor)

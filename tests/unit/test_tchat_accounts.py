@@ -161,7 +161,7 @@ class TchatAccountTests(TchatStoreTestCase):
     def test_authorityNames(self) -> None:
         """
         A LOGIN as a service or administrator name (C{ChanServ}, C{admin} or
-        its look-alike C{adm1n}) or as the server's own name is invalid
+        its look-alikes C{adm1n}, C{ᴀdmin}) or as the server's own name is invalid
         (20), so REGIS never makes an account of it; an account registered
         so before the rule still logs in with its password.
         """
@@ -173,9 +173,11 @@ class TchatAccountTests(TchatStoreTestCase):
         self.factory = TchatFactory(self.service, self.clock, floodBurst=None, aliveAfter=None)
         other, to = connect(self.factory, self.clock)
         output(to, self.clock)
-        for name in ("ChanServ", "CHANSERV", "adm1n", "chatd", "Global", "system"):
+        for name in ("ChanServ", "CHANSERV", "adm1n", "chatd", "Global", "system", "\u1d00dmin"):
             self.assertEqual(self.send(other, to, f"clt: LOGIN {name}"), b"srv: ERROR 20\n", name)
         self.assertEqual(self.send(other, to, "clt: LOGIN root"), b"srv: ERROR 22\n")
+        # Small capitals read as their letters: this is root's account.
+        self.assertEqual(self.send(other, to, "clt: LOGIN \u0280oo\u1d1b"), b"srv: ERROR 22\n")
         self.connectAs("root", "rootpw")
 
     def test_backInAGuestsGroup(self) -> None:

@@ -65,6 +65,8 @@ LOOKALIKES = {
     "Roman numeral fifty": "a\u217cice",
     "circled letter": "\u24d0lice",
     "zero-width space": "ali\u200bce",
+    "small capital A": "\u1d00lice",
+    "small capitals": "\u1d00\u029f\u026a\u1d04\u1d07",
 }
 REFUSED = {"mathematical bold", "mathematical script", "Roman numeral fifty"}
 REFUSED |= {"circled letter", "zero-width space"}

@@ -402,8 +402,9 @@ class QueryTests(IRCTestCase):
 
     def test_authorityNamesRefused(self) -> None:
         """
-        C{NICK chatd} (the server's name), C{NICK ChanServ} and a look-alike
-        of C{admin} are C{432}, saying why; the server's name is the one
+        C{NICK chatd} (the server's name), C{NICK ChanServ} and look-alikes
+        of C{admin} and C{NickServ} (small capitals too: C{ᴀdmin},
+        C{ɴickServ}) are C{432}, saying why; the server's name is the one
         it is given, and a name like it is anyone's elsewhere.
         """
         proto, t = self.connect("bob")
@@ -411,6 +412,8 @@ class QueryTests(IRCTestCase):
             "chatd": "chatd is the server's own name, reserved: its messages would pass",
             "ChanServ": "ChanServ is reserved for the server's services and administrators",
             "adm1n": "administrators (it reads as admin)",
+            "\u0274ickServ": "reserved for the network's services",  # small capital N
+            "\u1d00dmin": "administrators (it reads as admin)",
         }
         for name, why in refusals.items():
             [reply] = self.messages(self.send(proto, t, f"NICK {name}"))
