@@ -126,13 +126,21 @@ class SimultaneousAnswersTests(ApprovalNodes):
             self.assertEqual(NOBODY, self.typed(node, "pending rooms"))
             self.assertNotIn(key("apr1"), node.service.registry.get("Comptabilité").members)
 
-    def waitingGuest(self, nick: str) -> IRCClient:
-        """A guest C{nick} on node B, over IRC, waiting to enter Comptabilité."""
+    def waitingGuest(self, nick: str) -> tuple[IRCClient, StringTransport]:
+        """
+        A guest C{nick} on node B, over IRC, waiting to enter Comptabilité;
+        and the TCHAT connection, on node A, of the room's founder, told of
+        the request.
+        """
+        _, founder = self.tchat(self.a, "LOGIN teacher", "REGIS sesame99")
+        founded = self.typed(self.a, "founder Comptabilité teacher")
+        self.assertEqual("teacher founded Comptabilité", founded)
         guest = IRCClient(self.b, self.clock, nick, "Apr")
         self.addCleanup(guest.proto.connectionLost, None)
         guest.send("JOIN #Comptabilité")
         guest.read()
-        return guest
+        self.assertIn(f"{nick} asks to enter Comptabilité", output(founder, self.clock).decode())
+        return guest, founder
 
     def partAndAccept(self, guest: IRCClient, first: str) -> str:
         """
@@ -154,10 +162,11 @@ class SimultaneousAnswersTests(ApprovalNodes):
         """
         apr2, a guest on node B, parts Comptabilité, which it waits to
         enter, as A's console accepts it: the withdrawal came first and
-        holds, A's console is told the request had ended, and apr2 is told
-        only that it is withdrawn, and stays out of the room on both nodes.
+        holds, A's console is told the request had ended, apr2 is told only
+        that it is withdrawn, and stays out of the room on both nodes, and
+        the room's founder, on A, is told it withdrew.
         """
-        guest = self.waitingGuest("apr2")
+        guest, founder = self.waitingGuest("apr2")
         accepted = self.partAndAccept(guest, first="part")
         self.assertEqual(REFUSED_FIRST.replace("apr1", "apr2"), accepted)
         lines = guest.lines()
@@ -167,6 +176,12 @@ class SimultaneousAnswersTests(ApprovalNodes):
             "\n".join(lines),
         )
         self.assertEqual([], [line for line in lines if "accepted" in line or "JOIN" in line])
+        self.assertEqual(
+            "srv: NOTICE 1795000000\n"
+            "srv: apr2 no longer asks to enter Comptabilité: they withdrew their request\n"
+            "srv: .\n",
+            output(founder, self.clock).decode(),
+        )
         for node in (self.a, self.b):
             self.assertEqual(NOBODY, self.typed(node, "pending rooms"))
             self.assertNotIn(key("apr2"), node.service.registry.get("Comptabilité").members)
@@ -176,10 +191,10 @@ class SimultaneousAnswersTests(ApprovalNodes):
         apr3, a guest on node B, parts Comptabilité, which it waits to
         enter, as A's console accepts it: the acceptance came first and
         holds, apr3 is told its request was already accepted and enters
-        the room, never told it was withdrawn, and the room's operators
-        nobody logs a withdrawal.
+        the room, never told it was withdrawn; the room's founder is told
+        nothing, and nobody logs a withdrawal.
         """
-        guest = self.waitingGuest("apr3")
+        guest, founder = self.waitingGuest("apr3")
         with capturedLogs() as events:
             accepted = self.partAndAccept(guest, first="accept")
         self.assertEqual("accepted apr3 in Comptabilité (a guest: until they leave)", accepted)
@@ -188,6 +203,7 @@ class SimultaneousAnswersTests(ApprovalNodes):
         self.assertIn("JOIN #Comptabilité", said)
         self.assertIn("an operator accepted you in Comptabilité", said)
         self.assertNotIn("withdrawn", said)
+        self.assertEqual("", output(founder, self.clock).decode())
         for node in (self.a, self.b):
             self.assertEqual(NOBODY, self.typed(node, "pending rooms"))
             self.assertIn(key("apr3"), node.service.registry.get("Comptabilité").members)
