@@ -1,10 +1,11 @@
 # -*- test-case-name: tests.unit.cluster.test_cluster_answers,tests.unit.admin.test_admin_durable -*-  # noqa: E501
 """
-An operator's answer to a request to enter an approval room is given once:
-the store decides which answer comes first (C{IChatStore.decideAccess}),
-not a node's copy of the requests, which another node's answer reaches only
-a moment later.  The answer that came second changes nothing and tells
-nobody; its console is told what came first.  Its own module so that the
+An operator's answer to a request to enter an approval room, or its
+asker's withdrawal, is given once: the store decides which comes first
+(C{IChatStore.decideAccess}), not a node's copy of the requests, which
+another node's answer reaches only a moment later.  The one that came
+second changes nothing and tells nobody; its console, or its asker, is told
+what came first.  Its own module so that the
 rule of approval rooms (L{chatd.core.approvals}) stays readable.
 """
 
@@ -24,18 +25,17 @@ if TYPE_CHECKING:
     from chatd.core.room import Room
 
 
-async def claim(approvals: Approvals, target: Room, nick: str, accepted: bool) -> bool:
+async def decide(approvals: Approvals, target: Room, nick: str, accepted: bool) -> str | None:
     """
     Decide C{nick}'s request to enter C{target}, waiting there, in the
-    store for this answer (C{accepted}, or refused), once the request's own
-    write is done.  A request this node could not write (an outage) is
-    listed by no other node: its answer is written as it is.
+    store: accepted, or ended (refused by an operator, or withdrawn by its
+    asker), once the request's own write is done.  A request this node
+    could not write (an outage) is listed by no other node: its end or
+    acceptance is written as it is.
 
-    @return: whether the store holds the answer; C{False} while the
-        database is unavailable: the answer holds here until a restart,
-        and the console's reply says so.
-    @raise NoSuchUser: another answer came first, or the request ended
-        meanwhile: the reply says which.
+    @return: L{DECIDED}, or what came first (C{ACCEPTED_ALREADY},
+        C{ENDED_ALREADY}); C{None} while the database is unavailable: the
+        answer holds here until a restart.
     @raise NoSuchGroup: the room was deleted meanwhile.
     """
     service, store = approvals.service, approvals.store
@@ -48,19 +48,64 @@ async def claim(approvals: Approvals, target: Room, nick: str, accepted: bool) -
     if asked in approvals.unwritten:
         if approvals.unwritten.pop(asked) == target.requestedAt.get(asked[1]):
             answer = True if accepted else None
-            return await approvals.written(
+            stored = await approvals.written(
                 store.setAccess(target.name, nick, answer, service.now())
             )
+            return DECIDED if stored else None
     try:
         found = await store.decideAccess(target.name, nick, accepted)
     except errors.StoreUnavailable:
         approvals.persistence.writes.keep(fail())
+        return None
+    if found != DECIDED and not service.registry.holds(target):
+        raise errors.NoSuchGroup()
+    return found
+
+
+async def claim(approvals: Approvals, target: Room, nick: str, accepted: bool) -> bool:
+    """
+    An operator's answer to C{nick}'s request to enter C{target}
+    (C{accepted}, or refused), decided in the store (L{decide}).
+
+    @return: whether the store holds the answer; C{False} while the
+        database is unavailable: the answer holds here until a restart,
+        and the console's reply says so.
+    @raise NoSuchUser: another answer came first, or the request ended
+        meanwhile: the reply says which.
+    @raise NoSuchGroup: the room was deleted meanwhile.
+    """
+    found = await decide(approvals, target, nick, accepted)
+    if found is None:
         return False
     if found == DECIDED:
         return True
-    if not service.registry.holds(target):
-        raise errors.NoSuchGroup()
     raise errors.NoSuchUser(answeredBefore(nick, target.name, found == ACCEPTED_ALREADY))
+
+
+async def withdrawal(approvals: Approvals, target: Room, nick: str) -> bool:
+    """
+    C{nick} withdraws their request to enter C{target}: decided in the
+    store as an operator's answer is (L{decide}), so that of a withdrawal
+    and an acceptance at the same moment, on two nodes or one, exactly one
+    holds.
+
+    @return: whether the store holds the withdrawal (C{False}: the
+        database is unavailable; it holds here until a restart).
+    @raise NotMember: an operator accepted the request first, or it had
+        ended (refused) first: the text says which.
+    @raise NoSuchGroup: the room was deleted meanwhile.
+    """
+    found = await decide(approvals, target, nick, False)
+    if found is None or found == DECIDED:
+        return found == DECIDED
+    if found == ACCEPTED_ALREADY:
+        raise errors.NotMember(
+            f"you were already accepted in {target.name}: an operator accepted your request"
+            " before you withdrew it; leave the room once you are in it"
+        )
+    raise errors.NotMember(
+        f"you are not in {target.name}: your request to enter it had already ended"
+    )
 
 
 def answeredBefore(nick: str, room: str, accepted: bool) -> str:

@@ -19,7 +19,7 @@ from twisted.internet.defer import Deferred, fail
 from twisted.python.failure import Failure
 
 from chatd.core import errors
-from chatd.core.answers import claim
+from chatd.core.answers import claim, withdrawal
 from chatd.core.approvalnotices import (
     holderOf,
     tellOpened,
@@ -179,20 +179,27 @@ class Approvals:
             return
         forget(target, nickKey)
 
-    def withdraw(self, participant: IParticipant, room: str) -> str | None:
+    def withdraw(self, participant: IParticipant, room: str) -> Deferred[str] | None:
         """
         C{participant}, leaving C{room}, which it is not in: if it waits to
-        enter it (as its account, or as itself), the request ends here, in
-        the store and on every node, and the room's operators are told.
+        enter it (as its account, or as itself), the request ends, if no
+        operator's answer came first (L{chatd.core.answers.withdrawal}):
+        here, in the store and on every node, and the room's operators are
+        told.
 
-        @return: the room's name if a request was withdrawn, else C{None}.
+        @return: C{None} if it waits for no such room; else the answer to
+            the leaving, which always fails with L{errors.NotMember},
+            saying whether the request was withdrawn.
         """
         target = self.service.registry.find(room)
         nick = self.service.accountName(participant) or participant.nick
         if target is None or nick is None or key(nick) not in target.pending:
             return None
-        display = target.pending[key(nick)]
-        forget(target, key(nick))
+        return Deferred.fromCoroutine(self._withdraw(target, target.pending[key(nick)]))
+
+    async def _withdraw(self, target: Room, display: str) -> str:
+        await withdrawal(self, target, display)  # (unstored: it holds here all the same)
+        forget(target, key(display))
         self.persistence.log.info(
             "{nick} withdrew their request to enter approval room {room}",
             nick=display,
@@ -201,9 +208,10 @@ class Approvals:
         tellRoomOperators(
             self.service, target, display, operatorsText(display, target.name, withdrawn=True)
         )
-        ending = Deferred.fromCoroutine(self._end(target.name, display, withdrawn=True))
-        self.persistence.background(ending, "withdrawing a request to enter")
-        return target.name
+        self.persistence.changed("access", room=target.name, u=display, a=None, withdrawn=True)
+        raise errors.NotMember(
+            f"you are not in {target.name}: your request to enter it is withdrawn"
+        )
 
     async def _end(self, room: str, nick: str, **how: object) -> None:
         """

@@ -210,11 +210,9 @@ class Membership:
         except errors.NotMember:
             persistence = self.service.persistence
             approvals = None if persistence is None else persistence.approvals
-            waited = None if approvals is None else approvals.withdraw(participant, room)
-            if waited:  # leaving the room one waits for withdraws the request
-                raise errors.NotMember(
-                    f"you are not in {waited}: your request to enter it is withdrawn"
-                ) from None
+            withdrawn = None if approvals is None else approvals.withdraw(participant, room)
+            if withdrawn is not None:  # leaving the room one waits for withdraws the request
+                return withdrawn
             raise
         reason = heardReason(self.service, participant, partingWords(reason))
         if not self.service.isOperator(participant):  # counted, never refused

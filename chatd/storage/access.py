@@ -2,14 +2,16 @@
 """
 The rows of the requests to enter approval rooms (table C{access}): a
 request written, accepted or forgotten (L{setAccess}), and an operator's
-answer to one that still waits (L{decideAccess}).
+answer to one that still waits, or its asker's withdrawal, which ends it as
+a refusal does (L{decideAccess}).
 
 An answer is decided by the store, not by a node's copy of the requests:
 accepting turns the row from waiting to accepted and refusing deletes it,
 each only if the row still waits, and the one whose statement changed the
 row decided.  Two operators answering one request at once, on two nodes of
 a cluster sharing a database or on two consoles of one node, decide it once
-between them; the other learns which answer came first.
+between them; the other learns which answer came first.  So do an
+acceptance and the asker's withdrawal at the same moment.
 
 L{SQLAccess} and L{MemoryAccess} are the two stores' halves of
 C{IChatStore}'s access methods.

@@ -193,10 +193,10 @@ class IChatStore(IAccountData):
 
     def decideAccess(room: str, nick: str, approved: bool) -> Deferred[str]:
         """
-        An operator's answer to C{nick}'s request to enter C{room}, only if
-        it still waits: accepted (C{approved}) or refused (the request is
-        forgotten).  Of two answers at once, from any process sharing the
-        store, one decides (L{chatd.storage.access}).
+        An answer to C{nick}'s request to enter C{room}, only if it still
+        waits: accepted (C{approved}), or refused or withdrawn (forgotten).
+        Of two answers at once, from any process sharing the store, one
+        decides (L{chatd.storage.access}).
 
         @return: L{DECIDED} if this answer decided it, else what the store
             holds now: L{ACCEPTED_ALREADY} or L{ENDED_ALREADY}.

@@ -9,7 +9,9 @@ Names that were two under the old key and are one under the new one
 account or room (by creation time, then name) keeps the name; each younger
 one is deleted with what hangs on it (an account's room memberships,
 approvals and private messages; a room's memberships, approvals and
-history), and a warning names it in the log.
+history), and a warning names it in the log.  A row that stays keeps its
+other columns: an account when it was last seen, a membership when it was
+entered (L{_putBack}).
 
 A stored private message stays with the person it belonged to: where it
 names an account (or its old key was an account's), its keys become that
@@ -102,7 +104,7 @@ def _rekeyNames(txn: Cursor, paramstyle: str, withAccounts: bool) -> None:
         rows("SELECT nick_key, nick FROM accounts ORDER BY created, nick")
     )
     rooms, lostRooms = _survivors(rows("SELECT room_key, name FROM rooms ORDER BY created, name"))
-    memberships = rows("SELECT nick_key, room_key FROM memberships")
+    memberships, membershipColumns = _rowsOf(txn, "memberships")
     access = rows("SELECT room_key, nick_key, nick, approved, requested FROM access")
     run("DELETE FROM memberships")
     run("DELETE FROM access")
@@ -121,8 +123,7 @@ def _rekeyNames(txn: Cursor, paramstyle: str, withAccounts: bool) -> None:
     _move(txn, paramstyle, "rooms", "room_key", rooms)
     _move(txn, paramstyle, "messages", "room_key", rooms)
     _regroup(txn, paramstyle, "recipient_key", ("recipient",), withAccounts, accounts)
-    for pair in {(accounts[n], rooms[r]) for n, r in memberships if n in accounts and r in rooms}:
-        run("INSERT INTO memberships (nick_key, room_key) VALUES (?, ?)", *pair)
+    _putBack(txn, paramstyle, "memberships", membershipColumns, memberships, accounts, rooms)
     kept: dict[tuple[str, str], tuple[str, int, int]] = {}
     owners = {new: old for old, new in accounts.items()}
     for roomKey, nickKey, nick, approved, requested in access:
@@ -142,6 +143,41 @@ def _rekeyNames(txn: Cursor, paramstyle: str, withAccounts: bool) -> None:
             approved,
             requested,
         )
+
+
+def _rowsOf(txn: Cursor, table: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """
+    Every row of C{table}, each with every column it has (C{memberships}:
+    when it was entered, from schema 31), and those columns' names.
+    """
+    txn.execute(f"SELECT * FROM {table}")
+    columns = [column[0] for column in txn.description]
+    return [dict(zip(columns, row, strict=True)) for row in txn.fetchall()], columns
+
+
+def _putBack(
+    txn: Cursor,
+    paramstyle: str,
+    table: str,
+    columns: list[str],
+    rows: list[dict[str, Any]],
+    accounts: dict[str, str],
+    rooms: dict[str, str],
+) -> None:
+    """
+    Write again the C{rows} of C{table} (read by L{_rowsOf}, then deleted)
+    of the C{accounts} and C{rooms} that stay, under their new keys, with
+    every other column as it was: a membership keeps when it was entered.
+    """
+    kept: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in rows:
+        if row["nick_key"] in accounts and row["room_key"] in rooms:
+            where = (accounts[row["nick_key"]], rooms[row["room_key"]])
+            kept.setdefault(where, {**row, "nick_key": where[0], "room_key": where[1]})
+    insert = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    )
+    txn.executemany(_sql(insert, paramstyle), [[row[c] for c in columns] for row in kept.values()])
 
 
 def _regroup(

@@ -8,6 +8,7 @@ person and the room's operators are told; the person may ask again.
 
 from __future__ import annotations
 
+from twisted.internet.defer import maybeDeferred
 from twisted.logger import LogLevel, capturedLogs
 
 from chatd.admin.outcome import Refusal
@@ -171,10 +172,9 @@ class RefusalConsoleTests(ApprovalTestCase):
         self.ask(pupil, "Informatique")
         teacher.events.clear()
         with capturedLogs() as events:
-            withdrawn = self.assertRaises(
-                errors.NotMember, self.service.leave, pupil, "informatique"
-            )
-        self.clock.advance(0)
+            leaving = maybeDeferred(self.service.leave, pupil, "informatique")
+            self.clock.advance(0)
+        withdrawn = self.failureResultOf(leaving, errors.NotMember).value
         self.assertEqual(
             "you are not in Informatique: your request to enter it is withdrawn", withdrawn.text
         )
