@@ -485,6 +485,29 @@ class OneAccountTests(SaslTestCase):
         self.assertGreater(gate.backoff("alice"), 0)
         self.assertIsNone(self.service.accountName(proto.participant))
 
+    def test_capEndAbortsProofBeforeItsCheck(self) -> None:
+        """
+        C{CAP END} while the login a PLAIN proof started waits, before its
+        password check, for the store: 906 at once, and the registration
+        waits for that login to end, which the aborted exchange keeps from
+        logging in though the password is right; then the client is
+        welcomed as a guest, with no 900 or 903.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        ready: Deferred[None] = Deferred()
+        self.patch(persistence, "whenReady", lambda: ready)
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), [])
+        self.assertEqual(self.codes(self.send(proto, t, "CAP END")), ["906"])
+        ready.callback(None)
+        welcome = self.send(proto, t)
+        self.assertEqual(self.codes(welcome)[0], "001")
+        self.assertEqual(welcome[0].params[0], "saslx")
+        self.assertNotIn("900", self.codes(welcome))
+        self.assertIsNone(self.service.accountName(proto.participant))
+
     def test_capEndAbortsScramProven(self) -> None:
         """
         C{CAP END} after SCRAM's final message proved the password, before
