@@ -57,11 +57,23 @@ class StoredLogin:
         """
         self._unchecked.pop(participant, None)
         self.persistence.inbox.live.release(participant)
-        for waits in (self._checks, self._roomsWait):
-            wait = waits.pop(participant, None)
-            if wait is not None:
-                wait.cancel()
+        self.withdrawCheck(participant)
+        wait = self._roomsWait.pop(participant, None)
+        if wait is not None:
+            wait.cancel()
         self.persistence.approvals.guestLeft(participant)
+
+    def withdrawCheck(self, participant: IParticipant) -> None:
+        """
+        C{participant}'s login gave up its password check (it closed, or
+        IRC's C{CAP END} aborted SASL): its login fails (L{verifyLogin}).  A
+        check still waiting its turn is withdrawn; one already hashing runs
+        on and its answer is counted, a wrong password's back-off with it
+        (L{chatd.core.gate}), then dropped.
+        """
+        check = self._checks.pop(participant, None)
+        if check is not None:
+            check.cancel()
 
     def proofUnchecked(self, participant: IParticipant, nick: str) -> None:
         """
@@ -284,3 +296,13 @@ class StoredLogin:
         if service.observer is not None:
             await maybeCall(service.observer.everyoneHeard)
         await persistence.replays.putIn(participant, entered, cut, refused=refused, told=RoomsBack)
+
+
+def withdrawProof(chat: object, participant: IParticipant) -> None:
+    """
+    The front-end gave up the proof C{participant} is having checked (IRC:
+    C{CAP END} during SASL): L{StoredLogin.withdrawCheck}, with a store.
+    """
+    persistence = getattr(chat, "persistence", None)
+    if persistence is not None:
+        persistence.login.withdrawCheck(participant)

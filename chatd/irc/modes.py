@@ -11,7 +11,9 @@ lists C{+b} (bans), C{+e} (ban exceptions) and C{+I} (invite exceptions),
 and member status C{+o} and C{+v}, which the room's operators give and
 take.  An approval room (set from the admin console) shows as C{+i} too.
 One MODE line makes its changes in one service call, so members see them
-in one MODE line, also when written as several words (L{ModeWords}).
+in one MODE line, also when written as several words (L{ModeWords}); at
+most L{MAX_MODES} of them with a parameter, each one past them named in a
+C{400} (L{notMade}).
 User modes: C{+w} (receive operators' WALLOPS), C{+B}
 (a bot) and C{+i}, which hides a user from WHO masks of people sharing no
 room with them: the person's (L{chatd.core.usermodes}), shared by all its
@@ -111,7 +113,10 @@ def channelMode(irc: IRCSession, channel: str, args: list[str]) -> Any:
         irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
         return None
     wanted: list[tuple[bool, str, str]] = []
-    for change in withinLimit(changes):
+    changes, beyond = withinLimit(changes)
+    for change in beyond:
+        notMade(irc, channel, change)
+    for change in changes:
         if change[1] in MEMBER_MODES and irc.service.find(change[2]) is None:
             irc.numeric(N.ERR_NOSUCHNICK, change[2], "No such nick/channel")
         else:
@@ -166,21 +171,38 @@ class ModeWords:
         return self.words[self.next - 1]
 
 
-def withinLimit(changes: list[tuple[bool, str, str]]) -> list[tuple[bool, str, str]]:
+def withinLimit(
+    changes: list[tuple[bool, str, str]],
+) -> tuple[list[tuple[bool, str, str]], list[tuple[bool, str, str]]]:
     """
-    C{changes} with at most L{MAX_MODES} of those that take a parameter (a
-    mask, a key, a limit, a nickname), as ISUPPORT C{MODES} promises:
-    flags (C{+imnst}, C{-l}) do not count, and clients put many on one line.
+    C{changes} split into those made: every flag (C{+imnst}, C{-l}: clients
+    put many on one line) and the first L{MAX_MODES} of those that take a
+    parameter (a mask, a key, a limit, a nickname), as ISUPPORT C{MODES}
+    promises and as InspIRCd makes them; and those beyond, not made.
     """
     counted = 0
-    kept = []
+    kept: list[tuple[bool, str, str]] = []
+    beyond: list[tuple[bool, str, str]] = []
     for change in changes:
-        if change[2]:
-            counted += 1
-            if counted > MAX_MODES:
-                continue
-        kept.append(change)
-    return kept
+        counted += bool(change[2])
+        (beyond if change[2] and counted > MAX_MODES else kept).append(change)
+    return kept, beyond
+
+
+def notMade(irc: IRCSession, channel: str, change: tuple[bool, str, str]) -> None:
+    """
+    C{400} for a change beyond a line's L{MAX_MODES}, naming it, so that
+    none is lost without a word (ngIRCd and InspIRCd drop them silently):
+    the client sends it again on a line of its own.
+    """
+    adding, char, argument = change
+    sign = "+" if adding else "-"
+    irc.numeric(
+        N.ERR_UNKNOWNERROR,
+        "MODE",
+        f"{channel} {sign}{char} {argument} not made: at most {MAX_MODES} changes with "
+        f"a parameter per MODE (ISUPPORT MODES={MAX_MODES}); send it again",
+    )
 
 
 def modesRefused(

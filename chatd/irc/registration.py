@@ -44,7 +44,7 @@ from chatd.irc.channels import syncChannels
 from chatd.irc.isupport import VERSION
 from chatd.irc.listreply import sendIsupport
 from chatd.irc.message import Message
-from chatd.irc.sasl import abortUnproven, releaseHeld
+from chatd.irc.sasl import abort, releaseHeld
 from chatd.irc.serverinfo import onLusers, onMotd
 from chatd.irc.session import IRCSession
 from chatd.irc.wire import channelName
@@ -322,7 +322,9 @@ def onCap(irc: IRCSession, message: Message) -> Any:
     elif sub == "END":
         if not irc.registered:
             caps.negotiating = False
-            abortUnproven(irc)
+            aborted = abort(irc)  # SASL under way: registration waits for its end
+            if aborted is not None:
+                return aborted.addCallback(lambda _: tryRegister(irc))
             return tryRegister(irc)
     else:
         irc.numeric(N.ERR_INVALIDCAPCMD, sub, "Invalid CAP command")

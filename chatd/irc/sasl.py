@@ -15,17 +15,19 @@ from __future__ import annotations
 
 import binascii
 from base64 import b64decode, b64encode
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.python.failure import Failure
 
-from chatd.core.errors import AlreadyLoggedIn, ChatError
+from chatd.core.errors import AlreadyLoggedIn, ChatError, NotLoggedIn
 from chatd.core.names import normalize
 from chatd.core.scram import MECHANISM as SCRAM
 from chatd.core.scram import ScramError, ScramExchange, ScramProof
 from chatd.core.signin import checkNoLogin, logInAs, loginUnderWay, scramVerifier
+from chatd.core.storedlogin import withdrawProof
 from chatd.irc import numerics as N
 from chatd.irc.accounts import loggedIn, signInJoined
 from chatd.irc.message import Message
@@ -45,13 +47,15 @@ MECHANISMS = ("PLAIN", SCRAM)
 class SaslState:
     """
     One exchange under way: its mechanism, the SCRAM side if it is SCRAM,
+    the service's answer it is C{waiting} for (a proof being checked: its
+    end, which an aborted exchange's registration waits for, L{abort}),
     and, once proven, the account waiting for the client's last C{+} (and
     whether the connection joined its person, L{signInJoined}).
     """
 
     mechanism: str
     scram: ScramExchange | None = None
-    waiting: bool = False
+    waiting: Deferred[None] | None = None
     proven: str | None = None
     joined: bool = False
 
@@ -70,8 +74,11 @@ def onAuthenticate(irc: IRCSession, message: Message) -> Any:
         if irc.nick is None and alreadyLoggingIn(irc):
             return None
         return start(irc, arg.upper())
-    if state.waiting:
-        return fail(irc, "one step at a time")
+    if state.waiting is not None:  # the service's answer ends this step, whatever comes
+        if irc.nick is None and alreadyLoggingIn(irc):
+            return None
+        irc.numeric(N.ERR_SASLFAIL, "SASL authentication failed: one step at a time")
+        return None
     if state.proven is not None:  # the "+" after SCRAM's final message
         irc.sasl = None
         if arg != "+":
@@ -110,17 +117,44 @@ def alreadyLoggingIn(irc: IRCSession) -> bool:
     return False
 
 
-def abortUnproven(irc: IRCSession) -> None:
+def abort(irc: IRCSession) -> Deferred[None] | None:
     """
     C{CAP END} ended registration's negotiation with an exchange under way
-    whose proof is not being checked yet: it is aborted (C{906}), as IRCv3
-    SASL 3.1 asks, and the client registers without it.  A proof already
-    checked or being checked stands: its login goes on with registration.
+    (not answered C{903} yet): it is aborted (C{906}), as IRCv3 SASL 3.1
+    asks, and the client registers without it, as a guest.  A proof being
+    checked is withdrawn (L{withdrawProof}: a wrong password still counts
+    towards its back-off) and its answer is ignored (L{current}); one
+    proven, whose SCRAM success waits for the client's C{+}, is not logged
+    in (L{HeldLogin}).  Gives what registration waits for: the end of a
+    login the withdrawal could not stop at once (L{SaslState.waiting}).
     """
-    if irc.sasl is None or loginUnderWay(irc.service, irc.participant):
-        return
+    state: SaslState | None = irc.sasl
+    if state is None:
+        return None
     irc.sasl = irc.saslBuffer = None
     irc.numeric(N.ERR_SASLABORTED, "SASL authentication aborted")
+    held: HeldLogin | None = irc.heldLogin
+    if held is not None:
+        irc.heldLogin = None
+        held.login.addErrback(lambda failure: failure.trap(ChatError) and None)
+        held.release.errback(NotLoggedIn("SASL authentication aborted"))
+    elif state.waiting is not None:
+        withdrawProof(irc.service, irc.participant)
+    if (
+        state.waiting is None
+        or state.waiting.called
+        or not loginUnderWay(irc.service, irc.participant)
+    ):
+        return None
+    return state.waiting
+
+
+def current(irc: IRCSession, state: SaslState) -> bool:
+    """
+    Whether C{state} is still the connection's exchange: the service's
+    answer to an exchange aborted meanwhile (L{abort}) is ignored.
+    """
+    return irc.sasl is state
 
 
 def start(irc: IRCSession, mechanism: str) -> None:
@@ -161,33 +195,67 @@ def plain(irc: IRCSession, text: str) -> Any:
     fields = text.split("\0")
     if len(fields) != 3 or not fields[1] or (fields[0] and fields[0] != fields[1]):
         return fail(irc, "malformed PLAIN response")
-    irc.sasl = None
-    return signIn(irc, normalize(fields[1]), fields[2]).addCallbacks(
-        lambda result: succeeded(irc, result), lambda failure: refused(irc, failure)
-    )
+    state = SaslState("PLAIN")
+    irc.sasl = state
+    checked = signIn(irc, state, normalize(fields[1]), fields[2])
+    return linesWait(irc, answered(irc, state, checked, lambda result: succeeded(irc, result)))
+
+
+def answered(
+    irc: IRCSession,
+    state: SaslState,
+    checked: Deferred[tuple[str, bool]],
+    proven: Callable[[tuple[str, bool]], None],
+) -> Deferred[None]:
+    """
+    The service's answer to C{state}'s proof: C{proven} with the account,
+    or the refusal (L{refused}); neither once the exchange was aborted.
+    Until it comes, the exchange is L{SaslState.waiting} for it.
+    """
+
+    def success(result: tuple[str, bool]) -> None:
+        if current(irc, state):
+            state.waiting = None
+            proven(result)
+
+    def failure(why: Failure) -> None:
+        why.trap(ChatError, ScramError)
+        if current(irc, state):
+            refused(irc, why)
+
+    answer = checked.addCallbacks(success, failure)
+    state.waiting = None if answer.called else answer
+    return answer
+
+
+def linesWait(irc: IRCSession, answer: Deferred[None]) -> Deferred[None] | None:
+    """
+    What the connection's next lines wait for while a proof is checked:
+    its C{answer} once registered, one command at a time; nothing before,
+    so that a C{CAP END} sent meanwhile aborts the exchange (L{abort}).
+    """
+    return answer if irc.nick is not None else None
 
 
 def scramStep(irc: IRCSession, state: SaslState, scram: ScramExchange, text: str) -> Any:
-    state.waiting = True
     if scram.server is None:
         first = Deferred.fromCoroutine(scram.first(text))
 
-        def challenge(serverFirst: str) -> None:
-            state.waiting = False
-            send(irc, serverFirst)
+        def challenge(result: tuple[str, bool]) -> None:
+            send(irc, result[0])
 
-        return first.addCallbacks(challenge, lambda failure: refused(irc, failure))
+        checked = first.addCallback(lambda serverFirst: (serverFirst, False))
+        return answered(irc, state, checked, challenge)
     try:
         serverFinal, proof = scram.final(text)
     except ScramError as e:
         return fail(irc, str(e))
 
     def proven(result: tuple[str, bool]) -> None:
-        state.waiting, (state.proven, state.joined) = False, result
+        state.proven, state.joined = result
         send(irc, serverFinal)
 
-    d = signIn(irc, proof.account, proof)
-    return d.addCallbacks(proven, lambda failure: refused(irc, failure))
+    return linesWait(irc, answered(irc, state, signIn(irc, state, proof.account, proof), proven))
 
 
 @dataclass
@@ -204,14 +272,17 @@ class HeldLogin:
     login: Deferred[str]
 
 
-def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[tuple[str, bool]]:
+def signIn(
+    irc: IRCSession, state: SaslState, account: str, secret: str | ScramProof
+) -> Deferred[tuple[str, bool]]:
     """
     Log in as C{account} (before registration), or sign in to it from the
     logged-in connection as NickServ's C{IDENTIFY} does (L{signInJoined});
     fires with the account's name as it was registered, whatever spelling
     was typed, and whether the connection joined the account's person.
     Before registration it fires once the password is proven, the rest of
-    the login held until registration ends (L{HeldLogin}).
+    the login held until registration ends (L{HeldLogin}); unless the
+    exchange, C{state}, was aborted meanwhile (L{abort}): the login fails.
     """
     if irc.nick is not None:
         return signInJoined(irc, account, secret)
@@ -219,6 +290,8 @@ def signIn(irc: IRCSession, account: str, secret: str | ScramProof) -> Deferred[
     outcome: Deferred[str] = Deferred()  # the login's, once proven
 
     def held(name: str) -> Deferred[str | None]:
+        if not current(irc, state):
+            raise NotLoggedIn("SASL authentication aborted")
         release: Deferred[str | None] = Deferred()
         irc.heldLogin = HeldLogin(release, outcome)
         proof.callback((name, False))

@@ -10,6 +10,11 @@ from chatd.core.events import RoomChange
 from chatd.irc.isupport import isupportTokens
 from tests.support.protocolcases import ChannelTestCase
 
+#: The text of the C{400} for a change beyond a MODE line's four.
+NOT_MADE = (
+    "{} not made: at most 4 changes with a parameter per MODE (ISUPPORT MODES=4); send it again"
+)
+
 
 class ModesTestCase(ChannelTestCase):
     def setUp(self) -> None:
@@ -248,7 +253,7 @@ class GroupedModeTests(ModesTestCase):
         """
         Refused changes get their numerics while the others are made in
         one line; at most four changes with a parameter of a MODE are made
-        (ISUPPORT C{MODES=4}), and any number of flags.
+        (ISUPPORT C{MODES=4}), and any number of flags (L{test_beyondModes}).
         """
         alice, ta = self.connect("alice")
         self.send(alice, ta, "JOIN #den")
@@ -261,11 +266,43 @@ class GroupedModeTests(ModesTestCase):
                 ("696", ["#den", "l", "0", "a room's capacity is a whole number above 0"]),
             ],
         )
+        reply = self.messages(self.send(alice, ta, "MODE #den +imtl 10"))
+        self.assertEqual(reply[0].params, ["#den", "+itl", "10"])  # +m was set already
+
+    def test_beyondModes(self) -> None:
+        """
+        C{MODE #c +sbbbbb a b c d e}: the flag and the first four bans are
+        made in one MODE line (ISUPPORT C{MODES=4}, as InspIRCd makes its
+        first C{MODES}); the fifth is not, and is named in a C{400} (never
+        dropped without a word, as ngIRCd and InspIRCd drop it), so that the
+        client sends it again, which makes it.
+        """
+        alice, ta = self.connect("alice")
+        self.send(alice, ta, "JOIN #den")
         reply = self.messages(self.send(alice, ta, "MODE #den +sbbbbb a b c d e"))
         masks = ["a!*@*", "b!*@*", "c!*@*", "d!*@*"]
-        self.assertEqual(reply[0].params, ["#den", "+sbbbb", *masks])
-        reply = self.messages(self.send(alice, ta, "MODE #den -s+imtl 10"))
-        self.assertEqual(reply[0].params, ["#den", "-s+itl", "10"])  # +m was set already
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in reply],
+            [
+                ("400", ["MODE", NOT_MADE.format("#den +b e")]),
+                ("MODE", ["+sbbbb", *masks]),
+            ],
+        )
+        listed = self.messages(self.send(alice, ta, "MODE #den b"))
+        self.assertEqual([m.params[2] for m in listed if m.command == "367"], masks)
+        reply = self.messages(self.send(alice, ta, "MODE #den +lkbbbb 5 beer w x y z"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in reply],
+            [
+                ("400", ["MODE", NOT_MADE.format("#den +b y")]),
+                ("400", ["MODE", NOT_MADE.format("#den +b z")]),
+                ("MODE", ["+lkbb", "5", "beer", "w!*@*", "x!*@*"]),
+            ],
+        )
+        reply = self.messages(self.send(alice, ta, "MODE #den +bb y z"))
+        self.assertEqual(
+            [(m.command, m.params[1:]) for m in reply], [("MODE", ["+bb", "y!*@*", "z!*@*"])]
+        )
 
 
 class ExceptionListTests(ModesTestCase):

@@ -8,6 +8,8 @@ without a verifier, and SASL after registration and a second time.
 from __future__ import annotations
 
 from base64 import b64decode
+from collections.abc import Callable
+from typing import Any
 
 from twisted.internet.defer import Deferred, fail
 from twisted.internet.testing import StringTransport
@@ -421,6 +423,108 @@ class OneAccountTests(SaslTestCase):
         late = self.send(proto, t, "AUTHENTICATE " + client.final(challenge.params[0]))
         self.assertNotIn("900", self.codes(late))
         self.assertIsNone(self.service.accountName(proto.participant))
+
+    def checksHeld(self) -> list[Deferred[Any]]:
+        """
+        From now on each password hash waits for the test to fire its
+        L{Deferred}, in the returned list, with the hash's answer (a hash
+        running in its thread).
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        held: list[Deferred[Any]] = []
+
+        def hashLater(f: Callable[..., Any], *args: Any) -> Deferred[Any]:
+            d: Deferred[Any] = Deferred()
+            d.addCallback(lambda _: f(*args))
+            held.append(d)
+            return d
+
+        self.patch(persistence.accounts.checker, "runInThread", hashLater)
+        return held
+
+    def test_capEndAbortsProofBeingChecked(self) -> None:
+        """
+        C{CAP END} while a PLAIN proof's password is being hashed aborts
+        the exchange (906, IRCv3 SASL 3.1) and the client registers at once
+        as a guest under its nickname; the right password's answer, when
+        the hash ends, is ignored: no 900 or 903, no account.
+        """
+        proto, t = self.client()
+        checks = self.checksHeld()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), [])
+        [check] = checks
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual(self.codes(welcome)[:2], ["906", "001"])
+        self.assertEqual(welcome[1].params[0], "saslx")
+        check.callback(None)
+        self.assertEqual(self.codes(self.send(proto, t, "PING x")), ["PONG"])
+        self.assertIsNone(self.service.accountName(proto.participant))
+        self.assertEqual(proto.participant.nick, "saslx")
+
+    def test_capEndAbortsWrongProofStillCounted(self) -> None:
+        """
+        A wrong PLAIN password being hashed when C{CAP END} aborts the
+        exchange is no 904 when its answer comes, but it counts as a wrong
+        password all the same: alice's back-off begins (no free failures
+        here), as if the exchange had gone on.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        gate = persistence.accounts.gate
+        gate.nameFree = 0
+        proto, t = self.client()
+        checks = self.checksHeld()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.plainLogin(proto, t, "alice", "wrong-one")
+        self.assertEqual(self.codes(self.send(proto, t, "CAP END"))[:2], ["906", "001"])
+        self.assertEqual(gate.backoff("alice"), 0)
+        checks.pop().callback(None)
+        self.assertEqual(self.codes(self.send(proto, t, "PING x")), ["PONG"])
+        self.assertGreater(gate.backoff("alice"), 0)
+        self.assertIsNone(self.service.accountName(proto.participant))
+
+    def test_capEndAbortsProofBeforeItsCheck(self) -> None:
+        """
+        C{CAP END} while the login a PLAIN proof started waits, before its
+        password check, for the store: 906 at once, and the registration
+        waits for that login to end, which the aborted exchange keeps from
+        logging in though the password is right; then the client is
+        welcomed as a guest, with no 900 or 903.
+        """
+        persistence = self.service.persistence
+        assert persistence is not None
+        ready: Deferred[None] = Deferred()
+        self.patch(persistence, "whenReady", lambda: ready)
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        self.assertEqual(self.codes(self.plainLogin(proto, t, "alice", "sesame")), [])
+        self.assertEqual(self.codes(self.send(proto, t, "CAP END")), ["906"])
+        ready.callback(None)
+        welcome = self.send(proto, t)
+        self.assertEqual(self.codes(welcome)[0], "001")
+        self.assertEqual(welcome[0].params[0], "saslx")
+        self.assertNotIn("900", self.codes(welcome))
+        self.assertIsNone(self.service.accountName(proto.participant))
+
+    def test_capEndAbortsScramProven(self) -> None:
+        """
+        C{CAP END} after SCRAM's final message proved the password, before
+        the client's C{AUTHENTICATE +} that completes the exchange, aborts
+        it too (906): the client registers as a guest, alice is not logged
+        in, and its C{+} afterwards proves nothing.
+        """
+        proto, t = self.client()
+        self.send(proto, t, "CAP REQ sasl", "NICK saslx", "USER a 0 * :A")
+        _, final = self.scram(proto, t, ScramClient("alice", "sesame"))
+        self.assertEqual(self.codes(final), ["AUTHENTICATE"])
+        welcome = self.send(proto, t, "CAP END")
+        self.assertEqual(self.codes(welcome)[:2], ["906", "001"])
+        self.assertEqual(welcome[1].params[0], "saslx")
+        self.assertNotIn("900", self.codes(self.send(proto, t, "AUTHENTICATE +")))
+        self.assertIsNone(self.service.accountName(proto.participant))
+        self.assertEqual(proto.participant.nick, "saslx")
 
     def test_passThenSaslBeforeRegistration(self) -> None:
         """
