@@ -44,6 +44,12 @@ def badge(page: Browser) -> str | None:
     return text
 
 
+def badgeOf(page: Browser, room: str) -> str | None:
+    """The unread count on C{room}'s line of the room list, if any."""
+    text: str | None = page.driver.execute_script(BADGE.replace('"den"', f'"{room}"'))
+    return text
+
+
 def test_readOnOnePageClearedOnTheOther(daemon: Daemon) -> None:
     """
     bob says two messages in den while alice's laptop and phone both show
@@ -167,3 +173,43 @@ def test_privateWithoutMarkerShown(daemon: Daemon) -> None:
         fred.close()
         if irc is not None:
             irc.close()
+
+
+def test_registeredOnThePageKeepsMarkers(daemon: Daemon) -> None:
+    """
+    gina signs in as a guest and registers with C{/register}; her phone
+    then signs in to the new account.  bob says two lines in gden: the
+    laptop, reading gden, clears the phone's count at once, and the phone
+    reading on clears the laptop's: the page that registered keeps the
+    account's markers from then on, without signing in again.
+    """
+    bob = TchatClient(daemon.ports["TchatFactory"])
+    laptop = Browser(pageURL(daemon))
+    phone = Browser(pageURL(daemon))
+    try:
+        laptop.login("gina")
+        laptop.say("/register sesame-gina")
+        laptop.wait(lambda: "now registered" in laptop.find("#errors").text)
+        bob.send("LOGIN bobg", "CREAT gden", "ENTER gden")
+        for _ in range(3):
+            bob.expect("srv: OKAY!")
+        laptop.join("gden")
+        laptop.open("#general")
+        phone.login("gina", "sesame-gina")
+        phone.open("#general")
+        bob.send("SPEAK gden", "six", ".", "SPEAK gden", "seven", ".")
+        phone.wait(lambda: badgeOf(phone, "gden") == "2")
+        laptop.wait(lambda: badgeOf(laptop, "gden") == "2")
+        laptop.open("#gden")
+        phone.wait(lambda: badgeOf(phone, "gden") is None)
+        phone.open("#general")
+        laptop.open("#general")
+        bob.send("SPEAK gden", "eight", ".")
+        phone.wait(lambda: badgeOf(phone, "gden") == "1")
+        laptop.wait(lambda: badgeOf(laptop, "gden") == "1")
+        phone.open("#gden")
+        laptop.wait(lambda: badgeOf(laptop, "gden") is None)
+    finally:
+        laptop.quit()
+        phone.quit()
+        bob.close()

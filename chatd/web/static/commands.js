@@ -10,6 +10,8 @@ import { join, create, leave, entered, inRoom } from "./rooms.js";
 import { signOut } from "./session.js";
 import { setMe } from "./me.js";
 import { say, bare } from "./send.js";
+import { loadMarkers } from "./reads.js";
+import { loadSettings } from "./settings.js";
 
 // What /help says: every command of the message box.
 const HELP = [
@@ -116,6 +118,10 @@ export function command(text) {
         nowKnownAs(identity(r.account, r.nick));  // what is kept unsure is the account's now
         showNotice(r.created ? "The nickname " + r.account + " is now registered."
           : "Password changed for " + r.account + ".");
+        if (r.created) {  // the account keeps read markers and settings from now on
+          loadMarkers(renderConvos);
+          loadSettings();
+        }
         for (const room of r.rooms.filter((name) => !inRoom(name))) {  // the automatic rooms
           entered(room, "you are in #" + room, false);
         }
