@@ -95,6 +95,9 @@ class Inbound(RoomMessages):
     def takeRights(self, proxy: RemoteParticipant) -> None:
         raise NotImplementedError()
 
+    def hostShown(self, proxy: RemoteParticipant, before: str) -> None:
+        raise NotImplementedError()
+
     def syncRooms(
         self, node: str, members: dict[str, list[str]], states: dict[str, dict[str, Any]]
     ) -> None:
@@ -123,8 +126,10 @@ class Inbound(RoomMessages):
         proxy = self._proxy(node, nick)
         if proxy is not None:
             if fields is not None:
+                host = self.service.hostOf(proxy)
                 self._takeLogin(proxy, fields)
                 self.takeRights(proxy)
+                self.hostShown(proxy, host)
             return proxy
         holder = self.service.find(nick)
         if isinstance(holder, RemoteParticipant):

@@ -6,7 +6,8 @@ nickname.
 A nickname is claimed with C{SET chatd:nick:<key> <node> NX PX <ttl>}: the
 first node to claim it wins, and the claim expires unless its node renews
 it.  Every C{interval} seconds a node's heartbeat, one Lua script, sets its
-own C{chatd:node:<id>} key with the same expiry and renews (or, after a
+own C{chatd:node:<id>} key with the same expiry (holding the beat's stamp,
+L{chatd.cluster.beats}) and renews (or, after a
 Redis restart, re-takes) the claims of its users; a claim another node took
 meanwhile is reported lost.  The beat also puts the node in the registry of
 nodes (C{chatd:nodes}), from which a node that (re)connects learns its peers
@@ -30,6 +31,7 @@ from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.cluster.address import RedisUnavailable
+from chatd.cluster.beats import Beat, newRun, readBeat, stamp
 from chatd.cluster.presencescripts import DISCOVER, HEARTBEAT, RELEASE
 from chatd.core.errors import ChatError, GroupExists, NickTaken
 from chatd.core.names import key
@@ -106,6 +108,8 @@ class Presence:
         self.peers: set[str] = set()
         self._heard: dict[str, float] = {}
         self._upSince: float | None = None
+        # This run's token and the beats it made: each beat's stamp.
+        self._run, self._beats = newRun(), 0
         self._loop = LoopingCall(self.beat)
         self._loop.clock = clock
         # Claims sent to Redis and not answered yet, by key; once leaving,
@@ -284,13 +288,12 @@ class Presence:
         heard = self._heard.get(node)
         return None if heard is None else self.clock.seconds() - heard
 
-    def beatAge(self, node: str) -> Deferred[float | None]:
+    def lastBeat(self, node: str) -> Deferred[Beat | None]:
         """
-        Seconds since C{node}'s last heartbeat, from what is left of its
-        key's life (C{None}: its key is gone).
+        C{node}'s last heartbeat as its key shows it (C{None}: its key is
+        gone): which beat, by the node's own count, and how old.
         """
-        d = self.execute("PTTL", self.nodeKey(node))
-        return d.addCallback(lambda ms: None if int(ms) < 0 else self.ttl - int(ms) / 1000)
+        return readBeat(self.execute, self.nodeKey(node), self.ttl)
 
     # The beat
 
@@ -316,7 +319,9 @@ class Presence:
         keys = [self.nodeKey(self.nodeId), self.registryKey(), self.inbox(self.nodeId)]
         keys += [self.nickKey(nick) for nick in nicks]
         keep = int(KEEP * 1000)
-        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep)
+        self._beats += 1
+        beat = stamp(self._run, self._beats)
+        d = self.execute("EVAL", HEARTBEAT, len(keys), *keys, self.nodeId, self._ttlMs, keep, beat)
         return d.addCallback(self._renewed, nicks)
 
     def _renewed(self, lost: list[int], nicks: list[str]) -> None:

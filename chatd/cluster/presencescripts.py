@@ -4,11 +4,12 @@ The Lua scripts a node's presence runs in Redis: each is one atomic step,
 so two nodes never interleave inside a heartbeat, a discovery or a release.
 """
 
-#: Renew this node's key, its place in the registry of nodes, its inbox's
-#: expiry and its users' claims; return the 1-based indexes of the claims
-#: another node holds now.
+#: Renew this node's key (holding this beat's stamp, ARGV[4]:
+#: L{chatd.cluster.beats.stamp}), its place in the registry of nodes, its
+#: inbox's expiry and its users' claims; return the 1-based indexes of the
+#: claims another node holds now.
 HEARTBEAT = """
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], ARGV[1])
 redis.call('PEXPIRE', KEYS[3], ARGV[3])
 local lost = {}
@@ -58,4 +59,14 @@ elseif not holder then
   return 1
 end
 return 0
+"""
+
+#: A node's key (KEYS[1]): the stamp of its last beat and what is left of
+#: its life (ms), read at once; nil when it is gone.
+LAST_BEAT = """
+local stamp = redis.call('GET', KEYS[1])
+if not stamp then
+  return nil
+end
+return {stamp, redis.call('PTTL', KEYS[1])}
 """

@@ -265,9 +265,26 @@ class ProfileSync:
         host = service.hostOf(proxy)  # a host's change comes from the mask last seen
         self.takeProfile(proxy, fields.get("pf") or {})
         self.takeRights(proxy)
-        value = valueOf(fields.get("pf") or {}, kind) if kind in KINDS else None
-        if kind not in KINDS or (kind == HOST and value == host):
-            return  # user modes, registration, a host already taken: nobody is told
-        presence = service.people.presence
-        before = host if kind == HOST else None
-        announce(service, proxy, kind, value, service.clock.seconds(), presence, before)
+        if kind == HOST:
+            self.hostShown(proxy, host)
+            return
+        if kind not in KINDS:
+            return  # user modes, registration: nobody is told
+        value = valueOf(fields.get("pf") or {}, kind)
+        now = service.clock.seconds()
+        announce(service, proxy, kind, value, now, service.people.presence)
+
+    def hostShown(self, proxy: RemoteParticipant, before: str) -> None:
+        """
+        C{proxy}, logged in here, took a profile from its node (a C{status},
+        or a whole state after the link to Redis was back): if its host is
+        not C{before}, the one shown here until now, the people here who
+        may show the change are told, from C{before}, whichever envelope
+        brought it (a new cloak secret there while Redis was away reaches
+        this node only in a state).
+        """
+        service = self.service
+        after = service.hostOf(proxy)
+        if after != before:
+            now = service.clock.seconds()
+            announce(service, proxy, HOST, after, now, service.people.presence, before)

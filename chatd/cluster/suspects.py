@@ -12,11 +12,13 @@ came: what it said or beat before proves nothing, since it may have been
 killed a moment later (its user then comes back at once), and neither does
 an envelope read meanwhile, which it may have sent before the login came.
 So the login asks that node (L{ALIVE}), and waits until it shows it is
-alive (it answers a question asked since the wait began, or its key's
-life, read in Redis, grew: it beat again; the login is refused as ever, at
-once when it answers), is counted dead (its users gone: the login goes
-on), or the TTL and two intervals passed; one line logs each such wait and
-how it ended.
+alive (it answers a question asked since the wait began, or its key holds
+a later beat, by the node's own count, than when the wait began: it beat
+again; the login is refused as ever, at once when it answers), is counted
+dead (its users gone: the login goes on), or the TTL and two intervals
+passed; one line logs each such wait and how it ended.  What is left of
+the key's life, Redis's clock, decides nothing (L{chatd.cluster.beats}):
+after a failover it can jump either way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from twisted.internet.defer import Deferred, succeed
 from twisted.internet.interfaces import IDelayedCall
 from twisted.logger import Logger
 
+from chatd.cluster.beats import Beat
 from chatd.cluster.presence import Presence
 from chatd.cluster.queries import Queries
 
@@ -38,17 +41,15 @@ ALIVE = "alive"
 @dataclass(eq=False)
 class Wait:
     """
-    One login's wait for node C{node}, whose last beat was C{age} seconds
-    old (C{None}: its key was gone) when it began, at C{started};
-    C{lastAge}, the age last read while it waits.
+    One login's wait for node C{node}, whose key showed the beat C{beat}
+    (C{None}: it was gone) when it began, at C{started}.
     """
 
     done: Deferred[None]
     node: str
     nick: str
     started: float
-    age: float | None = None
-    lastAge: float | None = None
+    beat: Beat | None = None
     timer: IDelayedCall | None = field(default=None, repr=False)
 
 
@@ -84,14 +85,14 @@ class Suspects:
         if self.presence.quietFor(node) is None:
             return succeed(None)
         wait = Wait(Deferred(lambda _: self._end(wait, None)), node, nick, self.clock.seconds())
-        asked = self.presence.beatAge(node)
-        asked.addCallbacks(self._aged, lambda _: self._end(wait, None), (wait,))
+        asked = self.presence.lastBeat(node)
+        asked.addCallbacks(self._began, lambda _: self._end(wait, None), (wait,))
         return wait.done
 
-    def _aged(self, age: float | None, wait: Wait) -> None:
+    def _began(self, beat: Beat | None, wait: Wait) -> None:
         if wait.done.called:  # cancelled meanwhile
             return
-        wait.age = wait.lastAge = age
+        wait.beat = beat
         self._waits.setdefault(wait.node, []).append(wait)
         left = self.bound - (self.clock.seconds() - wait.started)
         wait.timer = self.clock.callLater(left, self._end, wait, "not counted dead in time")
@@ -114,24 +115,23 @@ class Suspects:
     def _poll(self, node: str) -> None:
         """
         Look at C{node}'s key every interval while logins wait for it: a
-        node that beats again (it was only stalled) is alive.  Only a key
-        with more life left than at the last look shows a beat since: both
-        are Redis's own readings, free of the time their replies took.
+        node that beats again (it was only stalled) is alive.  Only a later
+        beat than the key showed when a wait began, by the count the node
+        writes itself, is a beat since: not a reply that took long, nor a
+        key whose life jumped with a failover to a Redis with another clock.
         """
         self._polls.pop(node, None)
         if not self._waits.get(node):
             return
 
-        def aged(age: float | None) -> None:
-            if age is None:
+        def looked(beat: Beat | None) -> None:
+            if beat is None:
                 return
             for wait in list(self._waits.get(node, ())):
-                if wait.lastAge is None or age < wait.lastAge:
+                if beat.since(wait.beat):
                     self._end(wait, "heard from again")  # it beat since: alive
-                else:
-                    wait.lastAge = age
 
-        self.presence.beatAge(node).addCallbacks(aged, lambda _: None)
+        self.presence.lastBeat(node).addCallbacks(looked, lambda _: None)
         if self._waits.get(node):
             self._polls[node] = self.clock.callLater(self.presence.interval, self._poll, node)
 
@@ -161,7 +161,8 @@ class Suspects:
         if wait.timer is not None and wait.timer.active():
             wait.timer.cancel()
         if how is not None:
-            since = "its key gone" if wait.age is None else f"its last beat {wait.age:.1f} s old"
+            beat = wait.beat
+            since = "its key gone" if beat is None else f"its last beat {beat.age:.1f} s old"
             self.log.info(
                 "a login to {nick} waited {waited:.1f} s for node {node} ({since}): {how}",
                 nick=wait.nick,

@@ -221,7 +221,7 @@ class FakeRedis:
         keys, argv = [str(k) for k in rest[:count]], list(rest[count:])
         if script == presencescripts.HEARTBEAT:
             node, ttl = argv[0], int(argv[1])
-            self._set(keys[0], node, ttl)
+            self._set(keys[0], argv[3], ttl)
             self.cmd_SADD(keys[1], node)
             lost = []
             for index, key in enumerate(keys[3:], start=1):
@@ -231,6 +231,9 @@ class FakeRedis:
                 else:
                     lost.append(index)
             return lost
+        if script == presencescripts.LAST_BEAT:
+            beat = self._get(keys[0])
+            return None if beat is None else [beat, self.cmd_PTTL(keys[0])]
         if script == redis.APPEND:
             for stream, message in zip(keys, argv[1:], strict=True):
                 self.cmd_XADD(stream, "MAXLEN", "~", argv[0], "*", "m", message)

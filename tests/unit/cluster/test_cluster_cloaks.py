@@ -357,3 +357,37 @@ class ChangedCloakTests(TwoNodes):
         alice.send("PRIVMSG #lobby :hi")
         self.settle()
         self.assertEqual(carol.read(), f":alice!alicex@{new} PRIVMSG #lobby :hi\r\n")
+
+    def test_newHostLearnedFromAWholeState(self) -> None:
+        """
+        A guest of node A whose host changes while A's Redis link is down
+        reaches node B only in A's whole state once the link is back: B's
+        members of its channels that asked for C{chghost} are shown
+        C{CHGHOST} all the same, as for a live change; the others keep the
+        old host until they see the guest again.
+        """
+        alice = self.ircClient(self.a, "alice", "chghost")
+        bob = self.ircClient(self.b, "bob", "chghost")
+        carol = self.ircClient(self.b, "carol")
+        for client in (alice, bob, carol):
+            client.send("JOIN #lobby")
+        self.settle()
+        for client in (alice, bob, carol):
+            client.read()
+        self.down()
+        # Longer than A's queue and the envelopes it keeps to send again hold.
+        self.a.bus.queueLimit = self.a.bus.sent.limit = 0
+        self.a.bus.sent.forget("b")
+        self.a.service.people.hosts.secret = bytes(range(32))  # cloaked with an interim secret
+        self.settle()
+        new = self.a.service.people.hosts.cloak("127.0.0.1")
+        change = f":alice!alicex@{GUEST_HOST} CHGHOST alicex {new}\r\n"
+        self.assertEqual(alice.read(), change)
+        self.assertEqual(bob.read(), "")
+        self.up()
+        self.assertEqual(bob.read(), change)
+        self.assertEqual(carol.read(), "")
+        self.assertEqual(alice.read(), "")
+        alice.send("PRIVMSG #lobby :hi")
+        self.settle()
+        self.assertEqual(carol.read(), f":alice!alicex@{new} PRIVMSG #lobby :hi\r\n")

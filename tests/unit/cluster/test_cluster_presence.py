@@ -231,3 +231,28 @@ class PresenceTests(SynchronousTestCase):
         self.assertEqual(self.redis.commands.count("EVAL"), 3 + 1)  # three batches, then discovery
         self.assertEqual(self.lostNicks, [("a", "user2100")])
         self.assertEqual(self.redis.data[self.a.nickKey("user1999")][0], "a")
+
+    def test_beatsCountedByTheNode(self) -> None:
+        """
+        Each heartbeat leaves in the node's key a stamp the node counts
+        itself: a later beat shows as one since an earlier, whatever Redis's
+        clock says; a node restarted under the same id (another run) too,
+        from its first beat.
+        """
+        self.successResultOf(self.a.beat())
+        first = self.successResultOf(self.b.lastBeat("a"))
+        self.clock.advance(0.5)
+        self.successResultOf(self.a.beat())
+        second = self.successResultOf(self.b.lastBeat("a"))
+        assert first is not None and second is not None
+        self.assertEqual(second.age, 0)
+        self.assertTrue(first.since(None))
+        self.assertTrue(second.since(first))
+        self.assertFalse(first.since(second))
+        self.assertFalse(second.since(second))
+        self.successResultOf(self.presence("a").beat())
+        restarted = self.successResultOf(self.b.lastBeat("a"))
+        assert restarted is not None
+        self.assertTrue(restarted.since(second))
+        self.clock.advance(3)
+        self.assertIsNone(self.successResultOf(self.b.lastBeat("a")))

@@ -252,7 +252,7 @@ class TakeoverTests(LoginsOnACase):
         """
         b is killed just after a beat; a's look at b's key a second into
         bob's wait is answered a tenth of a second late (a busy Redis or
-        link): b's key has less life left than before, so no beat came
+        link): b's key shows the beat it showed before, so no beat came
         since, however late the reply; the login waits on, and succeeds
         once b is counted dead.
         """
@@ -261,7 +261,7 @@ class TakeoverTests(LoginsOnACase):
         self.wait(0.75)
         self.redis.holding = True  # replies kept back from now on
         self.clock.advance(0.25)  # a looks at b's key again
-        self.assertIn("PTTL", self.redis.commands[-3:])
+        self.assertTrue(self.redis.held)
         self.clock.advance(0.1)
         self.redis.holding = False
         self.redis.answerHeld()
@@ -272,6 +272,80 @@ class TakeoverTests(LoginsOnACase):
         self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
         [line] = self.waits()
         self.assertIn("counted dead", line)
+
+    def failover(self, skew: float) -> None:
+        """
+        Redis fails over to a replica whose clock is C{skew} seconds behind
+        the old master's (ahead, if negative): b's key has that much more
+        life left, and holds the same beat.
+        """
+        key = self.a.presence.nodeKey("b")
+        self.redis.cmd_PEXPIRE(key, self.redis.cmd_PTTL(key) + round(skew * 1000))
+
+    def test_failoverLengthensKeyIsNoBeat(self) -> None:
+        """
+        b is killed half a second before bob comes back; a moment into
+        his wait Redis fails over to a replica whose clock is 1.2 s behind,
+        so b's key has more life left at a's next look than at its last: no
+        beat for all that (b wrote none), and the login waits on, and
+        succeeds once b is counted dead.
+        """
+        self.b.crash()
+        self.wait(0.5)
+        _, transport = self.bobReturnsToA()
+        self.wait(0.25)
+        self.failover(1.2)
+        self.wait(1)
+        self.assertEqual(self.waits(), [])
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(5)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_failoverToLaggingReplicaIsNoBeat(self) -> None:
+        """
+        b is killed; Redis fails over to a replica that had not yet taken
+        b's last beat: b's key shows the beat before it, with more life
+        left.  That older stamp is no beat since the wait began: the login
+        waits on, and succeeds once b is counted dead.
+        """
+        self.b.crash()
+        self.wait(0.5)
+        _, transport = self.bobReturnsToA()
+        self.wait(0.25)
+        key = self.a.presence.nodeKey("b")
+        run, count = str(self.redis.cmd_GET(key)).split()
+        self.redis.cmd_SET(key, f"{run} {int(count) - 1}", "PX", 3000)
+        self.wait(1)
+        self.assertEqual(self.waits(), [])
+        self.assertEqual(output(transport, self.clock), b"")
+        self.wait(5)
+        self.assertTrue(output(transport, self.clock).startswith(b"srv: OKAY!\n"))
+        [line] = self.waits()
+        self.assertIn("counted dead", line)
+
+    def test_beatThroughFailoverShorteningKey(self) -> None:
+        """
+        b stalls; bob's login waits for it; b beats again, and Redis then
+        fails over to a replica whose clock is a second and a half ahead,
+        so b's key has less life left than when the wait began: b's beat
+        counts all the same (it wrote a later one), and the login is
+        refused (C{ERROR 23}), not given a second holder of bob's name.
+        """
+        self.b.hold()  # stalled: it reads and beats no more
+        self.b.presence.stop()
+        self.wait(1.75)
+        _, transport = self.bobReturnsToA()
+        self.assertEqual(output(transport, self.clock), b"")
+        self.b.presence.beat()  # it runs again
+        self.settle()
+        self.failover(-1.5)
+        self.wait(1)
+        self.assertEqual(len(self.waits()), 1)
+        self.assertIn("heard from again", self.waits()[0])
+        self.wait(1)
+        self.assertTrue(refusedElsewhere(output(transport, self.clock)))
 
     def test_liveNodeRefusedOnceItAnswers(self) -> None:
         """
