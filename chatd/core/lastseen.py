@@ -49,7 +49,7 @@ class LastSeen:
         if account is None or not self.service.isLoggedIn(connection):
             return
         millis = self.service.messages.latestMillis()  # (what was said before is not missed)
-        writing = self.persistence.store.setLastSeen(account, millis)
+        writing = self.persistence.store.setLastSeen([account], millis)
         self.persistence.background(writing, "keeping when an account was last connected")
 
     async def moments(self, account: str) -> tuple[int | None, dict[str, int]]:
