@@ -12,12 +12,17 @@ It is written when the account's last connection served by this node
 closes, those a stopping daemon closes as it says goodbye included (the
 store, stopped after, writes it first); in a cluster, by the node that
 served the connection only.  A stand-in for an absent account is not a
-connection: its end writes nothing.
+connection: its end writes nothing.  A daemon killed says no goodbye, so
+every L{SEEN_EVERY} seconds the accounts connected here are written as
+seen then, in one statement: after a crash, an account is told of at most
+that long of what it was there for as missed.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+from twisted.internet.task import LoopingCall
 
 from chatd.core.absent import Absent
 from chatd.core.interfaces import IParticipant
@@ -26,6 +31,9 @@ from chatd.core.person import Person
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
     from chatd.core.service import ChatService
+
+#: Seconds between two writes of the accounts connected here as seen then.
+SEEN_EVERY = 60.0
 
 
 class LastSeen:
@@ -37,20 +45,52 @@ class LastSeen:
     def __init__(self, service: ChatService, persistence: Persistence) -> None:
         self.service = service
         self.persistence = persistence
+        self._writes = LoopingCall(self.stillConnected)
+        self._writes.clock = service.clock
+
+    def start(self) -> None:
+        """Write the accounts connected here every L{SEEN_EVERY} seconds."""
+        self._writes.start(SEEN_EVERY, now=False)
+
+    def stop(self) -> None:
+        """No more periodic writes (a stopping daemon's goodbyes write the last)."""
+        if self._writes.running:
+            self._writes.stop()
 
     def left(self, connection: IParticipant) -> None:
         """
         The last connection of a person closed: if it was signed in to a
         registered account, here, the account was last connected now.
         """
+        account = self._accountHere(connection)
+        if account is not None:
+            self._write([account])
+
+    def stillConnected(self) -> None:
+        """
+        Every account with a connection signed in here was last connected
+        now (one write for all).
+        """
+        found = {self._accountHere(each) for each in self.service.connections()}
+        accounts = sorted(account for account in found if account is not None)
+        if accounts:
+            self._write(accounts)
+
+    def _accountHere(self, connection: IParticipant) -> str | None:
+        """
+        The registered account C{connection} is signed in to, if it is a
+        connection served here (not a stand-in, nor another node's).
+        """
         if isinstance(connection, (Person, Absent)) or not self.persistence.isLocal(connection):
-            return
-        account = self.service.accountName(connection)
-        if account is None or not self.service.isLoggedIn(connection):
-            return
+            return None
+        if not self.service.isLoggedIn(connection):
+            return None
+        return self.service.accountName(connection)
+
+    def _write(self, accounts: list[str]) -> None:
         millis = self.service.messages.latestMillis()  # (what was said before is not missed)
-        writing = self.persistence.store.setLastSeen([account], millis)
-        self.persistence.background(writing, "keeping when an account was last connected")
+        writing = self.persistence.store.setLastSeen(accounts, millis)
+        self.persistence.background(writing, "keeping when accounts were last connected")
 
     async def moments(self, account: str) -> tuple[int | None, dict[str, int]]:
         """
