@@ -6,7 +6,9 @@ told what came in a room it never marked read since it was last there
 (L{AlwaysOn.missed}): a read marker says where it last read, this says
 when it left.  The store keeps when the account entered each room with its
 membership (L{chatd.core.accountrooms}), so a room is counted from the later
-of the two (L{countedFrom}): nothing said there before it entered.
+of the two (L{countedFrom}): nothing said there before it entered.  Every
+front-end counts a room's unread messages with L{LastSeen.unread}, the
+always-on catch-up and talk mode's C{/join} alike.
 
 It is written when the account's last connection served by this node
 closes, those a stopping daemon closes as it says goodbye included (the
@@ -24,16 +26,31 @@ from typing import TYPE_CHECKING
 
 from twisted.internet.task import LoopingCall
 
+from chatd.core import errors
 from chatd.core.absent import Absent
 from chatd.core.interfaces import IParticipant
+from chatd.core.names import key
 from chatd.core.person import Person
 
 if TYPE_CHECKING:
     from chatd.core.persistence import Persistence
     from chatd.core.service import ChatService
 
+#: When an account was last connected (C{None}: not known) and when it
+#: entered each of its rooms where known, by room key (L{LastSeen.moments}).
+SeenAndEntered = tuple[int | None, dict[str, int]]
+
 #: Seconds between two writes of the accounts connected here as seen then.
 SEEN_EVERY = 60.0
+
+
+def lastSeenOf(service: object) -> LastSeen | None:
+    """
+    When the accounts of C{service} (a L{ChatService}) were last connected,
+    or C{None}: a service without a store keeps no accounts.
+    """
+    persistence = getattr(service, "persistence", None)
+    return None if persistence is None else persistence.lastSeen
 
 
 class LastSeen:
@@ -92,7 +109,28 @@ class LastSeen:
         writing = self.persistence.store.setLastSeen(accounts, millis)
         self.persistence.background(writing, "keeping when accounts were last connected")
 
-    async def moments(self, account: str) -> tuple[int | None, dict[str, int]]:
+    async def unread(
+        self, connection: IParticipant, room: str, moments: SeenAndEntered | None = None
+    ) -> int | None:
+        """
+        How many messages others sent in C{room} since C{connection}'s
+        account last read it or, in a room it never marked read, since it
+        was last connected or entered the room (L{countedFrom}); C{None}:
+        not known.  Every front-end counts with this; C{moments}, when
+        given, are the account's (L{moments}), read once for many rooms.
+
+        @raise NotLoggedIn, NotPermitted, NotMember, NoSuchGroup: as for
+            L{chatd.core.readmarkers.ReadMarkers.unread}.
+        """
+        account = self.service.accountName(connection)
+        if account is None:
+            self.service.requireLogin(connection)
+            raise errors.NotPermitted("a guest keeps no read markers")
+        seen, entered = await self.moments(account) if moments is None else moments
+        since = countedFrom(seen, entered.get(key(room)))
+        return await self.persistence.readMarkers.unreadSince(connection, room, True, since)
+
+    async def moments(self, account: str) -> SeenAndEntered:
         """
         When C{account} was last connected, in milliseconds (C{None}: not
         known, never since it registered), and when it entered each of its
