@@ -15,7 +15,7 @@ closes, those a stopping daemon closes as it says goodbye included (the
 store, stopped after, writes it first); in a cluster, by the node that
 served the connection only.  A stand-in for an absent account is not a
 connection: its end writes nothing.  A daemon killed says no goodbye, so
-every L{SEEN_EVERY} seconds the accounts connected here are written as
+every L{LastSeen.interval} seconds the accounts connected here are written as
 seen then, in one statement: after a crash, an account is told of at most
 that long of what it was there for as missed.
 """
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
 #: entered each of its rooms where known, by room key (L{LastSeen.moments}).
 SeenAndEntered = tuple[int | None, dict[str, int]]
 
-#: Seconds between two writes of the accounts connected here as seen then.
+#: Seconds between two writes of the accounts connected here as seen then
+#: (C{--seen-interval}).
 SEEN_EVERY = 60.0
 
 
@@ -57,7 +58,12 @@ class LastSeen:
     """
     The one owner of when C{service}'s accounts were last connected, kept
     in C{persistence}'s store.
+
+    @ivar interval: seconds between two writes of the accounts connected
+        here (read as the service starts).
     """
+
+    interval = SEEN_EVERY
 
     def __init__(self, service: ChatService, persistence: Persistence) -> None:
         self.service = service
@@ -66,8 +72,8 @@ class LastSeen:
         self._writes.clock = service.clock
 
     def start(self) -> None:
-        """Write the accounts connected here every L{SEEN_EVERY} seconds."""
-        self._writes.start(SEEN_EVERY, now=False)
+        """Write the accounts connected here every L{interval} seconds."""
+        self._writes.start(self.interval, now=False)
 
     def stop(self) -> None:
         """No more periodic writes (a stopping daemon's goodbyes write the last)."""
