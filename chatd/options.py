@@ -314,6 +314,15 @@ class Options(LoggingOptions):
             float,
         ],
         [
+            "seen-interval",
+            None,
+            60.0,
+            "Seconds between writes of when each account connected here was last seen:"
+            " after a crash, its missed-messages count includes at most this much of"
+            " what it was there for.",
+            float,
+        ],
+        [
             "store-retry-max",
             None,
             5.0,

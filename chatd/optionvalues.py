@@ -112,6 +112,7 @@ POSITIVE = (
     "irc-flood-rate",
     "close-grace",
     "flush-interval",
+    "seen-interval",
     "store-retry-max",
 )
 NOT_NEGATIVE = (

@@ -196,6 +196,8 @@ def makeService(options: Options, reactor: Any = None) -> IService:
         maxRoomsPerUser=options["max-rooms-per-user"],
         autojoin=options["autojoin"],
     )
+    if chat.persistence is not None:
+        chat.persistence.lastSeen.interval = options["seen-interval"]
     chat.setServiceParent(top)
     # Guests' cloaks: the same for an address after a restart, and on every
     # node of a cluster sharing a PostgreSQL database (the secret's home).

@@ -35,7 +35,6 @@ from chatd.core.delivery import connectionsOf
 from chatd.core.events import AlwaysOnChange, Notice
 from chatd.core.interfaces import maybeCall
 from chatd.core.keptrefusals import tellKept
-from chatd.core.lastseen import countedFrom
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
@@ -243,17 +242,16 @@ class AlwaysOn:
         """
         Tell C{connection} how many messages came in each of its rooms since
         its account last read there, or, in a room it never marked read,
-        since it was last connected or entered it (L{countedFrom}), then the
+        since it was last connected or entered it (L{LastSeen.unread}), then the
         refusals and the private messages that waited.
         """
         counts = []
-        markers = self.persistence.readMarkers
-        seen, entered = await self.persistence.lastSeen.moments(nick)
+        lastSeen = self.persistence.lastSeen
+        moments = await lastSeen.moments(nick)
         for room in self.service.roomsOf(connection):
             if not self.service.isLoggedIn(connection):
                 return
-            since = countedFrom(seen, entered.get(key(room)))
-            unread = await markers.unreadSince(connection, room, True, since)
+            unread = await lastSeen.unread(connection, room, moments)
             if unread:
                 counts.append(f"{unread} in {room}")
         if counts and self.service.isLoggedIn(connection):

@@ -148,6 +148,7 @@ class ChatService(RoomFacade, AdminFacade, Service):
         super().startService()
         if self.persistence is not None:
             self.persistence.start()  # warns of operators without an account once loaded
+            self.persistence.lastSeen.start()
         else:
             warnUnregistered(self, self.operatorNames)
 
@@ -324,6 +325,8 @@ class ChatService(RoomFacade, AdminFacade, Service):
     def stopService(self) -> Deferred[None]:
         """Say goodbye to every connection; the store, stopped next, keeps their last words."""
         super().stopService()
+        if self.persistence is not None:
+            self.persistence.lastSeen.stop()
         self.moderation.refusals.stop()
         self.admission.refusals.stop()
         return self.goodbye.say()

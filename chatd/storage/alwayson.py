@@ -6,8 +6,9 @@ in them when the daemon starts.  The setting is the account's own, kept
 with it (schema migration 13), and goes with it when it is deleted.  An
 operator's kick, ban or kill ends the presence until the account's next
 login, over a restart too (migration 17).  When each account was last
-connected (its last connection left, or the daemon stopped while it was
-connected) is kept with it, and when it entered each of its rooms with the
+connected (its last connection left, the daemon stopped while it was
+connected, or the moment of the last periodic write for the accounts
+connected then) is kept with it, and when it entered each of its rooms with the
 membership (migration 31, L{LAST_SEEN_COLUMNS}), in milliseconds: what came
 in a room since the later is what it missed there (L{chatd.core.lastseen}).
 
@@ -22,9 +23,10 @@ from typing import TYPE_CHECKING
 from twisted.internet.defer import Deferred, succeed
 
 from chatd.core.names import key
+from chatd.storage.health import WRITE
 
 if TYPE_CHECKING:
-    from chatd.storage.database import Database
+    from chatd.storage.database import Cursor, Database
 
 READ_ALWAYS_ON = "SELECT nick FROM accounts WHERE always_on = 1 ORDER BY nick_key"
 SAVE_ALWAYS_ON = "UPDATE accounts SET always_on = ? WHERE nick_key = ?"
@@ -41,7 +43,10 @@ READ_ENTERED = (
     "SELECT room_key, entered FROM memberships WHERE nick_key = ? AND entered IS NOT NULL"
 )
 READ_LAST_SEEN = "SELECT last_seen FROM accounts WHERE nick_key = ?"
-SAVE_LAST_SEEN = "UPDATE accounts SET last_seen = ? WHERE nick_key = ?"
+SAVE_LAST_SEEN = "UPDATE accounts SET last_seen = ? WHERE nick_key IN ({marks})"
+#: Accounts whose last connection is written in one statement, within every
+#: database's limit of parameters (SQLite's lowest: 999).
+SEEN_AT_ONCE = 500
 
 
 class SQLAlwaysOn:
@@ -72,8 +77,17 @@ class SQLAlwaysOn:
             lambda rows: None if not rows or rows[0][0] is None else int(rows[0][0])
         )
 
-    def setLastSeen(self, nick: str, millis: int) -> Deferred[None]:
-        return self.database.execute(SAVE_LAST_SEEN, millis, key(nick))
+    def setLastSeen(self, nicks: list[str], millis: int) -> Deferred[None]:
+        keys = sorted({key(nick) for nick in nicks})
+        sql = self.database.sql
+
+        def run(txn: Cursor) -> None:
+            for start in range(0, len(keys), SEEN_AT_ONCE):
+                some = keys[start : start + SEEN_AT_ONCE]
+                update = SAVE_LAST_SEEN.format(marks=", ".join("?" for _ in some))
+                txn.execute(sql(update), (millis, *some))
+
+        return self.database.run(run, what=WRITE)
 
     def enteredRooms(self, nick: str) -> Deferred[dict[str, int]]:
         d = self.database.select(READ_ENTERED, key(nick))
@@ -125,9 +139,10 @@ class MemoryAlwaysOn:
     def lastSeen(self, nick: str) -> Deferred[int | None]:
         return succeed(self._lastSeen.get(key(nick)))
 
-    def setLastSeen(self, nick: str, millis: int) -> Deferred[None]:
-        if key(nick) in self._accounts:
-            self._lastSeen[key(nick)] = millis
+    def setLastSeen(self, nicks: list[str], millis: int) -> Deferred[None]:
+        for nick in nicks:
+            if key(nick) in self._accounts:
+                self._lastSeen[key(nick)] = millis
         return succeed(None)
 
     def enteredRooms(self, nick: str) -> Deferred[dict[str, int]]:

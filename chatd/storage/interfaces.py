@@ -142,9 +142,9 @@ class IChatStore(IAccountData):
         C{None}: not known (never since it registered, or not registered).
         """
 
-    def setLastSeen(nick: str, millis: int) -> Deferred[None]:
+    def setLastSeen(nicks: list[str], millis: int) -> Deferred[None]:
         """
-        Record that registered C{nick} was last connected at C{millis}.
+        Record that each of registered C{nicks} was last connected at C{millis}, at once.
         """
 
     def saveRoom(room: RoomSettings, when: int) -> Deferred[None]:

@@ -1,20 +1,23 @@
 # -*- test-case-name: tests.unit.talk.test_talk_markers -*-
 """
 Read markers in talk mode (L{chatd.core.readmarkers}): C{/join} says how
-many messages came since the account last read the room (on any device),
-and a message shown in a terminal is read: the account's marker there
-moves to it.  Guests have no markers, so neither happens for them.
+many messages came since the account last read the room (on any device;
+never read: since it was last connected or entered the room, as every
+front-end counts, L{chatd.core.lastseen.LastSeen.unread}), and a message
+shown in a terminal is read: the account's marker there moves to it.
+Guests have no markers, so neither happens for them.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from twisted.internet.defer import maybeDeferred
+from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.logger import Logger
 from twisted.python.failure import Failure
 
 from chatd.core.errors import ChatError
+from chatd.core.lastseen import lastSeenOf
 from chatd.core.readmarkers import readMarkersOf
 from chatd.talk.format import serverLine
 
@@ -26,11 +29,12 @@ log = Logger()
 
 def newSince(session: TalkSession, room: str) -> None:
     """
-    After C{/join room}: C{N new since you last read} when the account has
-    a marker there and others have spoken since.
+    After C{/join room}: C{N new since you last read} when others have
+    spoken in the room since the account last read it (C{LastSeen.unread}).
     """
-    markers = readMarkersOf(session.factory.service)
-    if markers is None or markers.account(session.participant) is None:
+    service = session.factory.service
+    lastSeen = lastSeenOf(service)
+    if lastSeen is None or service.accountName(session.participant) is None:
         return
 
     def counted(unread: int | None) -> None:
@@ -38,7 +42,7 @@ def newSince(session: TalkSession, room: str) -> None:
             plural = "message" if unread == 1 else "messages"
             session.send(serverLine(f"{unread} new {plural} in {room} since you last read."))
 
-    d = maybeDeferred(markers.unread, session.participant, room, True)
+    d = Deferred.fromCoroutine(lastSeen.unread(session.participant, room))
     d.addCallbacks(counted, _failed)
 
 

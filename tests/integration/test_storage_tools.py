@@ -38,7 +38,7 @@ async def fill(data: Path) -> None:
     await store.setAlwaysOn("alice", True)
     await store.setPresenceEnded("alice", True)
     await store.setMembership("alice", "Blabla", True, 7000)
-    await store.setLastSeen("alice", 9000)
+    await store.setLastSeen(["alice"], 9000)
     await store.setAccess("Marketing", "alice", False, 2)
     for i in range(12):
         store.addMessage("Blabla", "alice", None, (f"m{i}",), 10 + i)

@@ -16,6 +16,7 @@ import pytest
 import pytest_twisted
 
 from chatd.storage import openStore
+from chatd.storage.alwayson import SEEN_AT_ONCE
 from chatd.storage.schema import MIGRATIONS
 from chatd.storage.sqlite import sqliteStore
 from tests.support.pgserver import postgresServer
@@ -118,11 +119,11 @@ async def test_lastSeen(backend: Backend) -> None:
     await first.saveAccount("Alice", "hash", 1)
     await first.saveAccount("bob", "hash", 1)
     assert await first.lastSeen("alice") is None
-    await first.setLastSeen("nobody", 5)
+    await first.setLastSeen(["nobody"], 5)
     assert await first.lastSeen("nobody") is None
-    await first.setLastSeen("ALICE", 1_700_000_000_123)
-    await first.setLastSeen("bob", 7)
-    await first.setLastSeen("bob", 9)
+    await first.setLastSeen(["ALICE"], 1_700_000_000_123)
+    await first.setLastSeen(["bob"], 7)
+    await first.setLastSeen(["bob"], 9)
     await first.saveAccount("Alice", "new hash", 2)
     assert await first.lastSeen("alice") == 1_700_000_000_123
     assert await first.lastSeen("Bob") == 9
@@ -137,6 +138,22 @@ async def test_lastSeen(backend: Backend) -> None:
         assert await first.lastSeen("bob") is None
     finally:
         await stop(first)
+
+
+@pytest_twisted.ensureDeferred
+async def test_lastSeenOfManyAtOnce(store: Any) -> None:
+    """
+    One write sets when each of many accounts was last connected, more
+    than one statement's worth of them included; an unregistered name is
+    passed over, an account not named keeps its own.
+    """
+    for nick in ("alice", "bob", "carol"):
+        await store.saveAccount(nick, "hash", 1)
+    await store.setLastSeen(["carol"], 5)
+    others = [f"aa{number}" for number in range(SEEN_AT_ONCE + 20)]  # (all before alice)
+    await store.setLastSeen([*others, "ALICE", "nobody", "Bob"], 42)
+    assert [await store.lastSeen(nick) for nick in ("alice", "bob", "carol")] == [42, 42, 5]
+    assert await store.lastSeen("nobody") is None
 
 
 @pytest_twisted.ensureDeferred
@@ -191,7 +208,7 @@ async def _checkUpgraded(opened: Any) -> None:
         assert await opened.lastSeen("alice") is None
         assert await opened.memberships("alice") == ["Blabla"]
         assert await opened.enteredRooms("alice") == {}
-        await opened.setLastSeen("alice", 42)
+        await opened.setLastSeen(["alice"], 42)
         assert await opened.lastSeen("alice") == 42
         assert await opened.accountHash("alice") == "h"
     finally:

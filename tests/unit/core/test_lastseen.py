@@ -2,9 +2,11 @@
 Tests for L{chatd.core.lastseen}: when an account's last connection
 closes, here, the store keeps when (a stand-in's end, another node's
 connection and a connection that stays write nothing; a stopping daemon
-writes it for those connected); an always-on account back is told what came
+writes it for those connected, and every interval those connected are
+written at once); an always-on account back is told what came
 in a room it never marked read since then, across a restart too, or since
-it entered the room if later, and nothing when when it left is not known.
+it entered the room if later, and nothing when when it left is not known;
+after a daemon killed, since the last interval's write.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from chatd.core.absent import isAbsent
 from chatd.core.alwayson import AlwaysOn, alwaysOnOf
 from chatd.core.delivery import connectionsOf
 from chatd.core.events import Notice
+from chatd.core.lastseen import SEEN_EVERY
 from chatd.testing import RecordingParticipant, settled
+from tests.support.inlinesqlite import inlineSQLiteStore
 from tests.support.persistencecase import PersistenceTestCase
 
 NOW = 1_700_000_000_000
@@ -200,4 +204,73 @@ class LastSeenTests(PersistenceTestCase):
         self.assertEqual(self.service.roomsOf(back), ["Blabla"])
         self.assertEqual(
             [text for text in self.notices(back) if text.startswith("while you were away")], []
+        )
+
+
+class WrittenWhileConnectedTests(LastSeenTests):
+    """
+    On the daemon's SQL store, every L{SEEN_EVERY} seconds the accounts
+    connected here are written as seen then, in one write, so a daemon
+    killed without its goodbyes counts as missed only what came after the
+    last write.
+    """
+
+    def makeStore(self) -> Any:
+        return inlineSQLiteStore(self.clock)
+
+    def written(self) -> list[list[str]]:
+        """The accounts of each write of last connections, from now on."""
+        writes: list[list[str]] = []
+        setLastSeen = self.store.setLastSeen
+
+        def recording(nicks: list[str], millis: int) -> Deferred[None]:
+            writes.append(list(nicks))
+            return setLastSeen(nicks, millis)
+
+        self.patch(self.store, "setLastSeen", recording)
+        return writes
+
+    def test_writtenEveryInterval(self) -> None:
+        """
+        The accounts connected here are written together once each
+        interval; a guest has none, an account gone writes no more.
+        """
+        self.registered("carol", "carolpw")
+        carol = self.login("carol", "carolpw")
+        writes = self.written()
+        self.clock.advance(SEEN_EVERY)
+        self.assertEqual(writes, [["alice", "carol"]])
+        self.assertEqual(self.seen(), self.clock.seconds() * 1000)
+        self.service.disconnect(carol, "closed")
+        self.clock.advance(SEEN_EVERY)
+        self.assertEqual(writes[1:], [["carol"], ["alice"]])
+        self.assertEqual(self.seen(), self.clock.seconds() * 1000)
+        self.assertIsNone(self.seen("bob"))
+
+    def test_countedAfterKilled(self) -> None:
+        """
+        A daemon killed while alice was connected says no goodbye: back
+        after a restart, she is told of what came since the last write
+        only, not since she last left.
+        """
+        self.assertTrue(self.successResultOf(self.alwaysOn.set(self.alice, True)))
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("seen live",))
+        self.clock.advance(SEEN_EVERY)
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("one",))
+        persistence = self.service.persistence
+        assert persistence is not None
+        persistence.lastSeen.stop()  # killed: its connections never close
+        self.service = self.makeService()
+        self.clock.advance(0)
+        self.assertTrue(isAbsent(self.service.find("alice")))
+        self.bob = self.login("bob")
+        self.settle(self.service.enter(self.bob, "Blabla"))
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("two",))
+        back = self.login("alice", "sesame")
+        self.clock.advance(0)
+        self.assertIn(
+            "while you were away: 2 in Blabla new since you last read", self.notices(back)
         )

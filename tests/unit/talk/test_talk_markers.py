@@ -7,6 +7,7 @@ account last read the room; guests have neither.
 from __future__ import annotations
 
 from chatd.core.readmarkers import ReadMarkers, readMarkersOf
+from chatd.testing import settled
 from tests.support.helpers import output
 from tests.support.talkstorecase import TalkStoreTestCase
 
@@ -50,6 +51,28 @@ class TalkMarkerTests(TalkStoreTestCase):
         self.assertIn(b"*** 3 new messages in Blabla since you last read.\r\n", seen)
         self.successResultOf(self.markers.mark(phone, "Blabla", True, 1_800_000_000_000))
         self.assertNotIn(b"since you last read", self.type(alice, t, "/join Blabla"))
+
+    def test_neverReadCountedFromEntering(self) -> None:
+        """
+        A room the account never marked read is counted as on every
+        front-end: from when it entered the room (here, after it was last
+        connected); a room entered by this C{/join} has nothing new yet.
+        """
+        self.service.say(self.bob, "Blabla", ("before alice came",))
+        self.clock.advance(1)
+        device = self.login("alice", "sesame")  # (marks nothing it receives)
+        self.successResultOf(settled(self.service.enter(device, "Blabla")))
+        self.clock.advance(1)
+        for text in ("one", "two"):
+            self.service.say(self.bob, "Blabla", (text,))
+        alice, t = self.talk("alice", "sesame")
+        seen = self.type(alice, t, "/join Blabla")
+        self.assertIn(b"*** 2 new messages in Blabla since you last read.\r\n", seen)
+        self.successResultOf(self.service.configureRoom("Den"))
+        self.successResultOf(settled(self.service.enter(self.bob, "Den")))
+        self.service.say(self.bob, "Den", ("before alice came",))
+        self.clock.advance(1)
+        self.assertNotIn(b"since you last read", self.type(alice, t, "/join Den"))
 
     def test_guestsHaveNone(self) -> None:
         """
