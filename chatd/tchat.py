@@ -340,9 +340,12 @@ class TchatProtocol(TchatRefusals, TchatExtensions, TchatLiveness):
 
     def disconnect(self, error: ChatError) -> None:
         self._admitted = False  # the service has already forgotten us
-        if isinstance(error, (errors.Killed, errors.Kicked, errors.Banned)):
-            # ERROR 27, 26 and 24 say only that someone ended the session:
-            # who and why come first, as IRC's QUIT and the web's bye carry them.
+        if isinstance(error, (errors.Killed, errors.Kicked, errors.Banned)) or (
+            isinstance(error, errors.NickTaken) and error.text != error.reason
+        ):
+            # ERROR 27, 26 and 24 say only that someone ended the session, and
+            # a 23 ending one (another node took the name) nothing of why: who
+            # and why come first, as IRC's ERROR and the web's bye carry them.
             self.send(encodeNotice(Notice(error.text, self.factory.clock.seconds())))
         self.send(encodeError(error.code))
         self.closeWith(error.text)

@@ -350,6 +350,31 @@ class FrontEndTests(TwoNodes):
         proto.transport.loseConnection()  # type: ignore[union-attr]
         proto.connectionLost(None)
 
+    def test_tchatNameTakenWhileCutOff(self) -> None:
+        """
+        Node a was cut off from Redis alone and counted dead, and someone
+        signed in as alice on node b: when a is back and finds its claim
+        taken, its TCHAT alice is told why in a NOTICE before the
+        C{ERROR 23} that ends her session.
+        """
+        factory = TchatFactory(self.a.service, self.clock, floodBurst=None, aliveAfter=None)
+        proto, transport = connect(factory, self.clock)
+        proto.dataReceived(b"clt: LOGIN alice\r\n")
+        self.settle()
+        output(transport, self.clock)
+        self.a.bridge.linkDown()
+        self.a.bridge.nickLost("alice")  # what its presence finds once back
+        self.settle()
+        self.assertEqual(
+            output(transport, self.clock).split(b"\n")[1:],
+            [
+                b"srv: another user took this nickname while the server was cut off",
+                b"srv: .",
+                b"srv: ERROR 23",
+                b"",
+            ],
+        )
+
     def test_irc(self) -> None:
         """
         Over IRC, a C{PRIVMSG} to a user on another node while Redis is down
