@@ -66,6 +66,21 @@ def test_unread_on_the_menu_button(phone: Browser, daemon: Daemon) -> None:
         friend.close()
 
 
+def test_no_menu_before_login(phone: Browser) -> None:
+    """
+    The ☰ button shows only once logged in: on the login form there is no
+    menu to open, and a screen reader must not hear of one.  Signed out, it
+    goes again.
+    """
+    phone.shown("#login-form")
+    assert not phone.find("#menu").is_displayed()
+    phone.login("nomenu")
+    phone.click("#menu")  # signing out is in the menu
+    phone.click("#sign-out")
+    phone.shown("#login-form")
+    phone.wait(lambda: not phone.find("#menu").is_displayed())
+
+
 def test_menu_closes(phone: Browser) -> None:
     """
     Escape closes the open menu (the focus back on its button), and so
