@@ -44,7 +44,8 @@ def isupportTokens(factory: IRCListener) -> list[str]:
       server's or its creator's room limit, L{chatd.core.roomlimits}).
     - C{TARGMAX}: C{PRIVMSG} and C{NOTICE} to 4 targets
       (L{chatd.irc.privmsg.MAX_TARGETS}), C{JOIN}, C{PART} and C{NAMES} to
-      any number of channels, C{WHOIS} of one nickname.
+      any number of channels, C{KICK} of any number of nicknames (each
+      answered), C{WHOIS} of one nickname.
     - C{CHATHISTORY=1000}, C{MSGREFTYPES=msgid,timestamp}: the most
       messages one C{CHATHISTORY} request gets, and how it names them.
     - C{ELIST=MU}: C{LIST #g*} filters by a mask of channel names,
@@ -82,7 +83,7 @@ def isupportTokens(factory: IRCListener) -> list[str]:
         "PREFIX=(ov)@+",
         SILENCE,
         f"STATUSMSG={STATUS_PREFIXES}",
-        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:,WHOIS:1",
+        "TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:,KICK:,WHOIS:1",
         f"TOPICLEN={TEXT_LENGTH}",
         "UTF8ONLY",
         "WHOX",

@@ -25,13 +25,13 @@ class AdvertisedTests(IRCTestCase):
         """
         C{MAXLIST} gives each list's own limit (50 bans and 50 exceptions
         fit at once), C{CHANLIMIT} is left out as channels joined have no
-        limit, and C{TARGMAX} lets C{NAMES} name several channels, each
-        answered.
+        limit, and C{TARGMAX} lets C{NAMES} name several channels and
+        C{KICK} several nicknames, each answered.
         """
         tokens = self.tokens("alice")
         self.assertIn("MAXLIST=b:50,e:50,I:50", tokens)
         self.assertEqual([t for t in tokens if t.startswith("CHANLIMIT")], [])
-        self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:,WHOIS:1", tokens)
+        self.assertIn("TARGMAX=PRIVMSG:4,NOTICE:4,JOIN:,PART:,NAMES:,KICK:,WHOIS:1", tokens)
         proto, t = self.connect("bob")
         self.send(proto, t, "JOIN #one", "JOIN #two")
         for i in range(50):
@@ -43,6 +43,14 @@ class AdvertisedTests(IRCTestCase):
         self.assertEqual(
             [(m.command, m.params[-2]) for m in names],
             [("353", "#one"), ("353", "#two"), ("366", "#one,#two,#none")],
+        )
+        for nick in ("carol", "dave"):
+            other, to = self.connect(nick)
+            self.send(other, to, "JOIN #one")
+        kicks = self.messages(self.send(proto, t, "KICK #one carol,dave,nobody :out"))
+        self.assertEqual(
+            [(m.command, m.params[1]) for m in kicks if m.command != "JOIN"],
+            [("KICK", "carol"), ("KICK", "dave"), ("401", "nobody")],
         )
 
     def test_capNotifyListed(self) -> None:
