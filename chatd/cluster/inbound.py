@@ -95,7 +95,12 @@ class Inbound(RoomMessages):
     def takeRights(self, proxy: RemoteParticipant) -> None:
         raise NotImplementedError()
 
-    def hostShown(self, proxy: RemoteParticipant, before: str) -> None:
+    def shownOf(self, proxy: RemoteParticipant) -> dict[str, str | None]:
+        raise NotImplementedError()
+
+    def profileShown(
+        self, proxy: RemoteParticipant, before: dict[str, str | None], named: str | None = None
+    ) -> None:
         raise NotImplementedError()
 
     def syncRooms(
@@ -121,15 +126,17 @@ class Inbound(RoomMessages):
         C{node}'s user C{nick}'s proxy, made and logged in here if new:
         with the profile and proof of a login's C{fields} first, so those
         told of the arrival (C{MONITOR}) see the user as they are, and the
-        operator rights of its profile once logged in, as rights need.
+        operator rights of its profile once logged in, as rights need.  A
+        known proxy takes the profile of C{fields} (a whole state, a login
+        again), and what it changes of what others are shown is told.
         """
         proxy = self._proxy(node, nick)
         if proxy is not None:
             if fields is not None:
-                host = self.service.hostOf(proxy)
+                before = self.shownOf(proxy)
                 self._takeLogin(proxy, fields)
                 self.takeRights(proxy)
-                self.hostShown(proxy, host)
+                self.profileShown(proxy, before)
             return proxy
         holder = self.service.find(nick)
         if isinstance(holder, RemoteParticipant):

@@ -1,4 +1,4 @@
-# -*- test-case-name: tests.unit.cluster.test_cluster_profiles,tests.unit.cluster.test_cluster_operstate -*-  # noqa: E501
+# -*- test-case-name: tests.unit.cluster.test_cluster_profiles,tests.unit.cluster.test_cluster_operstate,tests.unit.cluster.test_cluster_stateprofiles -*-  # noqa: E501
 """
 What other nodes show of a user beyond their name and rooms: the protocol
 they use (IRC shows it as their host), an IRC client's ident and real name,
@@ -9,7 +9,9 @@ A user's node sends their profile with their login and in its states, and
 the whole profile again with each change (a C{status} envelope, from the
 service's L{chatd.core.hooks.IChatObserver.statusChanged}); the proxies of
 the other nodes keep it (L{chatd.cluster.remote.RemoteParticipant}), so
-C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere.
+C{WHOIS}, C{WHO}, an away reply and hostmasks read the same everywhere,
+and the people there are told of each change as of a local user's,
+whether a C{status} or a whole state brought it (L{ProfileSync.profileShown}).
 The values are the person's, not one connection's: a person away on one
 of several connections is away.  Their idle time, which changes with each
 message, is not sent: a C{WHOIS} asks their node (L{chatd.cluster.queries}),
@@ -47,8 +49,10 @@ FIELDS = {
     "ab": "absent",
     "h": "shownHost",
 }
-#: A status change others are told of -> the profile's key that holds it.
-KINDS = {AWAY: "aw", REALNAME: "rn", ACCOUNT: "ac", HOST: "h"}
+#: The status changes of a profile that others are told of, in the order a
+#: whole state tells them: a host before the account that brought it, as
+#: the user's own node does.
+SHOWN = (HOST, ACCOUNT, REALNAME, AWAY)
 #: What the rooms are told when an absent always-on account signs in on
 #: another node, which takes it over.
 MOVED = "signed in on another server"
@@ -119,14 +123,6 @@ def applyProfile(proxy: RemoteParticipant, profile: dict[str, Any]) -> None:
     proxy.protocolName = sys.intern(proxy.protocolName)
     modes = profile.get("um")
     proxy.userModes = frozenset(modes) if isinstance(modes, str) else NO_MODES
-
-
-def valueOf(profile: dict[str, Any], kind: str) -> str | None:
-    """
-    The value C{profile} gives the status C{kind}, as the service announces it.
-    """
-    value = profile.get(KINDS[kind])
-    return value if isinstance(value, str) else None
 
 
 class ProfileSync:
@@ -254,37 +250,50 @@ class ProfileSync:
     def remote_status(self, node: str, fields: dict[str, Any]) -> None:
         """
         A user of C{node} changed: their proxy takes the new profile, and
-        the people here who may show the change are told, as for a local
-        user's (L{announce}).
+        the people here who may show the change are told (L{profileShown}).
         """
         proxy = self.proxies.get(node, {}).get(key(fields["u"]))
         kind = fields.get("st")
         if proxy is None:
             return
-        service = self.service
-        host = service.hostOf(proxy)  # a host's change comes from the mask last seen
+        before = self.shownOf(proxy)
         self.takeProfile(proxy, fields.get("pf") or {})
         self.takeRights(proxy)
-        if kind == HOST:
-            self.hostShown(proxy, host)
-            return
-        if kind not in KINDS:
-            return  # user modes, registration: nobody is told
-        value = valueOf(fields.get("pf") or {}, kind)
-        now = service.clock.seconds()
-        announce(service, proxy, kind, value, now, service.people.presence)
+        if kind in SHOWN:  # not user modes, registration: nobody is told
+            self.profileShown(proxy, before, kind)
 
-    def hostShown(self, proxy: RemoteParticipant, before: str) -> None:
+    def shownOf(self, proxy: RemoteParticipant) -> dict[str, str | None]:
         """
-        C{proxy}, logged in here, took a profile from its node (a C{status},
-        or a whole state after the link to Redis was back): if its host is
-        not C{before}, the one shown here until now, the people here who
-        may show the change are told, from C{before}, whichever envelope
-        brought it (a new cloak secret there while Redis was away reaches
-        this node only in a state).
+        What the people here are shown of C{proxy} that they are told of
+        when it changes (L{SHOWN}), by kind.
+        """
+        return {
+            HOST: self.service.hostOf(proxy),
+            ACCOUNT: proxy.account,
+            REALNAME: proxy.realName,
+            AWAY: proxy.awayMessage,
+        }
+
+    def profileShown(
+        self, proxy: RemoteParticipant, before: dict[str, str | None], named: str | None = None
+    ) -> None:
+        """
+        C{proxy}, logged in here, took a profile from its node, and was
+        shown as C{before} (L{shownOf}) until then: the people here who may
+        show a change are told, as for a local user's (L{announce}).  A
+        live C{status} names its change (C{named}), told even if an earlier
+        envelope brought its value (a login's C{host} comes with the
+        account before the C{account}); a whole state or a repeated
+        C{login} names none, so each that differs is told: the envelopes
+        that named them were lost (Redis was away).  A host is told only
+        if it differs, from the one shown until now (IRC's C{CHGHOST} is
+        from the mask last seen).
         """
         service = self.service
-        after = service.hostOf(proxy)
-        if after != before:
-            now = service.clock.seconds()
-            announce(service, proxy, HOST, after, now, service.people.presence, before)
+        after = self.shownOf(proxy)
+        now = service.clock.seconds()
+        for kind in SHOWN if named is None else (named,):
+            if after[kind] == before[kind] and (named is None or kind == HOST):
+                continue
+            was = before[HOST] if kind == HOST else None
+            announce(service, proxy, kind, after[kind], now, service.people.presence, was)
