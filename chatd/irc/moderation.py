@@ -23,27 +23,56 @@ def onKick(irc: IRCSession, message: Message) -> Any:
     """
     A channel operator removes people from the channel (not from
     chatd): the service's kick from a room, which every member, the
-    kicked ones included, sees as a KICK.
+    kicked ones included, sees as a KICK.  C{KICK #a bob,carol} kicks
+    both from C{#a}; C{KICK #a,#b bob,carol} bob from C{#a} and carol from
+    C{#b} (RFC 2812: as many channels as nicknames, or one).
     """
-    channel = message.params[0]
+    channels = [c for c in message.params[0].split(",") if c]
+    nicks = [n for n in message.params[1].split(",") if n]
+    if not channels or not nicks or len(channels) not in (1, len(nicks)):
+        irc.numeric(N.ERR_NEEDMOREPARAMS, "KICK", "One channel, or one for each nickname")
+        return None
     reason = shortened(message.params[2]) if len(message.params) > 2 else ""
+    if len(channels) == 1:  # the channel checked once, however many are kicked
+        room = kickingIn(irc, channels[0])
+        if room is None:
+            return None
+        return irc.inTurn(nicks, lambda nick: kickOne(irc, room, nick, reason))
+
+    def step(pair: tuple[str, str]) -> Any:
+        room = kickingIn(irc, pair[0])
+        return None if room is None else kickOne(irc, room, pair[1], reason)
+
+    return irc.inTurn(list(zip(channels, nicks, strict=True)), step)
+
+
+def kickingIn(irc: IRCSession, channel: str) -> str | None:
+    """
+    The room of C{channel} if this connection may kick from it; else
+    C{None}, the refusal sent (C{403}, C{442}, C{482}).
+    """
     room = roomName(channel)
     found = findRoom(irc, room) if room is not None else None
     if found is None:
         irc.numeric(N.ERR_NOSUCHCHANNEL, channel, "No such channel")
         return None
     room = found[0]
-    channel = channelName(room)
     # Who runs the room is the core's rule: a chatd operator, and its founder,
     # run it from outside too; only someone who does not is told where they are.
     if not irc.service.isRoomOperator(irc.participant, room):
         if not inRoom(irc, room):
-            irc.numeric(N.ERR_NOTONCHANNEL, channel, "You're not on that channel")
+            irc.numeric(N.ERR_NOTONCHANNEL, channelName(room), "You're not on that channel")
         else:
-            irc.numeric(N.ERR_CHANOPRIVSNEEDED, channel, "You're not channel operator")
+            irc.numeric(N.ERR_CHANOPRIVSNEEDED, channelName(room), "You're not channel operator")
         return None
+    return room
 
-    def notThere(nick: str) -> None:
+
+def kickOne(irc: IRCSession, room: str, nick: str, reason: str) -> Any:
+    """Kick C{nick} from C{room}, or say why not (C{441}, C{401})."""
+    channel = channelName(room)
+
+    def notThere() -> None:
         if irc.service.find(nick) is None:  # nobody is (or can be) called so
             irc.numeric(N.ERR_NOSUCHNICK, nick, "No such nick/channel")
         else:
@@ -54,7 +83,7 @@ def onKick(irc: IRCSession, message: Message) -> Any:
         try:
             return irc.service.kickFromRoom(irc.participant, room, nick, reason)
         except NotInRoom:  # 441 names the channel as well as the nickname
-            notThere(nick)
+            notThere()
             return None
 
     def kicked(shown: str | None) -> None:
@@ -63,15 +92,12 @@ def onKick(irc: IRCSession, message: Message) -> Any:
         if shown is not None and not inRoom(irc, room):
             irc.sendMessage("KICK", channel, shown, reason, prefix=irc.hostmask(), trailing=True)
 
-    def step(nick: str) -> Any:
-        return irc.call(
-            kick,
-            nick,
-            subject=shownTarget(irc, nick),  # a member: by the nickname they go by
-            errors={20: N.ERR_NOSUCHNICK},
-        ).addCallback(kicked)
-
-    return irc.inTurn([n for n in message.params[1].split(",") if n], step)
+    return irc.call(
+        kick,
+        nick,
+        subject=shownTarget(irc, nick),  # a member: by the nickname they go by
+        errors={20: N.ERR_NOSUCHNICK},
+    ).addCallback(kicked)
 
 
 def onInvite(irc: IRCSession, message: Message) -> Any:

@@ -26,7 +26,8 @@ class AdvertisedTests(IRCTestCase):
         C{MAXLIST} gives each list's own limit (50 bans and 50 exceptions
         fit at once), C{CHANLIMIT} is left out as channels joined have no
         limit, and C{TARGMAX} lets C{NAMES} name several channels and
-        C{KICK} several nicknames, each answered.
+        C{KICK} several nicknames, each answered (from one channel, or each
+        from its own).
         """
         tokens = self.tokens("alice")
         self.assertIn("MAXLIST=b:50,e:50,I:50", tokens)
@@ -44,14 +45,24 @@ class AdvertisedTests(IRCTestCase):
             [(m.command, m.params[-2]) for m in names],
             [("353", "#one"), ("353", "#two"), ("366", "#one,#two,#none")],
         )
-        for nick in ("carol", "dave"):
-            other, to = self.connect(nick)
+        members = {nick: self.connect(nick) for nick in ("carol", "dave")}
+        for other, to in members.values():
             self.send(other, to, "JOIN #one")
         kicks = self.messages(self.send(proto, t, "KICK #one carol,dave,nobody :out"))
         self.assertEqual(
             [(m.command, m.params[1]) for m in kicks if m.command != "JOIN"],
             [("KICK", "carol"), ("KICK", "dave"), ("401", "nobody")],
         )
+        # As many channels as nicknames: each kicked from its own (RFC 2812).
+        self.send(*members["carol"], "JOIN #one")
+        self.send(*members["dave"], "JOIN #two")
+        kicks = self.messages(self.send(proto, t, "KICK #one,#two carol,dave :out"))
+        self.assertEqual(
+            [m.params[:2] for m in kicks if m.command == "KICK"],
+            [["#one", "carol"], ["#two", "dave"]],
+        )
+        [refused] = self.messages(self.send(proto, t, "KICK #one,#two carol"))
+        self.assertEqual(refused.command, "461")
 
     def test_capNotifyListed(self) -> None:
         """
