@@ -12,8 +12,8 @@ node's envelopes reach an inbox in order.  When the peer is lost, says
 goodbye, leaves a gap it cannot fill, or is met anew, the rooms with
 members here are read after that message, and what the peer said there
 beyond it, while this node had members there, is handed to them late
-(L{chatd.core.roles.IReplica.sayLate}), room by room after a notice that
-they come late, in order and once: a copy that still arrives live
+(L{chatd.core.roles.IReplica.sayLate}), after a notice in each room that
+they come late, in the peer's order across rooms and once: a copy that still arrives live
 afterwards is dropped.  While the store is away the read is tried again
 on the service's clock (L{chatd.core.storeretry}) until it answers, the
 outage logged once, as a warning.  Without a shared store nothing is
@@ -82,14 +82,14 @@ class Recovery:
         service: ChatService,
         localRooms: Callable[[], set[str]],
         stored: Callable[[], Deferred[None]],
-        hand: Callable[[str, list[RoomMessage]], None],
+        hand: Callable[[list[RoomMessage]], None],
     ) -> None:
         """
         @param localRooms: the rooms with members on this node now.
         @param stored: fires once every other node wrote what it queued.
-        @param hand: shows members here of a room the messages read back
-            from it, in order (L{IReplica.sayLate}), told first that they
-            come late.
+        @param hand: shows members here the messages read back, in their
+            sender's order across rooms (L{IReplica.sayLate}), each room
+            told first that they come late.
         """
         self.service = service
         self.localRooms = localRooms
@@ -194,19 +194,19 @@ class Recovery:
             ),
         )
         here = {key(room) for room in self.localRooms()}
-        byRoom: dict[str, list[RoomMessage]] = {}
+        shown: list[RoomMessage] = []
         for counter, event in late:
             if counter in seen or key(event.room) not in here:
                 continue
             for each in self._under.get(node, ()):
                 each.add(counter)  # another recovery under way hands it not again
-            byRoom.setdefault(event.room, []).append(event)
+            shown.append(event)
             now = self.marks.get(node)
             if now is None or now.prefix != mark.prefix or now.upTo() < counter:
                 self.marks[node] = Mark(mark.prefix, counter, event.millis, event.msgid)
-        for room, events in byRoom.items():
-            self.hand(room, events)
-        handed = sum(map(len, byRoom.values()))
+        if shown:
+            self.hand(shown)  # in their sender's order, across rooms
+        handed = len(shown)
         if handed:
             self.log.info(
                 "{count} room messages of node {node} that never came were read back from"

@@ -90,15 +90,20 @@ class RoomMessages:
                     held.append({"room": room, "m": [message]})
                 self._dropped(node, sender, room)
 
-    def sayLate(self, room: str, events: list[RoomMessage]) -> None:
+    def sayLate(self, events: list[RoomMessage]) -> None:
         """
         Room messages a lost node took with it, read back: shown here (to
-        local members only, so no proxy publishes them), after a notice that
-        they come late and since when, since their senders may have been
-        seen leaving meanwhile.
+        local members only, so no proxy publishes them) in their senders'
+        order across rooms, after a notice in each room that they come late
+        and since when, since their senders may have been seen leaving
+        meanwhile.
         """
-        notice = Notice(saidLate(room, events), self.service.clock.seconds())
-        self.replica.sayLate(room, events, notice)
+        byRoom: dict[str, list[RoomMessage]] = {}
+        for event in events:
+            byRoom.setdefault(event.room, []).append(event)
+        now = self.service.clock.seconds()
+        notices = {room: Notice(saidLate(room, said), now) for room, said in byRoom.items()}
+        self.replica.sayLate(events, notices)
 
     def _dropped(self, node: str, nick: str, room: str) -> None:
         """

@@ -8,7 +8,7 @@ Members served here are told as if it all happened here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from twisted.internet.defer import Deferred
@@ -189,26 +189,30 @@ class Replica(RoomReplica):
             persistence.replays.arrived(event)
         return True
 
-    def sayLate(self, room: str, events: list[RoomMessage], notice: Notice) -> bool:
+    def sayLate(self, events: list[RoomMessage], notices: Mapping[str, Notice]) -> None:
         """
-        Show the members served here the room messages said in C{room} on a
-        node that was lost with them, read back from the shared store, each
-        with its own time (IRC's C{server-time}), after a C{notice} that
-        says they come late; the stand-ins of other nodes' users are not
-        given them, so they go nowhere else, and they are not stored again.
+        Show the members served here the room messages said on a node that
+        was lost with them, read back from the shared store, each with its
+        own time (IRC's C{server-time}), in the order given (their senders',
+        across rooms), after each room's C{notice} that they come late; the
+        stand-ins of other nodes' users are not given them, so they go
+        nowhere else, and they are not stored again.
         """
-        target = self.rooms.find(room)
-        if target is None:
-            return False
         isHere = self.service.people.isConnected
-        here = [m for m in target.members.values() if isHere(m)]
-        deliver(here, "notice", notice)
+        members: dict[str, list[IParticipant]] = {}
+        for room, notice in notices.items():
+            target = self.rooms.find(room)
+            if target is not None:
+                members[key(room)] = here = [m for m in target.members.values() if isHere(m)]
+                deliver(here, "notice", notice)
         persistence = self.service.persistence
         for event in events:
-            deliver(here, "roomMessage", event)
+            room = key(event.room)
+            if room not in members:
+                continue
+            deliver(members[room], "roomMessage", event)
             if persistence is not None:  # received now: not in the replay of an entry under way
                 persistence.replays.arrived(event)
-        return True
 
     def leaveRemote(
         self, participant: IParticipant, room: str, reason: str = "", when: float | None = None

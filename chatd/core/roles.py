@@ -8,7 +8,7 @@ in L{chatd.core.hooks}.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from twisted.internet.defer import Deferred
@@ -244,12 +244,13 @@ class IReplica(Interface):
         after they said it there, before their node applied the order.
         """
 
-    def sayLate(room: str, events: list[RoomMessage], notice: Notice) -> bool:
+    def sayLate(events: list[RoomMessage], notices: Mapping[str, Notice]) -> None:
         """
-        Show the members served here the messages said in C{room} on another
-        node that never came live (that node was lost with them), read back
-        from the shared store, after the C{notice} that they come late: not
-        stored or relayed again; false if the room is not here.
+        Show the members served here the messages said on another node that
+        never came live (that node was lost with them), read back from the
+        shared store, in the order given (their sender's, across rooms),
+        after each room's notice in C{notices} that they come late: not
+        stored or relayed again; those of a room not here go nowhere.
         """
 
     def leaveRemote(

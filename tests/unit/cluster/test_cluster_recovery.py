@@ -223,6 +223,37 @@ class RecoveryTests(TwoNodesSpeaking):
             ],
         )
 
+    def test_orderAcrossRooms(self) -> None:
+        """
+        alice says one in lobby, two in den, three in lobby, then node a
+        is lost with them: carol, in both rooms on node b, is told in each
+        room that they come late, then gets them in the order alice said
+        them, not room by room.
+        """
+        self.a.service.createRoom(self.alice, "den")
+        self.a.service.enter(self.alice, "den")
+        self.settle()
+        client = IRCClient(self.b, self.clock, "carol", "Carol")
+        self.addCleanup(client.proto.connectionLost, None)
+        client.send("JOIN #lobby,#den")
+        self.settle()
+        client.read()
+        self.down()
+        for room, text in [("lobby", "one"), ("den", "two"), ("lobby", "three")]:
+            self.a.service.say(self.alice, room, (text,))
+            self.clock.advance(0.01)
+        self.settle()
+        self.a.crash()
+        self.bBackAlone()
+        lines = client.lines()
+        late = [line.split(" NOTICE carol :")[1] for line in lines if " NOTICE " in line]
+        self.assertEqual(
+            sorted(text.split(" from ")[0] for text in late),
+            ["1 message said in den", "2 messages said in lobby"],
+        )
+        said = [line.split(" PRIVMSG ")[1] for line in lines if " PRIVMSG " in line]
+        self.assertEqual(said, ["#lobby :one", "#den :two", "#lobby :three"])
+
     def test_cutOffNodeSaysSo(self) -> None:
         """
         Node a was cut off long enough for b to count it dead: once back,
