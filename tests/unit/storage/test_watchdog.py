@@ -12,8 +12,9 @@ from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.task import Clock
-from twisted.logger import LogEvent, globalLogPublisher
+from twisted.logger import ILogObserver, LogEvent, globalLogPublisher
 from twisted.trial.unittest import SynchronousTestCase
+from zope.interface import provider
 
 from chatd.storage.database import CHECK_WAIT
 from chatd.storage.health import RECHECK_EVERY
@@ -130,8 +131,13 @@ class SilentDatabaseTests(TchatStoreTestCase):
 
     def setUp(self) -> None:
         self.logged: list[LogEvent] = []
-        globalLogPublisher.addObserver(self.logged.append)
-        self.addCleanup(globalLogPublisher.removeObserver, self.logged.append)
+
+        @provider(ILogObserver)
+        def observe(event: LogEvent) -> None:
+            self.logged.append(event)
+
+        globalLogPublisher.addObserver(observe)
+        self.addCleanup(globalLogPublisher.removeObserver, observe)
         super().setUp()
 
     def outageLines(self) -> list[str]:
