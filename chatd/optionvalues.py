@@ -113,6 +113,7 @@ POSITIVE = (
     "close-grace",
     "flush-interval",
     "store-retry-max",
+    "db-timeout",
 )
 NOT_NEGATIVE = (
     "login-timeout",
