@@ -140,7 +140,7 @@ async def test_endedConnectionFreesThePool(postgresServer: str, postgresProxy: S
         assert time.monotonic() - began < 3
         postgresProxy.forget()
         problem = await store.check()
-        for _ in range(20):
+        for _ in range(40):
             if problem is None:
                 break
             await deferLater(reactor, 0.5, lambda: None)

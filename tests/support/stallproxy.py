@@ -40,6 +40,7 @@ class StallProxy:
         self.port: int = self.listener.getsockname()[1]
         self.stalled = False
         self._forgetting = False
+        self._forgotten = threading.Event()
         self._closing = False
         self._peers: dict[socket.socket, socket.socket] = {}
         self._silent: dict[socket.socket, socket.socket] = {}
@@ -63,8 +64,13 @@ class StallProxy:
         self.stalled = False
 
     def forget(self) -> None:
-        """Forward new connections again; those there now stay silent."""
-        self._forgetting = True  # the proxy's thread forwards again once it did
+        """
+        Forward new connections again; those there now stay silent.  Returns
+        once the proxy's thread did it (a few steps at most).
+        """
+        self._forgotten.clear()
+        self._forgetting = True
+        assert self._forgotten.wait(timeout=5), "the proxy's thread is stuck"
 
     def close(self) -> None:
         """Stop the proxy and close every connection (bounded: a few steps)."""
@@ -89,6 +95,7 @@ class StallProxy:
                     self._silent.update(self._peers)
                     self._peers = {}
                     self._forgetting = self.stalled = False
+                    self._forgotten.set()
                 selector = accepting if self.stalled else carrying
                 for key, _ in selector.select(timeout=STEP):
                     if key.fileobj is self.listener:
