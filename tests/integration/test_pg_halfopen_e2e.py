@@ -58,11 +58,12 @@ async def test_halfOpenLink(
     While the link to PostgreSQL forwards nothing and closes nothing,
     C{/healthz} answers within a couple of seconds, then 503 with the
     reason (the operator's listener); a guest signs in; a login that needs
-    the database is told C{ERROR 03} within the watchdog's bound; a room
-    message is acknowledged; the log says once that the database is
-    unavailable.  Once the link is back (C{resume}: what was held arrives;
-    C{forget}: the connections held stay silent for good, new ones work,
-    so only the connections the watchdog ended free the pool), C{/healthz}
+    the database, and a registration, are told C{ERROR 03} within the
+    watchdog's bound; a room message is acknowledged; the log says once
+    that the database is unavailable.  Once the link is back (C{resume}:
+    what was held arrives; C{forget}: the connections held stay silent for
+    good, new ones work, so only the connections the watchdog ended free
+    the pool), C{/healthz}
     says 200, the login works and the message is in history.
     """
     url = postgresProxy.url(createDatabase(postgresServer))
@@ -88,6 +89,9 @@ async def test_halfOpenLink(
         dora, reply, took = await login(daemon, "clt: LOGIN dora secret-pw")
         assert reply == "srv: ERROR 03", reply  # whether dora is registered needs the database
         assert took < BOUND + 3, took
+        began = time.monotonic()
+        assert (await command(guest, "clt: REGIS secret-pw"))[-1] == "srv: ERROR 03"
+        assert time.monotonic() - began < BOUND + 3
         for _ in range(40):
             status, body, took = healthz(local)
             assert took < 3, (took, status, body)
