@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_twisted
@@ -17,7 +18,7 @@ from twisted.internet.task import deferLater
 
 from chatd.core import errors
 from chatd.storage.health import QUERY
-from chatd.storage.postgres import postgresStore
+from chatd.storage.postgres import TCP_SETTINGS, postgresStore
 from tests.support.daemon import Daemon, startDaemon
 from tests.support.e2eclients import command, connect, getJSON, spoken
 from tests.support.lineclient import LineClient
@@ -63,8 +64,8 @@ async def test_halfOpenLink(
     that the database is unavailable.  Once the link is back (C{resume}:
     what was held arrives; C{forget}: the connections held stay silent for
     good, new ones work, so only the connections the watchdog ended free
-    the pool), C{/healthz}
-    says 200, the login works and the message is in history.
+    the pool), C{/healthz} says 200, the login works and the message is in
+    history.
     """
     url = postgresProxy.url(createDatabase(postgresServer))
     args = ("--port", "tcp:0:interface=127.0.0.1", "--db", url, "--db-timeout", str(BOUND))
@@ -154,3 +155,27 @@ async def test_endedConnectionFreesThePool(postgresServer: str, postgresProxy: S
         postgresProxy.close()  # a thread still waiting gets its end, and the store stops
         await stop(store)
     assert store.health.failures >= 1
+
+
+@pytest_twisted.ensureDeferred
+async def test_connectionSettings(postgresServer: str) -> None:
+    """
+    The store's connections have libpq's TCP keepalives and
+    C{tcp_user_timeout}, and the server ends their idle transactions.
+    """
+    store = postgresStore(createDatabase(postgresServer), reactor, flushInterval=0.01)
+    store.startService()
+    try:
+        await store.load()
+
+        def settings(txn: Any) -> tuple[dict[str, str], str]:
+            txn.execute("SHOW idle_in_transaction_session_timeout")
+            return txn.connection.info.get_parameters(), txn.fetchone()[0]
+
+        parameters, idle = await store.database.run(settings, what=QUERY)
+    finally:
+        await stop(store)
+    assert {name: parameters.get(name) for name in TCP_SETTINGS} == {
+        name: str(value) for name, value in TCP_SETTINGS.items()
+    }
+    assert idle == "1min"
