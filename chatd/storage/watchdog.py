@@ -84,10 +84,13 @@ class QueryWatchdog:
         timeout = self.timeout
 
         def guarded(txn: Any, *args: Any) -> T:
-            if attempt.abandoned:
-                raise QueryTimeout(f"no answer from the database in {timeout:g} s")
+            # The thread is named before the check: a timeout in between
+            # sees it and interrupts it, rather than miss an interaction
+            # that then starts on a silent connection.
             attempt.thread = threading.get_ident()
             try:
+                if attempt.abandoned:
+                    raise QueryTimeout(f"no answer from the database in {timeout:g} s")
                 return fn(txn, *args)
             finally:
                 attempt.thread = None
