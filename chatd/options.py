@@ -37,6 +37,7 @@ from chatd.optionvalues import (
     passwordLength,
     roomNames,
 )
+from chatd.storage.watchdog import QUERY_TIMEOUT
 from chatd.talk.rooms import roomOption
 
 
@@ -328,6 +329,14 @@ class Options(LoggingOptions):
             5.0,
             "Longest wait, in seconds, between attempts to write messages while the"
             " database is unavailable (the wait doubles from --flush-interval).",
+            float,
+        ],
+        [
+            "db-timeout",
+            None,
+            QUERY_TIMEOUT,
+            "Seconds a PostgreSQL query may go unanswered (a half-open link, a hung"
+            " server) before it fails as the database being unavailable.",
             float,
         ],
         [

@@ -114,6 +114,7 @@ POSITIVE = (
     "flush-interval",
     "seen-interval",
     "store-retry-max",
+    "db-timeout",
 )
 NOT_NEGATIVE = (
     "login-timeout",

@@ -156,6 +156,7 @@ def makeService(options: Options, reactor: Any = None) -> IService:
             options["flush-interval"],
             retryMax=options["store-retry-max"],
             logEvery=options["store-log-every"],
+            queryTimeout=options["db-timeout"],
         )
         store.writer.keepUnwrittenIn(
             Spool(Path(options["data-dir"]) / UNWRITTEN),

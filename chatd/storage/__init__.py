@@ -11,15 +11,22 @@ from typing import Any
 
 from chatd.storage.interfaces import IChatStore
 from chatd.storage.sql import SQLChatStore
+from chatd.storage.watchdog import QUERY_TIMEOUT
 
 
 def openStore(
-    dataDir: str, db: str | None, reactor: Any, flushInterval: float = 0.1, **kwargs: Any
+    dataDir: str,
+    db: str | None,
+    reactor: Any,
+    flushInterval: float = 0.1,
+    queryTimeout: float = QUERY_TIMEOUT,
+    **kwargs: Any,
 ) -> SQLChatStore:
     """
     The store the options name: PostgreSQL when C{db} is a C{postgresql://}
-    (or C{postgres://}) URL, otherwise SQLite in C{dataDir}; C{kwargs} go
-    to L{SQLChatStore} (C{retryMax}, C{logEvery}).
+    (or C{postgres://}) URL, its queries bounded by C{queryTimeout} seconds
+    (L{chatd.storage.watchdog}), otherwise SQLite in C{dataDir}; C{kwargs}
+    go to L{SQLChatStore} (C{retryMax}, C{logEvery}).
 
     @raise ValueError: C{db} names an engine chatd does not know.
     """
@@ -27,7 +34,9 @@ def openStore(
         if db.startswith(("postgresql:", "postgres:")):
             from chatd.storage.postgres import postgresStore
 
-            return postgresStore(db, reactor, flushInterval=flushInterval, **kwargs)
+            return postgresStore(
+                db, reactor, queryTimeout=queryTimeout, flushInterval=flushInterval, **kwargs
+            )
         if db.startswith("sqlite:"):
             from chatd.storage.sqlite import sqliteStore
 

@@ -15,15 +15,19 @@ from typing import Any, TypeVar
 
 from twisted.enterprise import adbapi
 from twisted.internet.defer import Deferred
-from twisted.internet.interfaces import IReactorTime
+from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from chatd.core import errors
 from chatd.storage.health import QUERY, WRITE, StoreHealth, isOutage
 from chatd.storage.migration import convert
+from chatd.storage.watchdog import QueryWatchdog
 
 T = TypeVar("T")
 Cursor = Any
+
+#: The longest, in seconds, L{Database.check} waits for the database.
+CHECK_WAIT = 1.0
 
 #: The C{settings} row L{Database.probeWrite} writes and removes again.
 PROBE_SETTING = "chatd health probe"
@@ -36,6 +40,7 @@ class Database:
     @ivar paramstyle: C{"qmark"} (SQLite) or C{"format"} (psycopg); queries
         are written with C{?} and converted once, as Synapse does.
     @ivar health: how the database answers (see L{StoreHealth}).
+    @ivar watchdog: the bound on one interaction (see L{QueryWatchdog}).
     """
 
     def __init__(
@@ -44,13 +49,16 @@ class Database:
         clock: IReactorTime,
         paramstyle: str = "qmark",
         logEvery: float = 60.0,
+        watchdog: QueryWatchdog | None = None,
     ) -> None:
         self.pool = pool
         self.paramstyle = paramstyle
         self.health = StoreHealth(clock, logEvery)
+        self.watchdog = watchdog or QueryWatchdog(clock, None)
         self.health.recheck(QUERY, self.probeQuery)
         self.health.recheck(WRITE, self.probeWrite)
-        self._probe: Deferred[str | None] | None = None
+        self._probe: Deferred[None] | None = None
+        self._checks: list[tuple[Deferred[str | None], IDelayedCall]] = []
 
     def sql(self, query: str) -> str:
         """
@@ -58,7 +66,9 @@ class Database:
         """
         return convert(query, self.paramstyle)
 
-    def run(self, fn: Callable[..., T], *args: Any, what: str | None) -> Deferred[T]:
+    def run(
+        self, fn: Callable[..., T], *args: Any, what: str | None, bounded: bool = True
+    ) -> Deferred[T]:
         """
         C{fn(cursor, *args)} in one transaction on a pool thread (adbapi is
         unannotated; this is its one typed entry).  If the database is
@@ -66,8 +76,11 @@ class Database:
         driver's error is its C{__cause__}), and L{health} hears that it
         could not C{what}: L{QUERY} if C{fn} only reads, L{WRITE} if it
         changes anything (C{None}: the caller tells L{health} itself).
+        An interaction the database leaves unanswered fails the same way
+        once L{watchdog}'s bound passed, unless not C{bounded}.
         """
-        d: Deferred[T] = self.pool.runInteraction(fn, *args)
+        start = self.pool.runInteraction
+        d: Deferred[T] = self.watchdog.run(start, fn, *args) if bounded else start(fn, *args)
         return d.addCallbacks(
             self._answered, self._unavailable, callbackArgs=(what,), errbackArgs=(what,)
         )
@@ -138,24 +151,31 @@ class Database:
 
     def check(self) -> Deferred[str | None]:
         """
-        Try the database now with a trivial query (one at a time); fires
-        with L{StoreHealth.problem} afterwards.
+        Try the database now with a trivial query (one at a time), for
+        C{/healthz}, which must never wait on a database that does not
+        answer: fires with L{StoreHealth.problem} once the query answered,
+        at once if a problem is known already (the query still runs, so the
+        next check sees a recovery), or after L{CHECK_WAIT} seconds at most
+        (what is known then: the watchdog tells a silent database later).
         """
-        running = self._probe
-        if running is None:
-            started: Deferred[str | None] = Deferred()
-            running = self._probe = started
-
-            def done(result: object) -> None:
-                self._probe = None
-                started.callback(self.health.problem)
-
-            self.probeQuery(QUERY).addBoth(done)
+        if self._probe is None:
+            probe = self._probe = self.probeQuery(QUERY)
+            probe.addBoth(self._probed)  # may answer at once, and end it
         d: Deferred[str | None] = Deferred()
-
-        def share(problem: str | None) -> str | None:
-            d.callback(problem)
-            return problem
-
-        running.addCallback(share)
+        if self._probe is None or self.health.problem is not None:
+            d.callback(self.health.problem)
+            return d
+        timer = self.health.clock.callLater(CHECK_WAIT, self._tell, d)
+        self._checks.append((d, timer))
         return d
+
+    def _probed(self, result: object) -> None:
+        self._probe = None
+        checks, self._checks = self._checks, []
+        for d, timer in checks:
+            timer.cancel()
+            self._tell(d)
+
+    def _tell(self, d: Deferred[str | None]) -> None:
+        self._checks = [(waiting, timer) for waiting, timer in self._checks if waiting is not d]
+        d.callback(self.health.problem)

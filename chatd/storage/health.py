@@ -30,8 +30,9 @@ from chatd.core import errors
 
 #: DB-API (and adbapi) exception classes that mean "cannot reach or write the
 #: database now": a lost connection, a locked or full database, a server
-#: shutting down.  The same request may succeed later.
-OUTAGE_ERRORS = frozenset({"OperationalError", "InterfaceError", "ConnectionLost"})
+#: shutting down, no answer in time (L{chatd.storage.watchdog}).  The same
+#: request may succeed later.
+OUTAGE_ERRORS = frozenset({"OperationalError", "InterfaceError", "ConnectionLost", "QueryTimeout"})
 
 #: The kinds of use L{StoreHealth} follows for every SQL store: reading, and
 #: writing anything but chat messages (rooms, memberships, accounts...).

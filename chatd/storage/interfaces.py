@@ -65,7 +65,7 @@ class IChatStore(IAccountData):
     def check() -> Deferred[str | None]:
         """
         Try the database now; fires with the reason it does not work (one
-        line), or C{None} if it does.
+        line), or C{None} if it does, within a second whatever it does.
         """
 
     def load() -> Deferred[Snapshot]:

@@ -46,6 +46,7 @@ from chatd.storage.refusals import SQLRefusals
 from chatd.storage.roomremoval import SQLRoomRemoval
 from chatd.storage.scram import SQLScramVerifiers
 from chatd.storage.search import SQLSearch
+from chatd.storage.watchdog import QueryWatchdog
 from chatd.storage.writer import MessageWriter
 
 NO_LIMIT = 2**62
@@ -97,8 +98,9 @@ class SQLChatStore(
         maxBatch: int = 1000,
         retryMax: float = 5.0,
         logEvery: float = 60.0,
+        watchdog: QueryWatchdog | None = None,
     ) -> None:
-        self.database = Database(pool, clock, paramstyle, logEvery)
+        self.database = Database(pool, clock, paramstyle, logEvery, watchdog)
         self.pool = pool
         self.paramstyle = paramstyle
         self.flushInterval = flushInterval
@@ -168,7 +170,8 @@ class SQLChatStore(
         return snapshot
 
     async def _loadAsync(self) -> Snapshot:
-        snapshot = await self.database.run(self._load, what=QUERY)
+        # Unbounded: a schema upgrade of a large database takes its time.
+        snapshot = await self.database.run(self._load, what=QUERY, bounded=False)
         await self.writer.replayJournal()  # before any login can speak
         self._loaded = True
         return snapshot

@@ -225,9 +225,10 @@ class HealthResource(Resource):
     """
     C{GET /healthz}: 200 and a small JSON summary while the daemon serves;
     503 with C{"status": "unavailable"} and C{"store"} while its database
-    fails (it is tried at each request), or C{"sanctions"} while the stored
-    sanctions are not loaded (logins are refused).  A cluster node also
-    says whether the other nodes can be reached (C{"cluster"}).
+    fails (each request tries it, and is answered within a second:
+    L{chatd.storage.database.Database.check}), or C{"sanctions"} while the
+    stored sanctions are not loaded (logins are refused).  A cluster node
+    also says whether the other nodes can be reached (C{"cluster"}).
 
     @ivar detail: whether C{"store"} and C{"sanctions"} give the reason (the
         driver's error), as the local metrics listener does for operators;

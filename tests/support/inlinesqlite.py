@@ -3,7 +3,9 @@ An SQLite store for synchronous unit tests: L{inlineSQLiteStore} is the
 daemon's SQL store on an SQLite database in memory whose transactions run
 at once, in the test's thread, so its Deferreds have fired when a call
 returns and a L{Clock} drives its message writer.  On a L{FullDiskPool} it
-reads but cannot write while its disk is full, and does neither while down.
+reads but cannot write while its disk is full, and does neither while down;
+on a L{SilentPool} its interactions go unanswered while the database is
+silent (a half-open link).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from twisted.internet.defer import Deferred, fail, succeed
 from twisted.internet.task import Clock
 
 from chatd.storage.sql import SQLChatStore
+from chatd.storage.watchdog import QueryWatchdog
 
 
 class InlinePool:
@@ -86,16 +89,40 @@ class FullDiskPool(InlinePool):
         return super().runInteraction(lambda cursor: fn(FullCursor(cursor, down), *args))
 
 
+class SilentPool(InlinePool):
+    """
+    An L{InlinePool} whose interactions, while C{silent}, neither run nor
+    answer (L{pending} holds them), as when the link to the server went
+    half-open.
+    """
+
+    silent = False
+
+    def __init__(self, path: str = ":memory:") -> None:
+        super().__init__(path)
+        self.pending: list[Deferred[Any]] = []
+
+    def runInteraction(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        if not self.silent:
+            return super().runInteraction(fn, *args)
+        self.pending.append(Deferred())
+        return self.pending[-1]
+
+
 def inlineSQLiteStore(
-    clock: Clock, path: str = ":memory:", pool: InlinePool | None = None
+    clock: Clock,
+    path: str = ":memory:",
+    pool: InlinePool | None = None,
+    watchdog: QueryWatchdog | None = None,
 ) -> SQLChatStore:
     """
     A started and loaded SQL store on C{pool} (by default an L{InlinePool}
     of the database C{path}: a file, another store opens it again, as a
-    restart does), its writer timed by C{clock}.
+    restart does), its writer timed by C{clock}, its interactions bounded
+    by C{watchdog} if given.
     """
     pool = InlinePool(path) if pool is None else pool
-    store = SQLChatStore(pool, clock, "qmark")  # type: ignore[arg-type]
+    store = SQLChatStore(pool, clock, "qmark", watchdog=watchdog)  # type: ignore[arg-type]
     store.startService()
     loaded = store.load()
     failures: list[Any] = []

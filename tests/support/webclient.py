@@ -16,7 +16,7 @@ from argon2 import PasswordHasher
 from twisted.internet.address import IPv4Address
 from twisted.internet.defer import Deferred, maybeDeferred
 from twisted.internet.error import ConnectionDone
-from twisted.internet.interfaces import IAddress
+from twisted.internet.interfaces import IAddress, IProtocol
 from twisted.internet.testing import MemoryReactorClock, StringTransport
 from twisted.python.failure import Failure
 from twisted.test.iosim import ConnectionCompleter, IOPump
@@ -283,11 +283,27 @@ def metricsHealthz(service: ChatService) -> tuple[bytes, dict[str, object]]:
     """
     The status line and JSON body of C{/healthz} on the metrics listener.
     """
+    return healthzAnswer(askHealthz(service))
+
+
+def askHealthz(service: ChatService) -> tuple[IProtocol, StringTransport]:
+    """
+    A connection to the metrics listener that asked for C{/healthz}: the
+    answer is in its transport once the daemon gave it (L{healthzAnswer}).
+    """
     protocol = makeMetricsSite(service).buildProtocol(IPv4Address("TCP", "127.0.0.1", 5555))
     assert protocol is not None
     transport = StringTransport()
     protocol.makeConnection(transport)
     protocol.dataReceived(get(b"/healthz"))
+    return protocol, transport
+
+
+def healthzAnswer(asked: tuple[IProtocol, StringTransport]) -> tuple[bytes, dict[str, object]]:
+    """
+    The status line and JSON body of the answer to L{askHealthz}.
+    """
+    protocol, transport = asked
     status, _, body = split(transport.value())
     protocol.connectionLost(Failure(ConnectionDone()))
     return status, json.loads(body)
