@@ -179,3 +179,46 @@ async def test_connectionSettings(postgresServer: str) -> None:
         name: str(value) for name, value in TCP_SETTINGS.items()
     }
     assert idle == "1min"
+
+
+@pytest_twisted.ensureDeferred
+async def test_stopWhileSilent(
+    tmp_path: Path, postgresServer: str, postgresProxy: StallProxy
+) -> None:
+    """
+    A SIGTERM while the link to PostgreSQL forwards nothing: the daemon
+    stops within its bounds, the room messages acknowledged meanwhile kept
+    in C{unwritten-messages.json} and said so in the log; started again on
+    a working link, it writes them, and history has them.
+    """
+    url = postgresProxy.url(createDatabase(postgresServer))
+    args = ("--port", "tcp:0:interface=127.0.0.1", "--db", url, "--db-timeout", str(BOUND))
+    args += ("--data-dir", str(tmp_path / "data"))
+    daemon = startDaemon(tmp_path, *args)
+    try:
+        carol = await connect(daemon)
+        assert (await command(carol, "clt: LOGIN carol"))[-1] == "srv: OKAY!"
+        assert (await command(carol, "clt: ENTER Blabla"))[-1] == "srv: OKAY!"
+        postgresProxy.stall()
+        said = await command(carol, "clt: SPEAK Blabla", "clt: kept at the stop", "clt: .")
+        assert said[-1] == "srv: OKAY!"
+        await carol.close()
+        began = time.monotonic()
+        assert daemon.stop(timeout=60) == -15  # twistd ends as the signal says
+        took = time.monotonic() - began
+    finally:
+        daemon.stop()
+    log = daemon.logText()
+    assert took < 30, (took, log)
+    assert "not written" in log, log
+    assert (tmp_path / "data" / "unwritten-messages.json").exists()
+    postgresProxy.resume()
+    again = startDaemon(tmp_path, *args)
+    try:
+        reader = await connect(again)
+        assert (await command(reader, "clt: LOGIN reader"))[-1] == "srv: OKAY!"
+        assert (await command(reader, "clt: ENTER Blabla"))[-1] == "srv: OKAY!"
+        assert "kept at the stop" in spoken(await command(reader, "clt: HISTO Blabla 5"))
+        await reader.close()
+    finally:
+        again.stop()
