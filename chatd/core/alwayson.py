@@ -4,9 +4,10 @@ Always-on accounts: a registered account may choose to stay present while
 none of its connections is open.  Its person stays in its rooms (nobody sees
 it leave), keeps its nickname, and is shown away; the rooms' history keeps
 what is said there and private messages wait in the inbox.  When a
-connection signs in again it takes the person over, is told how many
-messages came in each room since the account last read it, and is given the
-private messages that waited.  At start the daemon puts every always-on
+connection signs in again it takes the person over (or signs in afresh, the
+person being on another node), is told how many messages came in each room
+since the account last read it, and is given the private messages that
+waited (L{chatd.core.catchup}).  At start the daemon puts every always-on
 account back in its stored rooms, so a restart loses nobody's presence.
 
 The setting is the account's own (C{ALWAYSON} on IRC, C{/alwayson} in talk
@@ -24,6 +25,7 @@ ended presence stays ended over a restart, until the account's next login
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+from weakref import WeakSet
 
 from twisted.internet.defer import Deferred, succeed
 from twisted.internet.task import deferLater
@@ -31,10 +33,10 @@ from twisted.logger import Logger
 
 from chatd.core import errors
 from chatd.core.absent import AWAY_TEXT, Absent
+from chatd.core.catchup import CatchUp
 from chatd.core.delivery import connectionsOf
-from chatd.core.events import AlwaysOnChange, Notice
+from chatd.core.events import AlwaysOnChange
 from chatd.core.interfaces import maybeCall
-from chatd.core.keptrefusals import tellKept
 from chatd.core.names import key
 from chatd.core.participant import IParticipant
 from chatd.core.person import Person
@@ -62,7 +64,7 @@ def alwaysOnOf(service: object) -> AlwaysOn | None:
     return None if persistence is None else persistence.alwaysOn
 
 
-class AlwaysOn:
+class AlwaysOn(CatchUp):
     """
     The one owner of the always-on rule, for C{service}'s accounts kept in
     C{persistence}'s store.
@@ -81,6 +83,7 @@ class AlwaysOn:
         self._endedKeys: set[str] = set()
         #: Ends the wait between two looks for the presences no node has.
         self._wake: Deferred[None] | None = None
+        self._caughtUp = WeakSet()
 
     # The setting
 
@@ -224,43 +227,6 @@ class AlwaysOn:
         now = self.service.clock.seconds()
         announce(self.service, connection, AWAY, None, now, self.service.people.presence)
         return True
-
-    def offerMissed(self, connection: IParticipant) -> None:
-        """
-        On the next turn, tell C{connection}, back from an absence, what it
-        missed (L{missed}).
-        """
-        nick = connection.nick
-        assert nick is not None
-        self.service.clock.callLater(0, self._offerMissed, connection, nick)
-
-    def _offerMissed(self, connection: IParticipant, nick: str) -> None:
-        missed = Deferred.fromCoroutine(self.missed(connection, nick))
-        self.persistence.background(missed, "always-on catch-up")
-
-    async def missed(self, connection: IParticipant, nick: str) -> None:
-        """
-        Tell C{connection} how many messages came in each of its rooms since
-        its account last read there, or, in a room it never marked read,
-        since it was last connected or entered it (L{LastSeen.unread}), then the
-        refusals and the private messages that waited.
-        """
-        counts = []
-        lastSeen = self.persistence.lastSeen
-        moments = await lastSeen.moments(nick)
-        for room in self.service.roomsOf(connection):
-            if not self.service.isLoggedIn(connection):
-                return
-            unread = await lastSeen.unread(connection, room, moments)
-            if unread:
-                counts.append(f"{unread} in {room}")
-        if counts and self.service.isLoggedIn(connection):
-            text = "while you were away: " + ", ".join(counts) + " new since you last read"
-            connection.notice(Notice(text, self.service.clock.seconds()))
-        if self.service.isLoggedIn(connection):
-            await tellKept(self.persistence, connection, nick)
-        if self.service.isLoggedIn(connection):
-            await self.persistence.inbox.deliver(connection, nick)
 
     # Start
 

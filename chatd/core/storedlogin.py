@@ -225,8 +225,9 @@ class StoredLogin:
     ) -> None:
         """
         Tell a user who just logged in which rooms they are in (and are not
-        back in), replay their history, tell the refusals and deliver the
-        private messages that waited; their stored rooms could not be read (C{roomsWait}): that
+        back in), replay their history, tell an always-on account what it
+        missed, tell the refusals and deliver the private messages that
+        waited; their stored rooms could not be read (C{roomsWait}): that
         they come back once the store answers (L{waitForRooms}).
         """
         inbox = self.persistence.inbox
@@ -236,6 +237,7 @@ class StoredLogin:
                 self.waitForRooms(participant, nick)
             if key(nick) not in self.persistence.registered:
                 return  # only registered names receive messages while away
+            await self.persistence.alwaysOn.tellMissed(participant, nick)  # back, always on
             await tellKept(self.persistence, participant, nick)  # refusals while away
             kept = inbox.whenKept(nick)  # here, a keep still counting (before this delivery)
             ready = Deferred.fromCoroutine(self._keptFor(kept))

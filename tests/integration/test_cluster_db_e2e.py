@@ -616,3 +616,36 @@ async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Dae
     assert not [d for d in (a, b) if "owl logged in from  over" in d.logText()]  # (no address)
     for reader in readers:
         await reader.close()
+
+
+@pytest_twisted.ensureDeferred
+async def test_alwaysOnBackOnAnotherNodeToldWhatItMissed(nodes: Callable[..., Daemon]) -> None:
+    """
+    An always-on account that quit on node C{a} and signs in again on node
+    C{b} is told, after its groups, how many messages came in while it was
+    away, as it would be on C{a}.
+    """
+    a, b = nodes("a", irc=True), nodes("b")
+    await waitForLog(a, "connected to Redis")
+    await waitForLog(b, "connected to Redis")
+    registering = await login(a, "owl")
+    assert await command(registering, "clt: REGIS hoot-hoot") == ["srv: OKAY!"]
+    await registering.close()
+    owl = await ircUser(a, "owl", "hoot-hoot")
+    owl.send("JOIN #Blabla", "ALWAYSON ON")
+    await waitForLine(owl, lambda line: "NOTE ALWAYSON ON" in line)
+    owl.send("QUIT :bye")
+    await owl.close()
+    talker = await login(b, "talker", "Blabla")
+    await waitForMembers(talker, "Blabla", ["owl", "talker"])  # stays, always on
+    for n in range(3):
+        assert await command(talker, f"clt: SPEAK Blabla\nclt: line {n}\nclt: .") == ["srv: OKAY!"]
+    back = await connectLines(reactor, b.ports["TchatFactory"])
+    assert await back.line() == "srv: TCHAT 1"
+    back.send("clt: LOGIN owl hoot-hoot")
+    assert await back.line() == "srv: OKAY!"
+    [rooms], [missed] = await back.notice(), await back.notice()
+    assert rooms.startswith("you are in ") and "Blabla" in rooms, rooms
+    assert missed == "while you were away: 3 in Blabla new since you last read"
+    for client in (talker, back):
+        await client.close()

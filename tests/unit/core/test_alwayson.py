@@ -181,6 +181,57 @@ class AlwaysOnTests(PersistenceTestCase):
         self.assertIn("while you were away: 2 in Blabla new since you last read", texts)
         self.assertEqual(self.of(self.bob, Membership), [])
 
+    def missedTexts(self, participant: RecordingParticipant) -> list[str]:
+        return [e.text for e in self.of(participant, Notice) if "while you were away" in e.text]
+
+    def test_toldWhatWasMissedOnce(self) -> None:
+        """
+        A connection back from an absence is told what it missed once: a
+        second catch-up of it (a login that found its person here while it
+        waited for the cluster) says nothing more.
+        """
+        self.goAway()
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("one",))
+        back = self.login("alice", "sesame")
+        self.clock.advance(0)
+        self.successResultOf(Deferred.fromCoroutine(self.alwaysOn.tellMissed(back, "alice")))
+        told = ["while you were away: 1 in Blabla new since you last read"]
+        self.assertEqual(self.missedTexts(back), told)
+
+    def test_countUnknownWhatWaitedFollows(self) -> None:
+        """
+        The store cannot say when alice was last connected: nothing is
+        counted, and the private message that waited still arrives.
+        """
+        self.goAway()
+        self.settle(self.service.tell(self.bob, "alice", ("still there?",)))
+        self.store.lastSeen = lambda nick: fail(errors.StoreUnavailable())  # type: ignore[method-assign]
+        back = self.login("alice", "sesame")
+        self.clock.advance(0)
+        self.assertEqual(self.missedTexts(back), [])
+        [waited] = self.of(back, PrivateMessage)
+        self.assertEqual(waited.lines, ("still there?",))
+
+    def test_backAfterPresenceEnded(self) -> None:
+        """
+        An administrator ended absent alice's presence; her next login puts
+        her back in Blabla afresh, and, being always on, she is told what
+        was said there since she was last connected.
+        """
+        self.goAway()
+        person = self.service.find("alice")
+        assert person is not None
+        self.service.endSession(person, errors.Killed("killed by root: bye"))
+        self.clock.advance(1)
+        self.service.say(self.bob, "Blabla", ("one",))
+        self.service.say(self.bob, "Blabla", ("two",))
+        back = self.login("alice", "sesame")
+        self.clock.advance(0)
+        self.assertEqual(self.service.roomsOf(back), ["Blabla"])
+        told = ["while you were away: 2 in Blabla new since you last read"]
+        self.assertEqual(self.missedTexts(back), told)
+
     def test_backAtTheLimitOfOne(self) -> None:
         """
         The stand-in is no connection: with one connection allowed per
