@@ -192,8 +192,8 @@ async def test_stopWhileSilent(
     a working link, it writes them, and history has them.
     """
     url = postgresProxy.url(createDatabase(postgresServer))
-    args = ("--port", "tcp:0:interface=127.0.0.1", "--db", url, "--db-timeout", str(BOUND))
-    args += ("--data-dir", str(tmp_path / "data"))
+    args: tuple[str, ...] = ("--port", "tcp:0:interface=127.0.0.1", "--db", url)
+    args += ("--db-timeout", str(BOUND), "--data-dir", str(tmp_path / "data"))
     daemon = startDaemon(tmp_path, *args)
     try:
         carol = await connect(daemon)
