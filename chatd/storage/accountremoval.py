@@ -64,7 +64,7 @@ class SQLAccountRemoval:
                 txn.execute(self.database.sql(statement), (key(nick),))
             return bool(txn.rowcount)
 
-        return await self.database.run(run, what=WRITE)
+        return await self.database.run(run, what=WRITE, bounded=False)  # bulk: see run
 
     def deleteAccount(self, nick: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteAccount(nick))

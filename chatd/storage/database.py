@@ -77,7 +77,10 @@ class Database:
         could not C{what}: L{QUERY} if C{fn} only reads, L{WRITE} if it
         changes anything (C{None}: the caller tells L{health} itself).
         An interaction the database leaves unanswered fails the same way
-        once L{watchdog}'s bound passed, unless not C{bounded}.
+        once L{watchdog}'s bound passed, unless not C{bounded}: the load at
+        start and the bulk removals (a room, an account, a member's
+        messages), which may rightly take long on a big history; the TCP
+        settings still end a dead link under them (L{chatd.storage.postgres}).
         """
         start = self.pool.runInteraction
         d: Deferred[T] = self.watchdog.run(start, fn, *args) if bounded else start(fn, *args)

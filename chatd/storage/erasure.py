@@ -53,7 +53,7 @@ class SQLErasure:
                 counts.append(max(txn.rowcount, 0))
             return counts[0], counts[1]
 
-        return await self.database.run(run, what=WRITE)
+        return await self.database.run(run, what=WRITE, bounded=False)  # bulk: see run
 
     def eraseSender(self, nick: str) -> Deferred[tuple[int, int]]:
         return Deferred.fromCoroutine(self._eraseSender(nick))

@@ -55,7 +55,7 @@ class SQLRoomRemoval:
                 txn.execute(self.database.sql(statement), (key(room),))
             return bool(txn.rowcount)
 
-        return await self.database.run(run, what=WRITE)
+        return await self.database.run(run, what=WRITE, bounded=False)  # bulk: see run
 
     def deleteRoom(self, room: str) -> Deferred[bool]:
         return Deferred.fromCoroutine(self._deleteRoom(room))
@@ -67,7 +67,7 @@ class SQLRoomRemoval:
         def run(txn: Cursor) -> None:
             txn.execute(self.database.sql(statement), (key(room), beforeMillis))
 
-        await self.database.run(run, what=WRITE)
+        await self.database.run(run, what=WRITE, bounded=False)  # bulk: see run
 
     def forgetHistory(self, room: str, beforeMillis: int) -> Deferred[None]:
         return Deferred.fromCoroutine(self._forgetHistory(room, beforeMillis))

@@ -184,3 +184,17 @@ class SilentDatabaseTests(TchatStoreTestCase):
         self.assertEqual(healthzAnswer(asked)[0], b"HTTP/1.1 200 OK")
         reply = self.send(dora, transport, "clt: LOGIN dora secret-pw")
         self.assertEqual(reply, b"srv: ERROR 22\n")  # the database answered: no such account
+
+    def test_bulkRemovalUnbounded(self) -> None:
+        """
+        Erasing a member's messages (a bulk removal, which may rightly take
+        long on a big history) is not failed by the bound: it answers
+        whenever the database does, and the store is not told unavailable.
+        """
+        self.pool.silent = True
+        erased = self.store.eraseSender("carol")
+        self.clock.advance(TIMEOUT * 3)
+        self.assertNoResult(erased)
+        self.assertEqual(self.outageLines(), [])
+        self.pool.pending[-1].callback((2, 0))
+        self.assertEqual(self.successResultOf(erased), (2, 0))
