@@ -7,13 +7,24 @@ function socketURL() {
   return scheme + "//" + location.host + "/ws";
 }
 
+// The reconnect waiting to be tried (lost), if any: a new connection opened
+// meanwhile (a login typed) takes its place.
+let reconnecting = null;
+
 // Open the connection; HANDLERS has opened() (the server's hello came),
-// event(message) and closed() (which returns whether to reconnect).
+// event(message) and closed() (which returns whether to reconnect).  A page
+// has one connection at a time: the one this replaces is closed, its frames
+// no news, and the reconnect waiting is dropped (else a second socket would
+// log in as the same nickname and keep it from the page's own).
 export function connect(handlers) {
+  clearTimeout(reconnecting);
+  reconnecting = null;
   state.idle = false;
   setStatus("connecting\u2026", false);
+  const superseded = state.ws;
   const ws = new WebSocket(socketURL());
   state.ws = ws;
+  if (superseded) superseded.close();
   let greeted = false;   // the server's hello came: the connection is taken
   let refusal = null;    // or its error frame instead: why it is not
   ws.addEventListener("open", () => {
@@ -21,6 +32,7 @@ export function connect(handlers) {
     keepAlive(ws, handlers);
   });
   ws.addEventListener("message", (event) => {
+    if (state.ws !== ws) return;  // superseded: closing
     state.heard = Date.now();
     let message;
     try {
@@ -101,7 +113,7 @@ function lost(ws, handlers, refusal = null) {
   state.retry += 1;
   const why = refusal ? "refused: " + refusal.text + ", trying again later\u2026" : "reconnecting\u2026";
   setStatus("disconnected \u2014 " + why, false);
-  setTimeout(() => connect(handlers), delay);
+  reconnecting = setTimeout(() => connect(handlers), delay);
 }
 
 // The last frame of a reply in several: each list it holds (a history's
