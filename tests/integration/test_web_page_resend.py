@@ -59,7 +59,7 @@ def test_late_message_said_once(daemon: Daemon, oldFirst: bool) -> None:
         page.click("#send")
         page.driver.execute_script("window.sockets.at(-1).close()")
         page.waitForLine("", NOT_THROUGH)
-        assert page.find("#text").get_attribute("value") == "through the tunnel"
+        assert page.find("#text").get_attribute("value") == "through the tunnel\n"
         late = None
         if oldFirst:
             late = release(page, nick)
@@ -108,7 +108,7 @@ def test_late_action_said_once(daemon: Daemon) -> None:
         assert page.find("#text").get_attribute("value") == ""
         page.driver.execute_script("window.sockets.at(-1).close()")
         page.waitForLine("", NOT_THROUGH)
-        assert page.find("#text").get_attribute("value") == typed
+        assert page.find("#text").get_attribute("value") == typed + "\n"
         page.click("#send")  # sent again: the same cids
         page.wait(lambda: page.find("#text").get_attribute("value") == "")
         assert "jumps" in witness.expect(f"srv: SPEAK {nick} Blabla")[1]
@@ -146,7 +146,7 @@ def test_held_message_survives_reload(daemon: Daemon) -> None:
         page.login(nick, f"{nick}-pw")
         page.waitForLine("", NOT_THROUGH)
         page.wait(lambda: page.find("#conv-title").text == "#Blabla")
-        assert page.find("#text").get_attribute("value") == "kept over a reload"
+        assert page.find("#text").get_attribute("value") == "kept over a reload\n"
         page.click("#send")
         page.wait(lambda: page.find("#text").get_attribute("value") == "")
         assert witness.expect(f"srv: SPEAK {nick} Blabla")[1:] == ["kept over a reload"]

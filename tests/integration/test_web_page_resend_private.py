@@ -66,7 +66,7 @@ def test_msg_not_through_said_once(daemon: Daemon) -> None:
         page.driver.execute_script("window.sockets.at(-1).close()")
         page.wait(lambda: page.find("#conv-title").text == "Private: pmbob")
         page.waitForLine("", NOT_THROUGH)
-        assert box(page) == "through the tunnel"
+        assert box(page) == "through the tunnel\n"
         page.click("#send")  # sent again: the same cid
         page.wait(lambda: box(page) == "")
         assert bob.expect("srv: MSGPV pmtunnel")[1:] == ["through the tunnel"]

@@ -19,6 +19,7 @@ import { join, leave, create, refreshRooms } from "./rooms.js";
 import { handlers, signOut, wireLogin } from "./session.js";
 import { ACTION, bare, sendTyped } from "./send.js";
 import { command } from "./commands.js";
+import { takeBack } from "./compose.js";
 
 // Every module loaded: the page's "not finished loading" notice goes.
 document.getElementById("load-failed")?.remove();
@@ -33,7 +34,12 @@ $("create-form").addEventListener("submit", (event) => {
 $("send-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const box = $("text");
+  const shown = currentConvo();
+  // Messages put back in the box go again first, each as its own, with its cid.
+  const back = shown ? takeBack(shown) : [];
   const text = box.value;
+  for (const item of back) sendTyped(shown, item.typed, ACTION.test(item.typed), item.cid, item.order);
+  box.value = text;
   if (!text.trim()) return;
   dropLongNotes();  // the next thing sent: a long note read (/help's) is over
   const acting = ACTION.test(text);

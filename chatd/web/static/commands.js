@@ -2,7 +2,7 @@
 // /help...): each one a request, its answer said on the page.
 import { $, state, showError, complain, currentConvo } from "./state.js";
 import { request } from "./net.js";
-import { putBack } from "./compose.js";
+import { nextOrder, putBack } from "./compose.js";
 import { cidFor, putBackWith, identity, nowKnownAs } from "./unsure.js";
 import { privateConvo, personKey, renderConvos } from "./convos.js";
 import { show, showNotice } from "./view.js";
@@ -62,12 +62,13 @@ function msg(convo, text, arg) {
   const fresh = !state.convos.has(personKey(who));
   const target = privateConvo(who);
   const cid = cidFor(target, body);
+  const order = nextOrder();
   say(target, body, false, false, body, cid).then((filed) => {
     if (filed.resend && filed.resend.cid === cid) filed.resend = null;
     show(filed.key);
   }, (error) => {
     if (error.unsure) {
-      putBack(target, body);
+      putBack(target, body, order, cid);
       putBackWith(target, body, cid);
       show(target.key);
       return;

@@ -44,18 +44,66 @@ export function sending(convo, typed) {
   return line;
 }
 
-// TYPED was not sent (refused, or its answer lost): it goes back to CONVO's
-// box, before what was typed there since.
-export function putBack(convo, typed) {
+// What the box holds first: the messages put back in it (not sent, or their
+// answer lost), in the order they were typed, each on its own line(s), then
+// what was typed since.  CONVO.back lists them: [{typed, order, cid}].  Once
+// the person edits them, the box is theirs: nothing of it is a put-back.
+function boxParts(convo) {
   const now = draftOf(convo);
-  if (now !== typed) setDraft(convo, now ? typed + "\n" + now : typed);
+  const back = convo.back || [];
+  const head = back.map((item) => item.typed).join("\n");
+  if (back.length && (now === head || now.startsWith(head + "\n"))) {
+    return { back, rest: now.slice(head.length + 1) };
+  }
+  return { back: [], rest: now };
+}
+
+// The box holds BACK, then REST on a line of its own (typing on after a
+// put-back starts a new line, never glued to it).
+function compose(convo, back, rest) {
+  convo.back = back;
+  const head = back.map((item) => item.typed).join("\n");
+  setDraft(convo, back.length ? head + "\n" + rest : rest);
+}
+
+// A message's place in the order typed (ORDER for putBack).
+let typedCount = 0;
+export function nextOrder() {
+  typedCount += 1;
+  return typedCount;
+}
+
+// TYPED was not sent (refused, or its answer lost): it goes back to CONVO's
+// box, before what was typed there since.  A message (with its CID and its
+// ORDER typed) is kept apart, among those put back in the order typed, and
+// Enter sends each as its own message with its cid (takeBack); anything
+// else (a command refused) goes before what the box holds.
+export function putBack(convo, typed, order = 0, cid = null) {
+  const { back, rest } = boxParts(convo);
+  if (!cid) {
+    compose(convo, back, rest ? typed + "\n" + rest : typed);
+    return;
+  }
+  if (back.some((item) => item.cid === cid)) return;  // in the box already
+  const later = back.findIndex((item) => item.order > order);
+  const at = later < 0 ? back.length : later;
+  compose(convo, [...back.slice(0, at), { typed, order, cid }, ...back.slice(at)], rest);
 }
 
 // TYPED got through after all: out of CONVO's box, if it is still there.
 export function withdraw(convo, typed) {
-  const now = draftOf(convo);
-  if (now === typed) setDraft(convo, "");
-  else if (typed && now.startsWith(typed + "\n")) setDraft(convo, now.slice(typed.length + 1));
+  const { back, rest } = boxParts(convo);
+  const at = back.findIndex((item) => item.typed === typed);
+  if (at >= 0) compose(convo, back.filter((_, i) => i !== at), rest);
+}
+
+// Enter: the messages put back in the box of CONVO (the one shown), in the
+// order typed, leave it, each to be sent as its own; the box keeps the rest.
+export function takeBack(convo) {
+  const { back, rest } = boxParts(convo);
+  convo.back = [];
+  if (back.length) setDraft(convo, rest);
+  return back;
 }
 
 // The box's hints, longest first, and the box's width they were fitted to.

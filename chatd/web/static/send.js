@@ -6,7 +6,7 @@ import { addMessage, addEvent } from "./log.js";
 import { showError, complain } from "./state.js";
 import { request } from "./net.js";
 import { unsure, cidFor, newCid, putBackWith, outbound, answered } from "./unsure.js";
-import { sending, putBack } from "./compose.js";
+import { sending, putBack, nextOrder } from "./compose.js";
 import { refile, followRename } from "./view.js";
 
 // Send TEXT to CONVO (ACTION: as /me; TYPED in the box); a private
@@ -74,21 +74,22 @@ export function bare(name, sign) {
 }
 
 // TEXT, all the box held (ACTING: a /me), goes to CONVO: out of the box at
-// once, back in it if it is not said.
-export function sendTyped(convo, text, acting) {
+// once, back in it if it is not said.  A message put back and sent again
+// goes with its CID and its ORDER typed (back in the box in that order).
+export function sendTyped(convo, text, acting, cid = null, order = nextOrder()) {
   const parts = acting ? actionParts(text) : [{ text: text.startsWith("//") ? text.slice(1) : text, action: false }];
   if (!parts) return showError("Usage: /me does something");
   const line = sending(convo, text);  // out of the box: typing on is safe, a second Enter sends nothing
-  const cid = cidFor(convo, text);  // the message put back, sent again: its own id, said once
-  sayAll(convo, parts, text, cid).then(
+  const id = cid || cidFor(convo, text);  // the message put back, sent again: its own id, said once
+  sayAll(convo, parts, text, id).then(
     (filed) => {
       line.remove();
-      if (filed.resend && filed.resend.cid === cid) filed.resend = null;
+      if (filed.resend && filed.resend.cid === id) filed.resend = null;
     },
     (error) => {
       line.remove();
-      putBack(convo, text);
-      putBackWith(convo, text, cid);
+      putBack(convo, text, order, id);
+      putBackWith(convo, text, id);
       if (!error.unsure) complain(error);  // unsure: the log says what became of it
     });
 }

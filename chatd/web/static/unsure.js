@@ -178,7 +178,7 @@ export function checkUnsure() {
 // in its conversation's box as typed, with its cid.
 function offerBack({ convo, typed, cid, part, restored }) {
   if (!restored) return;  // in the box since its answer was lost
-  putBack(convo, typed);
+  putBack(convo, typed, 0, part ? part.of : cid);
   putBackWith(convo, typed, part ? part.of : cid);
 }
 
