@@ -1,5 +1,5 @@
 """
-Several messages sent into a dead connection, in a real browser against the
+Several messages refused, or sent into a dead connection, in a real browser against the
 real daemon: each that got through shows once and leaves the box; each that
 did not goes back in the box in the order typed, before what was typed since
 (on a line of its own), and Enter sends each again as its own message, with
@@ -17,7 +17,7 @@ from tests.support.daemon import Daemon
 pytest.importorskip("selenium")
 
 from tests.support.browser import Browser, TchatClient, missingBrowser  # noqa: E402
-from tests.support.pagehelpers import startChat  # noqa: E402
+from tests.support.pagehelpers import IrcClient, startChat  # noqa: E402
 from tests.support.pagesockets import HOLD, NOT_THROUGH, SILENCE, signedIn  # noqa: E402
 
 pytestmark = pytest.mark.skipif(missingBrowser() is not None, reason=str(missingBrowser()))
@@ -109,4 +109,43 @@ def test_none_got_through_back_in_order(daemon: Daemon) -> None:
             assert page.lines().count((nick, text)) == 1
     finally:
         witness.close()
+        page.quit()
+
+
+def sendRefused(page: Browser, message: str, box: str) -> None:
+    """C{message} typed and sent, refused: the box then holds C{box}."""
+    page.shown("#text").send_keys(message)
+    page.click("#send")
+    page.wait(lambda: boxValue(page) == box)
+
+
+def test_refused_back_in_order(daemon: Daemon) -> None:
+    """
+    Three messages the server refuses (a moderated room) go back in the
+    box in the order typed, each on its own line; once the room lets the
+    page speak, Enter sends each as its own message, in that order.
+    """
+    nick = "hushed"
+    page = signedIn(daemon, nick)
+    irc = IrcClient(daemon.ports["IRCFactory"], "hushop")
+    try:
+        irc.send("JOIN #hush")
+        irc.expect(" 366 ")
+        irc.send("MODE #hush +m")
+        irc.expect("MODE #hush")
+        page.say("/join hush")
+        page.wait(lambda: page.find("#conv-title").text == "#hush")
+        irc.expect(f":{nick}!")
+        sendRefused(page, "M1 first", "M1 first\n")
+        sendRefused(page, "M2 second", "M1 first\nM2 second\n")
+        sendRefused(page, "M3 third", "M1 first\nM2 second\nM3 third\n")
+        irc.send("MODE #hush -m")
+        irc.expect("MODE #hush")
+        page.wait(lambda: "set mode -m" in page.find("#log").text)
+        page.click("#send")
+        page.wait(lambda: boxValue(page) == "")
+        for text in ["M1 first", "M2 second", "M3 third"]:
+            assert irc.expect("PRIVMSG #hush").endswith(f"PRIVMSG #hush :{text}")
+    finally:
+        irc.close()
         page.quit()
