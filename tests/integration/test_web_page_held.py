@@ -206,7 +206,7 @@ def test_silent_connection_given_up(daemon: Daemon) -> None:
         page.waitForLine(
             "", "Your message did not get through: it is still in the box, send it again."
         )
-        assert page.find("#text").get_attribute("value") == "into the void"
+        assert page.find("#text").get_attribute("value") == "into the void\n"
         assert ("sleepy", "into the void") not in page.lines()
     finally:
         page.quit()
