@@ -582,12 +582,10 @@ async def test_guestsMessageReadByStalledNodeToldLate(nodes: Callable[..., Daemo
         await client.close()
 
 
-@pytest_twisted.ensureDeferred
-async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Daemon]) -> None:
+async def owlAlwaysOnGone(nodes: Callable[..., Daemon]) -> tuple[Daemon, Daemon]:
     """
-    An always-on account (IRC's C{ALWAYSON ON}) with no connection open is
-    back in its rooms after every node restarted: both nodes list it in
-    the room, and one of them put it back.
+    Nodes C{a} and C{b}; the account owl, registered on C{a}, went always
+    on in Blabla over IRC there and quit.
     """
     a, b = nodes("a", irc=True), nodes("b")
     await waitForLog(a, "connected to Redis")
@@ -600,6 +598,17 @@ async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Dae
     await waitForLine(owl, lambda line: "NOTE ALWAYSON ON" in line)
     owl.send("QUIT :bye")
     await owl.close()
+    return a, b
+
+
+@pytest_twisted.ensureDeferred
+async def test_alwaysOnBackAfterTheWholeClusterRestarts(nodes: Callable[..., Daemon]) -> None:
+    """
+    An always-on account (IRC's C{ALWAYSON ON}) with no connection open is
+    back in its rooms after every node restarted: both nodes list it in
+    the room, and one of them put it back.
+    """
+    a, b = await owlAlwaysOnGone(nodes)
     watcher = await login(b, "watcher", "Blabla")
     await waitForMembers(watcher, "Blabla", ["owl", "watcher"])  # stays, always on
     await watcher.close()
@@ -625,17 +634,7 @@ async def test_alwaysOnBackOnAnotherNodeToldWhatItMissed(nodes: Callable[..., Da
     C{b} is told, after its groups, how many messages came in while it was
     away, as it would be on C{a}.
     """
-    a, b = nodes("a", irc=True), nodes("b")
-    await waitForLog(a, "connected to Redis")
-    await waitForLog(b, "connected to Redis")
-    registering = await login(a, "owl")
-    assert await command(registering, "clt: REGIS hoot-hoot") == ["srv: OKAY!"]
-    await registering.close()
-    owl = await ircUser(a, "owl", "hoot-hoot")
-    owl.send("JOIN #Blabla", "ALWAYSON ON")
-    await waitForLine(owl, lambda line: "NOTE ALWAYSON ON" in line)
-    owl.send("QUIT :bye")
-    await owl.close()
+    a, b = await owlAlwaysOnGone(nodes)
     talker = await login(b, "talker", "Blabla")
     await waitForMembers(talker, "Blabla", ["owl", "talker"])  # stays, always on
     for n in range(3):
