@@ -80,12 +80,24 @@ _STATIC = {
 }
 
 
+def securityHeaders(request: Request) -> None:
+    """
+    The headers every answer of the page's site carries: its policy (only
+    the page's own files), no type sniffing, no referrer.
+    """
+    request.setHeader(b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii"))
+    request.setHeader(b"x-content-type-options", b"nosniff")
+    request.setHeader(b"referrer-policy", b"no-referrer")
+
+
 class Root(Resource):
     """
-    The site's root: its children, and a plain 404 for anything else.
+    The site's root: its children, and a plain 404 for anything else
+    (with the page's security headers, as every file).
     """
 
     def getChild(self, path: bytes, request: Request) -> IResource:
+        securityHeaders(request)
         return notFound()
 
 
@@ -104,9 +116,7 @@ class StaticFile(Resource):
 
     def render_GET(self, request: Request) -> bytes:
         request.setHeader(b"content-type", self.contentType)
-        request.setHeader(b"content-security-policy", CONTENT_SECURITY_POLICY.encode("ascii"))
-        request.setHeader(b"x-content-type-options", b"nosniff")
-        request.setHeader(b"referrer-policy", b"no-referrer")
+        securityHeaders(request)
         request.setHeader(b"cache-control", b"no-cache")
         return self.body
 

@@ -111,7 +111,8 @@ function lost(ws, handlers, refusal = null) {
   }
   const delay = Math.min(refusal ? REFUSED_MAX_S : 10, 2 ** state.retry) * 1000 * (0.5 + Math.random() / 2);
   state.retry += 1;
-  const why = refusal ? "refused: " + refusal.text + ", trying again later\u2026" : "reconnecting\u2026";
+  // (The refusal may say "try again later" itself: the page's part is apart.)
+  const why = refusal ? "refused: " + refusal.text + " (trying again by itself\u2026)" : "reconnecting\u2026";
   setStatus("disconnected \u2014 " + why, false);
   reconnecting = setTimeout(() => connect(handlers), delay);
 }

@@ -48,7 +48,8 @@ class PageTests(SiteTestCase):
         """
         C{/}, C{/app.js} and C{/style.css} are served from the package with
         their types and a Content-Security-Policy that allows only the
-        page's own files.
+        page's own files; a path that is none is a 404 with the same
+        headers.
         """
         for path, name, kind in [
             (b"/", "index.html", b"text/html"),
@@ -64,7 +65,10 @@ class PageTests(SiteTestCase):
             self.assertEqual(headers[b"content-security-policy"], CONTENT_SECURITY_POLICY.encode())
             self.assertEqual(headers[b"x-content-type-options"], b"nosniff")
             self.assertEqual(body, files("chatd.web").joinpath("static", name).read_bytes())
-        self.assertIn(b"404", self.web.rawRequest(get(b"/nope"))[0].split(b"\r\n")[0])
+        status, headers, _ = split(self.web.rawRequest(get(b"/nope"))[0])
+        self.assertIn(b"404", status)
+        self.assertEqual(headers[b"content-security-policy"], CONTENT_SECURITY_POLICY.encode())
+        self.assertEqual(headers[b"x-content-type-options"], b"nosniff")
 
     def test_policyForbidsInline(self) -> None:
         """
